@@ -1,0 +1,365 @@
+"""Findings, decisions and the assessment the guard returns.
+
+A :class:`Finding` says what a detector found, where (character offsets), how sure it
+is and which policy entry made it matter. An :class:`Assessment` is the guard's whole
+answer; :meth:`Assessment.to_bedrock` renders it in the exact shape of Amazon Bedrock's
+``ApplyGuardrail`` response, with Steward's extras (offsets, scores, trace) under a
+``steward`` key that Bedrock clients ignore.
+
+Matched text is sensitive: ``repr()`` of a finding masks it, and :meth:`Finding.to_dict`
+only includes it when asked, so logs and the audit trail stay clean by default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from steward.policy import limits
+from steward.policy.schema import Strength
+
+if TYPE_CHECKING:
+    from steward.anonymize.pseudonym import PseudonymVault
+
+__all__ = [
+    "Action",
+    "Assessment",
+    "Confidence",
+    "Finding",
+    "FindingAction",
+    "PolicyKind",
+    "Source",
+    "TraceStep",
+    "confidence_for",
+    "mask_text",
+    "meets_strength",
+]
+
+
+class Source(StrEnum):
+    """Which side of the conversation the text comes from."""
+
+    INPUT = "input"
+    OUTPUT = "output"
+
+    @classmethod
+    def parse(cls, value: str | Source) -> Source:
+        """Accept ``input``/``output`` in any case (Bedrock writes ``INPUT``)."""
+        if isinstance(value, Source):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise ValueError(f"source must be 'input' or 'output', not {value!r}") from None
+
+
+class PolicyKind(StrEnum):
+    """The policy sections of an assessment, named as in Bedrock's response."""
+
+    CONTENT = "contentPolicy"
+    TOPIC = "topicPolicy"
+    WORD = "wordPolicy"
+    SENSITIVE_INFORMATION = "sensitiveInformationPolicy"
+    CONTEXTUAL_GROUNDING = "contextualGroundingPolicy"
+
+
+class Confidence(StrEnum):
+    """A score bucketed the way Bedrock reports content-filter confidence."""
+
+    NONE = "NONE"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+class FindingAction(StrEnum):
+    """What the guard did about one finding."""
+
+    BLOCKED = "BLOCKED"
+    ANONYMIZED = "ANONYMIZED"
+    NONE = "NONE"
+
+
+class Action(StrEnum):
+    """The overall decision, as Bedrock names it."""
+
+    NONE = "NONE"
+    GUARDRAIL_INTERVENED = "GUARDRAIL_INTERVENED"
+
+
+#: Lower edges of the LOW, MEDIUM and HIGH confidence buckets for a calibrated score.
+CONFIDENCE_EDGES: tuple[tuple[float, Confidence], ...] = (
+    (0.85, Confidence.HIGH),
+    (0.6, Confidence.MEDIUM),
+    (0.35, Confidence.LOW),
+)
+
+_ORDER = {Confidence.NONE: 0, Confidence.LOW: 1, Confidence.MEDIUM: 2, Confidence.HIGH: 3}
+#: Lowest confidence each filter strength acts on: LOW acts only on HIGH confidence.
+_STRENGTH_FLOOR = {
+    Strength.LOW: Confidence.HIGH,
+    Strength.MEDIUM: Confidence.MEDIUM,
+    Strength.HIGH: Confidence.LOW,
+}
+
+
+def confidence_for(score: float) -> Confidence:
+    """Bucket a calibrated 0–1 score into NONE/LOW/MEDIUM/HIGH."""
+    for edge, bucket in CONFIDENCE_EDGES:
+        if score >= edge:
+            return bucket
+    return Confidence.NONE
+
+
+def meets_strength(confidence: Confidence, strength: Strength) -> bool:
+    """Whether a filter of ``strength`` acts on a finding of ``confidence``.
+
+    Bedrock's semantics: HIGH strength acts on LOW, MEDIUM and HIGH confidence; MEDIUM on
+    MEDIUM and HIGH; LOW on HIGH only; NONE on nothing.
+    """
+    if strength is Strength.NONE or confidence is Confidence.NONE:
+        return False
+    return _ORDER[confidence] >= _ORDER[_STRENGTH_FLOOR[strength]]
+
+
+def mask_text(text: str) -> str:
+    """A log-safe stand-in for sensitive text: first character and length only."""
+    if not text:
+        return ""
+    return f"{text[0]}…[{len(text)} chars]"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a detector found in the text.
+
+    ``type`` is the entity or category (``EMAIL``, ``HATE``, a topic or regex name);
+    ``rule`` is the path of the policy entry that made it matter
+    (``sensitive_information.pii_entities[EMAIL]``); ``start``/``end`` are character
+    offsets into the checked text (both 0 for findings about the whole text).
+    """
+
+    policy: PolicyKind
+    type: str
+    detector: str
+    start: int
+    end: int
+    match: str
+    score: float
+    rule: str
+    action: FindingAction = FindingAction.NONE
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def confidence(self) -> Confidence:
+        """The score's confidence bucket."""
+        return confidence_for(self.score)
+
+    def with_action(self, action: FindingAction) -> Finding:
+        """A copy of this finding with the guard's action filled in."""
+        return replace(self, action=action)
+
+    def __repr__(self) -> str:
+        return (
+            f"Finding({self.policy.value}:{self.type} {self.start}-{self.end} "
+            f"match={mask_text(self.match)!r} score={self.score:.3f} action={self.action.value})"
+        )
+
+    def to_dict(self, *, include_match: bool = False) -> dict[str, Any]:
+        """A JSON-ready form; the matched text only when ``include_match`` is true."""
+        out: dict[str, Any] = {
+            "policy": self.policy.value,
+            "type": self.type,
+            "detector": self.detector,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+            "confidence": self.confidence.value,
+            "action": self.action.value,
+            "rule": self.rule,
+        }
+        out["match"] = self.match if include_match else mask_text(self.match)
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One step of the guard's work, for explaining a decision."""
+
+    step: str
+    detail: str
+    duration_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {"step": self.step, "detail": self.detail, "duration_ms": round(self.duration_ms, 3)}
+
+
+def text_units(n_chars: int) -> int:
+    """Bedrock's text units: one per started 1,000 characters."""
+    return max(1, math.ceil(n_chars / limits.TEXT_UNIT_CHARS)) if n_chars else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The guard's answer for one text."""
+
+    action: Action
+    source: Source
+    text_length: int
+    output_text: str | None
+    findings: tuple[Finding, ...]
+    trace: tuple[TraceStep, ...]
+    latency_ms: float
+    policy_name: str
+    policies_run: tuple[PolicyKind, ...]
+    action_reason: str = ""
+    #: Continuous scores per content category (and grounding/relevance), for callers that
+    #: want to set their own thresholds; includes scores below any filter's strength.
+    scores: dict[str, float] = field(default_factory=dict)
+    #: The pseudonym vault used for masking (pseudonym style only); the caller keeps it, or
+    #: seals it with a key, for the next turn of the conversation.
+    vault: PseudonymVault | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """Whether any finding blocked the text."""
+        return any(f.action is FindingAction.BLOCKED for f in self.findings)
+
+    @property
+    def intervened(self) -> bool:
+        """Whether the guard changed or blocked the text."""
+        return self.action is Action.GUARDRAIL_INTERVENED
+
+    def usage(self) -> dict[str, int]:
+        """Text units processed per policy type, in Bedrock's field names."""
+        units = text_units(self.text_length)
+        ran = set(self.policies_run)
+
+        def u(kind: PolicyKind) -> int:
+            return units if kind in ran else 0
+
+        return {
+            "topicPolicyUnits": u(PolicyKind.TOPIC),
+            "contentPolicyUnits": u(PolicyKind.CONTENT),
+            "wordPolicyUnits": u(PolicyKind.WORD),
+            "sensitiveInformationPolicyUnits": u(PolicyKind.SENSITIVE_INFORMATION),
+            "sensitiveInformationPolicyFreeUnits": 0,
+            "contextualGroundingPolicyUnits": u(PolicyKind.CONTEXTUAL_GROUNDING),
+        }
+
+    def _policy_assessment(self, findings: Sequence[Finding]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in findings:
+            detected = True
+            if f.policy is PolicyKind.CONTENT:
+                section = out.setdefault("contentPolicy", {"filters": []})
+                section["filters"].append(
+                    {
+                        "type": f.type,
+                        "confidence": f.confidence.value,
+                        "filterStrength": f.details.get("strength", "NONE"),
+                        "action": f.action.value,
+                        "detected": detected,
+                    }
+                )
+            elif f.policy is PolicyKind.TOPIC:
+                section = out.setdefault("topicPolicy", {"topics": []})
+                section["topics"].append(
+                    {"name": f.type, "type": "DENY", "action": f.action.value, "detected": detected}
+                )
+            elif f.policy is PolicyKind.WORD:
+                section = out.setdefault("wordPolicy", {"customWords": [], "managedWordLists": []})
+                if f.type == "PROFANITY":
+                    section["managedWordLists"].append(
+                        {"match": f.match, "type": "PROFANITY", "action": f.action.value, "detected": True}
+                    )
+                else:
+                    section["customWords"].append(
+                        {"match": f.match, "action": f.action.value, "detected": True}
+                    )
+            elif f.policy is PolicyKind.SENSITIVE_INFORMATION:
+                section = out.setdefault("sensitiveInformationPolicy", {"piiEntities": [], "regexes": []})
+                if f.details.get("regex") is not None:
+                    section["regexes"].append(
+                        {
+                            "name": f.type,
+                            "match": f.match,
+                            "regex": f.details["regex"],
+                            "action": f.action.value,
+                            "detected": True,
+                        }
+                    )
+                else:
+                    section["piiEntities"].append(
+                        {"match": f.match, "type": f.type, "action": f.action.value, "detected": True}
+                    )
+            elif f.policy is PolicyKind.CONTEXTUAL_GROUNDING:
+                section = out.setdefault("contextualGroundingPolicy", {"filters": []})
+                section["filters"].append(
+                    {
+                        "type": f.type,
+                        "threshold": f.details.get("threshold", 0.0),
+                        "score": round(f.score, 4),
+                        "action": f.action.value,
+                        "detected": f.action is FindingAction.BLOCKED,
+                    }
+                )
+        return out
+
+    def to_bedrock(
+        self, *, output_scope: str = "INTERVENTIONS", request_id: str | None = None
+    ) -> dict[str, Any]:
+        """The assessment as an ApplyGuardrail response body.
+
+        With ``output_scope="FULL"`` findings whose action is NONE are listed too, as Bedrock
+        does; by default only findings that made the guard act are listed.
+        """
+        shown = [f for f in self.findings if output_scope == "FULL" or f.action is not FindingAction.NONE]
+        usage = self.usage()
+        coverage = {"textCharacters": {"guarded": self.text_length, "total": self.text_length}}
+        assessment = self._policy_assessment(shown)
+        assessment["invocationMetrics"] = {
+            "guardrailProcessingLatency": round(self.latency_ms),
+            "usage": usage,
+            "guardrailCoverage": coverage,
+        }
+        body: dict[str, Any] = {
+            "usage": usage,
+            "action": self.action.value,
+            "actionReason": self.action_reason,
+            "outputs": [] if self.output_text is None else [{"text": self.output_text}],
+            "assessments": [assessment],
+            "guardrailCoverage": coverage,
+            "steward": self.steward_extras(request_id=request_id),
+        }
+        return body
+
+    def steward_extras(self, *, request_id: str | None = None, include_match: bool = False) -> dict[str, Any]:
+        """What Steward adds beyond Bedrock: offsets, scores, trace, latency in ms."""
+        extras: dict[str, Any] = {
+            "findings": [f.to_dict(include_match=include_match) for f in self.findings],
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "trace": [t.to_dict() for t in self.trace],
+            "latencyMs": round(self.latency_ms, 3),
+            "policy": self.policy_name,
+        }
+        if request_id is not None:
+            extras["requestId"] = request_id
+        return extras
+
+    def to_dict(self, *, include_match: bool = False) -> dict[str, Any]:
+        """Steward's own JSON form (used by the CLI's ``--json``)."""
+        return {
+            "action": self.action.value,
+            "actionReason": self.action_reason,
+            "source": self.source.value,
+            "output": self.output_text,
+            "usage": self.usage(),
+            **self.steward_extras(include_match=include_match),
+        }

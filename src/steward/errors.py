@@ -1,0 +1,123 @@
+"""Every exception Steward raises on purpose, in one place.
+
+Callers catch :class:`StewardError` to handle anything Steward reports; the CLI and the
+HTTP server turn each class into an exit code or a status code without a stack trace.
+Every error names what is at fault (a policy field, an input, an id) so the caller can
+fix the call without reading our source.
+
+    StewardError
+    ├── PolicyError              a policy is malformed or breaks a limit (names the field)
+    │   └── PolicyNotFoundError  no policy file or pack of that name
+    ├── InputError               the text or request to check is unusable (names the input)
+    │   └── InputTooLargeError   over a size limit (says the limit)
+    ├── DetectorUnavailableError a detector's model or optional package is missing
+    ├── StorageError             the database refused or failed an operation
+    │   ├── NotFoundError        no object of that kind with that id
+    │   └── ConflictError        the change clashes with what is stored
+    ├── AuthError                the caller is not authenticated
+    │   └── PermissionDeniedError   authenticated, but the role does not allow it
+    └── UpstreamError            the configured upstream model failed
+        └── UpstreamTimeoutError    ... or did not answer in time
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "ConflictError",
+    "DetectorUnavailableError",
+    "InputError",
+    "InputTooLargeError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PolicyError",
+    "PolicyNotFoundError",
+    "StewardError",
+    "StorageError",
+    "UpstreamError",
+    "UpstreamTimeoutError",
+]
+
+
+class StewardError(Exception):
+    """Base class of every error Steward raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PolicyError(StewardError):
+    """A policy is malformed or breaks a limit.
+
+    ``problems`` holds one ``(field path, message)`` pair per problem found, so a user
+    sees every mistake in one go rather than one per attempt.
+    """
+
+    def __init__(self, message: str, *, problems: list[tuple[str, str]] | None = None) -> None:
+        self.problems = problems or []
+        if self.problems:
+            detail = "; ".join(f"{path}: {msg}" for path, msg in self.problems)
+            message = f"{message}: {detail}"
+        super().__init__(message)
+
+
+class PolicyNotFoundError(PolicyError):
+    """No policy file or ready-made pack has the given name."""
+
+
+class InputError(StewardError):
+    """The content to check, or a request around it, cannot be used.
+
+    ``field`` names the input at fault (for example ``content[0].text.text``).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class InputTooLargeError(InputError):
+    """An input is over a documented size limit."""
+
+    def __init__(self, *, field: str, size: int, limit: int, unit: str = "characters") -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(f"is {size} {unit}, over the limit of {limit} {unit}", field=field)
+
+
+class DetectorUnavailableError(StewardError):
+    """A detector cannot run because its model file or optional package is missing."""
+
+
+class StorageError(StewardError):
+    """The database refused or failed an operation."""
+
+
+class NotFoundError(StorageError):
+    """No object of this kind has this id."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident!r} not found")
+
+
+class ConflictError(StorageError):
+    """The change clashes with what is stored (a duplicate id, an immutable version)."""
+
+
+class AuthError(StewardError):
+    """The caller did not present valid credentials."""
+
+
+class PermissionDeniedError(AuthError):
+    """The caller is authenticated but the key's role does not allow the operation."""
+
+
+class UpstreamError(StewardError):
+    """The configured upstream model server failed or answered with an error."""
+
+
+class UpstreamTimeoutError(UpstreamError):
+    """The upstream model server did not answer within the configured time."""

@@ -1,0 +1,320 @@
+"""The policy: what a guardrail checks, in which direction, and what it does about it.
+
+The shape follows Amazon Bedrock Guardrails' configuration (content filters, denied
+topics, word filters, sensitive information, contextual grounding, blocked messages)
+in snake_case, so a Bedrock user recognises every field; :mod:`steward.policy.io`
+reads it from YAML or JSON. Unknown fields are errors, so a typo never silently
+turns a filter off.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from steward.policy import limits
+
+__all__ = [
+    "Anonymization",
+    "AuditSettings",
+    "ContentCategory",
+    "ContentFilter",
+    "ContextualGrounding",
+    "DeniedTopic",
+    "FilterAction",
+    "GroundingFilter",
+    "PiiAction",
+    "PiiEntity",
+    "PiiType",
+    "Policy",
+    "RegexFilter",
+    "SensitiveInformation",
+    "Strength",
+    "WordFilters",
+]
+
+
+class Strength(StrEnum):
+    """How eagerly a content filter blocks: LOW only blocks high-confidence findings."""
+
+    NONE = "NONE"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+class FilterAction(StrEnum):
+    """What to do with a finding: BLOCK the content, or NONE (detect and report only)."""
+
+    BLOCK = "BLOCK"
+    NONE = "NONE"
+
+
+class PiiAction(StrEnum):
+    """What to do with sensitive information: block, mask it, or report only."""
+
+    BLOCK = "BLOCK"
+    ANONYMIZE = "ANONYMIZE"
+    NONE = "NONE"
+
+
+class ContentCategory(StrEnum):
+    """Harm categories a content filter can target (Bedrock's, plus SELF_HARM and CHILD_SAFETY)."""
+
+    HATE = "HATE"
+    INSULTS = "INSULTS"
+    SEXUAL = "SEXUAL"
+    VIOLENCE = "VIOLENCE"
+    MISCONDUCT = "MISCONDUCT"
+    SELF_HARM = "SELF_HARM"
+    CHILD_SAFETY = "CHILD_SAFETY"
+    PROMPT_ATTACK = "PROMPT_ATTACK"
+
+
+class PiiType(StrEnum):
+    """The 31 PII entity types Bedrock Guardrails names."""
+
+    ADDRESS = "ADDRESS"
+    AGE = "AGE"
+    AWS_ACCESS_KEY = "AWS_ACCESS_KEY"
+    AWS_SECRET_KEY = "AWS_SECRET_KEY"  # noqa: S105 (an entity type, not a secret)
+    CA_HEALTH_NUMBER = "CA_HEALTH_NUMBER"
+    CA_SOCIAL_INSURANCE_NUMBER = "CA_SOCIAL_INSURANCE_NUMBER"
+    CREDIT_DEBIT_CARD_CVV = "CREDIT_DEBIT_CARD_CVV"
+    CREDIT_DEBIT_CARD_EXPIRY = "CREDIT_DEBIT_CARD_EXPIRY"
+    CREDIT_DEBIT_CARD_NUMBER = "CREDIT_DEBIT_CARD_NUMBER"
+    DRIVER_ID = "DRIVER_ID"
+    EMAIL = "EMAIL"
+    INTERNATIONAL_BANK_ACCOUNT_NUMBER = "INTERNATIONAL_BANK_ACCOUNT_NUMBER"
+    IP_ADDRESS = "IP_ADDRESS"
+    LICENSE_PLATE = "LICENSE_PLATE"
+    MAC_ADDRESS = "MAC_ADDRESS"
+    NAME = "NAME"
+    PASSWORD = "PASSWORD"  # noqa: S105 (an entity type, not a secret)
+    PHONE = "PHONE"
+    PIN = "PIN"
+    SWIFT_CODE = "SWIFT_CODE"
+    UK_NATIONAL_HEALTH_SERVICE_NUMBER = "UK_NATIONAL_HEALTH_SERVICE_NUMBER"
+    UK_NATIONAL_INSURANCE_NUMBER = "UK_NATIONAL_INSURANCE_NUMBER"
+    UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER = "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER"
+    URL = "URL"
+    USERNAME = "USERNAME"
+    US_BANK_ACCOUNT_NUMBER = "US_BANK_ACCOUNT_NUMBER"
+    US_BANK_ROUTING_NUMBER = "US_BANK_ROUTING_NUMBER"
+    US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER = "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
+    US_PASSPORT_NUMBER = "US_PASSPORT_NUMBER"
+    US_SOCIAL_SECURITY_NUMBER = "US_SOCIAL_SECURITY_NUMBER"
+    VEHICLE_IDENTIFICATION_NUMBER = "VEHICLE_IDENTIFICATION_NUMBER"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+def _expand_action(data: Any) -> Any:
+    """Let ``action: X`` stand for ``input_action: X`` and ``output_action: X``, as Bedrock does."""
+    if isinstance(data, dict) and "action" in data:
+        data = dict(data)
+        action = data.pop("action")
+        data.setdefault("input_action", action)
+        data.setdefault("output_action", action)
+    return data
+
+
+class ContentFilter(_Model):
+    """One harm category, with a strength and an action per direction."""
+
+    category: ContentCategory
+    input_strength: Strength = Strength.MEDIUM
+    output_strength: Strength = Strength.MEDIUM
+    input_action: FilterAction = FilterAction.BLOCK
+    output_action: FilterAction = FilterAction.BLOCK
+    input_enabled: bool = True
+    output_enabled: bool = True
+
+    _expand = model_validator(mode="before")(_expand_action)
+
+
+class DeniedTopic(_Model):
+    """A subject the application must not engage with, described in natural language."""
+
+    name: str = Field(min_length=1, max_length=limits.TOPIC_NAME_MAX, pattern=r"^[0-9A-Za-z_\- !?.]+$")
+    definition: str = Field(min_length=1, max_length=limits.TOPIC_DEFINITION_MAX)
+    examples: list[str] = Field(default_factory=list, max_length=limits.TOPIC_EXAMPLES_MAX)
+    input_action: FilterAction = FilterAction.BLOCK
+    output_action: FilterAction = FilterAction.BLOCK
+    input_enabled: bool = True
+    output_enabled: bool = True
+
+    _expand = model_validator(mode="before")(_expand_action)
+
+    @field_validator("examples")
+    @classmethod
+    def _examples_fit(cls, examples: list[str]) -> list[str]:
+        for i, example in enumerate(examples):
+            if not example.strip():
+                raise ValueError(f"example {i} is empty")
+            if len(example) > limits.TOPIC_EXAMPLE_MAX:
+                raise ValueError(f"example {i} is {len(example)} characters, over {limits.TOPIC_EXAMPLE_MAX}")
+        return examples
+
+
+class WordFilters(_Model):
+    """Custom words and phrases, plus managed lists, matched robustly to obfuscation."""
+
+    words: list[str] = Field(default_factory=list, max_length=limits.CUSTOM_WORDS_MAX)
+    managed_lists: list[Literal["PROFANITY"]] = Field(default_factory=list)
+    input_action: FilterAction = FilterAction.BLOCK
+    output_action: FilterAction = FilterAction.BLOCK
+    input_enabled: bool = True
+    output_enabled: bool = True
+
+    _expand = model_validator(mode="before")(_expand_action)
+
+    @field_validator("words")
+    @classmethod
+    def _words_fit(cls, words: list[str]) -> list[str]:
+        for i, word in enumerate(words):
+            if not word.strip():
+                raise ValueError(f"word {i} is empty")
+            if len(word) > limits.CUSTOM_WORD_MAX:
+                raise ValueError(f"word {i} is {len(word)} characters, over {limits.CUSTOM_WORD_MAX}")
+        return words
+
+
+class PiiEntity(_Model):
+    """One PII entity type and what to do when it is found."""
+
+    type: PiiType
+    input_action: PiiAction = PiiAction.ANONYMIZE
+    output_action: PiiAction = PiiAction.ANONYMIZE
+    input_enabled: bool = True
+    output_enabled: bool = True
+
+    _expand = model_validator(mode="before")(_expand_action)
+
+
+class RegexFilter(_Model):
+    """A custom pattern, run on a linear-time engine so no pattern can hang the guard."""
+
+    name: str = Field(min_length=1, max_length=limits.REGEX_NAME_MAX)
+    pattern: str = Field(min_length=1, max_length=limits.REGEX_PATTERN_MAX)
+    description: str = Field(default="", max_length=limits.REGEX_DESCRIPTION_MAX)
+    input_action: PiiAction = PiiAction.ANONYMIZE
+    output_action: PiiAction = PiiAction.ANONYMIZE
+    input_enabled: bool = True
+    output_enabled: bool = True
+
+    _expand = model_validator(mode="before")(_expand_action)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, pattern: str) -> str:
+        from steward.detectors.regex_safety import check_pattern
+
+        check_pattern(pattern)
+        return pattern
+
+
+class Anonymization(_Model):
+    """How ANONYMIZE masks: ``tag`` writes ``{EMAIL}``; ``pseudonym`` writes ``{EMAIL_1}``.
+
+    Pseudonyms are consistent across a conversation and can be restored by whoever holds
+    the vault key (see :mod:`steward.anonymize`).
+    """
+
+    style: Literal["tag", "pseudonym"] = "tag"
+
+
+class SensitiveInformation(_Model):
+    """PII entity types and custom regexes."""
+
+    pii_entities: list[PiiEntity] = Field(default_factory=list)
+    regexes: list[RegexFilter] = Field(default_factory=list, max_length=limits.REGEXES_MAX)
+    anonymization: Anonymization = Field(default_factory=Anonymization)
+
+    @field_validator("pii_entities")
+    @classmethod
+    def _unique_types(cls, entities: list[PiiEntity]) -> list[PiiEntity]:
+        seen: set[PiiType] = set()
+        for entity in entities:
+            if entity.type in seen:
+                raise ValueError(f"entity type {entity.type.value} is listed twice")
+            seen.add(entity.type)
+        return entities
+
+    @field_validator("regexes")
+    @classmethod
+    def _unique_names(cls, regexes: list[RegexFilter]) -> list[RegexFilter]:
+        names = [r.name for r in regexes]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"regex names must be unique; repeated: {', '.join(dupes)}")
+        return regexes
+
+
+class GroundingFilter(_Model):
+    """A score threshold under which a response counts as ungrounded or irrelevant."""
+
+    threshold: float = Field(ge=0.0, le=0.99)
+    action: FilterAction = FilterAction.BLOCK
+    enabled: bool = True
+
+
+class ContextualGrounding(_Model):
+    """Checks a response against a grounding source and the user's query."""
+
+    grounding: GroundingFilter | None = None
+    relevance: GroundingFilter | None = None
+
+
+class AuditSettings(_Model):
+    """What the audit trail may keep; matched text is redacted unless asked for here."""
+
+    keep_matched_text: bool = False
+
+
+class Policy(_Model):
+    """A whole guardrail policy."""
+
+    name: str = Field(min_length=1, max_length=limits.POLICY_NAME_MAX, pattern=r"^[0-9A-Za-z_\-]+$")
+    description: str = Field(default="", max_length=limits.POLICY_DESCRIPTION_MAX)
+    content_filters: list[ContentFilter] = Field(default_factory=list)
+    denied_topics: list[DeniedTopic] = Field(default_factory=list, max_length=limits.DENIED_TOPICS_MAX)
+    word_filters: WordFilters | None = None
+    sensitive_information: SensitiveInformation | None = None
+    contextual_grounding: ContextualGrounding | None = None
+    blocked_input_message: str = Field(
+        default="Sorry, I can't help with that request.", min_length=1, max_length=limits.BLOCKED_MESSAGE_MAX
+    )
+    blocked_output_message: str = Field(
+        default="Sorry, the response was withheld by a guardrail.",
+        min_length=1,
+        max_length=limits.BLOCKED_MESSAGE_MAX,
+    )
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    @field_validator("content_filters")
+    @classmethod
+    def _unique_categories(cls, filters: list[ContentFilter]) -> list[ContentFilter]:
+        seen: set[ContentCategory] = set()
+        for f in filters:
+            if f.category in seen:
+                raise ValueError(f"category {f.category.value} is listed twice")
+            seen.add(f.category)
+        return filters
+
+    @field_validator("denied_topics")
+    @classmethod
+    def _unique_topics(cls, topics: list[DeniedTopic]) -> list[DeniedTopic]:
+        names = [t.name.lower() for t in topics]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"topic names must be unique; repeated: {', '.join(dupes)}")
+        return topics
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON-ready form that round-trips through :func:`steward.policy.parse_policy`."""
+        return self.model_dump(mode="json", exclude_defaults=False)
