@@ -1,0 +1,76 @@
+"""Where Steward keeps its data and how the server behaves, read from the environment.
+
+One place resolves every ``STEWARD_*`` setting so the CLI, the server and its worker
+processes agree. Defaults suit a single machine: a SQLite file under the data directory.
+
+| variable | default | meaning |
+|---|---|---|
+| ``STEWARD_DATA_DIR`` | ``$XDG_DATA_HOME/steward`` or ``~/.local/share/steward`` | data directory |
+| ``STEWARD_DATABASE_URL`` | ``sqlite:///<data dir>/steward.db`` | SQLite or PostgreSQL URL |
+| ``STEWARD_SECRET_KEY`` | the file ``<data dir>/secret.key`` (created) | key that encrypts API-key signing secrets |
+| ``STEWARD_MAX_BODY_BYTES`` | 1 MiB | largest request body accepted |
+| ``STEWARD_RESOLVE_TTL_S`` | 1.0 | how long a process trusts a resolved alias or version |
+| ``STEWARD_KEY_CACHE_TTL_S`` | 5.0 | how long a process trusts a looked-up API key (revocation delay) |
+| ``STEWARD_AUDIT_BATCH`` | 256 | most audit records written in one transaction |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from steward.errors import InputError
+
+__all__ = ["Settings", "data_dir"]
+
+DEFAULT_MAX_BODY_BYTES = 1 << 20
+
+
+def data_dir() -> Path:
+    """The data directory: ``STEWARD_DATA_DIR``, else the XDG data home, else ``~/.local/share/steward``."""
+    explicit = os.environ.get("STEWARD_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "steward"
+
+
+def _number(name: str, default: float, *, minimum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"must be a number, not {raw!r}", field=name) from None
+    if value < minimum:
+        raise InputError(f"must be at least {minimum}, not {raw!r}", field=name)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The server's settings; build with :meth:`from_env` or directly in tests."""
+
+    database_url: str
+    data_dir: Path
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    resolve_ttl_s: float = 1.0
+    key_cache_ttl_s: float = 5.0
+    audit_batch: int = 256
+
+    @classmethod
+    def from_env(cls, *, database_url: str | None = None) -> Settings:
+        """Read every ``STEWARD_*`` variable; ``database_url`` overrides the environment."""
+        from steward.store.db import database_url as resolve_url
+
+        return cls(
+            database_url=database_url or resolve_url(),
+            data_dir=data_dir(),
+            max_body_bytes=int(_number("STEWARD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1024)),
+            resolve_ttl_s=_number("STEWARD_RESOLVE_TTL_S", 1.0, minimum=0.0),
+            key_cache_ttl_s=_number("STEWARD_KEY_CACHE_TTL_S", 5.0, minimum=0.0),
+            audit_batch=int(_number("STEWARD_AUDIT_BATCH", 256, minimum=1)),
+        )

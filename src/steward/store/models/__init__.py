@@ -1,0 +1,9 @@
+"""Every table Steward stores; importing this package fills ``Base.metadata``.
+
+Each module below holds the tables of one area; add a new area's module to the imports
+so migrations and tests see the whole schema.
+"""
+
+from steward.store.models import core
+
+__all__ = ["core"]
