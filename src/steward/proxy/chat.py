@@ -1,0 +1,446 @@
+"""The proxy's request handling: guard the input, call the upstream, guard the answer.
+
+:class:`ChatProxy` knows nothing of authentication or storage: the router hands it a
+:class:`GuardBinding` (the resolved guard, the request id and an audit callback) and gets a
+Starlette response back, streamed or not. Guard calls are CPU work, so they run in the
+thread pool and never stall the event loop that relays other streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from steward.anonymize import PseudonymVault
+from steward.assessment import Action, Assessment, Source
+from steward.errors import (
+    AuthError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StewardError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
+from steward.guard import Guard
+from steward.proxy import openai_format as oai
+from steward.proxy.conversation import InputDecision, check_messages, last_user_text
+from steward.proxy.holdback import StreamGuard
+from steward.proxy.request import ChatRequest, parse_chat_request
+from steward.proxy.settings import ProxySettings
+from steward.proxy.upstream import UpstreamClient
+
+__all__ = ["ChatProxy", "GuardBinding", "error_parts", "error_response"]
+
+#: Longest ``x-steward-reason`` header value.
+_REASON_MAX = 300
+
+
+@dataclass(frozen=True, slots=True)
+class GuardBinding:
+    """What one request is guarded with, and where its decisions are recorded."""
+
+    guard: Guard
+    guardrail_id: str
+    version: str
+    request_id: str
+    audit: Callable[[Assessment], None]
+
+
+def _header_text(text: str) -> str:
+    """``text`` made safe for an HTTP header: printable ASCII on one line, bounded."""
+    cleaned = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
+    return cleaned[:_REASON_MAX]
+
+
+def error_parts(exc: StewardError) -> tuple[int, dict[str, Any]]:
+    """The status and OpenAI-style error body for one of Steward's errors."""
+    if isinstance(exc, UpstreamTimeoutError):
+        status, type_, code, param = 504, "upstream_error", "upstream_timeout", None
+    elif isinstance(exc, UpstreamError):
+        status, type_, code, param = 502, "upstream_error", "upstream_failed", None
+    elif isinstance(exc, InputError):
+        status, type_, code, param = 400, "invalid_request_error", "invalid_request", exc.field
+    elif isinstance(exc, NotFoundError):
+        code = exc.kind.lower().replace(" ", "_") + "_not_found"
+        status, type_, param = 404, "invalid_request_error", None
+    elif isinstance(exc, PermissionDeniedError):
+        status, type_, code, param = 403, "permission_error", "permission_denied", None
+    elif isinstance(exc, AuthError):
+        status, type_, code, param = 401, "authentication_error", "invalid_api_key", None
+    else:
+        status, type_, code, param = 500, "server_error", "steward_error", None
+    return status, oai.error_body(exc.message, type_=type_, code=code, param=param)
+
+
+def error_response(exc: StewardError, *, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An OpenAI-style error response: 400, 404, 502 or 504, never a stack trace."""
+    status, body = error_parts(exc)
+    return JSONResponse(body, status, headers=headers)
+
+
+def _reason(direction: str, assessment: Assessment | None) -> str | None:
+    if assessment is None or not assessment.intervened:
+        return None
+    return f"{direction}: {assessment.action_reason}"
+
+
+class ChatProxy:
+    """Handles ``/v1/chat/completions`` and ``/v1/models`` for one proxy configuration."""
+
+    def __init__(self, settings: ProxySettings, *, upstream: UpstreamClient | None = None) -> None:
+        self.settings = settings
+        self.upstream = upstream or UpstreamClient(settings)
+
+    # -- headers and the ``steward`` field -------------------------------------------------
+
+    def headers(
+        self, binding: GuardBinding | None, request_id: str, decisions: list[tuple[str, Assessment | None]]
+    ) -> dict[str, str]:
+        """The response headers: request id, disclosure, guardrail, action and reason."""
+        headers = {"x-steward-request-id": request_id}
+        if self.settings.disclosure_notice:
+            headers["x-ai-disclosure"] = self.settings.disclosure_notice
+        if binding is not None:
+            headers["x-steward-guardrail"] = f"{binding.guardrail_id}:{binding.version}"
+        reasons = [r for r in (_reason(d, a) for d, a in decisions) if r]
+        intervened = any(a is not None and a.intervened for _, a in decisions)
+        headers["x-steward-guardrail-action"] = (
+            Action.GUARDRAIL_INTERVENED if intervened else Action.NONE
+        ).value
+        if reasons:
+            headers["x-steward-reason"] = _header_text("; ".join(reasons))
+        return headers
+
+    def _steward_field(
+        self, binding: GuardBinding, decisions: list[tuple[str, Assessment | None]]
+    ) -> dict[str, Any]:
+        intervened = [(d, a) for d, a in decisions if a is not None and a.intervened]
+        field: dict[str, Any] = {
+            "action": (Action.GUARDRAIL_INTERVENED if intervened else Action.NONE).value,
+            "actionReason": "; ".join(f"{d}: {a.action_reason}" for d, a in intervened),
+            "requestId": binding.request_id,
+            "guardrail": {"id": binding.guardrail_id, "version": binding.version},
+        }
+        for direction, assessment in decisions:
+            if assessment is not None:
+                field[direction] = {
+                    "action": assessment.action.value,
+                    "actionReason": assessment.action_reason,
+                }
+        if self.settings.disclosure_notice:
+            field["disclosure"] = self.settings.disclosure_notice
+        return field
+
+    def _disclose(self, text: str) -> str:
+        if self.settings.disclosure_prepend and self.settings.disclosure_notice:
+            return f"{self.settings.disclosure_notice}\n\n{text}"
+        return text
+
+    # -- /v1/models ------------------------------------------------------------------------
+
+    async def models(self, request_id: str) -> Response:
+        """The upstream's model list, relayed as is."""
+        headers = self.headers(None, request_id, [])
+        try:
+            data = await self.upstream.models()
+        except StewardError as exc:
+            return error_response(exc, headers=headers)
+        return JSONResponse(data, headers=headers)
+
+    # -- /v1/chat/completions --------------------------------------------------------------
+
+    def parse(self, raw: bytes) -> ChatRequest:
+        """Validate the body (raises :class:`InputError` naming the field)."""
+        return parse_chat_request(raw, max_bytes=self.settings.max_body_bytes)
+
+    async def chat(self, request: ChatRequest, binding: GuardBinding) -> Response:
+        """Guard ``request``, forward it if allowed, and guard the answer."""
+        vault = _vault_for(binding.guard)
+        try:
+            decision = await run_in_threadpool(check_messages, binding.guard, request, vault=vault)
+        except StewardError as exc:
+            return error_response(exc, headers=self.headers(binding, binding.request_id, []))
+        for assessment in decision.to_audit():
+            binding.audit(assessment)
+        input_assessment = decision.blocked or _strongest(decision)
+        if decision.blocked is not None:
+            return self._blocked_input(request, binding, decision.blocked)
+        body = request.with_texts(decision.replacements)
+        if request.stream:
+            return await self._stream(request, body, binding, input_assessment, vault)
+        return await self._complete(request, body, binding, input_assessment, vault)
+
+    def _blocked_input(self, request: ChatRequest, binding: GuardBinding, blocked: Assessment) -> Response:
+        decisions: list[tuple[str, Assessment | None]] = [("input", blocked)]
+        headers = self.headers(binding, binding.request_id, decisions)
+        message = blocked.output_text or binding.guard.policy.blocked_input_message
+        extra = {"steward": self._steward_field(binding, decisions)}
+        if not request.stream:
+            return JSONResponse(
+                oai.completion(
+                    model=request.model, content=message, finish_reason="content_filter", extra=extra
+                ),
+                headers=headers,
+            )
+
+        async def events() -> AsyncIterator[bytes]:
+            yield oai.sse(
+                oai.chunk(completion_id=None, model=request.model, delta={"role": "assistant", "content": ""})
+            )
+            yield oai.sse(
+                oai.chunk(
+                    completion_id=None,
+                    model=request.model,
+                    delta={"content": message},
+                    finish_reason="content_filter",
+                    extra=extra,
+                )
+            )
+            yield oai.DONE
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+    async def _complete(
+        self,
+        request: ChatRequest,
+        body: dict[str, Any],
+        binding: GuardBinding,
+        input_assessment: Assessment | None,
+        vault: PseudonymVault | None,
+    ) -> Response:
+        try:
+            answer = await self.upstream.complete(body)
+        except StewardError as exc:
+            return error_response(
+                exc, headers=self.headers(binding, binding.request_id, [("input", input_assessment)])
+            )
+        query = last_user_text(request)
+        try:
+            outputs = await run_in_threadpool(_guard_choices, binding.guard, answer, query, vault)
+        except StewardError as exc:
+            return error_response(
+                exc, headers=self.headers(binding, binding.request_id, [("input", input_assessment)])
+            )
+        for _, assessment in outputs:
+            binding.audit(assessment)
+        for choice, assessment in outputs:
+            message = choice["message"]
+            if assessment.blocked:
+                message["content"] = assessment.output_text or binding.guard.policy.blocked_output_message
+                choice["finish_reason"] = "content_filter"
+            else:
+                if assessment.intervened and assessment.output_text is not None:
+                    message["content"] = assessment.output_text
+                message["content"] = self._disclose(message["content"])
+            if assessment.intervened:
+                # Log-probabilities carry the original tokens; they cannot be masked.
+                choice["logprobs"] = None
+        output_assessment = _strongest_of([a for _, a in outputs])
+        decisions = [("input", input_assessment), ("output", output_assessment)]
+        answer["steward"] = self._steward_field(binding, decisions)
+        return JSONResponse(answer, headers=self.headers(binding, binding.request_id, decisions))
+
+    async def _stream(
+        self,
+        request: ChatRequest,
+        body: dict[str, Any],
+        binding: GuardBinding,
+        input_assessment: Assessment | None,
+        vault: PseudonymVault | None,
+    ) -> Response:
+        chunks = self.upstream.stream(body)
+        decisions: list[tuple[str, Assessment | None]] = [("input", input_assessment)]
+        headers = self.headers(binding, binding.request_id, decisions)
+        try:
+            first: dict[str, Any] | None = await chunks.__anext__()
+        except StopAsyncIteration:
+            first = None
+        except StewardError as exc:
+            await chunks.aclose()
+            return error_response(exc, headers=headers)
+        relay = _StreamRelay(self, request, binding, input_assessment, vault)
+        return StreamingResponse(relay.events(first, chunks), media_type="text/event-stream", headers=headers)
+
+
+def _vault_for(guard: Guard) -> PseudonymVault | None:
+    sens = guard.policy.sensitive_information
+    if sens is not None and sens.anonymization.style == "pseudonym":
+        return PseudonymVault()
+    return None
+
+
+def _strongest_of(assessments: list[Assessment]) -> Assessment | None:
+    """The assessment that best sums up several: a block, else a mask, else the last one."""
+    for assessment in assessments:
+        if assessment.blocked:
+            return assessment
+    for assessment in assessments:
+        if assessment.intervened:
+            return assessment
+    return assessments[-1] if assessments else None
+
+
+def _strongest(decision: InputDecision) -> Assessment | None:
+    return _strongest_of([a for _, a in decision.checked])
+
+
+def _guard_choices(
+    guard: Guard, answer: dict[str, Any], query: str | None, vault: PseudonymVault | None
+) -> list[tuple[dict[str, Any], Assessment]]:
+    """Apply the guard (source output) to the text of every choice of a completion."""
+    out = []
+    for i, choice in enumerate(answer["choices"]):
+        if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
+            raise UpstreamError(f"the upstream's choices[{i}] has no message object")
+        content = choice["message"].get("content")
+        if content is None:
+            continue  # a tool call or a refusal without text
+        if not isinstance(content, str):
+            raise UpstreamError(f"the upstream's choices[{i}].message.content is not a string")
+        out.append((choice, guard.apply(content, Source.OUTPUT, query=query, vault=vault)))
+    return out
+
+
+class _StreamRelay:
+    """Relays one upstream stream through a :class:`StreamGuard` per choice."""
+
+    def __init__(
+        self,
+        proxy: ChatProxy,
+        request: ChatRequest,
+        binding: GuardBinding,
+        input_assessment: Assessment | None,
+        vault: PseudonymVault | None,
+    ) -> None:
+        self.proxy = proxy
+        self.request = request
+        self.binding = binding
+        self.input_assessment = input_assessment
+        self.vault = vault
+        self.guards: dict[int, StreamGuard] = {}
+        self.started: set[int] = set()
+        self.meta: dict[str, Any] = {"id": None, "model": request.model, "created": None}
+
+    def _guard(self, index: int) -> StreamGuard:
+        if index not in self.guards:
+            settings = self.proxy.settings
+            self.guards[index] = StreamGuard(
+                self.binding.guard,
+                holdback=settings.stream_holdback_chars,
+                check_every=settings.stream_check_chars,
+                vault=self.vault,
+            )
+        return self.guards[index]
+
+    def _text(self, index: int, text: str) -> str:
+        if text and index not in self.started:
+            self.started.add(index)
+            return self.proxy._disclose(text)
+        return text
+
+    def _blocked(self, index: int, blocked: Assessment) -> dict[str, Any]:
+        message = blocked.output_text or self.binding.guard.policy.blocked_output_message
+        if self.guards[index].released_any:
+            message = "\n\n" + message
+        decisions = [("input", self.input_assessment), ("output", blocked)]
+        return oai.chunk(
+            completion_id=self.meta["id"],
+            model=self.meta["model"],
+            created=self.meta["created"],
+            index=index,
+            delta={"content": message},
+            finish_reason="content_filter",
+            extra={"steward": self.proxy._steward_field(self.binding, decisions)},
+        )
+
+    def process(self, data: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        """Guard one upstream chunk: the chunks to send on, and whether the stream must stop."""
+        for key in ("id", "created"):
+            if self.meta[key] is None and data.get(key) is not None:
+                self.meta[key] = data[key]
+        if isinstance(data.get("model"), str) and data["model"]:
+            self.meta["model"] = data["model"]
+        choices = data.get("choices")
+        if not isinstance(choices, list):
+            raise UpstreamError("the upstream streamed a chunk without a 'choices' list")
+        out_choices = []
+        for choice in choices:
+            if not isinstance(choice, dict):
+                raise UpstreamError("the upstream streamed a choice that is not an object")
+            index = choice.get("index", 0)
+            if not isinstance(index, int):
+                raise UpstreamError("the upstream streamed a choice without an integer index")
+            raw_delta = choice.get("delta")
+            delta: dict[str, Any] = raw_delta if isinstance(raw_delta, dict) else {}
+            content = delta.get("content")
+            finish = choice.get("finish_reason")
+            guard = self._guard(index)
+            text = ""
+            if isinstance(content, str) and content:
+                release = guard.feed(content)
+                if release.blocked is not None:
+                    return [self._blocked(index, release.blocked)], True
+                text += release.text
+            if finish is not None:
+                release = guard.finish()
+                if release.blocked is not None:
+                    return [self._blocked(index, release.blocked)], True
+                text += release.text
+            new_delta = {k: v for k, v in delta.items() if k != "content"}
+            if text:
+                new_delta["content"] = self._text(index, text)
+            if new_delta or finish is not None:
+                out_choices.append({**choice, "delta": new_delta, "logprobs": None})
+        if not out_choices and not data.get("usage"):
+            return [], False
+        return [{**data, "choices": out_choices}], False
+
+    def flush(self) -> list[dict[str, Any]]:
+        """The upstream ended without finishing some choices: release what they still hold."""
+        out = []
+        for index, guard in sorted(self.guards.items()):
+            release = guard.finish()
+            if release.blocked is not None:
+                return [self._blocked(index, release.blocked)]
+            if release.text:
+                out.append(
+                    oai.chunk(
+                        completion_id=self.meta["id"],
+                        model=self.meta["model"],
+                        created=self.meta["created"],
+                        index=index,
+                        delta={"content": self._text(index, release.text)},
+                    )
+                )
+        return out
+
+    async def events(
+        self, first: dict[str, Any] | None, chunks: AsyncGenerator[dict[str, Any], None]
+    ) -> AsyncIterator[bytes]:
+        """The SSE byte stream sent to the client."""
+        try:
+            data = first
+            stopped = False
+            while data is not None:
+                out, stopped = await run_in_threadpool(self.process, data)
+                for item in out:
+                    yield oai.sse(item)
+                if stopped:
+                    break
+                data = await anext(chunks, None)
+            if not stopped:
+                for item in await run_in_threadpool(self.flush):
+                    yield oai.sse(item)
+            yield oai.DONE
+        except StewardError as exc:
+            # Headers are gone already: the error travels as an event, which OpenAI's clients raise.
+            yield oai.sse(error_parts(exc)[1])
+        finally:
+            await chunks.aclose()
+            for guard in self.guards.values():
+                self.binding.audit(guard.summary())

@@ -1,0 +1,208 @@
+"""The one client that talks to the configured upstream model server (any OpenAI-compatible API).
+
+Every failure becomes an :class:`~steward.errors.UpstreamError` (or its time-out subclass)
+whose message says what went wrong and where, without the API key or any URL credentials,
+so the proxy can answer the caller with a clear 502 or 504 instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from steward.errors import UpstreamError, UpstreamTimeoutError
+from steward.proxy.settings import ProxySettings
+
+__all__ = ["UpstreamClient", "safe_url"]
+
+#: Most bytes of an upstream's error body quoted back to the caller.
+_QUOTE_MAX = 300
+#: Largest non-streamed upstream answer accepted.
+RESPONSE_MAX_BYTES = 16 << 20
+#: Longest single line of an upstream stream.
+STREAM_LINE_MAX_CHARS = 1 << 20
+
+
+def safe_url(url: str) -> str:
+    """``url`` without user name, password, query or fragment: fit for an error message."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _quote_error(response: httpx.Response, body: bytes) -> str:
+    """The upstream's own error message if it sent one, else the start of its body."""
+    try:
+        data = json.loads(body)
+        error = data.get("error") if isinstance(data, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        if isinstance(message, str) and message:
+            return message[:_QUOTE_MAX]
+    except (ValueError, UnicodeDecodeError):
+        pass
+    text = body[:_QUOTE_MAX].decode("utf-8", "replace").strip()
+    return text or response.reason_phrase
+
+
+class UpstreamClient:
+    """Calls ``/chat/completions`` and ``/models`` on the upstream, streaming or not.
+
+    One :class:`httpx.AsyncClient` (a connection pool) is kept per event loop, so a server
+    reuses connections while tests that start and stop loops never share one.
+    """
+
+    def __init__(self, settings: ProxySettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def configured(self) -> bool:
+        """Whether an upstream URL was set."""
+        return self.settings.upstream_url is not None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self.settings.upstream_url is None:
+            raise UpstreamError(
+                "no upstream is configured: set STEWARD_UPSTREAM_URL to an OpenAI-compatible /v1 URL"
+            )
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._client.is_closed:
+            headers = {"accept": "application/json"}
+            if self.settings.upstream_api_key:
+                headers["authorization"] = f"Bearer {self.settings.upstream_api_key}"
+            self._client = httpx.AsyncClient(
+                base_url=self.settings.upstream_url + "/",
+                headers=headers,
+                timeout=httpx.Timeout(self.settings.upstream_timeout_s),
+                transport=self._transport,
+                follow_redirects=False,
+            )
+            self._loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connection pool (on server shutdown)."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _where(self, path: str) -> str:
+        return safe_url(f"{self.settings.upstream_url}/{path}")
+
+    def _failure(self, exc: httpx.HTTPError, path: str) -> UpstreamError:
+        where = self._where(path)
+        if isinstance(exc, httpx.TimeoutException):
+            return UpstreamTimeoutError(
+                f"the upstream at {where} did not answer within {self.settings.upstream_timeout_s:g} s "
+                "(STEWARD_UPSTREAM_TIMEOUT_S)"
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return UpstreamError(
+                f"cannot connect to the upstream at {where}: is it running? ({type(exc).__name__})"
+            )
+        return UpstreamError(f"the connection to the upstream at {where} failed: {type(exc).__name__}")
+
+    async def _raise_for_status(self, response: httpx.Response, path: str) -> None:
+        if response.status_code < 400:
+            return
+        body = await response.aread()
+        raise UpstreamError(
+            f"the upstream at {self._where(path)} answered HTTP {response.status_code}: {_quote_error(response, body)}"
+        )
+
+    async def _get_json(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        client = self._http()
+        try:
+            request = client.build_request(method, path, json=body)
+            response = await client.send(request, stream=True)
+            try:
+                await self._raise_for_status(response, path)
+                raw = bytearray()
+                async for piece in response.aiter_bytes():
+                    raw += piece
+                    if len(raw) > RESPONSE_MAX_BYTES:
+                        raise UpstreamError(f"the upstream's answer is over {RESPONSE_MAX_BYTES} bytes")
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise self._failure(exc, path) from None
+        try:
+            data = json.loads(bytes(raw))
+        except (ValueError, UnicodeDecodeError):
+            raise UpstreamError(f"the upstream at {self._where(path)} answered with malformed JSON") from None
+        if not isinstance(data, dict):
+            raise UpstreamError(
+                f"the upstream at {self._where(path)} answered with JSON that is not an object"
+            )
+        return data
+
+    async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``/chat/completions`` (not streamed) and return the decoded answer."""
+        data = await self._get_json("POST", "chat/completions", body)
+        if not isinstance(data.get("choices"), list):
+            raise UpstreamError(
+                f"the upstream at {self._where('chat/completions')} answered without a 'choices' list"
+            )
+        return data
+
+    async def models(self) -> dict[str, Any]:
+        """GET ``/models``."""
+        return await self._get_json("GET", "models")
+
+    async def stream(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
+        """POST a streamed ``/chat/completions``; yield each chunk's JSON until ``[DONE]``.
+
+        The request is sent and its status checked before the first chunk is yielded, so a
+        refused connection or an HTTP error surfaces on the first ``__anext__`` and the proxy
+        can still answer with a proper error status.
+        """
+        path = "chat/completions"
+        client = self._http()
+        try:
+            request = client.build_request("POST", path, json=body, headers={"accept": "text/event-stream"})
+            response = await client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise self._failure(exc, path) from None
+        try:
+            await self._raise_for_status(response, path)
+            async for line in response.aiter_lines():
+                if len(line) > STREAM_LINE_MAX_CHARS:
+                    raise UpstreamError(
+                        f"the upstream's stream has a line over {STREAM_LINE_MAX_CHARS} characters"
+                    )
+                if not line.startswith("data:"):
+                    continue  # blank separators, comments, event names, ids
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    return
+                try:
+                    data = json.loads(payload)
+                except ValueError:
+                    raise UpstreamError(
+                        f"the upstream at {self._where(path)} streamed malformed JSON"
+                    ) from None
+                if not isinstance(data, dict):
+                    raise UpstreamError(
+                        f"the upstream at {self._where(path)} streamed JSON that is not an object"
+                    )
+                if "error" in data:
+                    message = (
+                        data["error"].get("message") if isinstance(data["error"], dict) else data["error"]
+                    )
+                    raise UpstreamError(
+                        f"the upstream reported an error mid-stream: {str(message)[:_QUOTE_MAX]}"
+                    )
+                yield data
+        except httpx.HTTPError as exc:
+            raise self._failure(exc, path) from None
+        finally:
+            await response.aclose()

@@ -1,0 +1,179 @@
+"""``POST /v1/chat/completions`` and ``GET /v1/models``: the OpenAI-compatible guarding proxy.
+
+Point any OpenAI client at ``http://<steward>/v1`` with a Steward key of role ``app``; the
+work itself is in :mod:`steward.proxy`. This module only wires it to the server: the
+caller's role, the guardrail to use (settings, or the ``x-steward-guardrail`` header) and
+the audit trail. Errors on these paths use OpenAI's error shape, so clients raise their
+usual exceptions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from steward.assessment import Assessment
+from steward.audit.record import AuditRecord, new_request_id
+from steward.errors import InputError, NotFoundError, StewardError
+from steward.guard import Guard
+from steward.proxy.chat import ChatProxy, GuardBinding, error_response
+from steward.proxy.settings import ProxySettings
+from steward.store.guardrails import DRAFT, GuardrailStore
+
+__all__ = [
+    "GUARDRAIL_HEADER",
+    "BindGuard",
+    "build_router",
+    "create_router",
+    "parse_guardrail_header",
+    "resolve_default",
+]
+
+#: Request header that picks the guardrail (``id`` or ``id:version``) for one request.
+GUARDRAIL_HEADER = "x-steward-guardrail"
+#: The version alias tried first when none is configured.
+DEFAULT_ALIAS = "production"
+_ENDPOINT = "/v1/chat/completions"
+
+
+class ResolvedGuardLike(Protocol):
+    """What the server's guard cache returns for a guardrail version."""
+
+    @property
+    def guard(self) -> Guard: ...
+
+    @property
+    def guardrail_id(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+#: ``(request, caller, guardrail id, version or None, request id) -> binding``.
+BindGuard = Callable[[Request, Any, str, str | None, str], GuardBinding]
+
+
+def parse_guardrail_header(value: str) -> tuple[str, str | None]:
+    """``id`` or ``id:version`` from the ``x-steward-guardrail`` header."""
+    guardrail_id, _, version = value.strip().partition(":")
+    guardrail_id, version = guardrail_id.strip(), version.strip()
+    if not guardrail_id or len(value) > 200 or (_ and not version):
+        raise InputError("must be 'guardrail-id' or 'guardrail-id:version'", field=GUARDRAIL_HEADER)
+    return guardrail_id, version or None
+
+
+def _request_id(request: Request) -> str:
+    existing = getattr(request.state, "request_id", None)
+    return existing if isinstance(existing, str) and existing else new_request_id()
+
+
+def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: BindGuard) -> APIRouter:
+    """The proxy's routes, with the server's pieces passed in (tests pass their own)."""
+    proxy = ChatProxy(settings)
+    router = APIRouter(tags=["proxy"])
+
+    @router.post("/v1/chat/completions", response_model=None)
+    async def chat_completions(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
+        request_id = _request_id(request)
+        headers = proxy.headers(None, request_id, [])
+        try:
+            chat = proxy.parse(await request.body())
+            guardrail_id, version = settings.guardrail_id, settings.guardrail_version
+            header = request.headers.get(GUARDRAIL_HEADER)
+            if header is not None:
+                if not settings.allow_guardrail_header:
+                    raise InputError("is turned off on this server", field=GUARDRAIL_HEADER)
+                guardrail_id, version = parse_guardrail_header(header)
+            binding = bind(request, who, guardrail_id, version, request_id)
+        except StewardError as exc:
+            return error_response(exc, headers=headers)
+        return await proxy.chat(chat, binding)
+
+    @router.get("/v1/models", response_model=None)
+    async def list_models(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
+        return await proxy.models(_request_id(request))
+
+    return router
+
+
+def resolve_default(
+    get: Callable[[str, str], ResolvedGuardLike],
+    latest: Callable[[str], str],
+    guardrail_id: str,
+    version: str | None,
+) -> ResolvedGuardLike:
+    """The guard for ``version``; with none, the ``production`` alias if set, else ``latest(id)``."""
+    if version is not None:
+        return get(guardrail_id, version)
+    try:
+        return get(guardrail_id, DEFAULT_ALIAS)
+    except NotFoundError as exc:
+        if exc.kind != "alias":
+            raise
+    return get(guardrail_id, latest(guardrail_id))
+
+
+class _LatestVersion:
+    """The newest version number of a guardrail (``DRAFT`` if it has none), remembered briefly.
+
+    Used only when no version is configured and the guardrail has no ``production`` alias;
+    remembering it for ``ttl_s`` keeps that lookup off the hot path.
+    """
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl = ttl_s
+        self._seen: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, store: GuardrailStore, guardrail_id: str) -> str:
+        now = time.monotonic()
+        cached = self._seen.get(guardrail_id)
+        if cached is not None and now - cached[1] <= self._ttl:
+            return cached[0]
+        versions = store.list_versions(guardrail_id)
+        found = str(versions[-1].version) if versions else DRAFT
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[guardrail_id] = (found, now)
+        return found
+
+
+def create_router(settings: ProxySettings) -> APIRouter:
+    """The proxy's routes bound to the running server: its auth, guard cache and audit trail."""
+    from steward.server.auth import Role, require_role
+    from steward.server.state import get_state
+
+    latest = _LatestVersion(ttl_s=1.0)
+
+    def bind(
+        request: Request, who: Any, guardrail_id: str, version: str | None, request_id: str
+    ) -> GuardBinding:
+        state = get_state(request)
+        resolved = resolve_default(
+            state.guards.get, lambda gid: latest(state.guardrails, gid), guardrail_id, version
+        )
+
+        def audit(assessment: Assessment) -> None:
+            record = AuditRecord.from_assessment(
+                assessment,
+                guardrail_id=resolved.guardrail_id,
+                version=resolved.version,
+                caller=getattr(who, "key_id", None),
+                request_id=request_id,
+                endpoint=_ENDPOINT,
+                keep_matched_text=resolved.guard.policy.audit.keep_matched_text,
+            )
+            state.audit.submit(record)
+
+        return GuardBinding(
+            guard=resolved.guard,
+            guardrail_id=resolved.guardrail_id,
+            version=str(resolved.version),
+            request_id=request_id,
+            audit=audit,
+        )
+
+    return build_router(settings, caller=require_role(Role.APP), bind=bind)
