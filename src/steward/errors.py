@@ -15,6 +15,7 @@ fix the call without reading our source.
     │   ├── NotFoundError        no object of that kind with that id
     │   └── ConflictError        the change clashes with what is stored
     ├── AuthError                the caller is not authenticated
+    │   ├── InvalidSignatureError   an AWS SigV4 signature does not match the request
     │   └── PermissionDeniedError   authenticated, but the role does not allow it
     └── UpstreamError            the configured upstream model failed
         └── UpstreamTimeoutError    ... or did not answer in time
@@ -28,6 +29,7 @@ __all__ = [
     "DetectorUnavailableError",
     "InputError",
     "InputTooLargeError",
+    "InvalidSignatureError",
     "NotFoundError",
     "PermissionDeniedError",
     "PolicyError",
@@ -109,6 +111,10 @@ class ConflictError(StorageError):
 
 class AuthError(StewardError):
     """The caller did not present valid credentials."""
+
+
+class InvalidSignatureError(AuthError):
+    """An AWS SigV4 signature does not match the request (wrong secret, altered request, stale date)."""
 
 
 class PermissionDeniedError(AuthError):

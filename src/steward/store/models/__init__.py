@@ -4,6 +4,6 @@ Each module below holds the tables of one area; add a new area's module to the i
 so migrations and tests see the whole schema.
 """
 
-from steward.store.models import core
+from steward.store.models import core, govern
 
-__all__ = ["core"]
+__all__ = ["core", "govern"]

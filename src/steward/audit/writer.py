@@ -1,0 +1,152 @@
+"""The background audit writer: a queue drained by one thread into batched inserts.
+
+A request only pays for ``queue.put``; the thread takes whatever has queued (up to
+``batch`` records) and writes it in one transaction, so throughput grows with load
+instead of one commit per decision. :meth:`AuditWriter.close` drains the queue, which
+the server calls on clean shutdown. A crash (SIGKILL, power loss) loses what was still
+queued: at most the records of the last few milliseconds, bounded by ``max_queue``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from sqlalchemy import Engine, insert
+from sqlalchemy.exc import IntegrityError
+
+from steward.audit.record import AuditRecord
+from steward.errors import StorageError
+from steward.store.models.core import AuditRow
+
+__all__ = ["AuditWriter"]
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class AuditWriter:
+    """Writes audit records in the background; ``submit`` never blocks on the database.
+
+    If the database is unreachable the writer keeps the batch and retries with back-off,
+    so records are not dropped; once ``max_queue`` records are waiting, ``submit`` blocks
+    (back-pressure) rather than losing records silently.
+    """
+
+    def __init__(self, engine: Engine, *, batch: int = 256, max_queue: int = 100_000) -> None:
+        self._engine = engine
+        self._batch = batch
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
+        self._written = 0
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def written(self) -> int:
+        """How many records this writer has stored so far."""
+        return self._written
+
+    def start(self) -> None:
+        """Start the writer thread (idempotent)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="steward-audit-writer", daemon=True)
+                self._thread.start()
+
+    def submit(self, record: AuditRecord) -> None:
+        """Queue ``record`` for storage; returns at once unless the queue is full."""
+        if self._closed:
+            raise StorageError("the audit writer is closed; the server is shutting down")
+        self.start()
+        self._queue.put(record)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything submitted so far is stored (or ``timeout`` passes)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Store everything queued, then stop the thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+        if thread is None:
+            return
+        self._queue.put(_STOP)
+        thread.join(timeout)
+        if thread.is_alive():
+            log.error(
+                "audit writer did not finish within %.0f s; %d records unwritten", timeout, self.pending
+            )
+
+    @property
+    def pending(self) -> int:
+        """Records queued and not yet stored."""
+        return self._queue.unfinished_tasks
+
+    def _take_batch(self) -> tuple[list[AuditRecord], bool]:
+        first = self._queue.get()
+        if first is _STOP:
+            self._queue.task_done()
+            return [], True
+        batch = [first]
+        stop = False
+        while len(batch) < self._batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                self._queue.task_done()
+                stop = True
+                break
+            batch.append(item)
+        return [r for r in batch if isinstance(r, AuditRecord)], stop
+
+    def _write(self, batch: list[AuditRecord]) -> None:
+        delay = 0.05
+        while True:
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(insert(AuditRow), [r.to_row() for r in batch])
+                self._written += len(batch)
+                return
+            except IntegrityError:
+                # One bad record (a repeated request id) must not hold back the others.
+                self._write_one_by_one(batch)
+                return
+            except Exception as exc:
+                # Never drop records on a transient failure; log the kind, not the content.
+                log.warning("audit write of %d records failed (%s); retrying", len(batch), type(exc).__name__)
+                if self._closed and delay > 2:
+                    log.error("giving up on %d audit records at shutdown", len(batch))
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _write_one_by_one(self, batch: list[AuditRecord]) -> None:
+        for record in batch:
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(insert(AuditRow), [record.to_row()])
+                self._written += 1
+            except IntegrityError:
+                log.error("audit record refused by the database (duplicate request id?); skipped")
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch, stop = self._take_batch()
+            if batch:
+                try:
+                    self._write(batch)
+                finally:
+                    for _ in batch:
+                        self._queue.task_done()

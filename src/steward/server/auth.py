@@ -1,0 +1,155 @@
+"""Who is calling: API keys presented as a bearer token or an AWS SigV4 signature, and roles.
+
+* ``Authorization: Bearer <id>.<secret>`` — checked against a slow scrypt hash once per
+  process, then remembered (by a SHA-256 of the token) so later requests cost microseconds.
+* ``Authorization: AWS4-HMAC-SHA256 Credential=<id>/...`` — what boto3 sends when the key
+  id and secret are used as AWS credentials; verified with the key's secret (see
+  :mod:`steward.store.sealing` for why the secret is kept encrypted).
+
+Key records are cached per process for ``key_cache_ttl_s`` seconds: a key revoked through
+another process stops working within that time (at once in the process that revoked it).
+Routes declare what they need with ``Depends(require_role(Role.APP))``; ``admin`` may do
+everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from steward.errors import AuthError, PermissionDeniedError
+from steward.server import sigv4
+from steward.store.keys import ApiKeyStore, Role, StoredKey, verify_secret
+
+__all__ = ["Authenticator", "Caller", "Role", "require_role"]
+
+_MAX_REMEMBERED = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated caller: the API key id and its role."""
+
+    key_id: str
+    role: Role
+
+
+@dataclass(slots=True)
+class _Entry:
+    key: StoredKey | None
+    fetched: float
+    secret: str | None = None
+
+
+class Authenticator:
+    """Turns an Authorization header into a :class:`Caller`, or raises :class:`AuthError`."""
+
+    def __init__(self, keys: ApiKeyStore, *, ttl_s: float = 5.0) -> None:
+        self._keys = keys
+        self._ttl = ttl_s
+        self._entries: dict[str, _Entry] = {}
+        self._verified: dict[bytes, str] = {}
+        self._lock = threading.Lock()
+
+    def forget(self, key_id: str) -> None:
+        """Drop what this process remembers about a key (after revoking it)."""
+        with self._lock:
+            self._entries.pop(key_id, None)
+
+    def _entry(self, key_id: str) -> _Entry:
+        now = time.monotonic()
+        entry = self._entries.get(key_id)
+        if entry is None or now - entry.fetched > self._ttl:
+            if len(key_id) > 64:
+                raise AuthError("the API key id is not recognised")
+            entry = _Entry(self._keys.lookup(key_id), now)
+            with self._lock:
+                if len(self._entries) >= _MAX_REMEMBERED:
+                    self._entries.clear()
+                self._entries[key_id] = entry
+        return entry
+
+    def _active(self, key_id: str) -> _Entry:
+        entry = self._entry(key_id)
+        if entry.key is None:
+            raise AuthError("the API key id is not recognised")
+        if entry.key.revoked:
+            raise AuthError(f"the API key {key_id} has been revoked")
+        return entry
+
+    def bearer(self, token: str) -> Caller:
+        """Check ``<id>.<secret>``."""
+        key_id, dot, secret = token.partition(".")
+        if not dot or not key_id or not secret:
+            raise AuthError("a bearer token must be '<key id>.<secret>'")
+        entry = self._active(key_id)
+        assert entry.key is not None
+        digest = hashlib.sha256(token.encode("utf-8", "replace")).digest()
+        if self._verified.get(digest) != key_id:
+            if not verify_secret(secret, entry.key.secret_hash):
+                raise AuthError("the API key secret is wrong")
+            with self._lock:
+                if len(self._verified) >= _MAX_REMEMBERED:
+                    self._verified.clear()
+                self._verified[digest] = key_id
+        return Caller(entry.key.id, entry.key.role)
+
+    def sigv4(self, header: str, request: Request, body: bytes) -> Caller:
+        """Check an AWS SigV4 signed request."""
+        credential = sigv4.parse_authorization(header)
+        entry = self._active(credential.access_key_id)
+        assert entry.key is not None
+        if entry.secret is None:
+            entry.secret = self._keys.sealer.unseal(entry.key.secret_sealed)
+        headers: dict[str, list[str]] = {}
+        for name, value in request.headers.raw:
+            headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        sigv4.verify(
+            credential,
+            secret=entry.secret,
+            method=request.method,
+            raw_path=raw_path.decode("latin-1"),
+            raw_query=request.scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+        )
+        return Caller(entry.key.id, entry.key.role)
+
+    async def authenticate(self, request: Request) -> Caller:
+        """The caller of ``request``, from its Authorization header."""
+        header = request.headers.get("authorization")
+        if not header:
+            raise AuthError(
+                "missing credentials: send 'Authorization: Bearer <key id>.<secret>' or sign the request with AWS SigV4"
+            )
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() == "bearer":
+            return self.bearer(rest.strip())
+        if scheme == sigv4.ALGORITHM:
+            return self.sigv4(header, request, await request.body())
+        raise AuthError("unsupported Authorization scheme; use Bearer or AWS4-HMAC-SHA256")
+
+
+def require_role(*roles: Role) -> Callable[[Request], Awaitable[Caller]]:
+    """A FastAPI dependency admitting keys of ``roles`` (and admin keys); returns the :class:`Caller`."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+
+    async def dependency(request: Request) -> Caller:
+        from steward.server.state import get_state
+
+        caller = await get_state(request).auth.authenticate(request)
+        if caller.role not in allowed:
+            raise PermissionDeniedError(
+                f"the API key's role {caller.role.value!r} may not do this; "
+                f"allowed: {', '.join(sorted(r.value for r in allowed))}"
+            )
+        request.state.caller = caller
+        return caller
+
+    return dependency
