@@ -1,0 +1,220 @@
+"""The release gate: may this system version enter deployment (or operation)?
+
+The gate checks, and explains in words, each of:
+
+* the system is not in the EU AI Act's prohibited tier;
+* every required piece of evidence exists for this system version, is no older than its
+  ``max_age_days``, did not fail, and meets each of its thresholds;
+* a system that makes or supports consequential decisions (or is EU high-risk) has human
+  oversight configured, at least one release requirement, and a completed risk
+  assessment: at least one risk, each with a treatment, a residual rating and a review.
+
+A refusal is real: callers change the status only when :attr:`GateDecision.allowed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from steward.govern.evidence import Evidence
+from steward.govern.inventory import GATED_STATUSES, AISystem, EuAiActTier, HumanOversight, Lifecycle
+from steward.govern.requirements import EvidenceRequirement, lookup_metric
+from steward.govern.risk import Risk
+
+__all__ = ["GateCheck", "GateDecision", "evaluate_gate", "latest_evidence"]
+
+
+@dataclass(frozen=True, slots=True)
+class GateCheck:
+    """One condition the gate looked at, whether it holds, and why."""
+
+    name: str
+    passed: bool
+    detail: str
+    evidence_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "check": self.name,
+            "passed": self.passed,
+            "detail": self.detail,
+            "evidence": self.evidence_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    """The gate's answer for one requested status change."""
+
+    system_id: str
+    system_version: str
+    current: Lifecycle
+    target: Lifecycle
+    checks: list[GateCheck] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        """Whether every check passed."""
+        return all(c.passed for c in self.checks)
+
+    @property
+    def missing(self) -> list[str]:
+        """The failed checks' explanations."""
+        return [c.detail for c in self.checks if not c.passed]
+
+    def explain(self) -> str:
+        """A few lines for a person: the verdict, then what is missing."""
+        verdict = "ALLOWED" if self.allowed else "REFUSED"
+        head = (
+            f"{verdict}: {self.system_id} {self.system_version} {self.current.value} -> {self.target.value}"
+        )
+        lines = [head]
+        lines += [f"  {'ok  ' if c.passed else 'MISSING'} {c.detail}" for c in self.checks]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "system": self.system_id,
+            "version": self.system_version,
+            "from": self.current.value,
+            "to": self.target.value,
+            "allowed": self.allowed,
+            "missing": self.missing,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+def latest_evidence(
+    system: AISystem, requirement: EvidenceRequirement, evidence: Sequence[Evidence]
+) -> Evidence | None:
+    """The newest evidence for this system version that a requirement would look at."""
+    matching = [
+        e
+        for e in evidence
+        if e.system_id == system.id
+        and e.system_version == system.version
+        and e.kind is requirement.kind
+        and (requirement.name is None or e.name == requirement.name)
+    ]
+    return max(matching, key=lambda e: (e.recorded_at, e.id), default=None)
+
+
+def _requirement_checks(
+    system: AISystem, req: EvidenceRequirement, evidence: Sequence[Evidence], now: dt.datetime
+) -> list[GateCheck]:
+    label = req.describe()
+    found = latest_evidence(system, req, evidence)
+    if found is None:
+        return [GateCheck(f"evidence:{label}", False, f"no {label} recorded for version {system.version}")]
+    when = found.recorded_at.date().isoformat()
+    age = found.age_days(now)
+    checks = []
+    if age > req.max_age_days:
+        checks.append(
+            GateCheck(
+                f"fresh:{label}",
+                False,
+                f"{label} {found.id} from {when} is {age:.0f} days old, over the limit of {req.max_age_days}",
+                found.id,
+            )
+        )
+    else:
+        checks.append(GateCheck(f"fresh:{label}", True, f"{label} {found.id} recorded {when}", found.id))
+    if found.passed is False:
+        checks.append(GateCheck(f"outcome:{label}", False, f"{label} {found.id} records a failure", found.id))
+    for threshold in req.parsed_thresholds():
+        actual = lookup_metric(threshold.metric, found.metrics, found.slices)
+        if actual is None:
+            checks.append(
+                GateCheck(
+                    f"threshold:{threshold}",
+                    False,
+                    f"{label} {found.id} has no metric {threshold.metric!r} for {threshold}",
+                    found.id,
+                )
+            )
+            continue
+        ok = threshold.holds(actual)
+        checks.append(
+            GateCheck(
+                f"threshold:{threshold}",
+                ok,
+                f"{threshold.metric} = {actual:.4g} ({'meets' if ok else 'fails'} {threshold}; {found.id}, {when})",
+                found.id,
+            )
+        )
+    return checks
+
+
+def _consequential_checks(system: AISystem, risks: Sequence[Risk], today: dt.date) -> list[GateCheck]:
+    why = (
+        ", ".join(d.value for d in system.consequential_domains) or f"EU AI Act {system.eu_ai_act_tier.value}"
+    )
+    checks = []
+    if system.human_oversight is HumanOversight.NONE:
+        checks.append(
+            GateCheck(
+                "human-oversight",
+                False,
+                f"human oversight is 'none', but the system supports consequential decisions ({why})",
+            )
+        )
+    else:
+        checks.append(GateCheck("human-oversight", True, f"human oversight: {system.human_oversight.value}"))
+    if not system.release_requirements:
+        checks.append(
+            GateCheck(
+                "release-requirements",
+                False,
+                "no release_requirements are defined for a system that supports consequential decisions",
+            )
+        )
+    own = [r for r in risks if r.system_id == system.id]
+    if not own:
+        checks.append(
+            GateCheck("risk-assessment", False, "no risks are registered: the risk assessment is missing")
+        )
+        return checks
+    gaps = [gap for risk in own for gap in risk.assessment_gaps(today)]
+    if gaps:
+        checks += [GateCheck("risk-assessment", False, gap) for gap in gaps]
+    else:
+        checks.append(
+            GateCheck(
+                "risk-assessment", True, f"risk assessment complete: {len(own)} risk(s) treated and reviewed"
+            )
+        )
+    return checks
+
+
+def evaluate_gate(
+    system: AISystem,
+    target: Lifecycle,
+    *,
+    risks: Sequence[Risk],
+    evidence: Sequence[Evidence],
+    now: dt.datetime,
+) -> GateDecision:
+    """Decide whether ``system`` may move to ``target`` now; statuses outside the gate always may."""
+    decision = GateDecision(system.id, system.version, system.status, target)
+    if target not in GATED_STATUSES:
+        decision.checks.append(GateCheck("ungated", True, f"{target.value} is not gated"))
+        return decision
+    if system.eu_ai_act_tier is EuAiActTier.PROHIBITED:
+        decision.checks.append(
+            GateCheck(
+                "eu-ai-act-tier", False, "the system is in the EU AI Act's prohibited tier and may not deploy"
+            )
+        )
+    for req in system.release_requirements:
+        decision.checks.extend(_requirement_checks(system, req, evidence, now))
+    if system.consequential:
+        decision.checks.extend(_consequential_checks(system, risks, now.date()))
+    if not decision.checks:
+        decision.checks.append(GateCheck("requirements", True, "no release requirements apply"))
+    return decision

@@ -1,0 +1,128 @@
+"""What evidence a release needs: kinds, maximum age and metric thresholds such as ``recall >= 0.9``.
+
+Thresholds are short strings so they read well in YAML and pull-request diffs. A metric
+name is looked up in an evidence record's metrics (``recall``), one group slice
+(``group[sex=Female].recall``), or across all its slices (``min_group.recall``,
+``max_group.fpr``, ``group_gap.selection_rate`` = max − min, ``group_ratio.selection_rate`` =
+min / max, the four-fifths rule's ratio).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+__all__ = ["EvidenceKind", "EvidenceRequirement", "Threshold", "lookup_metric", "parse_threshold"]
+
+
+class EvidenceKind(StrEnum):
+    """What a piece of evidence is."""
+
+    EVALUATION = "evaluation"
+    RED_TEAM = "red-team"
+    FAIRNESS = "fairness"
+    DATASET_SCAN = "dataset-scan"
+    REVIEW = "review"
+    ATTESTATION = "attestation"
+
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+_THRESHOLD_RE = re.compile(
+    r"^\s*(?P<metric>(?:[^<>=!\[\]\s]|\[[^\]]*\])+)\s*(?P<op>>=|<=|==|>|<)\s*"
+    r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+)
+_AGGREGATES = ("min_group", "max_group", "group_gap", "group_ratio")
+_GROUP_RE = re.compile(r"^group\[(?P<slice>[^\]]+)\]\.(?P<metric>.+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """One parsed threshold: ``metric op value``."""
+
+    metric: str
+    op: str
+    value: float
+
+    def holds(self, actual: float) -> bool:
+        """Whether a measured value meets the threshold."""
+        return _OPS[self.op](actual, self.value)
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+
+def parse_threshold(text: str) -> Threshold:
+    """Parse ``recall >= 0.9``; raise :class:`ValueError` saying what a threshold looks like."""
+    match = _THRESHOLD_RE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a threshold like 'recall >= 0.9' (operators: >=, <=, >, <, ==)")
+    value = float(match["value"])
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} has a value that is not a finite number")
+    return Threshold(match["metric"], match["op"], value)
+
+
+def lookup_metric(
+    name: str, metrics: Mapping[str, float], slices: Mapping[str, Mapping[str, float]]
+) -> float | None:
+    """The value of ``name`` in one evidence record, or ``None`` when it has no such metric."""
+    if name in metrics:
+        return metrics[name]
+    group = _GROUP_RE.match(name)
+    if group is not None:
+        return slices.get(group["slice"], {}).get(group["metric"])
+    head, _, metric = name.partition(".")
+    if head not in _AGGREGATES or not metric:
+        return None
+    values = [s[metric] for s in slices.values() if metric in s]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    if head == "min_group":
+        return low
+    if head == "max_group":
+        return high
+    if head == "group_gap":
+        return high - low
+    return low / high if high else 1.0
+
+
+class EvidenceRequirement(BaseModel):
+    """Evidence a system version needs before it may deploy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: EvidenceKind
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = (
+        Field(default=None, description="match only evidence with this name")
+    )
+    max_age_days: int = Field(default=90, ge=1, le=3650, strict=True)
+    thresholds: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _parse_each(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_threshold(text)
+        return value
+
+    def parsed_thresholds(self) -> list[Threshold]:
+        """The thresholds, parsed."""
+        return [parse_threshold(t) for t in self.thresholds]
+
+    def describe(self) -> str:
+        """A short label such as ``evaluation 'guard eval'``."""
+        return f"{self.kind.value} evidence" + (f" {self.name!r}" if self.name else "")
