@@ -13,6 +13,7 @@ __all__ = ["DetectionRequest", "Detector", "detector_classes"]
 
 def detector_classes() -> list[type[Detector]]:
     """Every detector kind, imported lazily so that importing Steward stays cheap."""
+    from steward.detectors.pii import PiiDetector
     from steward.detectors.regex import RegexDetector
 
-    return [RegexDetector]
+    return [RegexDetector, PiiDetector]

@@ -1,0 +1,15 @@
+"""PII detection: one recognizer class per entity type, run behind one RE2 prefilter.
+
+:class:`PiiDetector` is the detector the guard builds from ``sensitive_information.pii_entities``;
+:class:`Recognizer` is the interface of one entity's recognizer; :class:`NameModel` is the
+interface a person-name model implements.
+"""
+
+from __future__ import annotations
+
+from steward.detectors.pii.detector import PiiDetector
+from steward.detectors.pii.names import NameModel, SpacyNameModel
+from steward.detectors.pii.recognizer import Recognizer, Span
+from steward.detectors.pii.registry import recognizer_classes
+
+__all__ = ["NameModel", "PiiDetector", "Recognizer", "SpacyNameModel", "Span", "recognizer_classes"]

@@ -1,0 +1,155 @@
+"""Postal addresses: a street line, a PO box or a military address, and what follows it.
+
+Rules, not a model: a house number and a street name ending in a street word
+(``24 Clarke Avenue``), the continental order (``Vesterskovvej 79``, ``Via Roma 131``,
+``ul. Zamkowa 33``), PO boxes and APO/FPO/DPO addresses. From a street line the span
+runs on over the unit, city, region, postcode and country lines or comma-separated
+parts that follow, so an address is masked whole. A unit line alone (``Suite 464``) is
+a weaker signal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from steward.detectors.pii.recognizer import Recognizer, Span
+from steward.policy.schema import PiiType
+
+__all__ = ["AddressRecognizer"]
+
+#: English street suffixes (the USPS standard list and common British ones), full and abbreviated.
+_SUFFIXES = (
+    "Alley|Aly|Annex|Arcade|Avenue|Ave|Av|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch|Bridge|Brook|"
+    "Burgs?|Bypass|Camp|Canyon|Cape|Causeway|Center|Centre|Circle|Cir|Circus|Cliffs?|Close|Club|Common|Commons|"
+    "Corners?|Course|Courts?|Ct|Coves?|Creek|Crescent|Cres|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|"
+    "Drives?|Dr|Estates?|Expressway|Expy|Extension|Falls?|Ferry|Fields?|Flats?|Fords?|Forest|Forges?|Forks?|"
+    "Fort|Freeway|Fwy|Gardens?|Gdns|Gateway|Glens?|Green|Greens|Grove|Gro|Harbors?|Haven|Heights|Hts|Highway|"
+    "Hwy|Hills?|Hollow|Inlet|Island|Islands|Isle|Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Ln|Light|"
+    "Lights|Loaf|Locks?|Lodge|Loop|Mall|Manors?|Meadows?|Mews|Mill|Mills|Mission|Motorway|Mount|Mountains?|"
+    "Neck|Orchard|Oval|Overpass|Parade|Park|Parks|Parkway|Pkwy|Pass|Passage|Path|Pike|Pines?|Place|Pl|Plains?|"
+    "Plaza|Point|Points|Port|Ports|Prairie|Promenade|Radial|Ramp|Ranch|Rapids?|Rest|Ridges?|Rise|River|Road|Rd|"
+    "Roads|Route|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?|Spur|Squares?|Sq|Station|Stravenue|Stream|Street|"
+    "St|Streets|Summit|Terrace|Ter|Throughway|Trace|Track|Trafficway|Trail|Trl|Trailer|Tunnel|Turnpike|"
+    "Underpass|Union|Unions|Valleys?|Viaduct|Views?|Villages?|Ville|Vista|Walks?|Wall|Way|Ways|Wells?|Wharf|Wynd|Yard"
+)
+#: Street words written before the name (Romance, Slavic, Greek and others).
+_PREFIXES = (
+    r"Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Rue|Avenue|Boulevard|Bd|Chemin|Allée|Place|Impasse|Quai|"
+    r"Calle|Avenida|Av\.|Avda\.?|Paseo|Plaza|Carrer|Camino|Carretera|Ronda|Travesía|Rua|Travessa|Estrada|"
+    r"Praça|Alameda|Rodovia|ul\.|ulica|al\.|aleja|os\.|pl\.|Odos|Odós|Leoforos|Leof\.|Strada|Bulevardul|"
+    r"Calea|Šetalište|Ulica|Trg"
+)
+#: Street words written as the end of one word (``Vesterskovvej``, ``Koskikatu``, ``Friedhofstrasse``).
+_FUSED = (
+    r"straße|strasse|str\.|gasse|weg|allee|platz|damm|ufer|steig|pfad|chaussee|"
+    r"vej|vejen|gade|stræde|allé|gatan|gata|vägen|väg|gränd|stigen|backe|veien|vegen|vei|veg|"
+    r"katu|tie|kuja|polku|tori|väylä|raitti|kaari|laan|straat|plein|gracht|kade|singel|dreef|steeg|"
+    r"utca|út|útja|tér|körút|ulice|náměstí|třída|gatvė|iela|tänav|puiestee"
+)
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
+#: A word of a street name: capitalised, a number (``175``, ``5th``), or a particle (``de``, ``van``).
+_NAME_WORD = (
+    r"(?:["
+    + _UPPER
+    + r"][\w'’.-]*|\d{1,4}(?:st|nd|rd|th)?|de|del|della|di|da|do|dos|das|la|le|les|du|van|von|"
+    r"der|den|y|e)"
+)
+_NUMBER = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
+_UNIT = r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg\.?|Building)\s*#?\s*\d{1,6}[A-Za-z]?"
+
+#: ``24 Clarke Avenue``, ``1600 N. Pennsylvania Ave NW``, ``9448 175 Iroon Polytechniou Avenue``.
+_NUMBER_FIRST = re.compile(
+    r"(?<![\w.,-])(?:\d{1,6}\s+)?" + _NUMBER + r",?\s+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?\s+)?"
+    r"(?:" + _NAME_WORD + r"\s+){0,4}?(?:" + _SUFFIXES + r")\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?"
+)
+#: A word followed by a house number: ``Vesterskovvej 79``, ``Roma 131`` (after ``Via``).
+_WORD_NUMBER = re.compile(
+    r"(?<![\w'’.-])([" + _UPPER + r"][\w'’-]*)\.?,?\s+(" + _NUMBER + r")(?![\w/-]|[.,]\d)\.?"
+)
+_FUSED_ENDINGS = tuple(_FUSED.replace("\\", "").split("|"))
+_PREFIX_BEFORE = re.compile(
+    r"(?<![\w.])(?:\d{1,6}\s+)?(?:" + _PREFIXES + r")\s+(?:" + _NAME_WORD + r"\s+){0,3}$"
+)
+_LEADING_NUMBER = re.compile(r"(?<![\w.,-])\d{1,6}\s+$")
+_BOX = re.compile(
+    r"(?<![\w])(?:(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|Postfach|Apartado)\s+\d{1,7}"
+    r"|(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5}|USS\s+[" + _UPPER + r"][\w'’-]*(?=\s*\n?\s*FPO\b))"
+)
+_UNIT_LINE = re.compile(r"(?<![\w-])" + _UNIT + r"\b")
+_MILITARY_TAIL = re.compile(r"\s*\n?\s*(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}")
+#: One continuation part: a unit, a postcode, or a place name (with an optional region code and postcode).
+_POSTCODE = r"(?:[A-Z]{2}\s+)?\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+_PART = re.compile(
+    r"(?:"
+    + _UNIT
+    + r"|"
+    + _POSTCODE
+    + r"|["
+    + _UPPER
+    + r"][\w'’.()-]*(?:\s+["
+    + _UPPER
+    + r"(][\w'’.()-]*){0,3}"
+    r"(?:,?\s+(?:" + _POSTCODE + r"))?)"
+)
+_SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*\r?\n?|\r?\n)[ \t]*(?:,[ \t]*)?|[ \t]+(?=" + _UNIT + r")")
+_PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)")
+#: At most this many parts after the street line (unit, city, region, postcode, country).
+MAX_PARTS = 5
+MAX_PART_CHARS = 48
+
+
+class AddressRecognizer(Recognizer):
+    """Street addresses, PO boxes and military addresses, with the lines that complete them."""
+
+    entity = PiiType.ADDRESS
+    name = "address"
+    trigger = r"\d{1,6}[A-Za-z]? +\S|\pL \d{1,6}|Box \d|\b(?:Apt|Suite|Ste|Unit|Flat|Floor|Room)\b|\bUSS\b"
+
+    def find(self, text: str) -> Iterator[Span]:
+        found: list[tuple[int, int]] = []
+        for start, end in self._street_lines(text):
+            if any(start < e and s < end for s, e in found):
+                continue
+            found.append((start, _extend(text, end)))
+        streets = len(found)
+        for m in _UNIT_LINE.finditer(text):
+            if not any(m.start() < e and s < m.end() for s, e in found):
+                found.append((m.start(), _extend(text, m.end())))
+        for i, (start, end) in enumerate(found):
+            yield Span(start, end, 0.8 if i < streets else 0.6)
+
+    @staticmethod
+    def _street_lines(text: str) -> Iterator[tuple[int, int]]:
+        for m in _BOX.finditer(text):
+            yield m.span()
+        for m in _NUMBER_FIRST.finditer(text):
+            yield m.span()
+        for m in _WORD_NUMBER.finditer(text):
+            word = m.group(1)
+            prefix = _PREFIX_BEFORE.search(text, max(0, m.start() - 60), m.start())
+            if prefix is not None:
+                yield prefix.start(), m.end()
+            elif word.lower().endswith(_FUSED_ENDINGS) and word.lower() not in _FUSED_ENDINGS:
+                lead = _LEADING_NUMBER.search(text, max(0, m.start() - 8), m.start())
+                yield (lead.start() if lead else m.start()), m.end()
+
+
+def _extend(text: str, end: int) -> int:
+    """Run the span on over the parts (unit, city, region, postcode, country) that follow it."""
+    tail = _MILITARY_TAIL.match(text, end)
+    if tail is not None:
+        return tail.end()
+    for _ in range(MAX_PARTS):
+        sep = _SEPARATOR.match(text, end)
+        if sep is None:
+            break
+        part = _PART.match(text, sep.end())
+        if (
+            part is None
+            or part.end() - part.start() > MAX_PART_CHARS
+            or _PART_END.match(text, part.end()) is None
+        ):
+            break
+        end = part.end()
+    return end

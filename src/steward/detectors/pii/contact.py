@@ -1,0 +1,231 @@
+"""Contact details: e-mail, phone, URL, IP and MAC addresses.
+
+Phone numbers are parsed by ``phonenumbers`` (Google's libphonenumber metadata for every
+region) rather than a home-made pattern; IP addresses by :mod:`ipaddress`; MAC addresses
+by ``stdnum.mac``. Regexes here only find candidates for those validators.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+from stdnum import mac as stdnum_mac
+
+from steward.detectors.pii.context import before, near
+from steward.detectors.pii.recognizer import Recognizer, Span
+from steward.policy.schema import PiiType
+
+__all__ = [
+    "EmailRecognizer",
+    "IpAddressRecognizer",
+    "MacAddressRecognizer",
+    "PhoneRecognizer",
+    "UrlRecognizer",
+]
+
+
+class EmailRecognizer(Recognizer):
+    """``local@domain.tld`` addresses, Unicode letters allowed on both sides."""
+
+    entity = PiiType.EMAIL
+    name = "email"
+    trigger = r"[\w.%+-]@[\w-]"
+    _pattern = re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})*\.[^\W\d_]{2,24}\b")
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in self._pattern.finditer(text):
+            local = m.group().split("@", 1)[0]
+            if local.startswith(".") or local.endswith(".") or ".." in local:
+                continue
+            yield Span(m.start(), m.end(), 0.99, validated=False)
+
+
+#: Top-level domains common enough that a bare ``name.tld/path`` is almost surely a link.
+_COMMON_TLDS = (
+    "com|org|net|edu|gov|mil|int|io|ai|co|info|biz|app|dev|me|tv|us|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|"
+    "fi|pl|pt|br|ca|au|nz|jp|cn|in|ru|ie|eu|cy|uy|gr|cz|hu|ro|mx|ar|za|kr|tw|sg|hk|il|tr|ly|gl|ly"
+)
+
+
+class UrlRecognizer(Recognizer):
+    """Web addresses: with a scheme, ``www.``-prefixed, or a bare domain with a common TLD and a path."""
+
+    entity = PiiType.URL
+    name = "url"
+    trigger = r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.|[a-z0-9-]\.(?:" + _COMMON_TLDS + r")\b)"
+    _tail = r"(?:[/?#][^\s<>\"'`]*)?"
+    _pattern = re.compile(
+        r"(?i)\b(?:(?:https?|ftp|ftps|sftp|wss?)://[^\s<>\"'`]+"
+        r"|www\.[\w-]+(?:\.[\w-]+)+"
+        + _tail
+        + r"|(?<![@\w.-])(?:[a-z0-9-]{1,63}\.)+(?:"
+        + _COMMON_TLDS
+        + r")\b"
+        r"(?![.\w-]*@)" + _tail + r")"
+    )
+    _trailing = ".,;:!?)]}'\""
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in self._pattern.finditer(text):
+            start, end = m.span()
+            # Sentence punctuation after a link belongs to the sentence, not the link
+            # (a closing bracket stays when the link itself opened one).
+            while end > start and text[end - 1] in self._trailing:
+                if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+                    break
+                end -= 1
+            value = text[start:end]
+            has_scheme = "://" in value
+            if not has_scheme and not value.lower().startswith("www.") and "/" not in value:
+                # A bare domain with no path (``example.com``) is a weaker signal.
+                score = 0.6
+            else:
+                score = 0.95 if has_scheme else 0.85
+            yield Span(start, end, score)
+
+
+class IpAddressRecognizer(Recognizer):
+    """IPv4 and IPv6 addresses, validated by :mod:`ipaddress`; version numbers are not addresses."""
+
+    entity = PiiType.IP_ADDRESS
+    name = "ip_address"
+    trigger = r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::"
+    _v4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+    _v6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*:)[0-9A-Fa-f:.]{2,45}(?![\w:])")
+    _version = re.compile(r"(?i)(?:\bv(?:ersion)?\.?\s*|\bver\.?\s*|\brelease\s+|\bbuild\s+)$")
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in self._v4.finditer(text):
+            try:
+                ipaddress.IPv4Address(m.group())
+            except ValueError:
+                continue
+            if self._version.search(text, max(0, m.start() - 10), m.start()):
+                continue
+            yield Span(m.start(), m.end(), 0.95, validated=True)
+        if ":" not in text:
+            return
+        for m in self._v6.finditer(text):
+            value = m.group().rstrip(".")
+            if value.count(":") < 2 or not any(c.isalnum() for c in value):
+                continue
+            try:
+                ipaddress.IPv6Address(value)
+            except ValueError:
+                continue
+            yield Span(m.start(), m.start() + len(value), 0.95, validated=True)
+
+
+class MacAddressRecognizer(Recognizer):
+    """Hardware addresses (``00:1A:2B:3C:4D:5E``, ``00-1a-…``, ``001a.2b3c.4d5e``), checked by ``stdnum.mac``."""
+
+    entity = PiiType.MAC_ADDRESS
+    name = "mac_address"
+    trigger = r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\."
+    _pattern = re.compile(
+        r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+        r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
+    )
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in self._pattern.finditer(text):
+            if stdnum_mac.is_valid(m.group().replace(".", "")):
+                yield Span(m.start(), m.end(), 0.95, validated=True)
+
+
+_PHONE_WORDS = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|call(?:ed|ing)?|text|sms|whatsapp|"
+    r"contact|reach|dial|number|office|desk|home|work|landline|messages?|answering|ring)\b"
+)
+#: Regions tried for numbers written without a country code. Numbers valid in the first
+#: two need no context; the others only count next to a phone word.
+_REGIONS_NO_CONTEXT = ("US", "GB")
+_REGIONS_IN_CONTEXT = (
+    "DE",
+    "FR",
+    "IN",
+    "AU",
+    "IT",
+    "ES",
+    "NL",
+    "BR",
+    "IL",
+    "SE",
+    "FI",
+    "NO",
+    "DK",
+    "CH",
+    "BE",
+)
+#: Dates written with separators look like numbers to a parser.
+_EXTENSION = re.compile(r"\s?(?:x|ext\.?)")
+_DATE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})")
+
+
+class PhoneRecognizer(Recognizer):
+    """Telephone numbers, parsed and validated by ``phonenumbers`` for many regions.
+
+    Runs of digits and separators are candidates; each is parsed on its own (cheap) rather
+    than running the library's matcher over the whole text. A number that is valid in the
+    US or the UK counts anywhere; valid elsewhere, or merely of a possible length, it
+    counts only next to a phone word (``call``, ``mobile``, ``Phone:``).
+    """
+
+    entity = PiiType.PHONE
+    name = "phone"
+    trigger = r"\d[\d ().-]{5,}\d"
+    _candidate = re.compile(
+        r"(?<![\w+.-])(?:\+|00)?\(?\d[\d ().\-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-]|\.\d)"
+    )
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in self._candidate.finditer(text):
+            start, end = m.span()
+            value = m.group()
+            digits = sum(c.isdigit() for c in _EXTENSION.split(value, 1)[0])
+            if not 7 <= digits <= 15:
+                continue
+            if _DATE.fullmatch(value):
+                continue
+            span = self._parse(text, start, end, value)
+            if span is not None:
+                yield span
+
+    @staticmethod
+    def _parse(text: str, start: int, end: int, value: str) -> Span | None:
+        context = near(text, start, end, _PHONE_WORDS, window_before=40, window_after=20)
+        if value.startswith(("+", "00")):
+            number = _try_parse(value, None)
+            if number is None:
+                return None
+            if phonenumbers.is_valid_number(number):
+                return Span(start, end, 0.95, validated=True)
+            return Span(start, end, 0.7) if context and phonenumbers.is_possible_number(number) else None
+        for region in _REGIONS_NO_CONTEXT:
+            number = _try_parse(value, region)
+            if number is not None and phonenumbers.is_valid_number(number):
+                return Span(start, end, 0.9 if context else 0.75, validated=True)
+        if not context:
+            return None
+        for region in _REGIONS_IN_CONTEXT:
+            number = _try_parse(value, region)
+            if number is not None and phonenumbers.is_valid_number(number):
+                return Span(start, end, 0.85, validated=True)
+        if before(text, start, _PHONE_WORDS, 24) and not _looks_like_other_number(value):
+            return Span(start, end, 0.6)
+        return None
+
+
+def _looks_like_other_number(value: str) -> bool:
+    """A bare run of digits with no separators is as likely an amount or an id as a phone number."""
+    return value.isdigit() and len(value) != 10
+
+
+def _try_parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None

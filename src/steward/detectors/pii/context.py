@@ -1,0 +1,40 @@
+"""Context words: many identifiers are only recognisable by what is written next to them.
+
+A nine-digit number is a routing number when the word "routing" is near, a four-digit
+number is a PIN after "PIN:", and so on. These helpers look a bounded number of
+characters around a span, so their cost does not grow with the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["after", "before", "near"]
+
+#: How far back a context word may stand from the value it describes.
+BEFORE_WINDOW = 64
+#: How far after the value a context word may stand ("4111... is my card").
+AFTER_WINDOW = 32
+
+
+def before(text: str, start: int, words: re.Pattern[str], window: int = BEFORE_WINDOW) -> bool:
+    """Whether ``words`` occurs in the ``window`` characters before ``start``."""
+    return words.search(text, max(0, start - window), start) is not None
+
+
+def after(text: str, end: int, words: re.Pattern[str], window: int = AFTER_WINDOW) -> bool:
+    """Whether ``words`` occurs in the ``window`` characters after ``end``."""
+    return words.search(text, end, min(len(text), end + window)) is not None
+
+
+def near(
+    text: str,
+    start: int,
+    end: int,
+    words: re.Pattern[str],
+    *,
+    window_before: int = BEFORE_WINDOW,
+    window_after: int = AFTER_WINDOW,
+) -> bool:
+    """Whether ``words`` occurs shortly before or after ``text[start:end]``."""
+    return before(text, start, words, window_before) or after(text, end, words, window_after)

@@ -1,0 +1,192 @@
+"""Credentials: user names and passwords written out in text, and AWS access keys.
+
+User names and passwords have no shape of their own, so they count only when the text
+says what they are (``username: jdoe``, ``my password is hunter2``). AWS access key
+ids have a fixed prefix and alphabet; secret keys are 40 base64 characters and count
+next to secret-key words or an access key id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from steward.detectors.pii.context import near
+from steward.detectors.pii.recognizer import Recognizer, Span
+from steward.policy.schema import PiiType
+
+__all__ = [
+    "AwsAccessKeyRecognizer",
+    "AwsSecretKeyRecognizer",
+    "PasswordRecognizer",
+    "UsernameRecognizer",
+]
+
+
+class AwsAccessKeyRecognizer(Recognizer):
+    """AWS access key ids: a four-letter type prefix (AKIA long-term, ASIA temporary, …) and 16 base32 characters."""
+
+    entity = PiiType.AWS_ACCESS_KEY
+    name = "aws_access_key"
+    trigger = r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z2-7]{16}"
+    _pattern = re.compile(
+        r"(?<![A-Za-z0-9])(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z2-7]{16}(?![A-Za-z0-9])"
+    )
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in self._pattern.finditer(text):
+            yield Span(m.start(), m.end(), 1.0 if m.group(1) in ("AKIA", "ASIA") else 0.9)
+
+
+_SECRET_WORDS = re.compile(
+    r"(?i)(?:aws_?secret|secret_?access_?key|secret\s+(?:access\s+)?key|aws.{0,20}secret|"
+    r"\bAKIA[A-Z2-7]{16}\b|\bASIA[A-Z2-7]{16}\b)"
+)
+_BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_HEX = re.compile(r"[0-9a-fA-F]{40}")
+
+
+class AwsSecretKeyRecognizer(Recognizer):
+    """AWS secret access keys: 40 base64 characters next to secret-key words or an access key id."""
+
+    entity = PiiType.AWS_SECRET_KEY
+    name = "aws_secret_key"
+    trigger = r"(?i)secret|AKIA|ASIA"
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in _BASE64_40.finditer(text):
+            value = m.group()
+            if _HEX.fullmatch(value) or value.isalpha() or value.isdigit():
+                continue  # a git hash, a word run or a plain number
+            if near(text, m.start(), m.end(), _SECRET_WORDS, window_before=120, window_after=60):
+                yield Span(m.start(), m.end(), 0.95)
+
+
+#: Words that follow "password is/to" in ordinary sentences about passwords.
+_NOT_A_PASSWORD = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+        "this",
+        "that",
+        "it",
+        "its",
+        "not",
+        "too",
+        "very",
+        "so",
+        "now",
+        "still",
+        "also",
+        "only",
+        "just",
+        "being",
+        "been",
+        "be",
+        "is",
+        "was",
+        "are",
+        "were",
+        "required",
+        "needed",
+        "incorrect",
+        "correct",
+        "wrong",
+        "invalid",
+        "expired",
+        "changed",
+        "reset",
+        "strong",
+        "weak",
+        "secure",
+        "safe",
+        "long",
+        "short",
+        "different",
+        "same",
+        "new",
+        "old",
+        "something",
+        "anything",
+        "nothing",
+        "empty",
+        "missing",
+        "case",
+        "sensitive",
+        "protected",
+        "encrypted",
+        "hashed",
+        "stored",
+        "saved",
+        "set",
+        "for",
+        "of",
+        "on",
+        "in",
+        "at",
+        "by",
+        "with",
+        "and",
+        "or",
+        "to",
+        "from",
+        "into",
+        "please",
+        "here",
+        "below",
+        "above",
+    ]
+)
+_PASSWORD = re.compile(
+    r"(?i)\b(?:password|passwd|pwd|pass\s?phrase|pw)\b(?:\s+(?:is|was|to|=)|\s*[:=]|\s*:=)\s*"
+    r"[\"'“‘`]?([^\s\"'”’`]{3,128})"
+)
+
+
+class PasswordRecognizer(Recognizer):
+    """Passwords written out after ``password:``, ``password=``, ``password is`` or ``password to``."""
+
+    entity = PiiType.PASSWORD
+    name = "password"
+    trigger = r"(?i)pass|pwd|\bpw\b"
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in _PASSWORD.finditer(text):
+            start, end = m.span(1)
+            while end > start and text[end - 1] in ".,;:!?)]}":
+                end -= 1
+            value = text[start:end]
+            if len(value) < 3 or value.lower() in _NOT_A_PASSWORD:
+                continue
+            strong = any(c.isdigit() for c in value) or not value.isalpha() or not value.islower()
+            yield Span(start, end, 0.9 if strong else 0.7)
+
+
+_USERNAME = re.compile(
+    r"(?i)\b(?:user\s?name|user\s?id|login(?:\s+name|\s+id)?|screen\s?name|handle|account\s+name)\b"
+    r"(?:\s+(?:is|was)|\s*[:=])\s*[\"'“‘`]?(@?[\w][\w.@+-]{1,63})"
+)
+
+
+class UsernameRecognizer(Recognizer):
+    """Account user names after ``username:``, ``login is`` and the like (a bare "User:" is a chat role, not one)."""
+
+    entity = PiiType.USERNAME
+    name = "username"
+    trigger = r"(?i)user ?name|user ?id|login|screen ?name|handle|account name"
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in _USERNAME.finditer(text):
+            start, end = m.span(1)
+            while end > start and text[end - 1] in ".,;:!?":
+                end -= 1
+            if text[start:end].lower() in _NOT_A_PASSWORD:
+                continue
+            yield Span(start, end, 0.85)

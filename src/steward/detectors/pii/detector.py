@@ -1,0 +1,91 @@
+"""The PII detector: the policy's entity types, each found by its recognizers.
+
+Cheap first: one RE2 scan (:class:`~steward.detectors.pii.prefilter.TriggerSet`) picks
+the recognizers whose trigger occurs in the text, and only those run their patterns and
+validators. The name model runs only when NAME is enabled and the text has a capital
+letter. Findings carry exact character offsets into the checked text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from steward.assessment import Finding, PolicyKind
+from steward.detectors.base import DetectionRequest, Detector
+from steward.detectors.pii.names import NameModel, NameRecognizer
+from steward.detectors.pii.prefilter import TriggerSet
+from steward.detectors.pii.recognizer import Recognizer
+from steward.detectors.pii.registry import recognizer_classes
+from steward.policy.schema import PiiType, Policy
+from steward.rules import rule_key
+
+__all__ = ["MIN_SCORE", "PiiDetector"]
+
+#: Candidates scored below this are dropped: a context-dependent pattern without its context.
+MIN_SCORE = 0.5
+_SECTION = "sensitive_information.pii_entities"
+
+
+class PiiDetector(Detector):
+    """Finds the PII entity types a policy lists, with validators where the type has one."""
+
+    name = "pii"
+    policy_kind = PolicyKind.SENSITIVE_INFORMATION
+    cost = 2
+
+    def __init__(self, entities: Iterable[PiiType], *, name_model: NameModel | None = None) -> None:
+        wanted = frozenset(PiiType(e) for e in entities)
+        self.entities = wanted
+        self._recognizers: list[Recognizer] = [
+            NameRecognizer(name_model) if cls is NameRecognizer else cls()
+            for cls in recognizer_classes()
+            if cls.entity in wanted
+        ]
+        self._rule_of = {t: rule_key(_SECTION, t.value) for t in wanted}
+        self._triggers = TriggerSet([r.trigger for r in self._recognizers])
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> PiiDetector | None:
+        sens = policy.sensitive_information
+        if sens is None or not sens.pii_entities:
+            return None
+        return cls(e.type for e in sens.pii_entities)
+
+    def rules(self) -> frozenset[str]:
+        return frozenset(self._rule_of.values())
+
+    def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
+        findings: list[Finding] = []
+        for i in sorted(self._triggers.matching(text)):
+            recognizer = self._recognizers[i]
+            rule = self._rule_of[recognizer.entity]
+            if request.rules and rule not in request.rules:
+                continue
+            for span in recognizer.find(text):
+                if span.score < MIN_SCORE or span.end <= span.start:
+                    continue
+                findings.append(
+                    Finding(
+                        policy=PolicyKind.SENSITIVE_INFORMATION,
+                        type=recognizer.entity.value,
+                        detector=self.name,
+                        start=span.start,
+                        end=span.end,
+                        match=text[span.start : span.end],
+                        score=span.score,
+                        rule=rule,
+                        details={"recognizer": recognizer.name, "validated": span.validated},
+                    )
+                )
+        return _drop_contained(findings)
+
+
+def _drop_contained(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding that lies inside another of the same type (two recognizers, one value)."""
+    ordered = sorted(findings, key=lambda f: (f.start, -(f.end - f.start), -f.score))
+    kept: list[Finding] = []
+    for f in ordered:
+        if any(k.type == f.type and k.start <= f.start and f.end <= k.end for k in kept):
+            continue
+        kept.append(f)
+    return kept

@@ -1,0 +1,45 @@
+"""The small interface every PII recognizer implements (Presidio's habit: one entity, one class).
+
+A recognizer knows one entity type. It names a cheap RE2 ``trigger`` that must match
+somewhere in the text before its :meth:`Recognizer.find` is worth running; the detector
+checks every trigger of the policy in one pass over the text (an RE2 set), so a text
+without digits never pays for the card, phone or identity-number recognizers.
+``find`` yields :class:`Span` objects: exact character offsets, a 0–1 score and whether
+a checksum or parser validated the value.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from steward.policy.schema import PiiType
+
+__all__ = ["Recognizer", "Span"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One value a recognizer found: ``text[start:end]``, how sure it is, and whether it validated."""
+
+    start: int
+    end: int
+    score: float
+    validated: bool = False
+
+
+class Recognizer(ABC):
+    """Finds one PII entity type in text."""
+
+    #: The entity type its spans are reported as.
+    entity: ClassVar[PiiType]
+    #: Short, stable name reported in ``Finding.details["recognizer"]``.
+    name: ClassVar[str]
+    #: An RE2 pattern that matches wherever a value might be; ``None`` means always run.
+    trigger: ClassVar[str | None]
+
+    @abstractmethod
+    def find(self, text: str) -> Iterator[Span]:
+        """Every value of this entity in ``text``, with offsets into ``text``."""
