@@ -41,9 +41,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from steward.cli import check, policy
+    from steward.cli import card, check, dataset, evidence, policy, risk, system
 
-    for module in (check, policy):
+    for module in (check, policy, card, dataset, evidence, risk, system):
         main.add_command(module.command)
 
 

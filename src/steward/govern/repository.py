@@ -26,7 +26,7 @@ from steward.govern.register import Register, StatusChange, check_references
 from steward.govern.risk import Risk
 from steward.store.models.govern import GovDataset, GovDecision, GovEvidence, GovRisk, GovSystem
 
-__all__ = ["GovernanceStore"]
+__all__ = ["GovernanceStore", "open_store"]
 
 
 def _utcnow() -> dt.datetime:
@@ -444,3 +444,11 @@ class GovernanceStore:
 
         result: dict[str, int] = self._run(work)
         return result
+
+
+def open_store(url: str | None = None) -> GovernanceStore:
+    """The register in the configured database (``STEWARD_DATABASE_URL``), migrated to the latest schema."""
+    from steward.store.db import make_engine, session_factory, upgrade
+
+    upgrade(url)
+    return GovernanceStore(session_factory(make_engine(url)))

@@ -1,0 +1,138 @@
+"""``steward evidence``: record evaluation results, red-team and fairness runs, reviews and attestations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from steward.cli._govern_io import read_document
+from steward.errors import InputError
+from steward.govern.controls import resolve_control
+from steward.govern.evidence import attestation, evidence_from_metrics_json, sha256_hex
+from steward.govern.repository import open_store
+from steward.govern.requirements import EvidenceKind
+
+__all__ = ["command"]
+
+_METRIC_KINDS = [k.value for k in EvidenceKind if k not in (EvidenceKind.ATTESTATION, EvidenceKind.REVIEW)]
+
+
+@click.group("evidence")
+def command() -> None:
+    """Record and list the evidence gates and cards are built from."""
+
+
+def _check_controls(controls: tuple[str, ...]) -> list[str]:
+    for ref in controls:
+        resolve_control(ref)
+    return list(controls)
+
+
+@command.command("add")
+@click.argument("system_id")
+@click.argument("path")
+@click.option("--kind", type=click.Choice(_METRIC_KINDS), default="evaluation", show_default=True)
+@click.option("--name", required=True, help="What was measured; release requirements match on it.")
+@click.option("--subject", required=True, help="The thing tested, e.g. model:credit-lr or guardrail:support.")
+@click.option("--subject-version", required=True, help="The version of the thing tested.")
+@click.option("--control", "controls", multiple=True, help="A control this evidence supports (catalogue:id).")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An input file to hash into the record (test data, model file).",
+)
+@click.option("--by", "actor", default=None, help="Who recorded it.")
+def add(
+    system_id: str,
+    path: str,
+    kind: str,
+    name: str,
+    subject: str,
+    subject_version: str,
+    controls: tuple[str, ...],
+    inputs: tuple[Path, ...],
+    actor: str | None,
+) -> None:
+    """Record the metrics JSON in PATH ('-' for stdin), e.g. the output of `steward eval --json`."""
+    store = open_store()
+    system = store.get_system(system_id)
+    hashes = {}
+    for file in inputs:
+        try:
+            hashes[file.name] = sha256_hex(file.read_bytes())
+        except OSError as exc:
+            raise InputError(f"cannot be read ({exc.strerror})", field=str(file)) from None
+    evidence = evidence_from_metrics_json(
+        read_document(path),
+        system_id=system.id,
+        system_version=system.version,
+        kind=EvidenceKind(kind),
+        name=name,
+        subject=subject,
+        subject_version=subject_version,
+        recorded_at=datetime.now(UTC),
+        recorded_by=actor,
+        controls=_check_controls(controls),
+        inputs=hashes,
+        source=Path(path).name if path != "-" else "stdin",
+    )
+    store.add_evidence(evidence)
+    click.echo(
+        f"recorded {evidence.id}: {kind} {name!r} for {system.id} {system.version} ({len(evidence.metrics)} metrics, {len(evidence.slices)} groups, sha256 {evidence.content_sha256[:12]})"
+    )
+
+
+@command.command("attest")
+@click.argument("system_id")
+@click.option("--name", required=True)
+@click.option("--statement", required=True, help="What is attested or what the review found.")
+@click.option("--by", "actor", required=True, help="Who attests.")
+@click.option(
+    "--kind", type=click.Choice(["attestation", "review"]), default="attestation", show_default=True
+)
+@click.option("--failed", is_flag=True, help="Record a failed review.")
+@click.option("--control", "controls", multiple=True)
+def attest(
+    system_id: str, name: str, statement: str, actor: str, kind: str, failed: bool, controls: tuple[str, ...]
+) -> None:
+    """Record a person's attestation or review outcome for the system's current version."""
+    store = open_store()
+    system = store.get_system(system_id)
+    evidence = attestation(
+        system_id=system.id,
+        system_version=system.version,
+        name=name,
+        statement=statement,
+        recorded_at=datetime.now(UTC),
+        recorded_by=actor,
+        kind=EvidenceKind(kind),
+        passed=not failed,
+        controls=_check_controls(controls),
+    )
+    store.add_evidence(evidence)
+    click.echo(f"recorded {evidence.id}: {kind} {name!r} ({'failed' if failed else 'passed'})")
+
+
+@command.command("list")
+@click.argument("system_id")
+@click.option("--json", "as_json", is_flag=True)
+def list_(system_id: str, as_json: bool) -> None:
+    """List a system's evidence, oldest first."""
+    records = open_store().list_evidence(system_id)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [e.model_dump(mode="json", exclude_none=True) for e in records], indent=2, ensure_ascii=False
+            )
+        )
+        return
+    for e in records:
+        summary = ", ".join(f"{k}={v:.4g}" for k, v in list(e.metrics.items())[:4])
+        click.echo(
+            f"{e.id}  {e.recorded_at.isoformat(timespec='seconds')}  {e.system_version}  {e.kind.value}  {e.name}  {summary}"
+        )

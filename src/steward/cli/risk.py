@@ -1,0 +1,116 @@
+"""``steward risk``: a system's risk register, its heat map and its risk report."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from steward.cli._govern_io import read_yaml, write_output
+from steward.errors import InputError
+from steward.govern._validation import parse_model
+from steward.govern.documents import FORMATS
+from steward.govern.heatmap import heatmap_text
+from steward.govern.report import risk_report
+from steward.govern.repository import open_store
+from steward.govern.risk import Risk
+
+__all__ = ["command"]
+
+
+@click.group("risk")
+def command() -> None:
+    """Record risks, see the heat map, write the risk report."""
+
+
+def _risk_docs(data: Any, path: str) -> list[tuple[str, Any]]:
+    if isinstance(data, dict) and "risks" in data:
+        items = data["risks"]
+        if not isinstance(items, list):
+            raise InputError("must be a list of risks", field=f"{path}: risks")
+        return [(f"{path}: risks[{i}]", item) for i, item in enumerate(items)]
+    return [(path, data)]
+
+
+@command.command("add")
+@click.argument("system_id")
+@click.argument("path")
+def add(system_id: str, path: str) -> None:
+    """Add or update the risks in PATH (one risk, or a list under 'risks:') for SYSTEM_ID."""
+    risks = []
+    for origin, doc in _risk_docs(read_yaml(path), path):
+        if isinstance(doc, dict):
+            doc = {"system_id": system_id, **doc}
+        risk = parse_model(Risk, doc, origin=origin)
+        if risk.system_id != system_id:
+            raise InputError(f"belongs to system {risk.system_id!r}, not {system_id!r}", field=origin)
+        risks.append(risk)
+    store = open_store()
+    store.get_system(system_id)
+    for risk in risks:
+        store.put_risk(risk)
+        click.echo(
+            f"risk {risk.id}: {risk.inherent_score} {risk.inherent_rating.value}"
+            + (
+                f" -> residual {risk.residual_score} {risk.residual_rating.value}"
+                if risk.residual_rating
+                else ""
+            )
+        )
+
+
+@command.command("list")
+@click.argument("system_id")
+@click.option("--json", "as_json", is_flag=True)
+def list_(system_id: str, as_json: bool) -> None:
+    """List a system's risks with their scores and ratings."""
+    risks = open_store().list_risks(system_id)
+    if as_json:
+        rows = [
+            {
+                **r.model_dump(mode="json", exclude_none=True),
+                "inherent_score": r.inherent_score,
+                "inherent_rating": r.inherent_rating.value,
+                "residual_score": r.residual_score,
+                "residual_rating": r.residual_rating.value if r.residual_rating else None,
+            }
+            for r in risks
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in risks:
+        residual = f"{r.residual_score} {r.residual_rating.value}" if r.residual_rating else "not assessed"
+        click.echo(
+            f"{r.id}\t{r.inherent_score} {r.inherent_rating.value}\t-> {residual}\t{r.treatment.value if r.treatment else 'untreated'}\t{r.title}"
+        )
+
+
+@command.command("remove")
+@click.argument("system_id")
+@click.argument("risk_id")
+def remove(system_id: str, risk_id: str) -> None:
+    """Remove one risk from a system's register."""
+    open_store().delete_risk(system_id, risk_id)
+    click.echo(f"removed risk {risk_id}")
+
+
+@command.command("heatmap")
+@click.argument("system_id")
+@click.option("--residual", is_flag=True, help="Place risks by their residual (post-treatment) scores.")
+def heatmap(system_id: str, residual: bool) -> None:
+    """Print the 5×5 heat map of a system's risks."""
+    click.echo(heatmap_text(open_store().list_risks(system_id), residual=residual))
+
+
+@command.command("report")
+@click.argument("system_id")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def report(system_id: str, fmt: str, out: Path | None) -> None:
+    """Write the risk report: use case, stakeholders, risks with ratings, mitigations, heat maps."""
+    store = open_store()
+    system = store.get_system(system_id)
+    write_output(risk_report(system, store.list_risks(system_id), now=datetime.now(UTC)), fmt, out)

@@ -1,0 +1,422 @@
+"""System cards, model cards and datasheets, drawn entirely from the stored register.
+
+Every number on a card comes from a stored evidence record or a measured data-set
+profile and is printed with the record's id and date, so a reader can trace it; nothing
+is typed in by hand. :func:`card_problems` says which required evidence is missing or
+stale, which ``steward card --strict`` turns into a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from steward.govern.controls import ControlState, ControlStatus
+from steward.govern.datasheet import Datasheet
+from steward.govern.documents import Document, Section, Table
+from steward.govern.evidence import Evidence
+from steward.govern.gates import evaluate_gate
+from steward.govern.inventory import AISystem, Lifecycle, ModelRef
+from steward.govern.register import StatusChange
+from steward.govern.report import risk_table, use_case_sections
+from steward.govern.requirements import EvidenceKind
+from steward.govern.risk import Risk
+
+__all__ = ["CardInputs", "card_problems", "datasheet_card", "model_card", "system_card"]
+
+#: Without release requirements, ``--strict`` wants an evaluation no older than this.
+DEFAULT_EVIDENCE_MAX_AGE_DAYS = 365
+
+
+@dataclass(frozen=True)
+class CardInputs:
+    """Everything the register holds about one system, read once for all its cards."""
+
+    system: AISystem
+    risks: Sequence[Risk]
+    evidence: Sequence[Evidence]
+    datasheets: dict[str, Datasheet]
+    coverage: Sequence[ControlStatus]
+    decisions: Sequence[StatusChange]
+    now: dt.datetime
+
+    def current(self, kind: EvidenceKind) -> list[Evidence]:
+        """This system version's evidence of ``kind``, the newest record per name."""
+        latest: dict[str, Evidence] = {}
+        for e in sorted(self.evidence, key=lambda e: (e.recorded_at, e.id)):
+            if e.kind is kind and e.system_version == self.system.version:
+                latest[e.name] = e
+        return list(latest.values())
+
+
+def _cite(e: Evidence) -> str:
+    return f"{e.id}, {e.recorded_at.date().isoformat()}, sha256 {e.content_sha256[:12]}"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _metrics_table(e: Evidence) -> Table:
+    rows = [[name, _fmt(value)] for name, value in sorted(e.metrics.items())]
+    return Table(
+        ["metric", "value"], rows, caption=f"{e.name} — {e.subject} {e.subject_version} ({_cite(e)})"
+    )
+
+
+def _slices_table(e: Evidence, slices: dict[str, dict[str, float]], what: str) -> Table:
+    metrics = sorted({m for values in slices.values() for m in values})
+    rows = [[name, *(_fmt(v[m]) if m in v else "—" for m in metrics)] for name, v in sorted(slices.items())]
+    return Table([what, *metrics], rows, caption=f"{e.name} by {what} ({_cite(e)})")
+
+
+def _gaps_table(e: Evidence) -> Table | None:
+    metrics = sorted({m for values in e.slices.values() for m in values})
+    rows = []
+    for m in metrics:
+        values = [v[m] for v in e.slices.values() if m in v]
+        if len(values) > 1:
+            low, high = min(values), max(values)
+            rows.append([m, _fmt(low), _fmt(high), _fmt(high - low), _fmt(low / high) if high else "—"])
+    if not rows:
+        return None
+    return Table(
+        ["metric", "lowest group", "highest group", "gap", "ratio"], rows, caption=f"Group gaps ({_cite(e)})"
+    )
+
+
+def _evidence_sections(e: Evidence) -> list[Table]:
+    tables = [_metrics_table(e)] if e.metrics else []
+    if e.slices:
+        tables.append(_slices_table(e, e.slices, "group"))
+        gaps = _gaps_table(e)
+        if gaps is not None:
+            tables.append(gaps)
+    if e.categories:
+        tables.append(_slices_table(e, e.categories, "category"))
+    return tables
+
+
+def _none(kind: str) -> list[str]:
+    return [f"No {kind} evidence is recorded for this version."]
+
+
+def card_problems(inputs: CardInputs) -> list[str]:
+    """Required evidence that is missing or stale; empty when a card can be published strictly."""
+    system = inputs.system
+    if system.release_requirements:
+        decision = evaluate_gate(
+            system.model_copy(update={"status": Lifecycle.DEVELOPMENT}),
+            Lifecycle.DEPLOYMENT,
+            risks=inputs.risks,
+            evidence=inputs.evidence,
+            now=inputs.now,
+        )
+        return [
+            c.detail for c in decision.checks if not c.passed and c.name.startswith(("evidence:", "fresh:"))
+        ]
+    evaluations = inputs.current(EvidenceKind.EVALUATION)
+    if not evaluations:
+        return [f"no evaluation evidence recorded for version {system.version}"]
+    newest = max(evaluations, key=lambda e: e.recorded_at)
+    age = newest.age_days(inputs.now)
+    if age > DEFAULT_EVIDENCE_MAX_AGE_DAYS:
+        return [
+            f"the newest evaluation {newest.id} is {age:.0f} days old (over {DEFAULT_EVIDENCE_MAX_AGE_DAYS})"
+        ]
+    return []
+
+
+def _coverage_table(coverage: Sequence[ControlStatus]) -> Table:
+    counts: dict[str, Counter[str]] = {}
+    for c in coverage:
+        counts.setdefault(c.ref.split(":")[0], Counter())[c.state.value] += 1
+    rows = [[fw, str(n["met"]), str(n["gap"]), str(n["not-applicable"])] for fw, n in counts.items()]
+    return Table(["framework", "met", "gaps", "not applicable"], rows, caption="Control coverage")
+
+
+def system_card(inputs: CardInputs) -> Document:
+    """The system card: what the system is for, how well it works, and how it is governed."""
+    s = inputs.system
+    evals = inputs.current(EvidenceKind.EVALUATION)
+    fairness = inputs.current(EvidenceKind.FAIRNESS)
+    redteam = inputs.current(EvidenceKind.RED_TEAM)
+    scans = inputs.current(EvidenceKind.DATASET_SCAN)
+    reviews = inputs.current(EvidenceKind.REVIEW) + inputs.current(EvidenceKind.ATTESTATION)
+    gaps = [c for c in inputs.coverage if c.state is ControlState.GAP]
+    last = inputs.decisions[-1] if inputs.decisions else None
+    residual = Counter(r.residual_rating.value for r in inputs.risks if r.residual_rating)
+    pii_rows = [
+        [
+            sheet.id,
+            str(sheet.profile.pii_rows_scanned),
+            ", ".join(f"{k} {v}" for k, v in sheet.profile.pii_counts.items()) or "none found",
+            sheet.profile.measured_at.date().isoformat(),
+        ]
+        for sheet in inputs.datasheets.values()
+        if sheet.profile is not None and sheet.profile.pii_columns
+    ]
+    sections = [
+        Section(
+            "Overview",
+            text=[s.description],
+            fields=[
+                ("System", f"{s.name} ({s.id}) version {s.version}"),
+                ("Owner", s.owner),
+                ("Status", s.status.value),
+                ("Languages", ", ".join(s.languages)),
+                ("Regions", ", ".join(s.regions)),
+            ],
+        ),
+        *use_case_sections(s),
+        Section(
+            "Intended uses and limitations",
+            items=[f"Intended: {u}" for u in s.intended_uses]
+            + [f"Foreseeable misuse: {m}" for m in s.foreseeable_misuses]
+            + [f"Limitation: {lim}" for lim in s.limitations],
+        ),
+        Section(
+            "Design choices",
+            items=list(s.design_choices)
+            + [f"Model: {m.name} {m.version}" + (f" ({m.kind})" if m.kind else "") for m in s.models]
+            + [f"Data set: {d.id} {d.version} ({d.purpose})" for d in s.datasets]
+            + [f"Guardrail: {g.id} version {g.version}" for g in s.guardrails],
+        ),
+        Section(
+            "Performance",
+            tables=[t for e in evals for t in _evidence_sections(e)],
+            text=[] if evals else _none("evaluation"),
+        ),
+        Section(
+            "Fairness",
+            tables=[t for e in fairness for t in _evidence_sections(e)],
+            text=[] if fairness else _none("fairness"),
+        ),
+        Section("Explainability", text=[s.explainability or "Not documented."]),
+        Section(
+            "Robustness",
+            tables=[t for e in redteam for t in _evidence_sections(e)],
+            text=[] if redteam else _none("red-team"),
+        ),
+        Section(
+            "Privacy and security",
+            items=[f"Guardrail {g.id} version {g.version} screens inputs and outputs" for g in s.guardrails]
+            or ["No guardrail is recorded in front of this system."],
+            tables=(
+                [
+                    Table(
+                        ["data set", "rows scanned", "PII found (counts per type)", "measured"],
+                        pii_rows,
+                        caption="PII scans of data sets",
+                    )
+                ]
+                if pii_rows
+                else []
+            )
+            + [t for e in scans for t in _evidence_sections(e)],
+        ),
+        Section(
+            "Transparency",
+            fields=[
+                ("EU AI Act tier", s.eu_ai_act_tier.value),
+                ("EU AI Act role", s.eu_ai_act_role.value),
+                ("Transparency duties", ", ".join(d.value for d in s.transparency_duties) or "none"),
+            ],
+        ),
+        Section(
+            "Governance",
+            fields=[
+                ("Organisation's role", s.org_role.value),
+                (
+                    "Human oversight",
+                    s.human_oversight.value
+                    + (f" — {s.oversight_description}" if s.oversight_description else ""),
+                ),
+                ("Consequential decisions", ", ".join(d.value for d in s.consequential_domains) or "none"),
+                (
+                    "Risks",
+                    f"{len(inputs.risks)} registered; residual ratings: "
+                    + (", ".join(f"{k} {v}" for k, v in sorted(residual.items())) or "none assessed"),
+                ),
+                (
+                    "Last gate decision",
+                    f"{'allowed' if last.allowed else 'refused'} {last.from_status.value} -> {last.to_status.value} on {last.decided_at.date().isoformat()}"
+                    if last
+                    else "none",
+                ),
+            ],
+            tables=[_coverage_table(inputs.coverage)] + ([risk_table(inputs.risks)] if inputs.risks else []),
+            items=[f"Gap: {c.ref} — {c.title}" for c in gaps],
+        ),
+        Section(
+            "Reviews and attestations",
+            items=[
+                f"{e.name}: {'passed' if e.passed else 'failed'} — {e.statement or ''} ({e.recorded_by}, {_cite(e)})"
+                for e in reviews
+            ]
+            or ["None recorded."],
+        ),
+        Section("Deployment best practices", items=list(s.deployment_practices) or ["None documented."]),
+    ]
+    return Document(
+        kind="system-card",
+        title=f"System card: {s.name}",
+        subtitle=f"{s.id} version {s.version}",
+        generated_at=inputs.now.isoformat(timespec="seconds"),
+        sections=sections,
+        data={
+            "evidence": sorted({e.id for e in evals + fairness + redteam + scans + reviews}),
+            "controls": {"met": sum(c.state is ControlState.MET for c in inputs.coverage), "gaps": len(gaps)},
+        },
+    )
+
+
+def _model_evidence(inputs: CardInputs, model: ModelRef, kind: EvidenceKind) -> list[Evidence]:
+    names = {model.name, f"model:{model.name}"}
+    return [e for e in inputs.current(kind) if e.subject in names and e.subject_version == model.version]
+
+
+def model_card(inputs: CardInputs, model: ModelRef) -> Document:
+    """A model card (Mitchell et al.): details, intended use, factors, metrics, data, considerations."""
+    s = inputs.system
+    evals = _model_evidence(inputs, model, EvidenceKind.EVALUATION)
+    fairness = _model_evidence(inputs, model, EvidenceKind.FAIRNESS)
+    factors = sorted({name.split("=")[0] for e in evals + fairness for name in e.slices})
+    eval_sets = [d for d in s.datasets if d.purpose == "evaluation"]
+    training = inputs.datasheets.get(model.dataset) if model.dataset else None
+    sections = [
+        Section(
+            "Model details",
+            fields=[
+                ("Name", model.name),
+                ("Version", model.version),
+                ("Kind", model.kind or "not stated"),
+                ("Provider", model.provider or s.owner),
+                ("Used by", f"{s.name} ({s.id}) version {s.version}"),
+            ],
+        ),
+        Section(
+            "Intended use",
+            items=[f"Intended: {u}" for u in s.intended_uses]
+            + [f"Out of scope: {m}" for m in s.foreseeable_misuses],
+        ),
+        Section(
+            "Factors",
+            text=[
+                "Groups the recorded evaluations report separately: "
+                + (", ".join(factors) if factors else "none")
+            ],
+        ),
+        Section(
+            "Metrics",
+            tables=[t for e in evals + fairness for t in _evidence_sections(e)],
+            text=[] if evals or fairness else [f"No evaluation of {model.name} {model.version} is recorded."],
+        ),
+        Section(
+            "Evaluation data",
+            items=[f"{d.id} {d.version}" for d in eval_sets]
+            + sorted(
+                {
+                    f"inputs of {e.id}: " + ", ".join(f"{k} (sha256 {v[:12]})" for k, v in e.inputs.items())
+                    for e in evals
+                    if e.inputs
+                }
+            ),
+        ),
+        Section(
+            "Training data",
+            text=[
+                f"{training.name} {training.version}: see its datasheet."
+                if training
+                else "No datasheet is linked."
+            ],
+        ),
+        Section(
+            "Ethical considerations",
+            items=[
+                f"{r.id}: {r.title} (residual {r.residual_rating.value if r.residual_rating else 'not assessed'})"
+                for r in inputs.risks
+            ]
+            or ["No risks registered."],
+        ),
+        Section("Caveats and recommendations", items=list(s.limitations) or ["None documented."]),
+    ]
+    return Document(
+        kind="model-card",
+        title=f"Model card: {model.name}",
+        subtitle=f"version {model.version}, in {s.id} {s.version}",
+        generated_at=inputs.now.isoformat(timespec="seconds"),
+        sections=sections,
+        data={"evidence": sorted(e.id for e in evals + fairness)},
+    )
+
+
+def _counts_table(title: str, counts: dict[str, int], total: int, other: int, missing: int) -> Table:
+    rows = [[k, str(v), f"{v / total:.1%}" if total else "—"] for k, v in counts.items()]
+    if other:
+        rows.append(["(other values)", str(other), f"{other / total:.1%}" if total else "—"])
+    if missing:
+        rows.append(["(missing)", str(missing), f"{missing / total:.1%}" if total else "—"])
+    return Table(["value", "rows", "share"], rows, caption=title)
+
+
+def datasheet_card(sheet: Datasheet, *, now: dt.datetime) -> Document:
+    """A datasheet: the seven sections, then the facts Steward measured."""
+    sections = [
+        Section("Motivation", text=[sheet.motivation]),
+        Section("Composition", text=[sheet.composition]),
+        Section("Collection process", text=[sheet.collection]),
+        Section("Preprocessing, cleaning and labelling", text=[sheet.preprocessing]),
+        Section("Uses", text=[sheet.uses]),
+        Section(
+            "Distribution",
+            text=[sheet.distribution] + ([f"Licence: {sheet.licence}"] if sheet.licence else []),
+        ),
+        Section("Maintenance", text=[sheet.maintenance]),
+    ]
+    p = sheet.profile
+    if p is None:
+        sections.append(Section("Measured facts", text=["Not measured: run `steward dataset profile`."]))
+    else:
+        tables = []
+        if p.label is not None:
+            tables.append(
+                _counts_table(
+                    f"Label balance: {p.label.column}", p.label.counts, p.rows, p.label.other, p.label.missing
+                )
+            )
+        tables += [
+            _counts_table(f"Representation: {g.column}", g.counts, p.rows, g.other, g.missing)
+            for g in p.groups
+        ]
+        if p.pii_columns:
+            tables.append(
+                Table(
+                    ["entity type", "findings"],
+                    [[k, str(v)] for k, v in p.pii_counts.items()] or [["none found", "0"]],
+                    caption=f"PII in {', '.join(p.pii_columns)} ({p.pii_rows_scanned} rows scanned, policy {p.pii_policy})",
+                )
+            )
+        sections.append(
+            Section(
+                "Measured facts",
+                fields=[
+                    ("File", f"{p.file_name} (sha256 {p.file_sha256[:16]}, {p.bytes} bytes)"),
+                    ("Measured", p.measured_at.isoformat(timespec="seconds")),
+                    ("Rows", str(p.rows)),
+                    ("Columns", ", ".join(p.columns)),
+                    ("Exact duplicate rows", str(p.exact_duplicate_rows)),
+                    ("Sensitive attributes", ", ".join(sheet.sensitive_attributes) or "none named"),
+                ],
+                tables=tables,
+            )
+        )
+    return Document(
+        kind="datasheet",
+        title=f"Datasheet: {sheet.name}",
+        subtitle=f"{sheet.id} version {sheet.version}",
+        generated_at=now.isoformat(timespec="seconds"),
+        sections=sections,
+    )
