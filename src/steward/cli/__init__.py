@@ -41,9 +41,22 @@ def main() -> None:
 
 
 def _register() -> None:
-    from steward.cli import card, check, dataset, evidence, policy, risk, system
+    from steward.cli import (
+        audit,
+        card,
+        check,
+        dataset,
+        db,
+        evidence,
+        guardrail,
+        keys,
+        policy,
+        risk,
+        serve,
+        system,
+    )
 
-    for module in (check, policy, card, dataset, evidence, risk, system):
+    for module in (check, policy, card, dataset, evidence, risk, system, serve, keys, audit, db, guardrail):
         main.add_command(module.command)
 
 

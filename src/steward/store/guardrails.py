@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from steward.errors import ConflictError, InputError, NotFoundError
 from steward.policy import Policy, parse_policy
 from steward.store.idents import check_alias, check_guardrail_id
-from steward.store.models.core import Guardrail, GuardrailAlias, GuardrailVersion, utcnow
+from steward.store.models.core import Guardrail, GuardrailAlias, GuardrailVersion, as_utc, utcnow
 
 __all__ = [
     "DRAFT",
@@ -59,8 +59,8 @@ class GuardrailInfo:
             "name": self.name,
             "description": self.description,
             "draftRevision": self.draft_revision,
-            "createdAt": self.created_at.isoformat(),
-            "updatedAt": self.updated_at.isoformat(),
+            "createdAt": as_utc(self.created_at).isoformat(),
+            "updatedAt": as_utc(self.updated_at).isoformat(),
         }
         if with_policy:
             out["policy"] = self.policy
@@ -84,7 +84,7 @@ class VersionInfo:
             "guardrailId": self.guardrail_id,
             "version": str(self.version),
             "description": self.description,
-            "createdAt": self.created_at.isoformat(),
+            "createdAt": as_utc(self.created_at).isoformat(),
             "createdBy": self.created_by,
         }
         if with_policy:
@@ -108,7 +108,7 @@ class AliasInfo:
             "guardrailId": self.guardrail_id,
             "name": self.name,
             "version": str(self.version),
-            "updatedAt": self.updated_at.isoformat(),
+            "updatedAt": as_utc(self.updated_at).isoformat(),
             "updatedBy": self.updated_by,
         }
 

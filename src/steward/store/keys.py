@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import InputError, NotFoundError
-from steward.store.models.core import ApiKey, utcnow
+from steward.store.models.core import ApiKey, as_utc, utcnow
 from steward.store.sealing import Sealer
 
 __all__ = ["ApiKeyStore", "KeyInfo", "NewKey", "Role", "hash_secret", "verify_secret"]
@@ -91,8 +91,8 @@ class KeyInfo:
             "id": self.id,
             "role": self.role.value,
             "name": self.name,
-            "createdAt": self.created_at.isoformat(),
-            "revokedAt": self.revoked_at.isoformat() if self.revoked_at else None,
+            "createdAt": as_utc(self.created_at).isoformat(),
+            "revokedAt": as_utc(self.revoked_at).isoformat() if self.revoked_at else None,
         }
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from steward.store.base import Base
 
-__all__ = ["ApiKey", "AuditRow", "Guardrail", "GuardrailAlias", "GuardrailVersion", "utcnow"]
+__all__ = ["ApiKey", "AuditRow", "Guardrail", "GuardrailAlias", "GuardrailVersion", "as_utc", "utcnow"]
 
 #: Longest guardrail id, alias or key id (Bedrock's guardrail ids are 12 characters).
 IDENT_MAX = 64
@@ -39,6 +39,11 @@ _BigId = BigInteger().with_variant(Integer(), "sqlite")
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (stored as such on both backends)."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored time as timezone-aware UTC (SQLite hands back naive UTC times)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Guardrail(Base):

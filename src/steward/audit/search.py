@@ -1,0 +1,182 @@
+"""Finding audit records and exporting them as JSONL or CSV.
+
+Filters combine with AND: time range, guardrail, version, action, source, finding type,
+endpoint and caller. Search pages newest-first with a ``before`` cursor (the last id
+seen); export walks oldest-first in chunks, so any number of records streams in bounded
+memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from steward.errors import InputError
+from steward.store.models.core import AuditRow
+
+__all__ = ["CSV_COLUMNS", "MAX_PAGE", "AuditQuery", "count", "export", "row_to_dict", "search"]
+
+#: Most records one search page returns.
+MAX_PAGE = 1000
+_EXPORT_CHUNK = 1000
+
+CSV_COLUMNS = (
+    "id",
+    "requestId",
+    "createdAt",
+    "endpoint",
+    "guardrailId",
+    "version",
+    "policyName",
+    "source",
+    "action",
+    "actionReason",
+    "findingTypes",
+    "findings",
+    "textLength",
+    "latencyMs",
+    "callerKeyId",
+)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """Which records to find. Naive datetimes are taken as UTC."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    guardrail_id: str | None = None
+    version: str | None = None
+    action: str | None = None
+    source: str | None = None
+    finding_type: str | None = None
+    endpoint: str | None = None
+    caller_key_id: str | None = None
+    limit: int = 100
+    before_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_PAGE:
+            raise InputError(f"must be between 1 and {MAX_PAGE}", field="limit")
+        if self.finding_type is not None and ("," in self.finding_type or "%" in self.finding_type):
+            raise InputError("must be one finding type such as EMAIL or HATE", field="type")
+        since, until = _utc(self.since), _utc(self.until)
+        if since and until and since > until:
+            raise InputError("must not be after 'until'", field="since")
+
+    def _filtered(self, query: Select[Any]) -> Select[Any]:
+        since, until = _utc(self.since), _utc(self.until)
+        if since is not None:
+            query = query.where(AuditRow.created_at >= since)
+        if until is not None:
+            query = query.where(AuditRow.created_at <= until)
+        if self.guardrail_id is not None:
+            query = query.where(AuditRow.guardrail_id == self.guardrail_id)
+        if self.version is not None:
+            query = query.where(AuditRow.version == self.version)
+        if self.action is not None:
+            query = query.where(AuditRow.action == self.action.upper())
+        if self.source is not None:
+            query = query.where(AuditRow.source == self.source.lower())
+        if self.finding_type is not None:
+            query = query.where(
+                AuditRow.finding_types.contains(f",{self.finding_type.upper()},", autoescape=True)
+            )
+        if self.endpoint is not None:
+            query = query.where(AuditRow.endpoint == self.endpoint)
+        if self.caller_key_id is not None:
+            query = query.where(AuditRow.caller_key_id == self.caller_key_id)
+        return query
+
+
+def row_to_dict(row: AuditRow) -> dict[str, Any]:
+    """A stored record in the API's JSON form."""
+    created = _utc(row.created_at)
+    return {
+        "id": row.id,
+        "requestId": row.request_id,
+        "createdAt": created.isoformat() if created else None,
+        "endpoint": row.endpoint,
+        "guardrailId": row.guardrail_id,
+        "version": row.version,
+        "policyName": row.policy_name,
+        "source": row.source,
+        "action": row.action,
+        "actionReason": row.action_reason,
+        "findingTypes": [t for t in row.finding_types.split(",") if t],
+        "findings": row.findings,
+        "textLength": row.text_length,
+        "latencyMs": row.latency_ms,
+        "callerKeyId": row.caller_key_id,
+    }
+
+
+def search(sessions: sessionmaker[Session], query: AuditQuery) -> dict[str, Any]:
+    """One page of matching records, newest first, with the cursor for the next page."""
+    stmt = query._filtered(select(AuditRow))
+    if query.before_id is not None:
+        stmt = stmt.where(AuditRow.id < query.before_id)
+    stmt = stmt.order_by(AuditRow.id.desc()).limit(query.limit)
+    with sessions() as session:
+        records = [row_to_dict(r) for r in session.scalars(stmt)]
+    more = len(records) == query.limit
+    return {"records": records, "next": records[-1]["id"] if more and records else None}
+
+
+def count(sessions: sessionmaker[Session], query: AuditQuery | None = None) -> int:
+    """How many records match ``query`` (all records if None)."""
+    stmt = (query or AuditQuery())._filtered(select(func.count()).select_from(AuditRow))
+    with sessions() as session:
+        return int(session.scalar(stmt) or 0)
+
+
+def _all(sessions: sessionmaker[Session], query: AuditQuery) -> Iterator[dict[str, Any]]:
+    last = 0
+    base = query._filtered(select(AuditRow))
+    while True:
+        stmt = base.where(AuditRow.id > last).order_by(AuditRow.id).limit(_EXPORT_CHUNK)
+        with sessions() as session:
+            rows = [row_to_dict(r) for r in session.scalars(stmt)]
+        yield from rows
+        if len(rows) < _EXPORT_CHUNK:
+            return
+        last = rows[-1]["id"]
+
+
+def _csv_line(record: dict[str, Any]) -> str:
+    out = io.StringIO()
+    values = dict(record)
+    values["findingTypes"] = ";".join(record["findingTypes"])
+    values["findings"] = orjson.dumps(record["findings"]).decode()
+    csv.writer(out).writerow([values[c] if values[c] is not None else "" for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def export(sessions: sessionmaker[Session], query: AuditQuery, *, fmt: str = "jsonl") -> Iterator[str]:
+    """Every matching record, oldest first, as JSONL lines or CSV rows (with a header)."""
+    if fmt not in ("jsonl", "csv"):
+        raise InputError("must be 'jsonl' or 'csv'", field="format")
+    query = replace(query, limit=MAX_PAGE, before_id=None)
+    if fmt == "csv":
+        header = io.StringIO()
+        csv.writer(header).writerow(CSV_COLUMNS)
+        yield header.getvalue()
+        for record in _all(sessions, query):
+            yield _csv_line(record)
+        return
+    for record in _all(sessions, query):
+        yield orjson.dumps(record).decode() + "\n"

@@ -1,0 +1,63 @@
+"""``steward keys``: create, list and revoke API keys on the host running the server."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from steward.store.keys import Role
+from steward.store.local import open_stores
+
+__all__ = ["command"]
+
+_URL = click.option("--database-url", envvar="STEWARD_DATABASE_URL", help="SQLite or PostgreSQL URL.")
+
+
+@click.group("keys")
+def command() -> None:
+    """API keys and their roles (admin, app, reviewer, auditor)."""
+
+
+@command.command("create")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="What the key may do."
+)
+@click.option("--name", default="", help="A label to recognise the key by.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {id, secret, role}.")
+@_URL
+def create(role: str, name: str, as_json: bool, database_url: str | None) -> None:
+    """Create a key and print its id and secret (shown this once only)."""
+    with open_stores(database_url) as stores:
+        key = stores.keys.create(Role(role), name=name)
+    if as_json:
+        click.echo(json.dumps(key.to_dict()))
+        return
+    click.echo(f"id:     {key.id}\nsecret: {key.secret}\nrole:   {key.role.value}")
+    click.echo(f"bearer: Authorization: Bearer {key.bearer}")
+    click.echo("The secret is not stored in the clear and cannot be shown again.", err=True)
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@_URL
+def list_(as_json: bool, database_url: str | None) -> None:
+    """List keys (never their secrets)."""
+    with open_stores(database_url) as stores:
+        keys = stores.keys.list_all()
+    for key in keys:
+        if as_json:
+            click.echo(json.dumps(key.to_dict()))
+        else:
+            status = "active" if key.active else "revoked"
+            click.echo(f"{key.id}  {key.role.value:9} {status:8} {key.name}")
+
+
+@command.command("revoke")
+@click.argument("key_id")
+@_URL
+def revoke(key_id: str, database_url: str | None) -> None:
+    """Revoke a key (other server processes notice within STEWARD_KEY_CACHE_TTL_S)."""
+    with open_stores(database_url) as stores:
+        info = stores.keys.revoke(key_id)
+    click.echo(f"revoked: {info.id} ({info.role.value})")

@@ -1,0 +1,66 @@
+"""``steward serve``: run the HTTP server (Bedrock ApplyGuardrail API, management, audit)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from steward.settings import Settings
+from steward.store.db import normalise_url
+
+__all__ = ["command"]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--database-url", envvar="STEWARD_DATABASE_URL", help="SQLite (default) or PostgreSQL URL.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option(
+    "--bootstrap-admin-key", is_flag=True, help="If no admin key exists, create one and print it once."
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def command(
+    host: str, port: int, database_url: str | None, workers: int, bootstrap_admin_key: bool, log_level: str
+) -> None:
+    """Serve the API; migrates the database and seeds guardrail 'default' on first start."""
+    import uvicorn
+
+    from steward.server.bootstrap import prepare_database
+
+    if database_url:
+        # Worker processes read their settings from the environment.
+        os.environ["STEWARD_DATABASE_URL"] = normalise_url(database_url)
+    settings = Settings.from_env()
+    prepared = prepare_database(settings, bootstrap_admin_key=bootstrap_admin_key)
+    if prepared.seeded_default:
+        click.echo("created guardrail 'default' (the default policy pack, version 1)", err=True)
+    if prepared.new_admin_key is not None:
+        key = prepared.new_admin_key
+        click.echo("bootstrap admin key (shown once, store it now):", err=True)
+        click.echo(f"  id:     {key.id}\n  secret: {key.secret}", err=True)
+    elif prepared.admin_keys == 0:
+        click.echo(
+            "no admin API key exists: create one with `steward keys create --role admin` "
+            "(or restart with --bootstrap-admin-key)",
+            err=True,
+        )
+    click.echo(f"Steward listening on http://{host}:{port} (OpenAPI: /docs, /openapi.json)", err=True)
+    uvicorn.run(
+        "steward.server.app:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        proxy_headers=False,
+    )

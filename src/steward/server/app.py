@@ -1,0 +1,72 @@
+"""The FastAPI application: routers, error handlers, request context and lifespan.
+
+``create_app(settings)`` is what tests and ``steward serve`` use; uvicorn worker
+processes build theirs with :func:`worker_app`, from the environment ``steward serve``
+set up. On shutdown the lifespan flushes the audit trail before closing the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from steward.server.bootstrap import prepare_database
+from steward.server.errors import install_error_handlers
+from steward.server.middleware import RequestContextMiddleware
+from steward.server.routers import apply, audit, check, guardrails, keys, meta
+from steward.server.routers.meta import steward_version
+from steward.server.state import ServerState
+from steward.settings import Settings
+
+__all__ = ["create_app", "worker_app"]
+
+DESCRIPTION = """Steward's guardrail server.
+
+* `POST /guardrail/{id}/version/{version}/apply` is Amazon Bedrock's **ApplyGuardrail**: same
+  request and response, callable with boto3 (SigV4) or a bearer key.
+* `/v1/guardrails` manages guardrails, versions and aliases; `/v1/check` checks a text
+  against an inline policy; `/v1/audit` searches and exports decisions; `/v1/keys` manages keys.
+
+Authenticate with `Authorization: Bearer <key id>.<secret>` or AWS SigV4 using the key id
+and secret as access key id and secret key.
+"""
+
+
+def create_app(settings: Settings, *, prepare: bool = True) -> FastAPI:
+    """The application for ``settings``; ``prepare`` migrates and seeds the database first."""
+    if prepare:
+        prepare_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.steward.close()
+
+    app = FastAPI(
+        title="Steward",
+        version=steward_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.steward = ServerState.open(settings)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    for module in (meta, apply, check, guardrails, keys, audit):
+        app.include_router(module.router)
+    _include_other_areas(app)
+    return app
+
+
+def _include_other_areas(app: FastAPI) -> None:
+    """Routers owned by other areas: the OpenAI-compatible proxy and governance."""
+    from steward.proxy.settings import ProxySettings
+    from steward.server.routers import proxy
+
+    app.include_router(proxy.create_router(ProxySettings.from_env()))
+
+
+def worker_app() -> FastAPI:
+    """The app for a uvicorn worker process (``steward serve`` prepared the database already)."""
+    return create_app(Settings.from_env(), prepare=False)

@@ -1,0 +1,80 @@
+"""The audit trail over HTTP: search (newest first, paged) and export (JSONL or CSV).
+
+Readable with ``reviewer``, ``auditor`` and ``admin`` keys.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import iterate_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from steward.audit.search import MAX_PAGE, AuditQuery, export, search
+from steward.server.auth import Caller, Role, require_role
+from steward.server.responses import json_response
+from steward.server.state import get_state
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+_reader = Depends(require_role(Role.REVIEWER, Role.AUDITOR))
+
+
+def _query(
+    since: Annotated[datetime | None, Query(description="ISO 8601; naive times are UTC")] = None,
+    until: Annotated[datetime | None, Query()] = None,
+    guardrail: Annotated[str | None, Query(max_length=64)] = None,
+    version: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[Literal["NONE", "GUARDRAIL_INTERVENED"] | None, Query()] = None,
+    source: Annotated[Literal["input", "output", "INPUT", "OUTPUT"] | None, Query()] = None,
+    type: Annotated[str | None, Query(max_length=100, description="a finding type, e.g. EMAIL")] = None,
+    endpoint: Annotated[str | None, Query(max_length=32)] = None,
+    caller: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    before: Annotated[
+        int | None, Query(ge=1, description="cursor: the 'next' value of the previous page")
+    ] = None,
+) -> AuditQuery:
+    return AuditQuery(
+        since=since,
+        until=until,
+        guardrail_id=guardrail,
+        version=version,
+        action=action,
+        source=source,
+        finding_type=type,
+        endpoint=endpoint,
+        caller_key_id=caller,
+        limit=limit,
+        before_id=before,
+    )
+
+
+_filters = Depends(_query)
+
+
+@router.get("", response_class=Response, summary="Search audit records")
+def search_audit(request: Request, query: AuditQuery = _filters, who: Caller = _reader) -> Response:
+    """Matching records, newest first; pass ``next`` as ``before`` for the following page."""
+    return json_response(search(get_state(request).sessions, query))
+
+
+@router.get("/export", response_class=Response, summary="Export audit records as JSONL or CSV")
+def export_audit(
+    request: Request,
+    format: Annotated[Literal["jsonl", "csv"], Query()] = "jsonl",
+    query: AuditQuery = _filters,
+    who: Caller = _reader,
+) -> Response:
+    """Every matching record, oldest first, streamed."""
+    lines = export(get_state(request).sessions, query, fmt=format)
+    media = "text/csv" if format == "csv" else "application/x-ndjson"
+    return StreamingResponse(
+        iterate_in_threadpool(lines),
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="steward-audit.{format}"'},
+    )

@@ -1,0 +1,210 @@
+"""Guardrails: create, edit the DRAFT, list, get, delete; freeze versions; aliases; diffs.
+
+Writes need an ``admin`` key; reads also admit ``auditor`` and ``reviewer`` keys. Every
+change made here invalidates this process's cached guards at once; other processes see
+DRAFT edits at once and alias moves within ``STEWARD_RESOLVE_TTL_S``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from steward.errors import InputError
+from steward.policy import Policy, load_policy, parse_policy
+from steward.server.auth import Caller, Role, require_role
+from steward.server.responses import json_response
+from steward.server.state import get_state
+from steward.store.guardrails import parse_version_number, policy_diff
+from steward.store.idents import check_guardrail_id
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/guardrails", tags=["guardrails"])
+
+_admin = Depends(require_role(Role.ADMIN))
+_reader = Depends(require_role(Role.AUDITOR, Role.REVIEWER))
+
+_IdPath = Field(min_length=1, max_length=64)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateGuardrail(_Body):
+    """A new guardrail: its id, and its policy as a document or the name of a ready-made pack."""
+
+    id: str = Field(min_length=1, max_length=64, examples=["support-bot"])
+    name: str = Field(default="", max_length=100)
+    description: str = Field(default="", max_length=200)
+    policy: dict[str, Any] | None = None
+    pack: str | None = Field(default=None, max_length=64, examples=["default"])
+
+
+class UpdateGuardrail(_Body):
+    """Changes to the DRAFT: any of name, description and policy."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=200)
+    policy: dict[str, Any] | None = None
+
+
+class CreateVersion(_Body):
+    """What the new version is for."""
+
+    description: str = Field(default="", max_length=200)
+
+
+class SetAlias(_Body):
+    """The version number an alias should point to."""
+
+    version: int | str = Field(examples=[1])
+
+
+def _policy_from(document: dict[str, Any] | None, pack: str | None) -> Policy:
+    if document is not None and pack is not None:
+        raise InputError("give either 'policy' or 'pack', not both", field="policy")
+    if document is not None:
+        return parse_policy(document, origin="policy")
+    if pack is not None:
+        if "/" in pack or "\\" in pack or pack.startswith("."):
+            raise InputError("must be the name of a ready-made pack", field="pack")
+        return load_policy(pack)
+    raise InputError("is required (or give 'pack', the name of a ready-made policy pack)", field="policy")
+
+
+def _version_number(value: int | str) -> int:
+    number = value if isinstance(value, int) else parse_version_number(value, field="version")
+    if number is None or isinstance(number, bool) or number < 1:
+        raise InputError("must be a version number (1, 2, ...)", field="version")
+    return number
+
+
+@router.post("", status_code=201, response_class=Response, summary="Create a guardrail (its DRAFT)")
+def create_guardrail(body: CreateGuardrail, request: Request, caller: Caller = _admin) -> Response:
+    """Create a guardrail; freeze version 1 with ``POST .../versions`` when ready."""
+    state = get_state(request)
+    check_guardrail_id(body.id, field="id")
+    policy = _policy_from(body.policy, body.pack)
+    info = state.guardrails.create(body.id, policy, name=body.name, description=body.description)
+    return json_response(info.to_dict(), status_code=201)
+
+
+@router.get("", response_class=Response, summary="List guardrails")
+def list_guardrails(request: Request, caller: Caller = _reader) -> Response:
+    """Every guardrail (without policies)."""
+    infos = get_state(request).guardrails.list_all()
+    return json_response({"guardrails": [i.to_dict(with_policy=False) for i in infos]})
+
+
+@router.get("/{guardrail_id}", response_class=Response, summary="Get a guardrail and its DRAFT policy")
+def get_guardrail(guardrail_id: str, request: Request, caller: Caller = _reader) -> Response:
+    """The guardrail, its DRAFT policy, versions and aliases."""
+    state = get_state(request)
+    info = state.guardrails.get(guardrail_id)
+    out = info.to_dict()
+    out["versions"] = [v.to_dict(with_policy=False) for v in state.guardrails.list_versions(guardrail_id)]
+    out["aliases"] = [a.to_dict() for a in state.guardrails.list_aliases(guardrail_id)]
+    return json_response(out)
+
+
+@router.put("/{guardrail_id}", response_class=Response, summary="Edit a guardrail's DRAFT")
+def update_guardrail(
+    guardrail_id: str, body: UpdateGuardrail, request: Request, caller: Caller = _admin
+) -> Response:
+    """Change the DRAFT policy, name or description; numbered versions never change."""
+    state = get_state(request)
+    policy = parse_policy(body.policy, origin="policy") if body.policy is not None else None
+    info = state.guardrails.update(guardrail_id, policy=policy, name=body.name, description=body.description)
+    state.guards.invalidate(guardrail_id)
+    return json_response(info.to_dict())
+
+
+@router.delete("/{guardrail_id}", status_code=204, response_class=Response, summary="Delete a guardrail")
+def delete_guardrail(guardrail_id: str, request: Request, caller: Caller = _admin) -> Response:
+    """Delete the guardrail, its versions and aliases; its audit records stay."""
+    state = get_state(request)
+    state.guardrails.delete(guardrail_id)
+    state.guards.invalidate(guardrail_id)
+    return Response(status_code=204)
+
+
+@router.post("/{guardrail_id}/versions", status_code=201, response_class=Response, summary="Freeze the DRAFT")
+def create_version(
+    guardrail_id: str, body: CreateVersion, request: Request, caller: Caller = _admin
+) -> Response:
+    """Freeze the current DRAFT as the next immutable version number."""
+    state = get_state(request)
+    version = state.guardrails.create_version(
+        guardrail_id, description=body.description, created_by=caller.key_id
+    )
+    state.guards.invalidate(guardrail_id)
+    return json_response(version.to_dict(with_policy=False), status_code=201)
+
+
+@router.get("/{guardrail_id}/versions", response_class=Response, summary="List versions")
+def list_versions(guardrail_id: str, request: Request, caller: Caller = _reader) -> Response:
+    """Every frozen version, oldest first."""
+    versions = get_state(request).guardrails.list_versions(guardrail_id)
+    return json_response({"versions": [v.to_dict(with_policy=False) for v in versions]})
+
+
+@router.get("/{guardrail_id}/versions/{version}", response_class=Response, summary="Get one version's policy")
+def get_version(guardrail_id: str, version: str, request: Request, caller: Caller = _reader) -> Response:
+    """The policy at a version number, ``DRAFT``, ``latest`` or an alias."""
+    resolved, policy = get_state(request).guardrails.policy_at(guardrail_id, version)
+    return json_response({"guardrailId": guardrail_id, "version": resolved.version, "policy": policy})
+
+
+@router.get("/{guardrail_id}/diff", response_class=Response, summary="Compare two versions")
+def diff_versions(
+    guardrail_id: str,
+    request: Request,
+    from_ref: Annotated[str, Query(alias="from", max_length=64, examples=["1"])],
+    to_ref: Annotated[str, Query(alias="to", max_length=64)] = "DRAFT",
+    caller: Caller = _reader,
+) -> Response:
+    """Field-level changes and a unified YAML diff between two versions (numbers, DRAFT or aliases)."""
+    store = get_state(request).guardrails
+    a_ref, a = store.policy_at(guardrail_id, from_ref)
+    b_ref, b = store.policy_at(guardrail_id, to_ref)
+    return json_response(
+        policy_diff(
+            a, b, old_label=f"{guardrail_id}:{a_ref.version}", new_label=f"{guardrail_id}:{b_ref.version}"
+        )
+    )
+
+
+@router.get("/{guardrail_id}/aliases", response_class=Response, summary="List aliases")
+def list_aliases(guardrail_id: str, request: Request, caller: Caller = _reader) -> Response:
+    """The guardrail's aliases and the versions they point to."""
+    aliases = get_state(request).guardrails.list_aliases(guardrail_id)
+    return json_response({"aliases": [a.to_dict() for a in aliases]})
+
+
+@router.put("/{guardrail_id}/aliases/{name}", response_class=Response, summary="Point an alias at a version")
+def set_alias(
+    guardrail_id: str, name: str, body: SetAlias, request: Request, caller: Caller = _admin
+) -> Response:
+    """Create or move an alias; moving it back to an earlier version is the rollback."""
+    state = get_state(request)
+    alias = state.guardrails.set_alias(
+        guardrail_id, name, _version_number(body.version), updated_by=caller.key_id
+    )
+    state.guards.invalidate(guardrail_id)
+    return json_response(alias.to_dict())
+
+
+@router.delete(
+    "/{guardrail_id}/aliases/{name}", status_code=204, response_class=Response, summary="Remove an alias"
+)
+def delete_alias(guardrail_id: str, name: str, request: Request, caller: Caller = _admin) -> Response:
+    """Remove an alias (the version it pointed to stays)."""
+    state = get_state(request)
+    state.guardrails.delete_alias(guardrail_id, name)
+    state.guards.invalidate(guardrail_id)
+    return Response(status_code=204)
