@@ -19,6 +19,7 @@ Nothing here touches the network: models and tokenizers are read from local file
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,40 +180,46 @@ def token_windows(tokenizer: Any, text: str, *, max_tokens: int, stride: int) ->
     """Cut ``text`` into windows of at most ``max_tokens`` tokens overlapping by ``stride``.
 
     Uses the tokenizer's own overflow mechanism, so windows never split a word piece and
-    every window carries its special tokens. The tokenizer's truncation setting is restored
-    afterwards. A text that fits yields exactly one window.
+    every window carries its special tokens. ``tokenizer`` itself is never modified (other
+    threads may be using it): the windows come from a private copy configured for
+    ``max_tokens``/``stride``, made once and reused. A text that fits yields one window.
     """
     if not 0 <= stride < max_tokens - 2:
         raise ValueError(f"stride must be in [0, {max_tokens - 2}), not {stride}")
-    saved = tokenizer.truncation
-    tokenizer.enable_truncation(max_length=max_tokens, stride=stride)
-    try:
-        first = tokenizer.encode(text)
-    finally:
-        if saved is None:
-            tokenizer.no_truncation()
-        else:
-            tokenizer.enable_truncation(
-                max_length=saved["max_length"],
-                stride=saved["stride"],
-                strategy=saved["strategy"],
-                direction=saved["direction"],
-            )
+    first = _windowing_copy(tokenizer, max_tokens, stride).encode(text)
     windows: list[TokenWindow] = []
     for enc in [first, *first.overflowing]:
         spans = [
             (s, e)
-            for (s, e), special, m in zip(
-                enc.offsets, enc.special_tokens_mask, enc.attention_mask, strict=True
-            )
-            if not special and m and e > s
+            for (s, e), special in zip(enc.offsets, enc.special_tokens_mask, strict=True)
+            if not special and e > s
         ]
-        if not spans:
-            continue
-        windows.append(TokenWindow(spans[0][0], spans[-1][1], enc))
+        if spans:
+            windows.append(TokenWindow(spans[0][0], spans[-1][1], enc))
     if not windows:
         windows.append(TokenWindow(0, len(text), first))
     return windows
+
+
+_WINDOWING_COPIES: dict[tuple[int, int, int], tuple[Any, Any]] = {}
+_WINDOWING_LOCK = threading.Lock()
+
+
+def _windowing_copy(tokenizer: Any, max_tokens: int, stride: int) -> Any:
+    """A copy of ``tokenizer`` that truncates with overflow windows and never pads."""
+    key = (id(tokenizer), max_tokens, stride)
+    with _WINDOWING_LOCK:
+        cached = _WINDOWING_COPIES.get(key)
+        # The original is kept in the entry so its id cannot be reused by another object.
+        if cached is not None and cached[0] is tokenizer:
+            return cached[1]
+        from tokenizers import Tokenizer
+
+        copy = Tokenizer.from_str(tokenizer.to_str())
+        copy.no_padding()
+        copy.enable_truncation(max_length=max_tokens, stride=stride)
+        _WINDOWING_COPIES[key] = (tokenizer, copy)
+        return copy
 
 
 def batched(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
