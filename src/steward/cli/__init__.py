@@ -55,8 +55,23 @@ def _register() -> None:
         serve,
         system,
     )
+    from steward.cli import eval as eval_cmd
 
-    for module in (check, policy, card, dataset, evidence, risk, system, serve, keys, audit, db, guardrail):
+    for module in (
+        check,
+        policy,
+        card,
+        dataset,
+        evidence,
+        risk,
+        system,
+        eval_cmd,
+        serve,
+        keys,
+        audit,
+        db,
+        guardrail,
+    ):
         main.add_command(module.command)
 
 

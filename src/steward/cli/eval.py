@@ -1,0 +1,100 @@
+"""``steward eval``: measure a policy on labelled JSONL sets, and gate CI on the numbers.
+
+Exit codes: 0 every gate passed (or none given), 7 a gate failed, 4 bad policy,
+5 a bad dataset line (the message names the file and line).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from steward.cli.exit_codes import ExitCode
+from steward.evaluate import check_gates, load_dataset, parse_gate, render_table, run_guard, summarise
+from steward.evaluate.report import summarise_many
+from steward.guard import Guard
+from steward.policy import load_policy
+
+__all__ = ["command"]
+
+
+def _names(paths: tuple[Path, ...]) -> list[str]:
+    """Short dataset names (file stems), falling back to full paths where stems clash."""
+    stems = [p.stem for p in paths]
+    return [p.stem if stems.count(p.stem) == 1 else str(p) for p in paths]
+
+
+@click.command("eval")
+@click.argument("datasets", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--policy", "policy_ref", default="default", show_default=True, help="Policy file or pack name."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option(
+    "--fail-under",
+    "fail_under",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Exit 7 if METRIC is below VALUE (METRIC<=VALUE also accepted). Repeatable.",
+)
+@click.option(
+    "--fail-over",
+    "fail_over",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Exit 7 if METRIC is above VALUE (for fpr, fpr_spread, latency_ms.p99). Repeatable.",
+)
+@click.option(
+    "--split", type=click.Choice(["train", "test"]), default=None, help="Keep only rows of this split."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use at most N rows per dataset.")
+@click.option(
+    "--caught",
+    type=click.Choice(["intervened", "blocked"]),
+    default="intervened",
+    show_default=True,
+    help="Count a row as caught when the guard intervenes (blocks or masks) or only when it blocks.",
+)
+def command(
+    datasets: tuple[Path, ...],
+    policy_ref: str,
+    as_json: bool,
+    fail_under: tuple[str, ...],
+    fail_over: tuple[str, ...],
+    split: str | None,
+    limit: int | None,
+    caught: str,
+) -> None:
+    """Evaluate a policy on DATASETS (JSONL: text, label, optional source/category/group/context/query).
+
+    Several datasets give one report per dataset plus "overall"; gates apply to overall.
+    """
+    gates = [parse_gate(s, default_op=">=") for s in fail_under] + [
+        parse_gate(s, default_op="<=") for s in fail_over
+    ]
+    guard = Guard(load_policy(policy_ref))
+    loaded = [load_dataset(path, split=split, limit=limit) for path in datasets]
+    named = {
+        name: run_guard(guard, rows, caught="blocked" if caught == "blocked" else "intervened")
+        for name, rows in zip(_names(datasets), loaded, strict=True)
+    }
+    report: dict[str, Any]
+    if len(named) == 1:
+        report = summarise(next(iter(named.values())))
+        overall = report
+    else:
+        report = summarise_many(named)
+        overall = report["overall"]
+    failures = check_gates(overall, gates)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"policy: {guard.policy.name}")
+        click.echo(render_table(report, title=_names(datasets)[0]))
+    for failure in failures:
+        click.echo(f"gate failed: {failure}", err=True)
+    sys.exit(ExitCode.GATE_FAILED if failures else ExitCode.OK)

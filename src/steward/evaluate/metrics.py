@@ -1,0 +1,126 @@
+"""Classification and ranking metrics in plain numpy (no scikit-learn at run time).
+
+Conventions: a metric whose denominator is zero is ``None`` (precision when nothing is
+caught, recall with no positives, FPR with no negatives), never a silent 0 or NaN, so a
+report or a gate can tell "bad" from "undefined". Ranking metrics treat tied scores as
+one threshold, as scikit-learn does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Confusion",
+    "average_precision",
+    "classification_metrics",
+    "percentile",
+    "recall_at_fpr",
+    "roc_points",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Confusion:
+    """Counts of a binary decision against binary labels."""
+
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+
+    @classmethod
+    def of(cls, labels: Sequence[int], predicted: Sequence[bool]) -> Confusion:
+        """Count true/false positives/negatives."""
+        y = np.asarray(labels, dtype=bool)
+        p = np.asarray(predicted, dtype=bool)
+        if y.shape != p.shape:
+            raise ValueError(f"{y.size} labels but {p.size} predictions")
+        return cls(
+            tp=int(np.sum(y & p)), fp=int(np.sum(~y & p)), tn=int(np.sum(~y & ~p)), fn=int(np.sum(y & ~p))
+        )
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def classification_metrics(labels: Sequence[int], predicted: Sequence[bool]) -> dict[str, float | None]:
+    """Precision, recall, F1 and false-positive rate of a yes/no decision."""
+    c = Confusion.of(labels, predicted)
+    precision = _ratio(c.tp, c.tp + c.fp)
+    recall = _ratio(c.tp, c.tp + c.fn)
+    if precision is None or recall is None:
+        f1 = None
+    elif precision + recall == 0:
+        f1 = 0.0
+    else:
+        f1 = 2 * precision * recall / (precision + recall)
+    return {"precision": precision, "recall": recall, "f1": f1, "fpr": _ratio(c.fp, c.fp + c.tn)}
+
+
+def _sorted_counts(labels: Sequence[int], scores: Sequence[float]) -> tuple[FloatArray, FloatArray]:
+    """Cumulative true and false positives at each distinct score, highest score first."""
+    y = np.asarray(labels, dtype=np.float64)
+    s = np.asarray(scores, dtype=np.float64)
+    if y.shape != s.shape:
+        raise ValueError(f"{y.size} labels but {s.size} scores")
+    if np.isnan(s).any():
+        raise ValueError("scores contain NaN")
+    order = np.argsort(-s, kind="mergesort")
+    y, s = y[order], s[order]
+    # the last index of each run of equal scores: a threshold admits all ties at once
+    last_of_ties = np.r_[np.flatnonzero(np.diff(s)), y.size - 1]
+    tps = np.cumsum(y)[last_of_ties]
+    fps = (last_of_ties + 1) - tps
+    return tps, fps
+
+
+def average_precision(labels: Sequence[int], scores: Sequence[float]) -> float | None:
+    """Area under the precision-recall curve as average precision: sum of (R_k - R_k-1) * P_k.
+
+    ``None`` without both positives and negatives (with no negatives every ranking scores
+    1.0, which says nothing). With every score equal it is the positive rate.
+    """
+    if len(labels) == 0 or all(labels) or not any(labels):
+        return None
+    tps, fps = _sorted_counts(labels, scores)
+    precision = tps / (tps + fps)
+    recall = tps / tps[-1]
+    steps = np.diff(np.r_[0.0, recall])
+    return float(np.sum(steps * precision))
+
+
+def roc_points(labels: Sequence[int], scores: Sequence[float]) -> tuple[FloatArray, FloatArray]:
+    """False- and true-positive rates at each distinct threshold, starting from (0, 0)."""
+    tps, fps = _sorted_counts(labels, scores)
+    n_pos = tps[-1] if tps.size else 0.0
+    n_neg = fps[-1] if fps.size else 0.0
+    tpr = np.r_[0.0, tps / n_pos] if n_pos else np.zeros(tps.size + 1)
+    fpr = np.r_[0.0, fps / n_neg] if n_neg else np.zeros(fps.size + 1)
+    return fpr, tpr
+
+
+def recall_at_fpr(labels: Sequence[int], scores: Sequence[float], max_fpr: float = 0.01) -> float | None:
+    """The best recall of any score threshold whose false-positive rate is at most ``max_fpr``.
+
+    ``None`` without both positives and negatives. Tied scores move together, so a
+    detector that gives many texts the same score cannot split them to fit the budget.
+    """
+    if len(labels) == 0 or all(labels) or not any(labels):
+        return None
+    fpr, tpr = roc_points(labels, scores)
+    return float(np.max(tpr[fpr <= max_fpr + 1e-12]))
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile (linear interpolation), or ``None`` for no values."""
+    if len(values) == 0:
+        return None
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))

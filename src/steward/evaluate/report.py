@@ -1,0 +1,112 @@
+"""Turn row verdicts into the evaluation report: overall, per category, per group.
+
+The report is a plain dict so ``--json`` prints it as it is and gates can address any
+number in it by a dotted path (``by_category.HATE.recall``). Names are fixed: ``n``,
+``precision``, ``recall``, ``f1``, ``fpr``, ``auprc``, ``recall_at_1pct_fpr``,
+``by_group``, ``by_category``, ``fpr_spread``, ``latency_ms`` (``p50``, ``p99``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from steward.evaluate.metrics import average_precision, classification_metrics, percentile, recall_at_fpr
+from steward.evaluate.runner import RowResult
+
+__all__ = ["METRIC_NAMES", "render_table", "slice_metrics", "summarise", "summarise_many"]
+
+#: The per-slice metrics, in table order.
+METRIC_NAMES = ("n", "precision", "recall", "f1", "fpr", "auprc", "recall_at_1pct_fpr")
+
+
+def slice_metrics(results: Sequence[RowResult]) -> dict[str, Any]:
+    """Every per-slice metric of a set of verdicts (``None`` where undefined)."""
+    labels = [r.row.label for r in results]
+    scores = [r.score for r in results]
+    out: dict[str, Any] = {
+        "n": len(results),
+        "n_positive": sum(labels),
+        "n_negative": len(labels) - sum(labels),
+    }
+    out.update(classification_metrics(labels, [r.caught for r in results]))
+    out["auprc"] = average_precision(labels, scores)
+    out["recall_at_1pct_fpr"] = recall_at_fpr(labels, scores, 0.01)
+    return out
+
+
+def _by(results: Sequence[RowResult], key: Callable[[RowResult], str | None]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[RowResult]] = {}
+    for r in results:
+        name = key(r)
+        if name is not None:
+            groups.setdefault(name, []).append(r)
+    return {name: slice_metrics(rows) for name, rows in sorted(groups.items())}
+
+
+def _spread(by_group: Mapping[str, Mapping[str, Any]]) -> float | None:
+    rates = [m["fpr"] for m in by_group.values() if m["fpr"] is not None]
+    return max(rates) - min(rates) if len(rates) >= 2 else None
+
+
+def summarise(results: Sequence[RowResult]) -> dict[str, Any]:
+    """The full report for one set of verdicts."""
+    report = slice_metrics(results)
+    report["by_category"] = _by(results, lambda r: r.row.category)
+    report["by_group"] = _by(results, lambda r: r.row.group)
+    report["fpr_spread"] = _spread(report["by_group"])
+    latencies = [r.latency_ms for r in results]
+    report["latency_ms"] = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
+    return report
+
+
+def summarise_many(named: Mapping[str, Sequence[RowResult]]) -> dict[str, Any]:
+    """One report per dataset plus ``overall`` over all their rows together."""
+    everything = [r for results in named.values() for r in results]
+    return {
+        "datasets": {name: summarise(rows) for name, rows in named.items()},
+        "overall": summarise(everything),
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def render_table(report: Mapping[str, Any], *, title: str = "all") -> str:
+    """A plain-text table: the overall row(s), then categories, then groups."""
+    header = ["slice", *METRIC_NAMES, "p50 ms", "p99 ms"]
+    lines: list[list[str]] = []
+
+    def add(name: str, m: Mapping[str, Any]) -> None:
+        row = [name, *(_cell(m[k]) for k in METRIC_NAMES)]
+        latency = m.get("latency_ms")
+        row += [_cell(latency["p50"]), _cell(latency["p99"])] if latency else ["", ""]
+        lines.append(row)
+
+    if "datasets" in report:
+        for name, sub in report["datasets"].items():
+            add(name, sub)
+        overall = report["overall"]
+        add("overall", overall)
+    else:
+        overall = report
+        add(title, overall)
+    for name, m in overall["by_category"].items():
+        add(f"category {name}", m)
+    for name, m in overall["by_group"].items():
+        add(f"group {name}", m)
+    widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    out = [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in lines)]
+    out.append(f"fpr_spread across groups: {_cell(overall['fpr_spread'])}")
+    return "\n".join(out)
