@@ -1,282 +1,30 @@
-"""Real loopback servers for the proxy tests: a fake OpenAI-compatible upstream and Steward.
-
-The upstream is a plain ``http.server`` in a thread that answers from a script chosen by the
-request's ``model`` (``say:<canned>[:<chunk size>]``, ``status:<code>``, ``malformed``,
-``slow``, ...) and records every request it receives, so tests can prove what was, or was
-not, sent upstream. Steward runs in a real uvicorn on another free port.
-"""
+"""Fixtures for the proxy tests: the fake upstream and Steward proxies, on real loopback servers."""
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from tests.proxy.fakes import Steward, Upstream, build_test_app, make_handler, serve
 
 from steward.assessment import Assessment
-from steward.errors import AuthError, NotFoundError, StewardError
-from steward.guard import Guard
-from steward.policy import parse_policy
-from steward.proxy.chat import GuardBinding, error_response
 from steward.proxy.settings import ProxySettings
-from steward.server.routers.proxy import build_router
-
-EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-
-#: A policy with deterministic detectors only: e-mail addresses are masked, "launch code N"
-#: and "ignore all previous instructions" are blocked.
-TEST_POLICY = {
-    "name": "proxy-test",
-    "sensitive_information": {
-        "regexes": [
-            {"name": "EMAIL", "pattern": EMAIL_PATTERN, "action": "ANONYMIZE"},
-            {"name": "LAUNCH_CODE", "pattern": r"(?i)launch code \d+", "action": "BLOCK"},
-            {"name": "INJECTION", "pattern": r"(?i)ignore all previous instructions", "action": "BLOCK"},
-        ]
-    },
-    "blocked_input_message": "Steward blocked this request.",
-    "blocked_output_message": "Steward withheld this answer.",
-}
-
-#: A second guardrail that only masks e-mail addresses with pseudonyms, picked per request by header.
-PSEUDONYM_POLICY = {
-    "name": "proxy-pseudonym",
-    "sensitive_information": {
-        "anonymization": {"style": "pseudonym"},
-        "regexes": [{"name": "EMAIL", "pattern": EMAIL_PATTERN, "action": "ANONYMIZE"}],
-    },
-}
-
-CANNED = {
-    "plain": "The capital of France is Paris.",
-    "email": "Sure! Write to jane.roe@example.org any time; I am happy to help with anything else.",
-    "secret": "Here is everything you asked for, step by step. First, the launch code 12345 opens it.",
-    "long": "word " * 300,
-}
-
-APP_KEY = "app-key"
-
-
-@dataclass
-class Upstream:
-    """The fake upstream's address and what it received."""
-
-    url: str
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def chat_requests(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [r for r in self.requests if r["path"].endswith("/chat/completions")]
-
-    def clear(self) -> None:
-        with self.lock:
-            self.requests.clear()
-
-
-def _completion(model: str, content: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-upstream-1",
-        "object": "chat.completion",
-        "created": 1_700_000_000,
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "logprobs": {"content": [{"token": content[:5], "logprob": -0.1}]},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
-    }
-
-
-def _chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
-    body = {
-        "id": "chatcmpl-upstream-1",
-        "object": "chat.completion.chunk",
-        "created": 1_700_000_000,
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-    }
-    return b"data: " + json.dumps(body).encode() + b"\n\n"
-
-
-def _last_user_text(body: dict[str, Any]) -> str:
-    for message in reversed(body.get("messages", [])):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):
-                return " ".join(p.get("text", "") for p in content if p.get("type") == "text")
-            return str(content)
-    return ""
-
-
-def _make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _json(self, status: int, body: Any) -> None:
-            raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def do_GET(self) -> None:
-            with upstream.lock:
-                upstream.requests.append({"path": self.path, "headers": dict(self.headers), "body": None})
-            if self.path.endswith("/models"):
-                self._json(
-                    200,
-                    {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "test"}]},
-                )
-            else:
-                self._json(404, {"error": {"message": "no such path"}})
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length", "0"))
-            body = json.loads(self.rfile.read(length))
-            with upstream.lock:
-                upstream.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-            model = body.get("model", "")
-            kind, _, arg = model.partition(":")
-            if kind == "status":
-                self._json(int(arg), {"error": {"message": f"upstream says {arg}", "type": "server_error"}})
-                return
-            if kind == "malformed":
-                self._json(200, b"{this is not json")
-                return
-            if kind == "slow":
-                time.sleep(float(arg or 2))
-                self._json(200, _completion(model, "late"))
-                return
-            if kind == "say":
-                name, _, size = arg.partition(":")
-                content = CANNED[name]
-            else:  # echo
-                size = ""
-                content = "You said: " + _last_user_text(body)
-            if not body.get("stream"):
-                self._json(200, _completion(model, content))
-                return
-            self._stream(model, content, int(size or 3), body)
-
-        def _stream(self, model: str, content: str, size: int, body: dict[str, Any]) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
-            self.send_header("connection", "close")
-            self.end_headers()
-            self.close_connection = True
-            self.wfile.write(_chunk(model, {"role": "assistant", "content": ""}))
-            for i in range(0, len(content), size):
-                self.wfile.write(_chunk(model, {"content": content[i : i + size]}))
-                self.wfile.flush()
-                if body.get("test_stall_after") == i:
-                    time.sleep(2)
-                if body.get("test_garbage_after") == i:
-                    self.wfile.write(b"data: {not json\n\n")
-                    self.wfile.flush()
-                    return
-            self.wfile.write(_chunk(model, {}, "stop"))
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
-
-    return Handler
 
 
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[Upstream]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(Upstream(url="")))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(Upstream(url="")))
     state = Upstream(url=f"http://127.0.0.1:{server.server_address[1]}/v1")
-    server.RequestHandlerClass = _make_handler(state)
+    server.RequestHandlerClass = make_handler(state)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
     server.shutdown()
     server.server_close()
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` in a real uvicorn on a free loopback port; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-@dataclass
-class Steward:
-    """A running Steward proxy (test app) and what it recorded."""
-
-    url: str
-    audit: list[tuple[str, str, Assessment]]
-
-    @property
-    def v1(self) -> str:
-        return self.url + "/v1"
-
-
-def build_test_app(settings: ProxySettings, audit: list[tuple[str, str, Assessment]]) -> FastAPI:
-    """A FastAPI app with the proxy router, a fixed API key and two in-memory guardrails."""
-    guards = {"test": Guard(parse_policy(TEST_POLICY)), "pseudo": Guard(parse_policy(PSEUDONYM_POLICY))}
-
-    async def caller(request: Request) -> str:
-        if request.headers.get("authorization") != f"Bearer {APP_KEY}":
-            raise AuthError("missing or wrong API key")
-        return "app-key-id"
-
-    def bind(
-        request: Request, who: Any, guardrail_id: str, version: str | None, request_id: str
-    ) -> GuardBinding:
-        if guardrail_id not in guards or version not in (None, "1"):
-            raise NotFoundError("guardrail", f"{guardrail_id}:{version}")
-
-        def record(assessment: Assessment) -> None:
-            audit.append((request_id, guardrail_id, assessment))
-
-        return GuardBinding(guards[guardrail_id], guardrail_id, "1", request_id, record)
-
-    app = FastAPI()
-
-    @app.exception_handler(StewardError)
-    async def steward_error(request: Request, exc: StewardError) -> JSONResponse:
-        return error_response(exc)
-
-    app.include_router(build_router(settings, caller=caller, bind=bind))
-    return app
 
 
 @pytest.fixture(scope="module")

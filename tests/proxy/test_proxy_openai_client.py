@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
 from openai import OpenAI
-
-from tests.proxy.conftest import APP_KEY, CANNED, Steward, Upstream
+from tests.proxy.fakes import APP_KEY, CANNED, Steward, Upstream
 
 pytestmark = pytest.mark.timeout(60)
 
 
-def client(steward: Steward, **kwargs: Any) -> OpenAI:
-    return OpenAI(base_url=steward.v1, api_key=APP_KEY, max_retries=0, **kwargs)
+_clients: list[OpenAI] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _clients:
+        _clients.pop().close()
+
+
+def client(steward: Steward, *, api_key: str = APP_KEY, **kwargs: Any) -> OpenAI:
+    made = OpenAI(base_url=steward.v1, api_key=api_key, max_retries=0, **kwargs)
+    _clients.append(made)
+    return made
 
 
 def stream_text(steward: Steward, model: str, content: str, **extra: Any) -> tuple[str, list[Any]]:
@@ -207,7 +218,7 @@ def test_models_are_listed_from_upstream(steward: Steward) -> None:
 
 def test_wrong_key_is_refused(steward: Steward) -> None:
     with pytest.raises(openai.AuthenticationError):
-        OpenAI(base_url=steward.v1, api_key="wrong", max_retries=0).chat.completions.create(
+        client(steward, api_key="wrong").chat.completions.create(
             model="echo", messages=[{"role": "user", "content": "hi"}]
         )
 

@@ -10,7 +10,8 @@ usual exceptions.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, Request
@@ -74,7 +75,13 @@ def _request_id(request: Request) -> str:
 def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: BindGuard) -> APIRouter:
     """The proxy's routes, with the server's pieces passed in (tests pass their own)."""
     proxy = ChatProxy(settings)
-    router = APIRouter(tags=["proxy"])
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        await proxy.upstream.aclose()  # the upstream connection pool
+
+    router = APIRouter(tags=["proxy"], lifespan=lifespan)
 
     @router.post("/v1/chat/completions", response_model=None)
     async def chat_completions(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
