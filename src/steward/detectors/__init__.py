@@ -15,5 +15,6 @@ def detector_classes() -> list[type[Detector]]:
     """Every detector kind, imported lazily so that importing Steward stays cheap."""
     from steward.detectors.pii import PiiDetector
     from steward.detectors.regex import RegexDetector
+    from steward.detectors.words import WordsDetector
 
-    return [RegexDetector, PiiDetector]
+    return [RegexDetector, PiiDetector, WordsDetector]

@@ -1,0 +1,284 @@
+"""Word filters: custom words and the managed PROFANITY list, matched robustly to obfuscation.
+
+Matching is case-insensitive and whole-word (``ass`` never matches ``class`` or ``assessment``,
+``cunt`` never matches ``Scunthorpe``), phrases match across any whitespace or punctuation, and
+the spellings people use to slip past filters are read as the word they spell: separators
+between letters (``f.u.c.k``, ``f u c k``), stretched letters (``fuuuuck``), leetspeak
+(``sh1t``, ``@$$``, ``f*ck``), look-alike letters from other scripts and full-width or styled
+forms (``fսck``, ``ｆｕｃｋ``, ``𝐟𝐮𝐜𝐤``), accents and invisible characters (``fu\\u200bck``).
+
+How: :mod:`steward.text.normalize` folds the text (and each listed word, the same way), runs
+of a repeated letter are collapsed on both sides, and one Aho-Corasick automaton per list finds
+every listed word, bounded by spaces, in a single pass. A collapsed match is kept only if every
+run in the text is at least as long as the same run in the listed word, so stretching a letter
+still matches (``shiiiit``) but dropping one never does (``as`` is not ``ass``). The automaton
+is built once per policy; the managed list's is built once per process. Offsets into the
+original text are computed only for matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from steward.assessment import Finding, PolicyKind
+from steward.detectors.base import DetectionRequest, Detector
+from steward.detectors.profanity import ALLOWED_CONTEXTS, managed_profanity_words
+from steward.policy.schema import Policy
+from steward.rules import rule_key
+from steward.text.normalize import (
+    REPEATED_LETTER as _REPEATS,
+)
+from steward.text.normalize import (
+    NormalizedText,
+    RepeatCollapsed,
+    collapse_repeats,
+    normalize,
+    normalize_views,
+)
+
+__all__ = ["MAX_FINDINGS", "WordMatch", "WordMatcher", "WordsDetector", "profanity_matcher"]
+
+#: At most this many word findings per text (in text order): the text is judged long before.
+MAX_FINDINGS = 1000
+_VOWELS = frozenset("aeiou")
+#: Single words this long or shorter are also listed with one vowel masked (``f*ck``).
+_MASKABLE_MAX = 20
+
+
+@dataclass(frozen=True, slots=True)
+class WordMatch:
+    """One listed word found in a text: original offsets and the list entry that matched."""
+
+    start: int
+    end: int
+    word: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A listed word behind an automaton key, with the letter runs the text must have."""
+
+    entry: int
+    #: (offset in the collapsed key, minimum run length) for each letter written twice or more.
+    runs: tuple[tuple[int, int], ...]
+    #: 0 for the word as written, higher for looser variants (see :func:`_variants`).
+    rank: int = 0
+    #: An allowed context (managed list only): matches inside it are dropped.
+    allow: bool = False
+
+
+class _View:
+    """One reading of the text, ready for matching: normalised, then with repeats collapsed."""
+
+    __slots__ = ("collapsed", "haystack", "normalized")
+
+    def __init__(self, normalized: NormalizedText) -> None:
+        self.normalized = normalized
+        self.collapsed: RepeatCollapsed = collapse_repeats(normalized.text)
+        self.haystack = f" {self.collapsed.text} "
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of collapsed characters ``start:end``."""
+        n_start, n_end = self.collapsed.source_span(start, end)
+        return self.normalized.span(n_start, n_end)
+
+
+def prepare(text: str) -> list[_View]:
+    """The readings of ``text`` every word list looks in (leet, and plain when it differs)."""
+    leet, plain = normalize_views(text)
+    return [_View(leet)] if plain is None else [_View(leet), _View(plain)]
+
+
+def _variants(normalized: str, *, mask_vowels: bool) -> dict[str, int]:
+    """Spellings a listed word is also looked for under, each with its rank (0 = as written).
+
+    Rank 1: every ``l`` read as ``i`` (the normaliser reads ``1`` as ``i``, so ``he11`` finds
+    ``hell``); rank 2: one vowel masked with ``*`` (``f*ck``), for single words when asked.
+    """
+    variants = {normalized: 0}
+    if "l" in normalized:
+        variants.setdefault(normalized.replace("l", "i"), 1)
+    if mask_vowels and " " not in normalized and 3 <= len(normalized) <= _MASKABLE_MAX:
+        for base in list(variants):
+            for i, ch in enumerate(base):
+                if ch in _VOWELS:
+                    variants.setdefault(f"{base[:i]}*{base[i + 1 :]}", 2)
+    return variants
+
+
+def _collapse_key(word: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A listed word with letter runs collapsed, and each run's (offset, length) in the result."""
+    runs: list[tuple[int, int]] = []
+    removed = 0
+    for m in _REPEATS.finditer(word):
+        length = m.end() - m.start()
+        runs.append((m.start() - removed, length))
+        removed += length - 1
+    return (_REPEATS.sub(r"\1", word) if runs else word), tuple(runs)
+
+
+class WordMatcher:
+    """A word list compiled for whole-word, obfuscation-robust matching (see the module docstring).
+
+    ``mask_vowels`` also lists each single word with one vowel written as ``*`` (``f*ck``): it
+    triples the automaton, so it is on for the managed list and off for custom lists.
+    ``allowed_contexts`` are phrases inside which a match is dropped.
+    """
+
+    def __init__(
+        self, words: Sequence[str], *, mask_vowels: bool = False, allowed_contexts: Iterable[str] = ()
+    ) -> None:
+        self.words: tuple[str, ...] = tuple(words)
+        normalized = [normalize(word).text for word in self.words]
+        # Entries already written plainly win a key over obfuscated duplicates (fuck over f_u_c_k).
+        plain_first = sorted(
+            range(len(self.words)), key=lambda i: normalized[i] != " ".join(self.words[i].casefold().split())
+        )
+        entries = [(i, normalized[i], _variants(normalized[i], mask_vowels=mask_vowels)) for i in plain_first]
+        entries += [(-1, form, {form: 0}) for form in (normalize(c).text for c in allowed_contexts)]
+        keys: dict[str, list[_Candidate]] = {}
+        for index, form, variants in entries:
+            if not form:
+                continue  # nothing but punctuation: there is no word to find
+            allow = index < 0
+            for variant, rank in variants.items():
+                key, runs = _collapse_key(variant)
+                bucket = keys.setdefault(key, [])
+                if not any(c.runs == runs and c.allow == allow for c in bucket):
+                    bucket.append(_Candidate(index, runs, rank, allow))
+        self._automaton: ahocorasick.Automaton | None = None
+        if keys:
+            automaton = ahocorasick.Automaton()
+            for key, bucket in keys.items():
+                automaton.add_word(f" {key} ", (len(key), tuple(bucket)))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def find(self, views: Sequence[_View], *, limit: int = MAX_FINDINGS) -> list[WordMatch]:
+        """Every listed word in the prepared text (:func:`prepare`), in text order, at most ``limit``."""
+        if self._automaton is None:
+            return []
+        found: set[WordMatch] = set()
+        for view in views:
+            hits: list[tuple[int, int, int]] = []
+            allowed: list[tuple[int, int]] = []
+            for end, (length, bucket) in self._automaton.iter(view.haystack):
+                start = end - length - 1  # haystack index end is the closing space; text is shifted by one
+                stop = end - 1
+                best = _best(bucket, view.collapsed, start)
+                if best is None:
+                    continue
+                if best.allow:
+                    allowed.append((start, stop))
+                else:
+                    hits.append((start, stop, best.entry))
+            for start, stop, entry in hits:
+                if any(a <= start and stop <= b for a, b in allowed):
+                    continue
+                o_start, o_end = view.original_span(start, stop)
+                found.add(WordMatch(o_start, o_end, self.words[entry]))
+                if len(found) >= limit:
+                    break
+        return sorted(found, key=lambda m: (m.start, m.end, m.word))[:limit]
+
+    def find_in(self, text: str) -> list[WordMatch]:
+        """Every listed word in ``text`` (normalises it first)."""
+        return self.find(prepare(text)) if text else []
+
+
+def _best(bucket: tuple[_Candidate, ...], collapsed: RepeatCollapsed, start: int) -> _Candidate | None:
+    """The candidate the text spells best: runs satisfied, then most specific, then closest.
+
+    Most specific: ``assss`` is reported as ``ass`` rather than ``as`` when both are listed;
+    closest: a word as written beats a variant; then list order.
+    """
+    best: _Candidate | None = None
+    best_key = (0, 0)
+    for candidate in bucket:
+        if all(collapsed.run_length(start + offset) >= need for offset, need in candidate.runs):
+            if candidate.allow:
+                return candidate
+            key = (sum(need for _, need in candidate.runs), -candidate.rank)
+            if best is None or key > best_key:
+                best, best_key = candidate, key
+    return best
+
+
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+@cache
+def profanity_matcher() -> WordMatcher:
+    """The managed PROFANITY list, compiled once per process.
+
+    Words that many other entries build on come first (``fuck`` before ``fack``), so a
+    spelling that could be either (``f*ck``) is reported as the commoner word.
+    """
+    words = managed_profanity_words()
+    forms = [normalize(word).text for word in words]
+    family = {word: sum(form in other for other in forms) for word, form in zip(words, forms, strict=True)}
+    ordered = sorted(words, key=lambda word: -family[word])
+    return WordMatcher(ordered, mask_vowels=True, allowed_contexts=ALLOWED_CONTEXTS)
+
+
+class WordsDetector(Detector):
+    """Finds ``word_filters.words`` (``CUSTOM_WORD``) and managed lists (``PROFANITY``)."""
+
+    name = "words"
+    policy_kind = PolicyKind.WORD
+    cost = 0
+
+    CUSTOM_RULE = rule_key("word_filters.words")
+    PROFANITY_RULE = rule_key("word_filters.managed_lists", "PROFANITY")
+
+    def __init__(self, *, custom: WordMatcher | None = None, profanity: WordMatcher | None = None) -> None:
+        self._lists: list[tuple[WordMatcher, str, str]] = []
+        if custom is not None and len(custom):
+            self._lists.append((custom, self.CUSTOM_RULE, "CUSTOM_WORD"))
+        if profanity is not None:
+            self._lists.append((profanity, self.PROFANITY_RULE, "PROFANITY"))
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> WordsDetector | None:
+        filters = policy.word_filters
+        if filters is None or not (filters.words or filters.managed_lists):
+            return None
+        custom = WordMatcher(filters.words) if filters.words else None
+        profanity = profanity_matcher() if "PROFANITY" in filters.managed_lists else None
+        return cls(custom=custom, profanity=profanity)
+
+    def rules(self) -> frozenset[str]:
+        return frozenset(rule for _, rule, _ in self._lists)
+
+    def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
+        active = [entry for entry in self._lists if not request.rules or entry[1] in request.rules]
+        if not active or not text:
+            return []
+        views = prepare(text)
+        findings: list[Finding] = []
+        for matcher, rule, kind in active:
+            for m in matcher.find(views):
+                match = text[m.start : m.end]
+                findings.append(
+                    Finding(
+                        policy=PolicyKind.WORD,
+                        type=kind,
+                        detector=self.name,
+                        start=m.start,
+                        end=m.end,
+                        match=match,
+                        score=1.0,
+                        rule=rule,
+                        details={"word": m.word, "obfuscated": not _same_words(match, m.word)},
+                    )
+                )
+        findings.sort(key=lambda f: (f.start, f.end))
+        return findings[:MAX_FINDINGS]

@@ -1,0 +1,497 @@
+"""Undo common text obfuscation while remembering where every character came from.
+
+People who want a filter to miss a word write it in ways a reader still understands:
+``FUCK``, ``ｆｕｃｋ`` (full width), ``fu\\u200bck`` (a zero-width space), ``fцck`` (a Cyrillic
+look-alike), ``fück`` (an accent), ``f.u.c.k`` or ``f u c k`` (separators), ``sh1t`` or ``$hit``
+(leetspeak). :func:`normalize` maps all of these to the plain lowercase word, with single spaces
+between words and punctuation turned into spaces, so one literal matcher (Aho-Corasick, a
+model's tokenizer) sees what a human sees. :func:`collapse_repeats` undoes stretched letters
+(``fuuuuck``) separately, because whether ``ass`` may match ``as`` is the matcher's call.
+
+Every normalised character remembers the span of original characters it came from, so a match
+found in the normalised text is reported at exact offsets into the text the user sent —
+including zero-width characters and homoglyphs inside the match. Computing that map costs a
+Python pass over the text, so it is only done when :meth:`NormalizedText.span` is first called
+(in practice: only when something matched); the normalisation itself runs on C-speed string
+operations (``str.translate``, ``re.sub``, ``str.split``).
+
+The steps, in order:
+
+1. fold each character (:func:`fold_char`): case (``casefold``), compatibility forms (NFKC:
+   full-width letters, ligatures, mathematical and circled letters), accents (combining marks
+   are dropped), confusable look-alikes (Unicode's confusables data, via the MIT-licensed
+   ``confusable-homoglyphs`` package, to an ASCII letter or digit), invisible characters
+   (zero-width, bidi controls, soft hyphen, variation selectors, tags: removed), whitespace
+   and punctuation (to a space); letters of scripts written without spaces (Chinese, Japanese,
+   Korean syllables, Thai, Lao, Khmer, Myanmar) become one-letter words so that a listed word
+   in those scripts is found inside a sentence;
+2. ``!`` and ``|`` at the edge of a word are punctuation, not leetspeak (``wow!``);
+3. whitespace runs become one space, with none at either end;
+4. three or more single letters separated by single spaces are joined (``f u c k`` → ``fuck``;
+   ``f.u.c.k`` arrives here as ``f u c k``);
+5. leetspeak is decoded inside words that mix letters with digits or symbols (``sh1t`` →
+   ``shit``, ``a$$`` → ``ass``); a word of digits alone (``2024``) is left alone, so ordinary
+   numbers never turn into words. ``1``, ``!`` and ``|`` all read as ``i``; a matcher that
+   wants ``he11`` to find ``hell`` also tries its words with ``l`` read as ``i``. ``*`` stays,
+   as a masked letter (``f*ck``), for a matcher to handle.
+
+:func:`normalize_views` also returns the *plain* reading, where leet symbols are spaces and
+digits stay digits (``bob@example.com`` → ``bob example com``), because a symbol inside a word
+is sometimes leetspeak and sometimes just punctuation; a matcher looks in both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+__all__ = [
+    "REPEATED_LETTER",
+    "NormalizedText",
+    "RepeatCollapsed",
+    "collapse_repeats",
+    "fold_char",
+    "normalize",
+    "normalize_views",
+]
+
+#: Symbols that stand for letters in leetspeak, kept by the fold so words using them can be read.
+LEET_SYMBOLS = "@$!|+*"
+#: How leetspeak reads digits and symbols inside a word that also has letters.
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "i",
+        "+": "t",
+    }
+)
+#: The plain reading: a leet symbol is punctuation.
+_SYMBOLS_TO_SPACE = str.maketrans(dict.fromkeys(LEET_SYMBOLS, " "))
+
+# Characters that render as nothing: removed, so they can hide inside a word without splitting it.
+_INVISIBLE = frozenset(
+    {
+        0x034F,  # combining grapheme joiner
+        0x115F,  # Hangul choseong filler
+        0x1160,  # Hangul jungseong filler
+        0x17B4,  # Khmer vowel inherent aq
+        0x17B5,  # Khmer vowel inherent aa
+        0x180E,  # Mongolian vowel separator
+        0x3164,  # Hangul filler
+        0xFFA0,  # halfwidth Hangul filler
+    }
+)
+# Combining marks used over Latin, Greek and Cyrillic letters (accents, Zalgo text) and the
+# variation selectors: dropped. Marks of other scripts (Devanagari vowel signs...) are kept.
+_DROPPED_MARK_RANGES = (
+    (0x0300, 0x036F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE00, 0xFE0F),
+    (0xFE20, 0xFE2F),
+    (0xE0100, 0xE01EF),
+)
+# Scripts written without spaces between words: each letter becomes a word of its own.
+_UNSPACED_RANGES = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3134F),  # CJK extensions B-G
+)
+# Letters drawn inside squares and circles that have no compatibility decomposition.
+_BOXED_LETTER_STARTS = (0x1F150, 0x1F170, 0x1F1E6)  # negative circled, negative squared, regional indicators
+
+#: The fold table grows lazily with each new character seen; past this size new entries are
+#: computed but not stored, so hostile input cannot grow memory without bound.
+_FOLD_CACHE_MAX = 200_000
+
+
+def _in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+def _ascii_fold(cp: int) -> str:
+    ch = chr(cp)
+    if ch.isascii() and ch.isalnum():
+        return ch.lower()
+    return ch if ch in LEET_SYMBOLS else " "
+
+
+_ASCII = tuple(_ascii_fold(cp) for cp in range(128))
+
+
+@cache
+def _confusables() -> dict[str, list[dict[str, str]]]:
+    """Unicode's confusables, as shipped by ``confusable-homoglyphs`` (loaded on first use)."""
+    data = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    table: dict[str, list[dict[str, str]]] = json.loads(data)
+    return table
+
+
+_ascii_lookalike_cache: dict[str, str] = {}
+
+
+def _ascii_lookalike(ch: str) -> str:
+    """The ASCII letter (or, failing that, digit) ``ch`` is confusable with, or ``""``.
+
+    Follows the confusables graph two steps, because some letters only reach ASCII through
+    another look-alike (Cyrillic ``к`` → Latin ``ĸ`` → Greek ``κ``... → ``k`` is not listed,
+    but ``к`` → ``ĸ`` → small capital ``ᴋ`` is).
+    """
+    found = _ascii_lookalike_cache.get(ch)
+    if found is not None:
+        return found
+    table = _confusables()
+    frontier = [ch]
+    seen = {ch}
+    best = ""
+    for _ in range(2):
+        nxt: list[str] = []
+        for c in frontier:
+            for entry in table.get(c, ()):
+                alias = entry["c"]
+                if len(alias) == 1 and alias.isascii() and alias.isalnum():
+                    if alias.isalpha():
+                        _ascii_lookalike_cache[ch] = alias.lower()
+                        return alias.lower()
+                    best = best or alias
+                elif alias not in seen:
+                    seen.add(alias)
+                    nxt.append(alias)
+        if best:
+            break
+        frontier = nxt
+    _ascii_lookalike_cache[ch] = best
+    return best
+
+
+def _drop_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(c for c in decomposed if not _in_ranges(ord(c), _DROPPED_MARK_RANGES))
+    return unicodedata.normalize("NFC", kept)
+
+
+def fold_char(ch: str, *, confusables: bool = True) -> str:
+    """What one character becomes: a lowercase letter or digit, a leet symbol, ``" "`` or ``""``.
+
+    Several characters for ligatures and the like (``ﬁ`` → ``fi``, ``ß`` → ``ss``); a letter of
+    an unspaced script comes back with a space on each side.
+    """
+    cp = ord(ch)
+    if cp < 128:
+        return _ASCII[cp]
+    if cp in _INVISIBLE or _in_ranges(cp, _DROPPED_MARK_RANGES):
+        return ""
+    category = unicodedata.category(ch)
+    if category == "Cf":  # zero-width, bidi controls, soft hyphen, BOM, tags
+        return ""
+    if category[0] in "ZC" or ch.isspace():
+        return " "
+    for base in _BOXED_LETTER_STARTS:
+        if base <= cp < base + 26:
+            return chr(ord("a") + cp - base)
+    out: list[str] = []
+    for c in _drop_marks(unicodedata.normalize("NFKC", ch).casefold()):
+        o = ord(c)
+        if o < 128:
+            out.append(_ASCII[o])
+            continue
+        lookalike = _ascii_lookalike(c) if confusables else ""
+        if lookalike:
+            out.append(lookalike)
+        elif c.isalnum():
+            out.append(f" {c} " if _in_ranges(o, _UNSPACED_RANGES) else c)
+        elif unicodedata.category(c) == "Cf" or _in_ranges(o, _DROPPED_MARK_RANGES):
+            continue
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+class _FoldTable(dict[int, str]):
+    """A ``str.translate`` table that folds each character on first sight and remembers it."""
+
+    def __init__(self, *, confusables: bool) -> None:
+        super().__init__(enumerate(_ASCII))
+        self.confusables = confusables
+
+    def __missing__(self, cp: int) -> str:
+        folded = fold_char(chr(cp), confusables=self.confusables)
+        if len(self) < _FOLD_CACHE_MAX:
+            self[cp] = folded
+        return folded
+
+
+_TABLES = {True: _FoldTable(confusables=True), False: _FoldTable(confusables=False)}
+
+_EDGE_PUNCT = re.compile(r"(?<=[^ !|])[!|]+(?= |$)|(?<![^ ])\|+(?=[^ !|])")
+_SPACES = re.compile(r" +")
+_SINGLE = r"[a-z0-9@$!|+]"
+_SINGLES = re.compile(rf"(?<![^ ]){_SINGLE}(?: {_SINGLE}){{2,}}(?![^ ])")
+_HAS_LEET = re.compile(r"[0-9@$!|+]")
+_LEET_WORD = re.compile(r"(?<![^ ])[^ ]*?[0-9@$!|+][^ ]*")
+_HAS_ASCII_LETTER = re.compile(r"[a-z]")
+_SYMBOLS_ONLY = re.compile(r"[@$!|+]*[@$][@$!|+]*")
+#: A run of one letter written twice or more (digits are never runs: ``1000`` is a number).
+REPEATED_LETTER = re.compile(r"([^\W\d_])\1+")
+_REPEATS = REPEATED_LETTER
+#: Three single letters in a row, the cheap test before joining them (the text is space-padded).
+_SINGLES_HINT = re.compile(rf" {_SINGLE} {_SINGLE} {_SINGLE} ")
+_HAS_SYMBOL = re.compile(r"[@$!|+*]")
+#: ASCII letters, the only ASCII characters whose runs are collapsed.
+_ASCII_LETTER = np.zeros(128, dtype=bool)
+_ASCII_LETTER[ord("a") : ord("z") + 1] = True
+_ASCII_LETTER[ord("A") : ord("Z") + 1] = True
+#: Below this length the regular expression collapses runs faster than numpy.
+_NUMPY_MIN = 64
+
+#: Per output character, the (start, end) of the original characters it came from.
+_Maps = tuple[str, list[int], list[int]]
+
+
+def _join_singles(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "")
+
+
+def _edge_to_space(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def _decode_leet_word(match: re.Match[str]) -> str:
+    """Read a word as leetspeak if it mixes letters with digits or symbols, or is ``@$$``-like."""
+    word = match.group()
+    if _HAS_ASCII_LETTER.search(word) or (len(word) > 1 and _SYMBOLS_ONLY.fullmatch(word)):
+        return word.translate(_LEET)
+    return word
+
+
+def _base(text: str, table: _FoldTable) -> str:
+    s = text.translate(table)
+    if "!" in s or "|" in s:
+        s = _EDGE_PUNCT.sub(_edge_to_space, s)
+    s = " ".join(s.split())
+    return _SINGLES.sub(_join_singles, s) if _SINGLES_HINT.search(f" {s} ") else s
+
+
+def _leet(base: str) -> str:
+    return _LEET_WORD.sub(_decode_leet_word, base) if _HAS_LEET.search(base) else base
+
+
+def _plain(base: str) -> str:
+    return " ".join(base.translate(_SYMBOLS_TO_SPACE).split()) if _HAS_SYMBOL.search(base) else base
+
+
+def _collapse(text: str) -> str:
+    """``_REPEATS.sub(r"\\1", text)``, vectorised for longer ASCII text (the hot path)."""
+    if len(text) < _NUMPY_MIN or not text.isascii():
+        return _REPEATS.sub(r"\1", text)
+    codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    drop = np.empty(len(codes), dtype=bool)
+    drop[0] = False
+    np.equal(codes[1:], codes[:-1], out=drop[1:])
+    drop &= _ASCII_LETTER[codes]
+    if not drop.any():
+        return text
+    return codes[~drop].tobytes().decode("ascii")
+
+
+# --- the same steps, tracking where each character came from (run only when offsets are needed)
+
+
+def _tracked_sub(
+    pattern: re.Pattern[str],
+    maps: _Maps,
+    repl: Callable[[re.Match[str]], tuple[str, list[tuple[int, int]]]],
+) -> _Maps:
+    """``pattern.sub`` that carries the offset maps; ``repl`` says which input span each output char covers."""
+    s, starts, ends = maps
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    pos = 0
+    for m in pattern.finditer(s):
+        a, b = m.span()
+        out.append(s[pos:a])
+        new_starts.extend(starts[pos:a])
+        new_ends.extend(ends[pos:a])
+        replacement, spans = repl(m)
+        out.append(replacement)
+        for i, j in spans:
+            new_starts.append(starts[i])
+            new_ends.append(ends[j - 1])
+        pos = b
+    out.append(s[pos:])
+    new_starts.extend(starts[pos:])
+    new_ends.extend(ends[pos:])
+    return "".join(out), new_starts, new_ends
+
+
+def _tracked_fold(text: str, table: _FoldTable) -> _Maps:
+    folded = text.translate(table)
+    if text.isascii():  # ASCII folds one character to one character
+        return folded, list(range(len(text))), list(range(1, len(text) + 1))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(text):
+        f = table[ord(ch)]
+        out.append(f)
+        starts.extend([i] * len(f))
+        ends.extend([i + 1] * len(f))
+    return "".join(out), starts, ends
+
+
+def _collapse_spaces(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
+    a, b = m.span()
+    if a == 0 or b == len(m.string):
+        return "", []
+    return " ", [(a, b)]
+
+
+def _tracked_join(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
+    a, b = m.span()
+    return _join_singles(m), [(i, i + 1) for i in range(a, b, 2)]
+
+
+def _tracked_base(text: str, table: _FoldTable) -> _Maps:
+    s, starts, ends = _tracked_fold(text, table)
+    if "!" in s or "|" in s:
+        s = _EDGE_PUNCT.sub(_edge_to_space, s)  # one character for one: the maps stay as they are
+    maps = _tracked_sub(_SPACES, (s, starts, ends), _collapse_spaces)
+    return _tracked_sub(_SINGLES, maps, _tracked_join)
+
+
+def _tracked_view(text: str, *, leet: bool, confusables: bool) -> _Maps:
+    s, starts, ends = _tracked_base(text, _TABLES[confusables])
+    if leet:
+        return _leet(s), starts, ends  # one character for one
+    return _tracked_sub(_SPACES, (s.translate(_SYMBOLS_TO_SPACE), starts, ends), _collapse_spaces)
+
+
+class NormalizedText:
+    """A normalised text that can say which original characters any part of it came from."""
+
+    __slots__ = ("_ends", "_starts", "confusables", "leet", "original", "text")
+
+    def __init__(self, text: str, original: str, *, leet: bool, confusables: bool) -> None:
+        self.text = text
+        self.original = original
+        self.leet = leet
+        self.confusables = confusables
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return f"NormalizedText({len(self.text)} chars from {len(self.original)})"
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original ``(start, end)`` that normalised characters ``start:end`` came from.
+
+        Characters removed inside the span (zero-width, separators) are part of it; the span
+        never starts or ends on a removed character.
+        """
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"span {start}:{end} is outside the normalised text of {len(self.text)} chars")
+        if self._starts is None or self._ends is None:
+            text, self._starts, self._ends = _tracked_view(
+                self.original, leet=self.leet, confusables=self.confusables
+            )
+            if text != self.text:  # pragma: no cover - the two paths are tested to agree
+                raise AssertionError("normalisation with and without offsets disagree")
+        return self._starts[start], self._ends[end - 1]
+
+
+def normalize(text: str, *, leet: bool = True, confusables: bool = True) -> NormalizedText:
+    """Normalise ``text`` (see the module docstring); ``leet=False`` gives the plain reading.
+
+    ``confusables=False`` keeps letters of other scripts as they are (a learned model that
+    reads Greek or Cyrillic wants them), at the cost of missing look-alike spellings.
+    """
+    base = _base(text, _TABLES[confusables])
+    return NormalizedText(_leet(base) if leet else _plain(base), text, leet=leet, confusables=confusables)
+
+
+def normalize_views(text: str, *, confusables: bool = True) -> tuple[NormalizedText, NormalizedText | None]:
+    """The leet reading of ``text`` and, when it differs, the plain one (one pass for both)."""
+    base = _base(text, _TABLES[confusables])
+    leet = NormalizedText(_leet(base), text, leet=True, confusables=confusables)
+    plain_text = _plain(base)
+    if plain_text == leet.text:
+        return leet, None
+    return leet, NormalizedText(plain_text, text, leet=False, confusables=confusables)
+
+
+class RepeatCollapsed:
+    """A text with each run of a repeated letter collapsed to one (``fuuuck`` → ``fuck``).
+
+    Keeps the run lengths, so a matcher can require that ``ass`` is written with at least two
+    ``s`` and never matches ``as``. Digits are never collapsed (``1000`` stays ``1000``).
+    """
+
+    __slots__ = ("_cumulative", "_lengths", "_run_starts", "source", "text")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.text = _collapse(source)
+        self._run_starts: list[int] | None = None
+        self._lengths: list[int] = []
+        self._cumulative: list[int] = [0]
+
+    def _index(self) -> list[int]:
+        if self._run_starts is None:
+            starts: list[int] = []
+            removed = 0
+            for m in _REPEATS.finditer(self.source):
+                length = m.end() - m.start()
+                starts.append(m.start() - removed)
+                self._lengths.append(length)
+                removed += length - 1
+                self._cumulative.append(removed)
+            self._run_starts = starts
+        return self._run_starts
+
+    def runs(self) -> list[tuple[int, int]]:
+        """``(index in text, length)`` of every letter written more than once in a row."""
+        return list(zip(self._index(), self._lengths, strict=True))
+
+    def run_length(self, index: int) -> int:
+        """How many times the letter at ``index`` of :attr:`text` was written in a row."""
+        starts = self._index()
+        k = bisect_left(starts, index)
+        return self._lengths[k] if k < len(starts) and starts[k] == index else 1
+
+    def source_index(self, index: int) -> int:
+        """Where the letter at ``index`` of :attr:`text` starts in :attr:`source`."""
+        return index + self._cumulative[bisect_left(self._index(), index)]
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of :attr:`source` that ``text[start:end]`` came from, whole runs included."""
+        return self.source_index(start), self.source_index(end - 1) + self.run_length(end - 1)
+
+
+def collapse_repeats(text: str) -> RepeatCollapsed:
+    """Collapse runs of a repeated letter, keeping their lengths (see :class:`RepeatCollapsed`)."""
+    return RepeatCollapsed(text)
