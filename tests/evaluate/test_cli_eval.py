@@ -1,0 +1,136 @@
+"""``steward eval`` end to end: JSON names, several datasets, gates and exit codes, bad lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from steward.cli import main
+from steward.cli.exit_codes import ExitCode
+
+POLICY = """
+name: eval-test
+sensitive_information:
+  regexes:
+    - {name: BAD, pattern: "\\\\bbadword\\\\b", action: BLOCK}
+    - {name: MASK, pattern: "\\\\bmaskme\\\\b", action: ANONYMIZE}
+"""
+
+TOP_LEVEL = {
+    "n",
+    "precision",
+    "recall",
+    "f1",
+    "fpr",
+    "auprc",
+    "recall_at_1pct_fpr",
+    "by_group",
+    "by_category",
+}
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    first = tmp_path / "first.jsonl"
+    first.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"text": "a badword here", "label": 1, "category": "HATE", "group": "age:old"},
+                {"text": "nothing here", "label": 1, "category": "HATE", "group": "age:young"},
+                {"text": "a plain sentence", "label": 0, "group": "age:old"},
+                {"text": "please maskme", "label": 0, "group": "age:young"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    second = tmp_path / "second.jsonl"
+    second.write_text(
+        json.dumps({"text": "badword", "label": 1}) + "\n" + json.dumps({"text": "fine", "label": 0}) + "\n",
+        encoding="utf-8",
+    )
+    return {"policy": policy, "first": first, "second": second}
+
+
+def _invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["eval", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_report_has_the_documented_names(files: dict[str, Path]) -> None:
+    code, out, _ = _invoke(str(files["first"]), "--policy", str(files["policy"]), "--json")
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    assert set(report) >= TOP_LEVEL | {"fpr_spread", "latency_ms"}
+    assert set(report["latency_ms"]) == {"p50", "p99"}
+    # caught = intervened: the block and the mask both count
+    assert (
+        report["n"] == 4 and report["recall"] == 0.5 and report["fpr"] == 0.5 and report["precision"] == 0.5
+    )
+    assert report["by_group"]["age:old"]["fpr"] == 0.0 and report["by_group"]["age:young"]["fpr"] == 1.0
+    assert report["by_group"]["age:old"]["n"] == 2
+    assert report["fpr_spread"] == 1.0
+    assert report["by_category"]["HATE"]["recall"] == 0.5
+
+
+def test_blocked_only_ignores_masking(files: dict[str, Path]) -> None:
+    code, out, _ = _invoke(
+        str(files["first"]), "--policy", str(files["policy"]), "--json", "--caught", "blocked"
+    )
+    assert code == ExitCode.OK
+    assert json.loads(out)["fpr"] == 0.0
+
+
+def test_several_datasets_give_one_report_each_plus_overall(files: dict[str, Path]) -> None:
+    code, out, _ = _invoke(
+        str(files["first"]), str(files["second"]), "--policy", str(files["policy"]), "--json"
+    )
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    assert set(report) == {"datasets", "overall"}
+    assert set(report["datasets"]) == {"first", "second"}
+    assert report["datasets"]["second"]["recall"] == 1.0
+    assert report["overall"]["n"] == 6
+    code, out, _ = _invoke(str(files["first"]), str(files["second"]), "--policy", str(files["policy"]))
+    assert code == ExitCode.OK
+    assert [line.split()[0] for line in out.splitlines()[3:6]] == ["first", "second", "overall"]
+
+
+def test_gates_set_the_exit_code(files: dict[str, Path]) -> None:
+    args = [str(files["first"]), "--policy", str(files["policy"])]
+    code, _, err = _invoke(*args, "--fail-under", "recall=0.6")
+    assert code == ExitCode.GATE_FAILED
+    assert "gate failed: recall>=0.6: recall is 0.5000" in err
+    assert _invoke(*args, "--fail-under", "recall=0.5")[0] == ExitCode.OK
+    assert _invoke(*args, "--fail-over", "fpr=0.4")[0] == ExitCode.GATE_FAILED
+    assert _invoke(*args, "--fail-under", "fpr<=0.5", "--fail-over", "fpr_spread=1")[0] == ExitCode.OK
+    assert _invoke(*args, "--fail-under", "by_group.age:old.recall=1")[0] == ExitCode.OK
+    code, _, err = _invoke(*args, "--fail-under", "recal=0.5")
+    assert code == ExitCode.INPUT_ERROR and "no metric 'recal'" in err
+    code, _, err = _invoke(*args, "--fail-under", "recall")
+    assert code == ExitCode.INPUT_ERROR and "METRIC=VALUE" in err
+
+
+def test_bad_lines_are_named_and_exit_5(files: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok", "label": 0}\n{"text": "x", "label": "yes"}\n', encoding="utf-8")
+    code, _, err = _invoke(str(bad), "--policy", str(files["policy"]))
+    assert code == ExitCode.INPUT_ERROR
+    assert err.strip() == "error: bad.jsonl line 2: \"label\" must be 0 or 1, not 'yes'"
+    assert "Traceback" not in err
+
+
+def test_unknown_policy_exits_4(files: dict[str, Path]) -> None:
+    assert _invoke(str(files["first"]), "--policy", "no-such-pack")[0] == ExitCode.POLICY_ERROR
+
+
+def test_split_and_limit_options(files: dict[str, Path]) -> None:
+    code, out, _ = _invoke(str(files["first"]), "--policy", str(files["policy"]), "--json", "--limit", "2")
+    assert code == ExitCode.OK and json.loads(out)["n"] == 2
+    code, _, err = _invoke(str(files["first"]), "--policy", str(files["policy"]), "--split", "test")
+    assert code == ExitCode.INPUT_ERROR and "no rows with split 'test'" in err
