@@ -1,24 +1,39 @@
-"""Fixtures for the proxy tests: the fake upstream and Steward proxies, on real loopback servers."""
+"""Fixtures for the proxy tests: the fake upstream and real Steward servers, on loopback.
+
+Each module gets one SQLite database, seeded with an ``app`` key and the guardrails the
+tests use; every Steward started by ``steward_factory`` is the real
+:func:`steward.server.app.create_app`, configured through the ``STEWARD_*`` environment
+exactly as ``steward serve`` would be.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.proxy.fakes import Steward, Upstream, build_test_app, make_handler, serve
+from proxy_fakes import PSEUDONYM_POLICY, TEST_POLICY, Steward, Upstream, make_handler, serve
 
-from steward.assessment import Assessment
-from steward.proxy.settings import ProxySettings
+from steward.policy import parse_policy
+from steward.server.app import create_app
+from steward.server.bootstrap import prepare_database
+from steward.settings import Settings
+from steward.store.db import make_engine, session_factory
+from steward.store.guardrails import GuardrailStore
+from steward.store.keys import ApiKeyStore, Role
+from steward.store.sealing import Sealer, load_server_key
 
 
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[Upstream]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(Upstream(url="")))
-    state = Upstream(url=f"http://127.0.0.1:{server.server_address[1]}/v1")
-    server.RequestHandlerClass = make_handler(state)
+    """The fake OpenAI-compatible upstream, in a thread, for the whole session."""
+    state = Upstream(url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -28,26 +43,50 @@ def upstream() -> Iterator[Upstream]:
 
 
 @pytest.fixture(scope="module")
-def steward_factory(upstream: Upstream) -> Iterator[Callable[..., Steward]]:
-    """Start Steward proxies with given settings (the upstream URL is filled in); stopped at the end."""
-    stack: list[Any] = []
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
+    """A migrated SQLite database with guardrails ``test`` and ``pseudo`` (version 1) and an app key."""
+    data = tmp_path_factory.mktemp("proxy-steward")
+    settings = Settings(database_url=f"sqlite:///{Path(data) / 'steward.db'}", data_dir=Path(data))
+    prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = session_factory(engine)
+        guardrails = GuardrailStore(sessions)
+        for gid, policy in (("test", TEST_POLICY), ("pseudo", PSEUDONYM_POLICY)):
+            guardrails.create(gid, parse_policy(policy))
+            guardrails.create_version(gid, description="v1")
+        key = ApiKeyStore(sessions, Sealer(load_server_key(settings.data_dir))).create(
+            Role.APP, name="proxy tests"
+        )
+    finally:
+        engine.dispose()
+    return settings, key.bearer
 
-    def start(**overrides: Any) -> Steward:
-        values: dict[str, Any] = {
-            "upstream_url": upstream.url,
-            "guardrail_id": "test",
-            "upstream_timeout_s": 5.0,
-        }
-        values.update(overrides)
-        audit: list[tuple[str, str, Assessment]] = []
-        ctx = serve(build_test_app(ProxySettings(**values), audit))
-        url = ctx.__enter__()
-        stack.append(ctx)
-        return Steward(url, audit)
 
-    yield start
-    for ctx in reversed(stack):
-        ctx.__exit__(None, None, None)
+@pytest.fixture(scope="module")
+def steward_factory(upstream: Upstream, seeded: tuple[Settings, str]) -> Iterator[Callable[..., Steward]]:
+    """Start real Steward servers with extra ``STEWARD_*`` variables; all stopped at the end."""
+    settings, key = seeded
+    with ExitStack() as stack:
+
+        def start(**env: Any) -> Steward:
+            values = {
+                "STEWARD_UPSTREAM_URL": upstream.url,
+                "STEWARD_PROXY_GUARDRAIL": "test",
+                "STEWARD_UPSTREAM_TIMEOUT_S": "5",
+            }
+            values.update({k: str(v) for k, v in env.items()})
+            with pytest.MonkeyPatch.context() as mp:
+                for name, value in values.items():
+                    if value == "":
+                        mp.delenv(name, raising=False)
+                    else:
+                        mp.setenv(name, value)
+                app = create_app(settings, prepare=False)
+            url = stack.enter_context(serve(app))
+            return Steward(url, app.state.steward, key)
+
+        yield start
 
 
 @pytest.fixture(scope="module")

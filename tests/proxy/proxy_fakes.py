@@ -19,16 +19,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from steward.assessment import Assessment
-from steward.errors import AuthError, NotFoundError, StewardError
-from steward.guard import Guard
-from steward.policy import parse_policy
-from steward.proxy.chat import GuardBinding, error_response
-from steward.proxy.settings import ProxySettings
-from steward.server.routers.proxy import build_router
+from steward.audit.search import AuditQuery, search
+from steward.server.state import ServerState
 
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 
@@ -62,8 +56,6 @@ CANNED = {
     "secret": "Here is everything you asked for, step by step. First, the launch code 12345 opens it.",
     "long": "word " * 300,
 }
-
-APP_KEY = "app-key"
 
 
 @dataclass
@@ -225,41 +217,18 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 @dataclass
 class Steward:
-    """A running Steward proxy (test app) and what it recorded."""
+    """A running Steward server (the real app) and a way to read its audit trail."""
 
     url: str
-    audit: list[tuple[str, str, Assessment]]
+    state: ServerState
+    key: str
 
     @property
     def v1(self) -> str:
         return self.url + "/v1"
 
-
-def build_test_app(settings: ProxySettings, audit: list[tuple[str, str, Assessment]]) -> FastAPI:
-    """A FastAPI app with the proxy router, a fixed API key and two in-memory guardrails."""
-    guards = {"test": Guard(parse_policy(TEST_POLICY)), "pseudo": Guard(parse_policy(PSEUDONYM_POLICY))}
-
-    async def caller(request: Request) -> str:
-        if request.headers.get("authorization") != f"Bearer {APP_KEY}":
-            raise AuthError("missing or wrong API key")
-        return "app-key-id"
-
-    def bind(
-        request: Request, who: Any, guardrail_id: str, version: str | None, request_id: str
-    ) -> GuardBinding:
-        if guardrail_id not in guards or version not in (None, "1"):
-            raise NotFoundError("guardrail", f"{guardrail_id}:{version}")
-
-        def record(assessment: Assessment) -> None:
-            audit.append((request_id, guardrail_id, assessment))
-
-        return GuardBinding(guards[guardrail_id], guardrail_id, "1", request_id, record)
-
-    app = FastAPI()
-
-    @app.exception_handler(StewardError)
-    async def steward_error(request: Request, exc: StewardError) -> JSONResponse:
-        return error_response(exc)
-
-    app.include_router(build_router(settings, caller=caller, bind=bind))
-    return app
+    def audit(self, request_id: str) -> list[dict[str, Any]]:
+        """The audit records of one request (ids ``<request id>-in-N``/``-out-N``), oldest first."""
+        self.state.audit.flush()
+        page = search(self.state.sessions, AuditQuery(endpoint="/v1/chat/completions", limit=1000))
+        return [r for r in reversed(page["records"]) if r["requestId"].startswith(request_id + "-")]

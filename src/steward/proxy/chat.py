@@ -48,7 +48,9 @@ class GuardBinding:
     guardrail_id: str
     version: str
     request_id: str
-    audit: Callable[[Assessment], None]
+    #: ``audit(assessment, decision)`` records one decision; ``decision`` names it within the
+    #: request (``in-<message index>``, ``out-<choice index>``), since one request makes several.
+    audit: Callable[[Assessment, str], None]
 
 
 def _header_text(text: str) -> str:
@@ -165,8 +167,8 @@ class ChatProxy:
             decision = await run_in_threadpool(check_messages, binding.guard, request, vault=vault)
         except StewardError as exc:
             return error_response(exc, headers=self.headers(binding, binding.request_id, []))
-        for assessment in decision.to_audit():
-            binding.audit(assessment)
+        for item, assessment in decision.to_audit():
+            binding.audit(assessment, f"in-{item.message}")
         input_assessment = decision.blocked or _strongest(decision)
         if decision.blocked is not None:
             return self._blocked_input(request, binding, decision.blocked)
@@ -226,8 +228,8 @@ class ChatProxy:
             return error_response(
                 exc, headers=self.headers(binding, binding.request_id, [("input", input_assessment)])
             )
-        for _, assessment in outputs:
-            binding.audit(assessment)
+        for choice, assessment in outputs:
+            binding.audit(assessment, f"out-{choice.get('index', 0)}")
         for choice, assessment in outputs:
             message = choice["message"]
             if assessment.blocked:
@@ -442,5 +444,5 @@ class _StreamRelay:
             yield oai.sse(error_parts(exc)[1])
         finally:
             await chunks.aclose()
-            for guard in self.guards.values():
-                self.binding.audit(guard.summary())
+            for index, guard in sorted(self.guards.items()):
+                self.binding.audit(guard.summary(), f"out-{index}")

@@ -40,15 +40,16 @@ class InputDecision:
         """The assessments that masked or blocked something."""
         return [a for _, a in self.checked if a.intervened]
 
-    def to_audit(self) -> list[Assessment]:
-        """What goes to the audit trail: every intervention, and the last checked text always.
+    def to_audit(self) -> list[tuple[MessageText, Assessment]]:
+        """What goes to the audit trail: every text the guard masked or blocked, and the last one checked.
 
-        The last checked text is the new turn; earlier turns were audited when they were new,
-        so a long history does not write one record per message on every turn.
+        The last checked text is the new turn (or the one that blocked). Unchanged earlier
+        turns are not recorded again, so a long history does not add one record per message
+        on every turn; an intervention is recorded each time it happens.
         """
-        picked = [a for _, a in self.checked[:-1] if a.intervened]
+        picked = [(item, a) for item, a in self.checked[:-1] if a.intervened]
         if self.checked:
-            picked.append(self.checked[-1][1])
+            picked.append(self.checked[-1])
         return picked
 
 

@@ -39,6 +39,7 @@ GUARDRAIL_HEADER = "x-steward-guardrail"
 #: The version alias tried first when none is configured.
 DEFAULT_ALIAS = "production"
 _ENDPOINT = "/v1/chat/completions"
+REQUEST_ID_HEADER = "x-steward-request-id"
 
 
 class ResolvedGuardLike(Protocol):
@@ -72,6 +73,13 @@ def _request_id(request: Request) -> str:
     return existing if isinstance(existing, str) and existing else new_request_id()
 
 
+def _once(request: Request, response: Response) -> Response:
+    """Drop our request-id header where the server's middleware adds the same one."""
+    if getattr(request.state, "request_id", None) and REQUEST_ID_HEADER in response.headers:
+        del response.headers[REQUEST_ID_HEADER]
+    return response
+
+
 def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: BindGuard) -> APIRouter:
     """The proxy's routes, with the server's pieces passed in (tests pass their own)."""
     proxy = ChatProxy(settings)
@@ -86,7 +94,6 @@ def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: B
     @router.post("/v1/chat/completions", response_model=None)
     async def chat_completions(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
         request_id = _request_id(request)
-        headers = proxy.headers(None, request_id, [])
         try:
             chat = proxy.parse(await request.body())
             guardrail_id, version = settings.guardrail_id, settings.guardrail_version
@@ -97,12 +104,12 @@ def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: B
                 guardrail_id, version = parse_guardrail_header(header)
             binding = bind(request, who, guardrail_id, version, request_id)
         except StewardError as exc:
-            return error_response(exc, headers=headers)
-        return await proxy.chat(chat, binding)
+            return _once(request, error_response(exc, headers=proxy.headers(None, request_id, [])))
+        return _once(request, await proxy.chat(chat, binding))
 
     @router.get("/v1/models", response_model=None)
     async def list_models(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
-        return await proxy.models(_request_id(request))
+        return _once(request, await proxy.models(_request_id(request)))
 
     return router
 
@@ -163,13 +170,15 @@ def create_router(settings: ProxySettings) -> APIRouter:
             state.guards.get, lambda gid: latest(state.guardrails, gid), guardrail_id, version
         )
 
-        def audit(assessment: Assessment) -> None:
+        def audit(assessment: Assessment, decision: str) -> None:
+            # The audit trail keeps one record per request id, and one proxy request makes
+            # several decisions: each gets ``<request id>-<decision>`` (``-in-0``, ``-out-0``).
             record = AuditRecord.from_assessment(
                 assessment,
                 guardrail_id=resolved.guardrail_id,
                 version=resolved.version,
                 caller=getattr(who, "key_id", None),
-                request_id=request_id,
+                request_id=f"{request_id}-{decision}",
                 endpoint=_ENDPOINT,
                 keep_matched_text=resolved.guard.policy.audit.keep_matched_text,
             )
