@@ -118,7 +118,9 @@ class StreamGuard:
     def _check(self, boundary: int, *, final: bool) -> Release:
         context_start = max(self._base, self._released - self.holdback)
         text = self._buf[context_start - self._base :]
-        assessment = self.guard.apply(text, Source.OUTPUT, vault=self.vault)
+        # No vault here: the guard's own masking would number partial spans of the lookahead
+        # (``b@example.co`` before ``b@example.com``); pseudonyms are issued on release only.
+        assessment = self.guard.apply(text, Source.OUTPUT)
         self.checks += 1
         self._guard_ms += assessment.latency_ms
         self._policies.update(assessment.policies_run)
@@ -133,9 +135,12 @@ class StreamGuard:
                 if f.start < boundary < f.end:
                     boundary = f.start if f.end - f.start <= self.holdback else f.end
                     break
+        start = self._released
         released = self._release(boundary, masked)
+        # Record each finding once, when its start is released; a finding that starts in the
+        # context before that is a window edge cutting an earlier span, not a new one.
         for f in shifted:
-            if f.start < boundary:
+            if start <= f.start < boundary:
                 self._findings.setdefault((f.start, f.end, f.type, f.action.value), f)
         if released and self._out_chars < limits.TEXT_MAX_CHARS:
             self._out.append(released)
