@@ -30,7 +30,8 @@ _app_role = Depends(require_role(Role.APP))
 
 
 @router.post(
-    "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply",
+    # ":path" lets a Bedrock ARN (with "/", sent as %2F by boto3) be the identifier.
+    "/guardrail/{guardrailIdentifier:path}/version/{guardrailVersion}/apply",
     operation_id="ApplyGuardrail",
     summary="Apply a guardrail version to content (Amazon Bedrock ApplyGuardrail)",
     response_class=Response,
