@@ -11,12 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from proxy_fakes import PSEUDONYM_POLICY, TEST_POLICY, Steward, Upstream, make_handler, serve
+from proxy_fakes import PSEUDONYM_POLICY, TEST_POLICY, QuietServer, Steward, Upstream, make_handler, serve
 
 from steward.policy import parse_policy
 from steward.server.app import create_app
@@ -32,9 +31,8 @@ from steward.store.sealing import Sealer, load_server_key
 def upstream() -> Iterator[Upstream]:
     """The fake OpenAI-compatible upstream, in a thread, for the whole session."""
     state = Upstream(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    server = QuietServer(("127.0.0.1", 0), make_handler(state))
     state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
