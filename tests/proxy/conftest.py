@@ -53,6 +53,16 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
         for gid, policy in (("test", TEST_POLICY), ("pseudo", PSEUDONYM_POLICY)):
             guardrails.create(gid, parse_policy(policy))
             guardrails.create_version(gid, description="v1")
+        # Guardrails whose versions say who they are through their blocked-input message:
+        # "aliased" has versions 1-3 and alias production -> 2; "unaliased" has versions 1-2;
+        # "draft-only" has no version.
+        for gid, versions in (("aliased", 3), ("unaliased", 2), ("draft-only", 0)):
+            guardrails.create(gid, parse_policy({**TEST_POLICY, "blocked_input_message": f"{gid} DRAFT"}))
+            for n in range(1, versions + 1):
+                policy = parse_policy({**TEST_POLICY, "blocked_input_message": f"{gid} v{n}"})
+                guardrails.update(gid, policy=policy)
+                guardrails.create_version(gid, description=f"v{n}")
+        guardrails.set_alias("aliased", "production", 2)
         key = ApiKeyStore(sessions, Sealer(load_server_key(settings.data_dir))).create(
             Role.APP, name="proxy tests"
         )
