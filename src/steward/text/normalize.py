@@ -28,7 +28,8 @@ The steps, in order:
 2. ``!`` and ``|`` at the edge of a word are punctuation, not leetspeak (``wow!``);
 3. whitespace runs become one space, with none at either end;
 4. three or more single letters separated by single spaces are joined (``f u c k`` → ``fuck``;
-   ``f.u.c.k`` arrives here as ``f u c k``);
+   ``f.u.c.k`` arrives here as ``f u c k``; ``s h ! t`` → ``sh!t``); a ``!`` or ``|`` still
+   standing alone after that is punctuation and goes;
 5. leetspeak is decoded inside words that mix letters with digits or symbols (``sh1t`` →
    ``shit``, ``a$$`` → ``ass``); a word of digits alone (``2024``) is left alone, so ordinary
    numbers never turn into words. ``1``, ``!`` and ``|`` all read as ``i``; a matcher that
@@ -152,14 +153,25 @@ def _confusables() -> dict[str, list[dict[str, str]]]:
 
 
 _ascii_lookalike_cache: dict[str, str] = {}
+_LATIN_LETTER_NAME = re.compile(r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL )?([A-Z])")
+#: Latin letters Unicode gives no ASCII prototype, though they are drawn as one (Cyrillic ``к``
+#: reaches ASCII only through ``ĸ``).
+_LATIN_EXTRA = {"ĸ": "k"}
+
+
+def _latin_letter(ch: str) -> str:
+    """The ASCII letter a Latin letter is a variant of, by its name (``ᴋ`` is a small capital K)."""
+    if ch in _LATIN_EXTRA:
+        return _LATIN_EXTRA[ch]
+    m = _LATIN_LETTER_NAME.fullmatch(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else ""
 
 
 def _ascii_lookalike(ch: str) -> str:
     """The ASCII letter (or, failing that, digit) ``ch`` is confusable with, or ``""``.
 
-    Follows the confusables graph two steps, because some letters only reach ASCII through
-    another look-alike (Cyrillic ``к`` → Latin ``ĸ`` → Greek ``κ``... → ``k`` is not listed,
-    but ``к`` → ``ĸ`` → small capital ``ᴋ`` is).
+    Follows Unicode's confusables two steps, and reads small-capital Latin letters by name,
+    because some letters only reach ASCII that way (Cyrillic ``т`` → ``ᴛ``, small capital T).
     """
     found = _ascii_lookalike_cache.get(ch)
     if found is not None:
@@ -173,13 +185,18 @@ def _ascii_lookalike(ch: str) -> str:
         for c in frontier:
             for entry in table.get(c, ()):
                 alias = entry["c"]
-                if len(alias) == 1 and alias.isascii() and alias.isalnum():
+                if len(alias) != 1 or alias in seen:
+                    continue
+                seen.add(alias)
+                if alias.isascii() and alias.isalnum():
                     if alias.isalpha():
                         _ascii_lookalike_cache[ch] = alias.lower()
                         return alias.lower()
                     best = best or alias
-                elif alias not in seen:
-                    seen.add(alias)
+                elif letter := _latin_letter(alias):
+                    _ascii_lookalike_cache[ch] = letter
+                    return letter
+                else:
                     nxt.append(alias)
         if best:
             break
@@ -249,6 +266,8 @@ _TABLES = {True: _FoldTable(confusables=True), False: _FoldTable(confusables=Fal
 
 _EDGE_PUNCT = re.compile(r"(?<=[^ !|])[!|]+(?= |$)|(?<![^ ])\|+(?=[^ !|])")
 _SPACES = re.compile(r" +")
+#: ``!`` or ``|`` standing alone (``really?!``) after single letters were joined: punctuation.
+_LONE_PUNCT = re.compile(r"(?:^|(?<= ))[!|]+(?: |$)")
 _SINGLE = r"[a-z0-9@$!|+]"
 _SINGLES = re.compile(rf"(?<![^ ]){_SINGLE}(?: {_SINGLE}){{2,}}(?![^ ])")
 _HAS_LEET = re.compile(r"[0-9@$!|+]")
@@ -293,7 +312,11 @@ def _base(text: str, table: _FoldTable) -> str:
     if "!" in s or "|" in s:
         s = _EDGE_PUNCT.sub(_edge_to_space, s)
     s = " ".join(s.split())
-    return _SINGLES.sub(_join_singles, s) if _SINGLES_HINT.search(f" {s} ") else s
+    if _SINGLES_HINT.search(f" {s} "):
+        s = _SINGLES.sub(_join_singles, s)
+    if "!" in s or "|" in s:
+        s = _LONE_PUNCT.sub("", s).rstrip(" ")
+    return s
 
 
 def _leet(base: str) -> str:
@@ -358,6 +381,9 @@ def _tracked_fold(text: str, table: _FoldTable) -> _Maps:
     ends: list[int] = []
     for i, ch in enumerate(text):
         f = table[ord(ch)]
+        if not f and ends and _in_ranges(ord(ch), _DROPPED_MARK_RANGES):
+            ends[-1] = i + 1  # an accent belongs to the letter before it
+            continue
         out.append(f)
         starts.extend([i] * len(f))
         ends.extend([i + 1] * len(f))
@@ -381,7 +407,16 @@ def _tracked_base(text: str, table: _FoldTable) -> _Maps:
     if "!" in s or "|" in s:
         s = _EDGE_PUNCT.sub(_edge_to_space, s)  # one character for one: the maps stay as they are
     maps = _tracked_sub(_SPACES, (s, starts, ends), _collapse_spaces)
-    return _tracked_sub(_SINGLES, maps, _tracked_join)
+    maps = _tracked_sub(_SINGLES, maps, _tracked_join)
+    if "!" in maps[0] or "|" in maps[0]:
+        s, starts, ends = _tracked_sub(_LONE_PUNCT, maps, _remove)
+        kept = len(s.rstrip(" "))
+        maps = s[:kept], starts[:kept], ends[:kept]
+    return maps
+
+
+def _remove(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
+    return "", []
 
 
 def _tracked_view(text: str, *, leet: bool, confusables: bool) -> _Maps:
