@@ -61,6 +61,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     type=int,
     help="Rows the PII scan looks at.",
 )
+@click.option("--skip-rows", default=0, show_default=True, type=int, help="Leading lines to skip (a banner).")
 @click.option(
     "--system",
     "system_id",
@@ -75,6 +76,7 @@ def profile(
     groups: tuple[str, ...],
     texts: tuple[str, ...],
     pii_sample: int,
+    skip_rows: int,
     system_id: str | None,
 ) -> None:
     """Measure DATA_FILE (CSV or JSONL) and store the facts in DATASET_ID's datasheet."""
@@ -87,6 +89,7 @@ def profile(
         groups=_split(groups),
         text_columns=_split(texts),
         pii_sample=pii_sample,
+        skip_rows=skip_rows,
     )
     store.put_dataset(sheet.model_copy(update={"profile": measured}))
     click.echo(

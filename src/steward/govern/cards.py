@@ -56,7 +56,13 @@ def _cite(e: Evidence) -> str:
 
 
 def _fmt(value: float) -> str:
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
     return f"{value:.4g}"
+
+
+#: Counts, not rates: a gap between group sizes says nothing about fairness.
+_COUNT_METRICS = frozenset({"n", "count", "support", "rows"})
 
 
 def _metrics_table(e: Evidence) -> Table:
@@ -73,18 +79,27 @@ def _slices_table(e: Evidence, slices: dict[str, dict[str, float]], what: str) -
 
 
 def _gaps_table(e: Evidence) -> Table | None:
-    metrics = sorted({m for values in e.slices.values() for m in values})
+    """Lowest and highest group per attribute and metric (slices named ``attribute=group``)."""
+    by_attribute: dict[str, dict[str, dict[str, float]]] = {}
+    for name, values in e.slices.items():
+        attribute, _, group = name.rpartition("=")
+        by_attribute.setdefault(attribute or "group", {})[group or name] = values
     rows = []
-    for m in metrics:
-        values = [v[m] for v in e.slices.values() if m in v]
-        if len(values) > 1:
-            low, high = min(values), max(values)
-            rows.append([m, _fmt(low), _fmt(high), _fmt(high - low), _fmt(low / high) if high else "—"])
+    for attribute, groups in sorted(by_attribute.items()):
+        metrics = sorted({m for values in groups.values() for m in values} - _COUNT_METRICS)
+        for m in metrics:
+            values = sorted((v[m], g) for g, v in groups.items() if m in v)
+            if len(values) < 2:
+                continue
+            (low, low_g), (high, high_g) = values[0], values[-1]
+            ratio = _fmt(low / high) if high else "—"
+            rows.append(
+                [attribute, m, f"{_fmt(low)} ({low_g})", f"{_fmt(high)} ({high_g})", _fmt(high - low), ratio]
+            )
     if not rows:
         return None
-    return Table(
-        ["metric", "lowest group", "highest group", "gap", "ratio"], rows, caption=f"Group gaps ({_cite(e)})"
-    )
+    columns = ["attribute", "metric", "lowest group", "highest group", "gap", "ratio"]
+    return Table(columns, rows, caption=f"Group gaps ({_cite(e)})")
 
 
 def _evidence_sections(e: Evidence) -> list[Table]:

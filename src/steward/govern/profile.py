@@ -1,7 +1,7 @@
 """Measuring a data file: size, label balance, group representation, PII and duplicate rows.
 
 Reads CSV (with a header row, or with ``columns`` given for header-less files such as
-UCI Adult) or JSONL. PII is found by running the guard with the ``pii-mask`` policy pack
+UCI Adult; ``skip_rows`` drops leading banner lines) or JSONL. PII is found by running the guard with the ``pii-mask`` policy pack
 over the text columns of a capped, evenly spaced sample of rows; only counts per entity
 type are kept, never the matched values.
 """
@@ -33,14 +33,20 @@ PII_SAMPLE_DEFAULT = 1000
 PII_SAMPLE_MAX = 100_000
 #: Characters of one cell the PII scan looks at.
 PII_CELL_MAX_CHARS = 10_000
+#: Leading lines (comments, banners) a profile may be told to skip.
+SKIP_ROWS_MAX = 1000
 _MISSING = {"", "?", "NA", "N/A", "null", "None"}
 
 
-def _rows(data: bytes, name: str, columns: Sequence[str] | None) -> tuple[list[str], Iterator[list[str]]]:
+def _rows(
+    data: bytes, name: str, columns: Sequence[str] | None, skip_rows: int
+) -> tuple[list[str], Iterator[list[str]]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not valid UTF-8 (byte {exc.start})", field=name) from None
+    if skip_rows:
+        text = "".join(text.splitlines(keepends=True)[skip_rows:])
     if name.lower().endswith((".jsonl", ".ndjson")):
         return _jsonl_rows(text, name, columns)
     reader = csv.reader(io.StringIO(text), skipinitialspace=True)
@@ -50,7 +56,7 @@ def _rows(data: bytes, name: str, columns: Sequence[str] | None) -> tuple[list[s
     width = len(header)
 
     def gen() -> Iterator[list[str]]:
-        for number, row in enumerate(reader, start=1 if columns else 2):
+        for number, row in enumerate(reader, start=skip_rows + (1 if columns else 2)):
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != width:
@@ -109,6 +115,7 @@ def profile_dataset(
     groups: Sequence[str] = (),
     text_columns: Sequence[str] = (),
     pii_sample: int = PII_SAMPLE_DEFAULT,
+    skip_rows: int = 0,
     now: dt.datetime | None = None,
 ) -> DatasetProfile:
     """Measure ``path``; unknown columns, bad encodings and oversize files raise :class:`InputError`."""
@@ -122,7 +129,9 @@ def profile_dataset(
         raise InputError(f"cannot be read ({exc.strerror})", field=str(path)) from None
     if not 0 <= pii_sample <= PII_SAMPLE_MAX:
         raise InputError(f"must be between 0 and {PII_SAMPLE_MAX}", field="pii_sample")
-    header, row_iter = _rows(data, name, columns)
+    if not 0 <= skip_rows <= SKIP_ROWS_MAX:
+        raise InputError(f"must be between 0 and {SKIP_ROWS_MAX}", field="skip_rows")
+    header, row_iter = _rows(data, name, columns, skip_rows)
     rows = list(row_iter)
     _require(header, [label] if label else [], "label")
     _require(header, groups, "groups")
