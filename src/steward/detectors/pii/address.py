@@ -63,14 +63,24 @@ _NUMBER_FIRST = re.compile(
     r"(?<![\w.,-])(?:\d{1,6}\s+)?" + _NUMBER + r",?\s+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?\s+)?"
     r"(?:" + _NAME_WORD + r"\s+){0,4}?(?:" + _SUFFIXES + r")\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?"
 )
-#: A word followed by a house number: ``Vesterskovvej 79``, ``Roma 131`` (after ``Via``).
-_WORD_NUMBER = re.compile(
-    r"(?<![\w'’.-])([" + _UPPER + r"][\w'’-]*)\.?,?\s+(" + _NUMBER + r")(?![\w/-]|[.,]\d)\.?"
-)
+#: A word followed by a house number: ``Vesterskovvej 79``, ``Roma 131`` (after ``Via``), ``tér 19.``.
+_WORD_NUMBER = re.compile(r"(?<![\w'’.-])(\w[\w'’-]*)\.?,?\s+(" + _NUMBER + r")(?![\w/-]|[.,]\d)\.?")
 _FUSED_ENDINGS = tuple(_FUSED.replace("\\", "").split("|"))
+#: Street words that stand alone after the name (``Villacher Strasse 89``, ``Király u. 15``).
+_STREET_WORDS = frozenset(
+    (*_FUSED_ENDINGS, "u", "utca", "str", "st", "út", "tér", "vej", "gate", "ring", "sor")
+)
 _PREFIX_BEFORE = re.compile(
     r"(?<![\w.])(?:\d{1,6}\s+)?(?:" + _PREFIXES + r")\s+(?:" + _NAME_WORD + r"\s+){0,3}$"
 )
+_NAME_BEFORE = re.compile(r"(?<![\w'’.-])(?:\d{1,6}\s+)?(?:[" + _UPPER + r"][\w'’.-]*\s+){1,2}$")
+#: Words that announce an address: whatever place-like text follows them is one.
+_CUE = re.compile(
+    r"(?i)(?:\baddress(?:es)?\b(?:\s+is)?|\b(?:lives?|living|located|based|moved|ship(?:ped)?|deliver(?:ed)?|"
+    r"sent|send|return(?:ed)?|office\s+is|is)\s+(?:at|on|to|in)(?:\s+the\s+corner\s+of)?|"
+    r"\bcorner\s+of)\s*:?\s*$"
+)
+_CUED_STREET = re.compile(r"(?:\d{1,6}\s+)?(?:[" + _UPPER + r"][\w'’.-]*\s+){1,3}\d{1,5}[A-Za-z]?\b\.?")
 _LEADING_NUMBER = re.compile(r"(?<![\w.,-])\d{1,6}\s+$")
 _BOX = re.compile(
     r"(?<![\w])(?:(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|Postfach|Apartado)\s+\d{1,7}"
@@ -92,7 +102,9 @@ _PART = re.compile(
     + r"(][\w'’.()-]*){0,3}"
     r"(?:,?\s+(?:" + _POSTCODE + r"))?)"
 )
-_SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*\r?\n?|\r?\n)[ \t]*(?:,[ \t]*)?|[ \t]+(?=" + _UNIT + r")")
+_SEPARATOR = re.compile(
+    r"[ \t]*(?:,[ \t]*\r?\n?|\r?\n)[ \t]*(?:>[ \t]*)?(?:,[ \t]*)?|[ \t]+(?=" + _UNIT + r")"
+)
 _PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)")
 #: At most this many parts after the street line (unit, city, region, postcode, country).
 MAX_PARTS = 5
@@ -108,7 +120,7 @@ class AddressRecognizer(Recognizer):
 
     def find(self, text: str) -> Iterator[Span]:
         found: list[tuple[int, int]] = []
-        for start, end in self._street_lines(text):
+        for start, end in sorted(self._street_lines(text), key=lambda se: (se[0], -se[1])):
             if any(start < e and s < end for s, e in found):
                 continue
             found.append((start, _extend(text, end)))
@@ -117,7 +129,7 @@ class AddressRecognizer(Recognizer):
             if not any(m.start() < e and s < m.end() for s, e in found):
                 found.append((m.start(), _extend(text, m.end())))
         for i, (start, end) in enumerate(found):
-            yield Span(start, end, 0.8 if i < streets else 0.6)
+            yield Span(start, end, 0.85 if i < streets else 0.6)
 
     @staticmethod
     def _street_lines(text: str) -> Iterator[tuple[int, int]]:
@@ -126,13 +138,20 @@ class AddressRecognizer(Recognizer):
         for m in _NUMBER_FIRST.finditer(text):
             yield m.span()
         for m in _WORD_NUMBER.finditer(text):
-            word = m.group(1)
+            word = m.group(1).lower()
             prefix = _PREFIX_BEFORE.search(text, max(0, m.start() - 60), m.start())
             if prefix is not None:
                 yield prefix.start(), m.end()
-            elif word.lower().endswith(_FUSED_ENDINGS) and word.lower() not in _FUSED_ENDINGS:
+            elif word in _STREET_WORDS:
+                name = _NAME_BEFORE.search(text, max(0, m.start() - 60), m.start())
+                if name is not None:
+                    yield name.start(), m.end()
+            elif word.endswith(_FUSED_ENDINGS) and m.group(1)[0].isupper():
                 lead = _LEADING_NUMBER.search(text, max(0, m.start() - 8), m.start())
                 yield (lead.start() if lead else m.start()), m.end()
+        for m in _CUED_STREET.finditer(text):
+            if _CUE.search(text, max(0, m.start() - 40), m.start()) is not None:
+                yield m.span()
 
 
 def _extend(text: str, end: int) -> int:

@@ -162,7 +162,11 @@ _REGIONS_IN_CONTEXT = (
 )
 #: Dates written with separators look like numbers to a parser.
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?)")
-_DATE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})")
+_TIME_AFTER = re.compile(r":\d\d")
+_DATE = re.compile(
+    r"(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+    r"|(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)?\d\d(?!\d)"
+)
 
 
 class PhoneRecognizer(Recognizer):
@@ -178,7 +182,7 @@ class PhoneRecognizer(Recognizer):
     name = "phone"
     trigger = r"\d[\d ().-]{5,}\d"
     _candidate = re.compile(
-        r"(?<![\w+.-])(?:\+|00)?\(?\d[\d ().\-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-]|\.\d)"
+        r"(?<![\w+.-])(?:\+|00)?\(?\d[\d ().\-]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?!\w|-\d|\.\d)"
     )
 
     def find(self, text: str) -> Iterator[Span]:
@@ -188,7 +192,10 @@ class PhoneRecognizer(Recognizer):
             digits = sum(c.isdigit() for c in _EXTENSION.split(value, 1)[0])
             if not 7 <= digits <= 15:
                 continue
-            if _DATE.fullmatch(value):
+            date = _DATE.match(value)
+            if date is not None and (date.end() == len(value) or value[date.end()] == " "):
+                continue
+            if _TIME_AFTER.match(text, end):
                 continue
             span = self._parse(text, start, end, value)
             if span is not None:
@@ -198,7 +205,8 @@ class PhoneRecognizer(Recognizer):
     def _parse(text: str, start: int, end: int, value: str) -> Span | None:
         context = near(text, start, end, _PHONE_WORDS, window_before=40, window_after=20)
         if value.startswith(("+", "00")):
-            number = _try_parse(value, None)
+            # "00" is the international call prefix of most of the world (GB's metadata knows it).
+            number = _try_parse(value, None if value.startswith("+") else "GB")
             if number is None:
                 return None
             if phonenumbers.is_valid_number(number):
@@ -213,7 +221,7 @@ class PhoneRecognizer(Recognizer):
         for region in _REGIONS_IN_CONTEXT:
             number = _try_parse(value, region)
             if number is not None and phonenumbers.is_valid_number(number):
-                return Span(start, end, 0.85, validated=True)
+                return Span(start, end, 0.8, validated=True)
         if before(text, start, _PHONE_WORDS, 24) and not _looks_like_other_number(value):
             return Span(start, end, 0.6)
         return None

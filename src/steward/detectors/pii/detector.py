@@ -77,15 +77,26 @@ class PiiDetector(Detector):
                         details={"recognizer": recognizer.name, "validated": span.validated},
                     )
                 )
-        return _drop_contained(findings)
+        return _arbitrate(findings)
 
 
-def _drop_contained(findings: list[Finding]) -> list[Finding]:
-    """Drop a finding that lies inside another of the same type (two recognizers, one value)."""
+def _mostly_inside(inner: Finding, outer: Finding) -> bool:
+    """Whether at least half of ``inner`` lies within ``outer``."""
+    overlap = min(inner.end, outer.end) - max(inner.start, outer.start)
+    return overlap > 0 and overlap * 2 >= inner.end - inner.start
+
+
+def _arbitrate(findings: list[Finding]) -> list[Finding]:
+    """One reading per value: drop a finding inside another of its type, or one that a
+    surer finding of another type explains (``card number 4111…`` is a card, not a phone)."""
     ordered = sorted(findings, key=lambda f: (f.start, -(f.end - f.start), -f.score))
     kept: list[Finding] = []
     for f in ordered:
         if any(k.type == f.type and k.start <= f.start and f.end <= k.end for k in kept):
             continue
         kept.append(f)
-    return kept
+    return [
+        f
+        for f in kept
+        if not any(k.score > f.score and k.type != f.type and _mostly_inside(f, k) for k in kept)
+    ]

@@ -74,7 +74,7 @@ class CardNumberRecognizer(Recognizer):
     entity = PiiType.CREDIT_DEBIT_CARD_NUMBER
     name = "credit_card"
     trigger = r"\d{4}[ -]?\d{4}[ -]?\d{4}"
-    _pattern = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){11,18}(?![\d]|[.,]\d|-\d)")
+    _pattern = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){11,18}(?!\w|[.,]\d|-\d)")
 
     def find(self, text: str) -> Iterator[Span]:
         for m in self._pattern.finditer(text):

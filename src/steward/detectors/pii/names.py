@@ -39,7 +39,7 @@ _SPACY_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"
 #: 200,000-character input neither exhausts memory nor blocks on one long parse.
 CHUNK_CHARS = 5000
 #: spaCy's small model gives no per-entity probability; this is its measured precision band.
-SPACY_SCORE = 0.85
+SPACY_SCORE = 0.8
 
 
 @functools.cache

@@ -38,5 +38,5 @@ class TriggerSet:
         """Indices of the patterns that match somewhere in ``text``."""
         if self._set is None or not text:
             return self._always
-        hits = self._set.Match(text)
+        hits = self._set.Match(text) or ()
         return self._always.union(self._index[h] for h in hits)
