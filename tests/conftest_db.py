@@ -5,6 +5,7 @@ Loaded from ``tests/conftest.py`` (``pytest_plugins``), so any test can ask for:
 * ``db_url`` — a migrated database shared by the whole session, once per backend
   (tests must use their own ids, since others write to it too);
 * ``fresh_db_url`` — an empty, unmigrated database of its own, once per backend;
+* ``pg_db_url`` — an empty PostgreSQL database of its own (for PostgreSQL-only tests);
 * ``pg_admin_url`` — the maintenance URL of the local PostgreSQL.
 
 PostgreSQL databases get a unique name and are dropped at the end, so parallel sessions
@@ -76,3 +77,13 @@ def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     finally:
         if pg_name:
             _drop_pg_database(pg_name)
+
+
+@pytest.fixture
+def pg_db_url() -> Iterator[str]:
+    """An empty PostgreSQL database of the test's own (not migrated), dropped afterwards."""
+    name = _create_pg_database()
+    try:
+        yield f"{PG_HOST}/{name}"
+    finally:
+        _drop_pg_database(name)
