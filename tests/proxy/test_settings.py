@@ -13,7 +13,7 @@ def test_defaults() -> None:
     assert settings.upstream_url is None
     assert settings.guardrail_id == "default"
     assert settings.guardrail_version is None
-    assert settings.stream_holdback_chars == 200
+    assert (settings.stream_holdback_chars, settings.stream_check_chars) == (200, 32)
     assert settings.disclosure_notice == DEFAULT_DISCLOSURE_NOTICE
     assert settings.disclosure_prepend is False
     assert settings.allow_guardrail_header is True
