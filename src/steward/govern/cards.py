@@ -21,7 +21,7 @@ from steward.govern.gates import evaluate_gate
 from steward.govern.inventory import AISystem, Lifecycle, ModelRef
 from steward.govern.register import StatusChange
 from steward.govern.report import risk_table, use_case_sections
-from steward.govern.requirements import EvidenceKind
+from steward.govern.requirements import EvidenceKind, split_slice
 from steward.govern.risk import Risk
 
 __all__ = ["CardInputs", "card_problems", "datasheet_card", "model_card", "system_card"]
@@ -81,17 +81,18 @@ def _slices_table(e: Evidence, slices: dict[str, dict[str, float]], what: str) -
 def _gaps_table(e: Evidence) -> Table | None:
     """Lowest and highest group per attribute and metric (slices named ``attribute=group``)."""
     by_attribute: dict[str, dict[str, dict[str, float]]] = {}
-    for name, values in e.slices.items():
-        attribute, _, group = name.rpartition("=")
-        by_attribute.setdefault(attribute or "group", {})[group or name] = values
+    for name, slice_metrics in e.slices.items():
+        attribute, group = split_slice(name)
+        by_attribute.setdefault(attribute or "group", {})[group] = slice_metrics
     rows = []
     for attribute, groups in sorted(by_attribute.items()):
-        metrics = sorted({m for values in groups.values() for m in values} - _COUNT_METRICS)
+        metrics = sorted({m for group_metrics in groups.values() for m in group_metrics} - _COUNT_METRICS)
         for m in metrics:
-            values = sorted((v[m], g) for g, v in groups.items() if m in v)
-            if len(values) < 2:
+            ranked: list[tuple[float, str]] = sorted((v[m], g) for g, v in groups.items() if m in v)
+            if len(ranked) < 2:
                 continue
-            (low, low_g), (high, high_g) = values[0], values[-1]
+            low, low_g = ranked[0]
+            high, high_g = ranked[-1]
             ratio = _fmt(low / high) if high else "—"
             rows.append(
                 [attribute, m, f"{_fmt(low)} ({low_g})", f"{_fmt(high)} ({high_g})", _fmt(high - low), ratio]
@@ -298,7 +299,7 @@ def model_card(inputs: CardInputs, model: ModelRef) -> Document:
     s = inputs.system
     evals = _model_evidence(inputs, model, EvidenceKind.EVALUATION)
     fairness = _model_evidence(inputs, model, EvidenceKind.FAIRNESS)
-    factors = sorted({name.split("=")[0] for e in evals + fairness for name in e.slices})
+    factors = sorted({split_slice(name)[0] or "group" for e in evals + fairness for name in e.slices})
     eval_sets = [d for d in s.datasets if d.purpose == "evaluation"]
     training = inputs.datasheets.get(model.dataset) if model.dataset else None
     sections = [

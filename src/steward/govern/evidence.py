@@ -8,6 +8,9 @@ inputs it was made from, so a card or a gate can cite it and anyone can check it
 (``n``, ``precision``, ``recall``, ``f1``, ``fpr``, ``auprc``, ``recall_at_1pct_fpr``,
 ``by_group``, ``by_category``, ``latency_ms`` {p50, p99}) and any generic metrics JSON: a
 flat object of numbers, or one with a ``metrics`` object, optionally ``by_group``/``groups``.
+Metrics that are ``null`` (undefined, such as precision with no positives) are left out. The
+multi-data-set form of ``steward eval`` (``datasets`` + ``overall``) records the overall
+report and each set's headline numbers as ``datasets.NAME.metric``.
 """
 
 from __future__ import annotations
@@ -90,6 +93,10 @@ class Evidence(BaseModel):
     def age_days(self, now: dt.datetime) -> float:
         """How old the record is at ``now``, in days."""
         return (now - self.recorded_at).total_seconds() / 86400
+
+
+#: Keys holding per-slice tables or wrappers rather than headline metrics.
+_NESTED = frozenset({"by_group", "groups", "slices", "by_category", "metrics", "datasets", "overall"})
 
 
 def _number(value: Any, where: str) -> float | None:
@@ -176,13 +183,19 @@ def evidence_from_metrics_json(
         raise InputError(f"is not valid JSON ({exc.msg} at line {exc.lineno})", field=origin) from None
     if not isinstance(doc, dict):
         raise InputError(f"must be a JSON object, not {type(doc).__name__}", field=origin)
+    metrics: dict[str, float] = {}
+    if isinstance(doc.get("overall"), Mapping):
+        # `steward eval` over several data sets: the overall report, plus each set's headline numbers.
+        for set_name, report in (doc.get("datasets") or {}).items():
+            if isinstance(report, Mapping):
+                headline = {k: v for k, v in report.items() if k not in _NESTED}
+                _flatten(headline, f"datasets.{set_name}.", metrics, f"{origin}.datasets.{set_name}")
+        doc = dict(doc["overall"])
     group_key = next((k for k in ("by_group", "groups", "slices") if k in doc), None)
     slices = _slices(doc[group_key], f"{origin}.{group_key}") if group_key else {}
     categories = _slices(doc["by_category"], f"{origin}.by_category") if "by_category" in doc else {}
     body = doc["metrics"] if isinstance(doc.get("metrics"), Mapping) else doc
-    skip = {"by_group", "groups", "slices", "by_category", "metrics"}
-    metrics: dict[str, float] = {}
-    _flatten({k: v for k, v in body.items() if k not in skip}, "", metrics, origin)
+    _flatten({k: v for k, v in body.items() if k not in _NESTED}, "", metrics, origin)
     if not metrics and not slices:
         raise InputError("holds no numeric metrics", field=origin)
     content = sha256_hex(payload)

@@ -2,9 +2,10 @@
 
 Thresholds are short strings so they read well in YAML and pull-request diffs. A metric
 name is looked up in an evidence record's metrics (``recall``), one group slice
-(``group[sex=Female].recall``), or across all its slices (``min_group.recall``,
+(``group[sex=Female].recall``), or across its slices (``min_group.recall``,
 ``max_group.fpr``, ``group_gap.selection_rate`` = max − min, ``group_ratio.selection_rate`` =
-min / max, the four-fifths rule's ratio).
+min / max, the four-fifths rule's ratio). An aggregate may be limited to one attribute's
+slices (named ``attribute=group`` or ``attribute:group``): ``group_ratio[sex].selection_rate``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-__all__ = ["EvidenceKind", "EvidenceRequirement", "Threshold", "lookup_metric", "parse_threshold"]
+__all__ = [
+    "EvidenceKind",
+    "EvidenceRequirement",
+    "Threshold",
+    "lookup_metric",
+    "parse_threshold",
+    "split_slice",
+]
 
 
 class EvidenceKind(StrEnum):
@@ -44,8 +52,10 @@ _THRESHOLD_RE = re.compile(
     r"^\s*(?P<metric>(?:[^<>=!\[\]\s]|\[[^\]]*\])+)\s*(?P<op>>=|<=|==|>|<)\s*"
     r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
 )
-_AGGREGATES = ("min_group", "max_group", "group_gap", "group_ratio")
 _GROUP_RE = re.compile(r"^group\[(?P<slice>[^\]]+)\]\.(?P<metric>.+)$")
+_AGGREGATE_RE = re.compile(
+    r"^(?P<agg>min_group|max_group|group_gap|group_ratio)(?:\[(?P<attribute>[^\]]+)\])?\.(?P<metric>.+)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +94,19 @@ def lookup_metric(
     group = _GROUP_RE.match(name)
     if group is not None:
         return slices.get(group["slice"], {}).get(group["metric"])
-    head, _, metric = name.partition(".")
-    if head not in _AGGREGATES or not metric:
+    aggregate = _AGGREGATE_RE.match(name)
+    if aggregate is None:
         return None
-    values = [s[metric] for s in slices.values() if metric in s]
+    metric, attribute = aggregate["metric"], aggregate["attribute"]
+    values = [
+        s[metric]
+        for slice_name, s in slices.items()
+        if metric in s and (attribute is None or split_slice(slice_name)[0] == attribute)
+    ]
     if not values:
         return None
     low, high = min(values), max(values)
+    head = aggregate["agg"]
     if head == "min_group":
         return low
     if head == "max_group":
@@ -98,6 +114,15 @@ def lookup_metric(
     if head == "group_gap":
         return high - low
     return low / high if high else 1.0
+
+
+def split_slice(name: str) -> tuple[str | None, str]:
+    """``sex=Female`` (or ``religion:Muslim``, as ``steward eval`` writes) -> (attribute, group)."""
+    for sep in ("=", ":"):
+        attribute, found, group = name.partition(sep)
+        if found and attribute and group:
+            return attribute, group
+    return None, name
 
 
 class EvidenceRequirement(BaseModel):
