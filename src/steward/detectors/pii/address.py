@@ -106,6 +106,15 @@ _SEPARATOR = re.compile(
     r"[ \t]*(?:,[ \t]*\r?\n?|\r?\n)[ \t]*(?:>[ \t]*)?(?:,[ \t]*)?|[ \t]+(?=" + _UNIT + r")"
 )
 _PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)")
+#: RE2 trigger: a street word next to a number, a box, a unit, or an address cue before a number.
+_TRIGGER = (
+    r"\d{1,6}[A-Za-z]?,? +(?:\S+ +){0,4}(?:" + _SUFFIXES + r")\b"
+    r"|(?i:(?:" + _FUSED + r"|u|utca|st|út|tér|vej|gate|ring|sor)\.?,? +\d)"
+    r"|\b(?:" + _PREFIXES + r") +\pL"
+    r"|(?i:\bbox +\d|\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building)\b\.? *#? *\d)|\bUSS\b"
+    r"|(?i:(?:address(?:es)?|(?:lives?|living|located|based|moved|ship(?:ped)?|deliver(?:ed)?|sent|send|"
+    r"return(?:ed)?|is) +(?:at|on|to|in)|corner +of)[^\n]{0,60}\d)"
+)
 #: At most this many parts after the street line (unit, city, region, postcode, country).
 MAX_PARTS = 5
 MAX_PART_CHARS = 48
@@ -116,7 +125,7 @@ class AddressRecognizer(Recognizer):
 
     entity = PiiType.ADDRESS
     name = "address"
-    trigger = r"\d{1,6}[A-Za-z]? +\S|\pL \d{1,6}|Box \d|\b(?:Apt|Suite|Ste|Unit|Flat|Floor|Room)\b|\bUSS\b"
+    trigger = _TRIGGER
 
     def find(self, text: str) -> Iterator[Span]:
         found: list[tuple[int, int]] = []

@@ -38,3 +38,15 @@ def near(
 ) -> bool:
     """Whether ``words`` occurs shortly before or after ``text[start:end]``."""
     return before(text, start, words, window_before) or after(text, end, words, window_after)
+
+
+def trigger_near(words: str, value: str, *, before: int = BEFORE_WINDOW, after: int = AFTER_WINDOW) -> str:
+    """An RE2 trigger for "``value`` with ``words`` up to ``before`` characters ahead or ``after`` behind".
+
+    Context-gated recognizers use it so that a text mentioning "health" but holding no
+    number of the right shape (or the reverse) never runs them. The windows are at least
+    as wide as the recognizers' own, so the trigger never hides a real match.
+    """
+    return rf"(?is)(?:{words}).{{0,{before + 16}}}(?:{value})" + (
+        rf"|(?:{value}).{{0,{after + 16}}}(?:{words})" if after else ""
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from steward.detectors.pii.context import near
+from steward.detectors.pii.context import near, trigger_near
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
@@ -51,7 +51,7 @@ class AwsSecretKeyRecognizer(Recognizer):
 
     entity = PiiType.AWS_SECRET_KEY
     name = "aws_secret_key"
-    trigger = r"(?i)secret|AKIA|ASIA"
+    trigger = trigger_near(r"secret|AKIA|ASIA", r"[A-Za-z0-9/+]{40}", before=120, after=60)
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _BASE64_40.finditer(text):
@@ -155,7 +155,7 @@ class PasswordRecognizer(Recognizer):
 
     entity = PiiType.PASSWORD
     name = "password"
-    trigger = r"(?i)pass|pwd|\bpw\b"
+    trigger = r"(?i)\b(?:password|passwd|pwd|pass ?phrase|pw)\b *(?:is|was|to|=|:)"
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _PASSWORD.finditer(text):
@@ -180,7 +180,7 @@ class UsernameRecognizer(Recognizer):
 
     entity = PiiType.USERNAME
     name = "username"
-    trigger = r"(?i)user ?name|user ?id|login|screen ?name|handle|account name"
+    trigger = r"(?i)(?:user ?name|user ?id|login|screen ?name|handle|account name)\b(?: +(?:is|was)| *[:=])"
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _USERNAME.finditer(text):

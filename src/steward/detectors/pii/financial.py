@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from stdnum import bic, iban, luhn
 from stdnum.us import rtn
 
-from steward.detectors.pii.context import before, near
+from steward.detectors.pii.context import before, near, trigger_near
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
@@ -103,7 +103,7 @@ class CardCvvRecognizer(Recognizer):
 
     entity = PiiType.CREDIT_DEBIT_CARD_CVV
     name = "card_cvv"
-    trigger = r"(?i)cvv|cvc|csc|cid|cvn|security code|verification|digit code"
+    trigger = r"(?i)\b(?:cvv2?|cvc2?|csc|cid|cvn|security code|verification|digit code)\b[^\d\n]{0,24}\d{3}"
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _CVV.finditer(text):
@@ -189,7 +189,7 @@ class RoutingNumberRecognizer(Recognizer):
 
     entity = PiiType.US_BANK_ROUTING_NUMBER
     name = "us_routing_number"
-    trigger = r"(?i)routing|aba|rtn|transit|ach|wire"
+    trigger = trigger_near(r"\b(?:routing|aba|rtn|transit|ach|wire)\b", r"\d{9}")
     _pattern = re.compile(r"(?<![\d-])\d{9}(?![\d-])")
 
     def find(self, text: str) -> Iterator[Span]:
@@ -209,7 +209,7 @@ class BankAccountRecognizer(Recognizer):
 
     entity = PiiType.US_BANK_ACCOUNT_NUMBER
     name = "us_bank_account"
-    trigger = r"(?i)account|acct|a/c"
+    trigger = r"(?i)(?:account|acct|a/c)\.? *(?:number|num|no\.?|#)?(?: *(?:is|was|[:#=-]))* *\d"
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _ACCOUNT.finditer(text):
@@ -227,7 +227,7 @@ class PinRecognizer(Recognizer):
 
     entity = PiiType.PIN
     name = "pin"
-    trigger = r"(?i)\bpin\b|passcode"
+    trigger = r"(?i)\b(?:pin|passcode)\b[^\d\n]{0,24}\d{4}"
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _PIN.finditer(text):

@@ -15,7 +15,7 @@ from stdnum.ca import bc_phn, sin
 from stdnum.gb import nhs, utr
 from stdnum.us import itin, ssn
 
-from steward.detectors.pii.context import near
+from steward.detectors.pii.context import near, trigger_near
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
@@ -82,7 +82,7 @@ class UsPassportRecognizer(Recognizer):
 
     entity = PiiType.US_PASSPORT_NUMBER
     name = "us_passport"
-    trigger = r"(?i)passport"
+    trigger = trigger_near(r"passport", r"[A-Z]?\d{8,9}")
     _pattern = re.compile(r"(?<![\w-])(?:[A-Z]\d{8}|\d{9})(?![\w-])")
 
     def find(self, text: str) -> Iterator[Span]:
@@ -103,7 +103,9 @@ class UkNhsRecognizer(Recognizer):
 
     entity = PiiType.UK_NATIONAL_HEALTH_SERVICE_NUMBER
     name = "uk_nhs"
-    trigger = r"(?i)nhs|health|patient|chi"
+    trigger = trigger_near(
+        r"\b(?:nhs|national\s+health|health\s+service|patient|chi)\b", r"\d{3}[- ]?\d{3}[- ]?\d{4}", before=80
+    )
     _pattern = re.compile(r"(?<![\d-])\d{3}([- ]?)\d{3}\1\d{4}(?![\d]|-\d)")
 
     def find(self, text: str) -> Iterator[Span]:
@@ -149,7 +151,9 @@ class UkUtrRecognizer(Recognizer):
 
     entity = PiiType.UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER
     name = "uk_utr"
-    trigger = r"(?i)utr|tax|self.assessment|hmrc"
+    trigger = trigger_near(
+        r"\b(?:utr|unique\s+tax|tax\s+reference|self.assessment|hmrc)", r"\d{5} ?\d{5}", before=80
+    )
     _pattern = re.compile(r"(?<![\d-])(?:\d{5} ?\d{5}|\d{10})K?(?![\d])")
 
     def find(self, text: str) -> Iterator[Span]:
@@ -200,7 +204,11 @@ class CaHealthNumberRecognizer(Recognizer):
 
     entity = PiiType.CA_HEALTH_NUMBER
     name = "ca_health_number"
-    trigger = r"(?i)health|ohip|ramq|msp|phn|soleil|maladie|medicare"
+    trigger = trigger_near(
+        r"health|ohip|ramq|msp|phn|soleil|maladie|medicare",
+        r"\d{9}|\d{4}[- ]?\d{3}|[A-Z]{4}[- ]?\d{4}",
+        before=80,
+    )
     _pattern = re.compile(
         r"(?<![\w-])(?:\d{4}[- ]?\d{3}[- ]?\d{3}(?:[- ]?[A-Z]{2})?|[A-Z]{4}[- ]?\d{4}[- ]?\d{4}|\d{9})(?![\w-])"
     )
@@ -225,7 +233,7 @@ class DriverIdRecognizer(Recognizer):
 
     entity = PiiType.DRIVER_ID
     name = "driver_id"
-    trigger = r"(?i)licen[cs]e|\bdl\b|dln|driver"
+    trigger = trigger_near(r"licen[cs]e|\bdl\b|dln|driver", r"[A-Z0-9][A-Z0-9 -]{3,}", before=40, after=0)
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _DRIVER_VALUE.finditer(text):

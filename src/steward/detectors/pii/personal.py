@@ -34,7 +34,7 @@ class AgeRecognizer(Recognizer):
 
     entity = PiiType.AGE
     name = "age"
-    trigger = r"(?i)\d ?-?(?:years?|yrs?|y/o|yo\b|y\.o\.)|age|turn"
+    trigger = r"(?i)\d ?-?(?:years?|yrs?|y/o|yo\b|y\.o\.)|\b(?:age[ds]?|aged|turn(?:ed|s|ing)?)\b"
 
     def find(self, text: str) -> Iterator[Span]:
         seen: set[int] = set()

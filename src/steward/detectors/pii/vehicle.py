@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from steward.detectors.pii.context import near
+from steward.detectors.pii.context import near, trigger_near
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
@@ -74,7 +74,7 @@ class LicensePlateRecognizer(Recognizer):
 
     entity = PiiType.LICENSE_PLATE
     name = "license_plate"
-    trigger = r"(?i)plate|registration|\breg\b|tag number"
+    trigger = trigger_near(r"plate|registration|\breg\b|tag number", r"\d", before=32, after=0)
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _PLATE_VALUE.finditer(text):
