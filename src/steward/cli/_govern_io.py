@@ -13,8 +13,9 @@ from steward.errors import InputError
 from steward.govern._validation import DOCUMENT_MAX_BYTES, load_yaml_text
 from steward.govern.documents import Document, render
 from steward.govern.gates import GateDecision
+from steward.govern.repository import GovernanceStore, open_store
 
-__all__ = ["exit_for_gate", "read_document", "read_yaml", "write_output"]
+__all__ = ["exit_for_gate", "open_register", "read_document", "read_yaml", "write_output"]
 
 
 def read_document(path: str) -> bytes:
@@ -52,3 +53,10 @@ def exit_for_gate(decision: GateDecision) -> None:
     """Exit 7 (GATE_FAILED) when the gate refused."""
     if not decision.allowed:
         sys.exit(ExitCode.GATE_FAILED)
+
+
+def open_register() -> GovernanceStore:
+    """The register in the configured database, closed when the command finishes."""
+    opened = open_store()
+    click.get_current_context().call_on_close(opened.close)
+    return opened

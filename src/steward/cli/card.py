@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
+from steward.cli._govern_io import open_register
 from steward.cli.exit_codes import ExitCode
 from steward.govern.cards import CardInputs, card_problems, datasheet_card, model_card, system_card
 from steward.govern.controls import control_coverage
 from steward.govern.documents import FORMATS, render
-from steward.govern.repository import open_store
 
 __all__ = ["command"]
 
@@ -32,7 +32,7 @@ _SUFFIX = {"md": "md", "html": "html", "json": "json"}
 @click.option("--strict", is_flag=True, help="Fail (exit 7) when required evidence is missing or stale.")
 def command(system_id: str, fmt: str, out: Path | None, strict: bool) -> None:
     """Write the system card, model cards and datasheets of SYSTEM_ID; every number comes from stored evidence."""
-    store = open_store()
+    store = open_register()
     system = store.get_system(system_id)
     risks = store.list_risks(system_id)
     evidence = store.list_evidence(system_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from steward.cli._govern_io import read_yaml, write_output
+from steward.cli._govern_io import open_register, read_yaml, write_output
 from steward.errors import NotFoundError
 from steward.govern._validation import parse_model
 from steward.govern.cards import datasheet_card
@@ -17,7 +17,6 @@ from steward.govern.datasheet import Datasheet
 from steward.govern.documents import FORMATS
 from steward.govern.evidence import evidence_from_metrics_json
 from steward.govern.profile import PII_SAMPLE_DEFAULT, profile_dataset
-from steward.govern.repository import open_store
 from steward.govern.requirements import EvidenceKind
 
 __all__ = ["command"]
@@ -33,7 +32,7 @@ def command() -> None:
 def add(path: str) -> None:
     """Add or update the datasheet in PATH (a measured profile already stored is kept)."""
     sheet = parse_model(Datasheet, read_yaml(path), origin=path)
-    store = open_store()
+    store = open_register()
     if sheet.profile is None:
         with contextlib.suppress(NotFoundError):  # a new data set has no stored profile yet
             sheet = sheet.model_copy(update={"profile": store.get_dataset(sheet.id).profile})
@@ -80,7 +79,7 @@ def profile(
     system_id: str | None,
 ) -> None:
     """Measure DATA_FILE (CSV or JSONL) and store the facts in DATASET_ID's datasheet."""
-    store = open_store()
+    store = open_register()
     sheet = store.get_dataset(dataset_id)
     measured = profile_dataset(
         data_file,
@@ -136,7 +135,7 @@ def profile(
 @command.command("list")
 def list_() -> None:
     """List the datasheets."""
-    for sheet in open_store().list_datasets():
+    for sheet in open_register().list_datasets():
         measured = f"{sheet.profile.rows} rows" if sheet.profile else "not measured"
         click.echo(f"{sheet.id}\t{sheet.version}\t{measured}\t{sheet.name}")
 
@@ -147,4 +146,4 @@ def list_() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def show(dataset_id: str, fmt: str, out: Path | None) -> None:
     """Print (or write) a datasheet."""
-    write_output(datasheet_card(open_store().get_dataset(dataset_id), now=datetime.now(UTC)), fmt, out)
+    write_output(datasheet_card(open_register().get_dataset(dataset_id), now=datetime.now(UTC)), fmt, out)

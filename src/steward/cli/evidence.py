@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
-from steward.cli._govern_io import read_document
+from steward.cli._govern_io import open_register, read_document
 from steward.errors import InputError
 from steward.govern.controls import resolve_control
 from steward.govern.evidence import attestation, evidence_from_metrics_json, sha256_hex
-from steward.govern.repository import open_store
 from steward.govern.requirements import EvidenceKind
 
 __all__ = ["command"]
@@ -59,7 +58,7 @@ def add(
     actor: str | None,
 ) -> None:
     """Record the metrics JSON in PATH ('-' for stdin), e.g. the output of `steward eval --json`."""
-    store = open_store()
+    store = open_register()
     system = store.get_system(system_id)
     hashes = {}
     for file in inputs:
@@ -101,7 +100,7 @@ def attest(
     system_id: str, name: str, statement: str, actor: str, kind: str, failed: bool, controls: tuple[str, ...]
 ) -> None:
     """Record a person's attestation or review outcome for the system's current version."""
-    store = open_store()
+    store = open_register()
     system = store.get_system(system_id)
     evidence = attestation(
         system_id=system.id,
@@ -123,7 +122,7 @@ def attest(
 @click.option("--json", "as_json", is_flag=True)
 def list_(system_id: str, as_json: bool) -> None:
     """List a system's evidence, oldest first."""
-    records = open_store().list_evidence(system_id)
+    records = open_register().list_evidence(system_id)
     if as_json:
         click.echo(
             json.dumps(

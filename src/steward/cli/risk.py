@@ -9,13 +9,12 @@ from typing import Any
 
 import click
 
-from steward.cli._govern_io import read_yaml, write_output
+from steward.cli._govern_io import open_register, read_yaml, write_output
 from steward.errors import InputError
 from steward.govern._validation import parse_model
 from steward.govern.documents import FORMATS
 from steward.govern.heatmap import heatmap_text
 from steward.govern.report import risk_report
-from steward.govern.repository import open_store
 from steward.govern.risk import Risk
 
 __all__ = ["command"]
@@ -48,7 +47,7 @@ def add(system_id: str, path: str) -> None:
         if risk.system_id != system_id:
             raise InputError(f"belongs to system {risk.system_id!r}, not {system_id!r}", field=origin)
         risks.append(risk)
-    store = open_store()
+    store = open_register()
     store.get_system(system_id)
     for risk in risks:
         store.put_risk(risk)
@@ -67,7 +66,7 @@ def add(system_id: str, path: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_(system_id: str, as_json: bool) -> None:
     """List a system's risks with their scores and ratings."""
-    risks = open_store().list_risks(system_id)
+    risks = open_register().list_risks(system_id)
     if as_json:
         rows = [
             {
@@ -93,7 +92,7 @@ def list_(system_id: str, as_json: bool) -> None:
 @click.argument("risk_id")
 def remove(system_id: str, risk_id: str) -> None:
     """Remove one risk from a system's register."""
-    open_store().delete_risk(system_id, risk_id)
+    open_register().delete_risk(system_id, risk_id)
     click.echo(f"removed risk {risk_id}")
 
 
@@ -102,7 +101,7 @@ def remove(system_id: str, risk_id: str) -> None:
 @click.option("--residual", is_flag=True, help="Place risks by their residual (post-treatment) scores.")
 def heatmap(system_id: str, residual: bool) -> None:
     """Print the 5×5 heat map of a system's risks."""
-    click.echo(heatmap_text(open_store().list_risks(system_id), residual=residual))
+    click.echo(heatmap_text(open_register().list_risks(system_id), residual=residual))
 
 
 @command.command("report")
@@ -111,6 +110,6 @@ def heatmap(system_id: str, residual: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def report(system_id: str, fmt: str, out: Path | None) -> None:
     """Write the risk report: use case, stakeholders, risks with ratings, mitigations, heat maps."""
-    store = open_store()
+    store = open_register()
     system = store.get_system(system_id)
     write_output(risk_report(system, store.list_risks(system_id), now=datetime.now(UTC)), fmt, out)

@@ -8,12 +8,11 @@ from pathlib import Path
 import click
 import yaml
 
-from steward.cli._govern_io import exit_for_gate, read_document, read_yaml
+from steward.cli._govern_io import exit_for_gate, open_register, read_document, read_yaml
 from steward.govern._validation import parse_model
 from steward.govern.controls import ControlState, control_coverage
 from steward.govern.inventory import AISystem, Lifecycle
 from steward.govern.register import dump_register, parse_register, to_document
-from steward.govern.repository import open_store
 
 __all__ = ["command"]
 
@@ -31,7 +30,7 @@ def command() -> None:
 def add(path: str, replace: bool) -> None:
     """Add the system described in the YAML file PATH ('-' for stdin)."""
     system = parse_model(AISystem, read_yaml(path), origin=path)
-    open_store().add_system(system, replace=replace)
+    open_register().add_system(system, replace=replace)
     click.echo(
         f"{'updated' if replace else 'added'} system {system.id} version {system.version} ({system.status.value})"
     )
@@ -41,7 +40,7 @@ def add(path: str, replace: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_(as_json: bool) -> None:
     """List the inventory."""
-    systems = open_store().list_systems()
+    systems = open_register().list_systems()
     if as_json:
         rows = [{"id": s.id, "name": s.name, "version": s.version, "status": s.status.value} for s in systems]
         click.echo(json.dumps(rows, indent=2))
@@ -56,7 +55,7 @@ def list_(as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 def show(system_id: str, fmt: str) -> None:
     """Print one system's record."""
-    doc = open_store().get_system(system_id).model_dump(mode="json", exclude_none=True)
+    doc = open_register().get_system(system_id).model_dump(mode="json", exclude_none=True)
     click.echo(
         json.dumps(doc, indent=2, ensure_ascii=False)
         if fmt == "json"
@@ -72,7 +71,7 @@ def show(system_id: str, fmt: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status(system_id: str, status: str, actor: str | None, as_json: bool) -> None:
     """Move SYSTEM_ID to STATUS; deployment and operation pass the release gate first (exit 7 if refused)."""
-    decision = open_store().change_status(system_id, status, actor=actor)
+    decision = open_register().change_status(system_id, status, actor=actor)
     click.echo(json.dumps(decision.to_dict(), indent=2) if as_json else decision.explain())
     exit_for_gate(decision)
 
@@ -83,7 +82,7 @@ def status(system_id: str, status: str, actor: str | None, as_json: bool) -> Non
 @click.option("--json", "as_json", is_flag=True)
 def gate(system_id: str, target: str, as_json: bool) -> None:
     """Say what the release gate would decide now, without changing anything (exit 7 if it would refuse)."""
-    decision = open_store().check_gate(system_id, target)
+    decision = open_register().check_gate(system_id, target)
     click.echo(json.dumps(decision.to_dict(), indent=2) if as_json else decision.explain())
     exit_for_gate(decision)
 
@@ -92,7 +91,7 @@ def gate(system_id: str, target: str, as_json: bool) -> None:
 @click.argument("system_id")
 def decisions(system_id: str) -> None:
     """List the recorded release-gate decisions of a system."""
-    for d in open_store().decisions(system_id):
+    for d in open_register().decisions(system_id):
         verdict = "allowed" if d.allowed else "REFUSED"
         click.echo(
             f"{d.decided_at.isoformat(timespec='seconds')}  {verdict}  {d.system_version}  {d.from_status.value} -> {d.to_status.value}  by {d.decided_by or '-'}"
@@ -109,7 +108,7 @@ def decisions(system_id: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def controls(system_id: str, state: str | None, as_json: bool) -> None:
     """Which catalogue controls apply to a system, which are met and by what evidence, and the gaps."""
-    store = open_store()
+    store = open_register()
     system = store.get_system(system_id)
     from datetime import UTC, datetime
 
@@ -142,7 +141,7 @@ def controls(system_id: str, state: str | None, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 def export(out: Path | None, fmt: str) -> None:
     """Export the whole register (systems, datasheets, risks, evidence, decisions) as YAML or JSON."""
-    register = open_store().export_register()
+    register = open_register().export_register()
     text = (
         dump_register(register)
         if fmt == "yaml"
@@ -160,5 +159,5 @@ def export(out: Path | None, fmt: str) -> None:
 def import_(path: str) -> None:
     """Import a register file; all or nothing. Evidence and decisions already stored are kept."""
     register = parse_register(read_document(path), origin=path)
-    counts = open_store().import_register(register)
+    counts = open_register().import_register(register)
     click.echo("imported " + ", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,10 +42,20 @@ class GovernanceStore:
     """The governance register in the database."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, clock: Callable[[], dt.datetime] = _utcnow
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        engine: Engine | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._engine = engine
+
+    def close(self) -> None:
+        """Release the database connections, when this store opened them (:func:`open_store`)."""
+        if self._engine is not None:
+            self._engine.dispose()
 
     def _run(self, work: Callable[[Session], Any]) -> Any:
         try:
@@ -451,4 +461,5 @@ def open_store(url: str | None = None) -> GovernanceStore:
     from steward.store.db import make_engine, session_factory, upgrade
 
     upgrade(url)
-    return GovernanceStore(session_factory(make_engine(url)))
+    engine = make_engine(url)
+    return GovernanceStore(session_factory(engine), engine=engine)
