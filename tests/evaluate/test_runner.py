@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from steward.assessment import Action, Assessment, Finding, PolicyKind, Source
+from steward.assessment import Action, Assessment, Finding, FindingAction, PolicyKind, Source
 from steward.detectors.base import DetectionRequest, Detector
 from steward.evaluate.dataset import EvalRow
 from steward.evaluate.report import render_table, summarise, summarise_many
@@ -101,6 +101,9 @@ def test_risk_score_turns_grounding_round() -> None:
     assert risk_score(_assessment((), {"RELEVANCE": 0.95})) == 0.050000000000000044
     pii = Finding(PolicyKind.SENSITIVE_INFORMATION, "EMAIL", "pii", 0, 1, "a", 0.99, "r")
     assert risk_score(_assessment((pii,), {})) == 0.99
+    masked = pii.with_action(FindingAction.ANONYMIZED)
+    assert risk_score(_assessment((masked,), {"HATE": 0.3}), ignore_masking=True) == 0.3
+    assert risk_score(_assessment((masked,), {"HATE": 0.3})) == 0.99
     assert risk_score(_assessment((), {})) == 0.0
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from steward.assessment import Source
 from steward.errors import InputError, InputTooLargeError
 
-__all__ = ["EvalRow", "MAX_LINE_BYTES", "MAX_ROWS", "load_dataset", "parse_row"]
+__all__ = ["MAX_LINE_BYTES", "MAX_ROWS", "EvalRow", "load_dataset", "parse_row"]
 
 #: A line longer than this is refused (the largest checkable text plus room for the JSON).
 MAX_LINE_BYTES = 1 << 20

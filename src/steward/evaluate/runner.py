@@ -2,7 +2,8 @@
 
 Each row is checked with ``output_scope="FULL"`` so every detector runs and continuous
 scores exist even for texts another detector already blocked. A row is *caught* when the
-guard intervenes (blocks or masks), or, with ``caught="blocked"``, only when it blocks.
+guard intervenes (blocks or masks), or, with ``caught="blocked"``, only when it blocks
+(and then masked findings do not count towards the score either).
 Its ranking score is its highest risk: a content or topic score as is, a grounding or
 relevance score turned round (``1 - score``), since there a low score is the bad sign.
 """
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from steward.assessment import Assessment, PolicyKind
+from steward.assessment import Assessment, FindingAction, PolicyKind
 from steward.errors import InputError
 from steward.evaluate.dataset import EvalRow
 from steward.guard import Guard
@@ -40,12 +41,18 @@ class RowResult:
     latency_ms: float
 
 
-def risk_score(assessment: Assessment) -> float:
-    """The highest risk in an assessment, on a 0–1 scale where higher means worse."""
+def risk_score(assessment: Assessment, *, ignore_masking: bool = False) -> float:
+    """The highest risk in an assessment, on a 0–1 scale where higher means worse.
+
+    With ``ignore_masking`` the findings the guard masked (PII) do not count, so when only
+    blocks are counted as caught, a name in a benign prompt does not rank it as harmful.
+    """
     risks = [0.0]
     for name, value in assessment.scores.items():
         risks.append(1.0 - value if name in GROUNDING_TYPES else value)
     for finding in assessment.findings:
+        if ignore_masking and finding.action is FindingAction.ANONYMIZED:
+            continue
         grounding = finding.policy is PolicyKind.CONTEXTUAL_GROUNDING
         risks.append(1.0 - finding.score if grounding else finding.score)
     return max(risks)
@@ -78,6 +85,8 @@ def run_guard(guard: Guard, rows: Sequence[EvalRow], *, caught: CaughtWhen = "in
         started = time.perf_counter()
         assessment = _apply(guard, row)
         elapsed = (time.perf_counter() - started) * 1000
-        hit = assessment.blocked if caught == "blocked" else assessment.intervened
-        results.append(RowResult(row=row, caught=hit, score=risk_score(assessment), latency_ms=elapsed))
+        blocked_only = caught == "blocked"
+        hit = assessment.blocked if blocked_only else assessment.intervened
+        score = risk_score(assessment, ignore_masking=blocked_only)
+        results.append(RowResult(row=row, caught=hit, score=score, latency_ms=elapsed))
     return results
