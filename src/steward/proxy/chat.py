@@ -360,6 +360,22 @@ class _StreamRelay:
             extra={"steward": self.proxy._steward_field(self.binding, decisions)},
         )
 
+    def _needs_guard(self, data: dict[str, Any]) -> bool:
+        """Whether processing this chunk will run the guard (a check, or a choice's end)."""
+        choices = data.get("choices")
+        if not isinstance(choices, list):
+            return False
+        for choice in choices:
+            if not isinstance(choice, dict) or not isinstance(choice.get("index", 0), int):
+                return False  # process() reports it
+            if choice.get("finish_reason") is not None:
+                return True
+            delta = choice.get("delta")
+            content = delta.get("content") if isinstance(delta, dict) else None
+            if isinstance(content, str) and self._guard(choice.get("index", 0)).due(len(content)):
+                return True
+        return False
+
     def process(self, data: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
         """Guard one upstream chunk: the chunks to send on, and whether the stream must stop."""
         for key in ("id", "created"):
@@ -429,7 +445,10 @@ class _StreamRelay:
             data = first
             stopped = False
             while data is not None:
-                out, stopped = await run_in_threadpool(self.process, data)
+                if self._needs_guard(data):
+                    out, stopped = await run_in_threadpool(self.process, data)
+                else:  # no guard call due: cheaper on the event loop than a thread hop
+                    out, stopped = self.process(data)
                 for item in out:
                     yield oai.sse(item)
                 if stopped:

@@ -99,6 +99,12 @@ class StreamGuard:
             return PseudonymOperator(self.vault)
         return TagOperator()
 
+    def due(self, more: int) -> bool:
+        """Whether feeding ``more`` characters would run the guard (callers use it to pick a thread)."""
+        if self.blocked is not None:
+            return False
+        return self.total + more - self.holdback - self._released >= self.check_every
+
     def feed(self, delta: str) -> Release:
         """Take the next piece of the answer; return whatever may now be released."""
         if self.blocked is not None:

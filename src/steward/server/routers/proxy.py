@@ -23,15 +23,15 @@ from steward.errors import InputError, NotFoundError, StewardError
 from steward.guard import Guard
 from steward.proxy.chat import ChatProxy, GuardBinding, error_response
 from steward.proxy.settings import ProxySettings
-from steward.store.guardrails import DRAFT, GuardrailStore
+from steward.store.guardrails import DRAFT
 
 __all__ = [
     "GUARDRAIL_HEADER",
     "BindGuard",
+    "DefaultVersion",
     "build_router",
     "create_router",
     "parse_guardrail_header",
-    "resolve_default",
 ]
 
 #: Request header that picks the guardrail (``id`` or ``id:version``) for one request.
@@ -114,45 +114,42 @@ def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: B
     return router
 
 
-def resolve_default(
-    get: Callable[[str, str], ResolvedGuardLike],
-    latest: Callable[[str], str],
-    guardrail_id: str,
-    version: str | None,
-) -> ResolvedGuardLike:
-    """The guard for ``version``; with none, the ``production`` alias if set, else ``latest(id)``."""
-    if version is not None:
-        return get(guardrail_id, version)
-    try:
-        return get(guardrail_id, DEFAULT_ALIAS)
-    except NotFoundError as exc:
-        if exc.kind != "alias":
-            raise
-    return get(guardrail_id, latest(guardrail_id))
+class DefaultVersion:
+    """Which version guards a request that names none: alias ``production`` if set, else the latest.
 
-
-class _LatestVersion:
-    """The newest version number of a guardrail (``DRAFT`` if it has none), remembered briefly.
-
-    Used only when no version is configured and the guardrail has no ``production`` alias;
-    remembering it for ``ttl_s`` keeps that lookup off the hot path.
+    "The latest" is the highest version number, or the DRAFT of a guardrail that has no
+    version yet. The choice is remembered per guardrail for ``ttl_s`` seconds (the server's
+    ``STEWARD_RESOLVE_TTL_S``), so the hot path makes no extra database query: an alias
+    created or moved later is seen within that time, as everywhere else in the server.
     """
 
-    def __init__(self, ttl_s: float) -> None:
+    def __init__(self, *, ttl_s: float) -> None:
         self._ttl = ttl_s
-        self._seen: dict[str, tuple[str, float]] = {}
+        self._refs: dict[str, tuple[str, float]] = {}
 
-    def __call__(self, store: GuardrailStore, guardrail_id: str) -> str:
+    def __call__(
+        self,
+        get: Callable[[str, str], ResolvedGuardLike],
+        versions: Callable[[str], list[int]],
+        guardrail_id: str,
+    ) -> ResolvedGuardLike:
         now = time.monotonic()
-        cached = self._seen.get(guardrail_id)
+        cached = self._refs.get(guardrail_id)
         if cached is not None and now - cached[1] <= self._ttl:
-            return cached[0]
-        versions = store.list_versions(guardrail_id)
-        found = str(versions[-1].version) if versions else DRAFT
-        if len(self._seen) > 10_000:
-            self._seen.clear()
-        self._seen[guardrail_id] = (found, now)
-        return found
+            return get(guardrail_id, cached[0])
+        try:
+            resolved = get(guardrail_id, DEFAULT_ALIAS)
+            ref = DEFAULT_ALIAS
+        except NotFoundError as exc:
+            if exc.kind != "alias":
+                raise
+            numbers = versions(guardrail_id)
+            ref = str(max(numbers)) if numbers else DRAFT
+            resolved = get(guardrail_id, ref)
+        if len(self._refs) > 10_000:
+            self._refs.clear()
+        self._refs[guardrail_id] = (ref, now)
+        return resolved
 
 
 def create_router(settings: ProxySettings) -> APIRouter:
@@ -160,15 +157,24 @@ def create_router(settings: ProxySettings) -> APIRouter:
     from steward.server.auth import Role, require_role
     from steward.server.state import get_state
 
-    latest = _LatestVersion(ttl_s=1.0)
+    default_version: DefaultVersion | None = None
 
     def bind(
         request: Request, who: Any, guardrail_id: str, version: str | None, request_id: str
     ) -> GuardBinding:
+        nonlocal default_version
         state = get_state(request)
-        resolved = resolve_default(
-            state.guards.get, lambda gid: latest(state.guardrails, gid), guardrail_id, version
-        )
+        resolved: ResolvedGuardLike
+        if version is not None:
+            resolved = state.guards.get(guardrail_id, version)
+        else:
+            if default_version is None:
+                default_version = DefaultVersion(ttl_s=state.settings.resolve_ttl_s)
+            resolved = default_version(
+                state.guards.get,
+                lambda gid: [v.version for v in state.guardrails.list_versions(gid)],
+                guardrail_id,
+            )
 
         def audit(assessment: Assessment, decision: str) -> None:
             # The audit trail keeps one record per request id, and one proxy request makes
