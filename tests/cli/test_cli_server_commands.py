@@ -1,0 +1,91 @@
+"""``steward keys``, ``guardrail``, ``audit`` and ``db`` against a database on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from steward.cli import main
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("STEWARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("STEWARD_SECRET_KEY", raising=False)
+    return CliRunner()
+
+
+def test_db_upgrade_and_current(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["db", "current"]).output.strip() == "empty"
+    result = runner.invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0 and "ok:" in result.output
+    assert runner.invoke(main, ["db", "current"]).output.strip() != "empty"
+
+
+def test_keys_create_list_revoke(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["keys", "create", "--role", "app", "--json", "--name", "bot"])
+    assert result.exit_code == 0, result.output
+    key = json.loads(result.output)
+    assert set(key) == {"id", "secret", "role"} and key["role"] == "app"
+    listed = runner.invoke(main, ["keys", "list"]).output
+    assert key["id"] in listed and "active" in listed and key["secret"] not in listed
+    assert runner.invoke(main, ["keys", "revoke", key["id"]]).exit_code == 0
+    assert "revoked" in runner.invoke(main, ["keys", "list"]).output
+    missing = runner.invoke(main, ["keys", "revoke", "STWNOPE"])
+    assert missing.exit_code != 0 and "not found" in missing.output
+    bad_role = runner.invoke(main, ["keys", "create", "--role", "god"])
+    assert bad_role.exit_code == 2
+
+
+def test_guardrail_lifecycle_and_audit(runner: CliRunner, tmp_path: Path) -> None:
+    assert "default" in runner.invoke(main, ["guardrail", "list"]).output  # seeded on first use
+    assert runner.invoke(main, ["guardrail", "create", "bot", "--policy", "pii-mask"]).exit_code == 0
+    assert "version 1" in runner.invoke(main, ["guardrail", "version", "bot"]).output
+    assert runner.invoke(main, ["guardrail", "update", "bot", "--policy", "strict"]).exit_code == 0
+    assert "version 2" in runner.invoke(main, ["guardrail", "version", "bot"]).output
+    assert "-> version 1" in runner.invoke(main, ["guardrail", "alias", "bot", "production", "1"]).output
+    diff = runner.invoke(main, ["guardrail", "diff", "bot", "1", "2"]).output
+    assert diff.startswith("--- bot:1\n+++ bot:2\n")
+    changes = json.loads(
+        runner.invoke(main, ["guardrail", "diff", "bot", "production", "latest", "--json"]).output
+    )
+    assert {"field": "name", "change": "changed", "old": "pii-mask", "new": "strict"} in changes
+    shown = json.loads(runner.invoke(main, ["guardrail", "show", "bot"]).output)
+    assert [a["name"] for a in shown["aliases"]] == ["production"]
+    bad = runner.invoke(main, ["guardrail", "alias", "bot", "production", "9"])
+    assert bad.exit_code != 0 and "not found" in bad.output
+
+    # Decisions made through the server show up in the audit commands.
+    from fastapi.testclient import TestClient
+
+    from steward.server.app import create_app
+    from steward.settings import Settings
+    from steward.store.keys import Role
+
+    app = create_app(Settings.from_env())
+    with TestClient(app) as client:
+        key = app.state.steward.keys.create(Role.APP)
+        for text in ("mail ann@example.org", "hello"):
+            client.post(
+                "/guardrail/bot/version/production/apply",
+                json={"source": "INPUT", "content": [{"text": {"text": text}}]},
+                headers={"Authorization": f"Bearer {key.bearer}"},
+            )
+    found = runner.invoke(main, ["audit", "search", "--guardrail", "bot", "--type", "EMAIL"]).output
+    assert "bot:1" in found and "EMAIL" in found and len(found.strip().splitlines()) == 1
+    out = tmp_path / "audit.csv"
+    result = runner.invoke(main, ["audit", "export", "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0 and "wrote 2 records" in result.output
+    lines = runner.invoke(main, ["audit", "export", "--action", "NONE"]).output.strip().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["action"] == "NONE"
+    assert runner.invoke(main, ["guardrail", "delete", "bot", "--yes"]).exit_code == 0
+
+
+def test_serve_help_lists_the_options(runner: CliRunner) -> None:
+    out = runner.invoke(main, ["serve", "--help"]).output
+    for option in ("--host", "--port", "--database-url", "--workers", "--bootstrap-admin-key"):
+        assert option in out
