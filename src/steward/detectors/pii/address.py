@@ -10,6 +10,7 @@ a weaker signal.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -61,10 +62,14 @@ _UNIT = r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg
 #: ``24 Clarke Avenue``, ``1600 N. Pennsylvania Ave NW``, ``9448 175 Iroon Polytechniou Avenue``.
 _NUMBER_FIRST = re.compile(
     r"(?<![\w.,-])(?:\d{1,6}\s+)?" + _NUMBER + r",?\s+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?\s+)?"
-    r"(?:" + _NAME_WORD + r"\s+){0,4}?(?:" + _SUFFIXES + r")\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?"
+    r"(?:" + _NAME_WORD + r"\s+){0,4}?(?:" + _SUFFIXES + r")\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
 )
 #: A word followed by a house number: ``Vesterskovvej 79``, ``Roma 131`` (after ``Via``), ``tér 19.``.
-_WORD_NUMBER = re.compile(r"(?<![\w'’.-])(\w[\w'’-]*)\.?,?\s+(" + _NUMBER + r")(?![\w/-]|[.,]\d)\.?")
+#: The dot of ``Erzsébet tér 19.`` belongs to the address only where a line or part ends after it.
+_ORDINAL_DOT = r"(?:\.(?=[ \t]*[\n,]))?"
+_WORD_NUMBER = re.compile(
+    r"(?<![\w'’.-])(\w[\w'’-]*)\.?,?\s+(" + _NUMBER + r")(?![\w/-]|[.,]\d)" + _ORDINAL_DOT
+)
 _FUSED_ENDINGS = tuple(_FUSED.replace("\\", "").split("|"))
 #: Street words that stand alone after the name (``Villacher Strasse 89``, ``Király u. 15``).
 _STREET_WORDS = frozenset(
@@ -80,7 +85,9 @@ _CUE = re.compile(
     r"sent|send|return(?:ed)?|office\s+is|is)\s+(?:at|on|to|in)(?:\s+the\s+corner\s+of)?|"
     r"\bcorner\s+of)\s*:?\s*$"
 )
-_CUED_STREET = re.compile(r"(?:\d{1,6}\s+)?(?:[" + _UPPER + r"][\w'’.-]*\s+){1,3}\d{1,5}[A-Za-z]?\b\.?")
+_CUED_STREET = re.compile(
+    r"(?:\d{1,6}\s+)?(?:[" + _UPPER + r"][\w'’.-]*\s+){1,3}\d{1,5}[A-Za-z]?\b" + _ORDINAL_DOT
+)
 _LEADING_NUMBER = re.compile(r"(?<![\w.,-])\d{1,6}\s+$")
 _BOX = re.compile(
     r"(?<![\w])(?:(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|Postfach|Apartado)\s+\d{1,7}"
@@ -88,24 +95,19 @@ _BOX = re.compile(
 )
 _UNIT_LINE = re.compile(r"(?<![\w-])" + _UNIT + r"\b")
 _MILITARY_TAIL = re.compile(r"\s*\n?\s*(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}")
-#: One continuation part: a unit, a postcode, or a place name (with an optional region code and postcode).
+#: Continuation parts: a unit or a postcode (these end themselves), or a place name (which
+#: must end at a line break, a comma, a sentence end or before a postcode).
 _POSTCODE = r"(?:[A-Z]{2}\s+)?\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
-_PART = re.compile(
-    r"(?:"
-    + _UNIT
-    + r"|"
-    + _POSTCODE
-    + r"|["
-    + _UPPER
-    + r"][\w'’.()-]*(?:\s+["
-    + _UPPER
-    + r"(][\w'’.()-]*){0,3}"
-    r"(?:,?\s+(?:" + _POSTCODE + r"))?)"
-)
+_CODE_PART = re.compile(r"(?:" + _UNIT + r"|" + _POSTCODE + r")\b")
+_PLACE_PART = re.compile(r"[" + _UPPER + r"][\w'’.()-]*(?:[ \t]+[" + _UPPER + r"(][\w'’.()-]*){0,3}")
 _SEPARATOR = re.compile(
-    r"[ \t]*(?:,[ \t]*\r?\n?|\r?\n)[ \t]*(?:>[ \t]*)?(?:,[ \t]*)?|[ \t]+(?=" + _UNIT + r")"
+    r"[ \t]*(?:,[ \t]*\r?\n?|\r?\n)[ \t]*(?:>[ \t]*)?(?:,[ \t]*)?|[ \t]+(?="
+    + _UNIT
+    + r"|(?:"
+    + _POSTCODE
+    + r")\b)"
 )
-_PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)")
+_PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)|[ \t]+(?:" + _POSTCODE + r")\b")
 #: RE2 trigger: a street word next to a number, a box, a unit, or an address cue before a number.
 _TRIGGER = (
     r"\d{1,6}[A-Za-z]?,? +(?:\S+ +){0,4}(?:" + _SUFFIXES + r")\b"
@@ -128,17 +130,22 @@ class AddressRecognizer(Recognizer):
     trigger = _TRIGGER
 
     def find(self, text: str) -> Iterator[Span]:
-        found: list[tuple[int, int]] = []
+        streets: list[tuple[int, int]] = []
+        reach = -1
         for start, end in sorted(self._street_lines(text), key=lambda se: (se[0], -se[1])):
-            if any(start < e and s < end for s, e in found):
-                continue
-            found.append((start, _extend(text, end)))
-        streets = len(found)
+            if start < reach:
+                continue  # overlaps an earlier, longer street line
+            streets.append((start, _extend(text, end)))
+            reach = streets[-1][1]
+        starts = [s for s, _ in streets]
+        for start, end in streets:
+            yield Span(start, end, 0.85)
         for m in _UNIT_LINE.finditer(text):
-            if not any(m.start() < e and s < m.end() for s, e in found):
-                found.append((m.start(), _extend(text, m.end())))
-        for i, (start, end) in enumerate(found):
-            yield Span(start, end, 0.85 if i < streets else 0.6)
+            i = bisect.bisect_right(starts, m.start())
+            inside_previous = i > 0 and streets[i - 1][1] > m.start()
+            overlaps_next = i < len(streets) and streets[i][0] < m.end()
+            if not inside_previous and not overlaps_next:
+                yield Span(m.start(), _extend(text, m.end()), 0.6)
 
     @staticmethod
     def _street_lines(text: str) -> Iterator[tuple[int, int]]:
@@ -172,12 +179,12 @@ def _extend(text: str, end: int) -> int:
         sep = _SEPARATOR.match(text, end)
         if sep is None:
             break
-        part = _PART.match(text, sep.end())
-        if (
-            part is None
-            or part.end() - part.start() > MAX_PART_CHARS
-            or _PART_END.match(text, part.end()) is None
-        ):
+        part = _CODE_PART.match(text, sep.end())
+        if part is None:
+            part = _PLACE_PART.match(text, sep.end())
+            if part is None or _PART_END.match(text, part.end()) is None:
+                break
+        if part.end() - part.start() > MAX_PART_CHARS:
             break
         end = part.end()
     return end

@@ -83,7 +83,9 @@ class UrlRecognizer(Recognizer):
                 # A bare domain with no path (``example.com``) is a weaker signal.
                 score = 0.6
             else:
-                score = 0.95 if has_scheme else 0.85
+                # An explicit scheme is unambiguous; it also lets a link that contains an
+                # e-mail address be masked whole rather than around the address.
+                score = 0.99 if has_scheme else 0.9
             yield Span(start, end, score)
 
 
@@ -132,7 +134,11 @@ class MacAddressRecognizer(Recognizer):
 
     def find(self, text: str) -> Iterator[Span]:
         for m in self._pattern.finditer(text):
-            if stdnum_mac.is_valid(m.group().replace(".", "")):
+            value = m.group()
+            if "." in value:  # Cisco's dotted form; stdnum reads the colon form
+                hexits = value.replace(".", "")
+                value = ":".join(hexits[i : i + 2] for i in range(0, 12, 2))
+            if stdnum_mac.is_valid(value):
                 yield Span(m.start(), m.end(), 0.95, validated=True)
 
 

@@ -160,7 +160,8 @@ class PasswordRecognizer(Recognizer):
     def find(self, text: str) -> Iterator[Span]:
         for m in _PASSWORD.finditer(text):
             start, end = m.span(1)
-            while end > start and text[end - 1] in ".,;:!?)]}":
+            quoted = start > 0 and text[start - 1] in "\"'“‘`"
+            while not quoted and end > start and text[end - 1] in ".,;:!?)]}":
                 end -= 1
             value = text[start:end]
             if len(value) < 3 or value.lower() in _NOT_A_PASSWORD:

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from steward import Guard
+from steward.assessment import FindingAction, PolicyKind, Source
+from steward.detectors import detector_classes
+from steward.detectors.base import DetectionRequest
+from steward.detectors.pii import PiiDetector, recognizer_classes
+from steward.errors import DetectorUnavailableError
+from steward.policy import load_policy, parse_policy
+from steward.policy.schema import PiiType
+from steward.rules import RuleSetting, rule_key
+
+E = PiiType
+REQUEST = DetectionRequest(source=Source.INPUT)
+
+
+class FixedNames:
+    """A stand-in name model: every occurrence of the given names."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def find(self, text: str) -> list[tuple[int, int, float]]:
+        out = []
+        for name in self.names:
+            start = text.find(name)
+            while start >= 0:
+                out.append((start, start + len(name), 0.9))
+                start = text.find(name, start + 1)
+        return out
+
+
+def test_every_pii_type_has_a_recognizer():
+    assert {cls.entity for cls in recognizer_classes()} == set(PiiType)
+    assert len({cls.name for cls in recognizer_classes()}) == len(recognizer_classes())
+
+
+def test_registered_with_the_guard():
+    assert PiiDetector in detector_classes()
+
+
+def test_from_policy_reads_pii_entities():
+    policy = parse_policy(
+        {"name": "p", "sensitive_information": {"pii_entities": [{"type": "EMAIL"}, {"type": "PIN"}]}}
+    )
+    detector = PiiDetector.from_policy(policy)
+    assert detector is not None
+    assert detector.rules() == {
+        rule_key("sensitive_information.pii_entities", "EMAIL"),
+        rule_key("sensitive_information.pii_entities", "PIN"),
+    }
+    assert PiiDetector.from_policy(parse_policy({"name": "none"})) is None
+
+
+def test_findings_carry_type_offsets_score_and_details():
+    text = "Card 4111 1111 1111 1111, mail bob@example.com"
+    findings = PiiDetector([E.CREDIT_DEBIT_CARD_NUMBER, E.EMAIL]).detect(text, REQUEST)
+    by_type = {f.type: f for f in findings}
+    card = by_type["CREDIT_DEBIT_CARD_NUMBER"]
+    assert (card.start, card.end, card.match) == (5, 24, "4111 1111 1111 1111")
+    assert card.detector == "pii"
+    assert card.policy is PolicyKind.SENSITIVE_INFORMATION
+    assert card.rule == rule_key("sensitive_information.pii_entities", "CREDIT_DEBIT_CARD_NUMBER")
+    assert card.details == {"recognizer": "credit_card", "validated": True}
+    assert card.score == pytest.approx(1.0)
+    email = by_type["EMAIL"]
+    assert text[email.start : email.end] == "bob@example.com"
+    assert 0.0 < email.score <= 1.0
+
+
+def test_only_rules_enabled_for_the_request_run():
+    text = "mail bob@example.com or call (212) 555-0143"
+    detector = PiiDetector([E.EMAIL, E.PHONE])
+    only_phone = DetectionRequest(
+        source=Source.OUTPUT,
+        rules={rule_key("sensitive_information.pii_entities", "PHONE"): RuleSetting("ANONYMIZE")},
+    )
+    assert [f.type for f in detector.detect(text, only_phone)] == ["PHONE"]
+
+
+def test_context_scores_are_lower_than_checksums():
+    text = "SSN 123-45-6789; my PIN is 4821"
+    scores = {
+        f.type: f.score for f in PiiDetector([E.US_SOCIAL_SECURITY_NUMBER, E.PIN]).detect(text, REQUEST)
+    }
+    assert scores["US_SOCIAL_SECURITY_NUMBER"] > scores["PIN"] >= 0.5
+
+
+def test_email_inside_url_both_reported_and_masked_cleanly():
+    text = "See https://example.com/contact?to=jane@example.org now"
+    findings = PiiDetector([E.EMAIL, E.URL]).detect(text, REQUEST)
+    spans = {(f.type, f.match) for f in findings}
+    assert spans == {
+        ("URL", "https://example.com/contact?to=jane@example.org"),
+        ("EMAIL", "jane@example.org"),
+    }
+    policy = parse_policy(
+        {"name": "p", "sensitive_information": {"pii_entities": [{"type": "EMAIL"}, {"type": "URL"}]}}
+    )
+    out = Guard(policy, detectors=[PiiDetector([E.EMAIL, E.URL])]).apply(text).output_text
+    assert out is not None and "jane@" not in out and out.startswith("See {") and out.endswith("} now")
+
+
+def test_unicode_offsets_are_character_offsets():
+    text = "Zoë 👋🏽 schreibt: straße — IBAN DE89370400440532013000, 電話 +44 20 7946 0958"
+    findings = PiiDetector([E.INTERNATIONAL_BANK_ACCOUNT_NUMBER, E.PHONE]).detect(text, REQUEST)
+    got = {f.type: text[f.start : f.end] for f in findings}
+    assert got == {"INTERNATIONAL_BANK_ACCOUNT_NUMBER": "DE89370400440532013000", "PHONE": "+44 20 7946 0958"}
+
+
+@pytest.mark.slow  # loads spaCy's model (about 1 s idle, longer on a busy machine), once per process
+def test_pii_mask_pack_masks_through_the_guard():
+    guard = Guard(load_policy("pii-mask"))
+    text = "Email ann@example.com, card 4111 1111 1111 1111, IP 10.0.0.7, SSN 123-45-6789."
+    result = guard.apply(text, "input")
+    assert result.output_text == (
+        "Email {EMAIL}, card {CREDIT_DEBIT_CARD_NUMBER}, IP {IP_ADDRESS}, SSN {US_SOCIAL_SECURITY_NUMBER}."
+    )
+    assert all(f.action is FindingAction.ANONYMIZED for f in result.findings)
+
+
+def test_pii_mask_pack_blocks_aws_keys():
+    result = Guard(load_policy("pii-mask")).apply("creds AKIAIOSFODNN7EXAMPLE", "output")
+    assert result.blocked
+
+
+def test_name_model_is_pluggable():
+    text = "Ask Ada Lovelace about it"
+    findings = PiiDetector([E.NAME], name_model=FixedNames("Ada Lovelace")).detect(text, REQUEST)
+    assert [(f.match, f.details["recognizer"]) for f in findings] == [("Ada Lovelace", "name_model")]
+
+
+@pytest.mark.slow  # loads spaCy's model unless an earlier test did
+def test_names_via_spacy_offline(no_sockets):
+    detector = PiiDetector([E.NAME])
+    text = "Yesterday Barack Obama met Angela Merkel in Berlin to discuss trade."
+    names = [f.match for f in detector.detect(text, REQUEST)]
+    assert names == ["Barack Obama", "Angela Merkel"]
+    assert detector.detect("all lowercase text has no names", REQUEST) == []
+
+
+def test_missing_name_model_package_is_a_clear_error():
+    from steward.detectors.pii.names import SpacyNameModel
+
+    with pytest.raises(DetectorUnavailableError, match="no_such_spacy_model"):
+        SpacyNameModel("no_such_spacy_model").load()
+
+
+def test_large_input_finishes():
+    chunk = (
+        "Dear team, the invoice for order 48213 is attached. Contact ann@example.com or (212) 555-0143. "
+        "Ship to 24 Clarke Avenue, Springfield, IL 62704. Version 2.4.1 fixed the sync issue. "
+    )
+    text = (chunk * (200_000 // len(chunk) + 1))[:200_000]
+    detector = PiiDetector([t for t in PiiType if t is not E.NAME])
+    started = time.perf_counter()
+    findings = detector.detect(text, REQUEST)
+    elapsed = time.perf_counter() - started
+    assert sum(f.type == "EMAIL" for f in findings) == text.count("ann@example.com")
+    assert elapsed < 30  # a generous bound: this is a does-it-finish check, not a benchmark
