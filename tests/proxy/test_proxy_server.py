@@ -136,3 +136,31 @@ def test_one_request_id_header_and_disclosure_on_errors_too(post: Callable[..., 
     assert response.status_code == 502
     assert len(response.headers.get_list("x-steward-request-id")) == 1
     assert response.headers["x-ai-disclosure"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_pseudonyms_match_between_prompt_and_answer(
+    steward: Steward, upstream: Upstream, stream: bool
+) -> None:
+    upstream.clear()
+    with OpenAI(
+        base_url=steward.v1,
+        api_key=steward.key,
+        max_retries=0,
+        default_headers={"x-steward-guardrail": "pseudo"},
+    ) as client:
+        messages = [{"role": "user", "content": "Write to x@example.com and jane.roe@example.org."}]
+        if stream:
+            chunks = client.chat.completions.create(model="say:email:3", messages=messages, stream=True)
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        else:
+            text = (
+                client.chat.completions.create(model="say:email", messages=messages)
+                .choices[0]
+                .message.content
+            )
+    assert (
+        upstream.chat_requests()[-1]["body"]["messages"][0]["content"] == "Write to {EMAIL_1} and {EMAIL_2}."
+    )
+    # The answer names jane.roe@example.org too: it gets the pseudonym the prompt gave it.
+    assert "Write to {EMAIL_2} any time" in text
