@@ -164,3 +164,34 @@ def test_pseudonyms_match_between_prompt_and_answer(
     )
     # The answer names jane.roe@example.org too: it gets the pseudonym the prompt gave it.
     assert "Write to {EMAIL_2} any time" in text
+
+
+def test_a_client_that_hangs_up_mid_stream_is_still_audited(
+    steward_factory: Callable[..., Steward],
+) -> None:
+    import time
+
+    narrow = steward_factory(STEWARD_STREAM_HOLDBACK_CHARS=20)
+    client = OpenAI(base_url=narrow.v1, api_key=narrow.key, max_retries=0)
+    with (
+        client,
+        client.chat.completions.with_streaming_response.create(
+            model="say:long:10",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
+            extra_body={"test_stall_after": 200},
+        ) as response,
+    ):
+        request_id = response.headers["x-steward-request-id"]
+        stream = response.parse()
+        first = next(c for c in stream if c.choices and c.choices[0].delta.content)
+        assert first.choices[0].delta.content.startswith("word")
+    # Leaving the block closed the connection while the upstream was stalled.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        records = narrow.audit(request_id)
+        if len(records) == 2:
+            break
+        time.sleep(0.1)
+    assert [r["requestId"].removeprefix(request_id) for r in records] == ["-in-0", "-out-0"]
+    assert records[1]["textLength"] < len("word " * 300)

@@ -462,6 +462,7 @@ class _StreamRelay:
             # Headers are gone already: the error travels as an event, which OpenAI's clients raise.
             yield oai.sse(error_parts(exc)[1])
         finally:
-            await chunks.aclose()
+            # Audit first: if the client went away, closing the upstream may be cancelled.
             for index, guard in sorted(self.guards.items()):
                 self.binding.audit(guard.summary(), f"out-{index}")
+            await chunks.aclose()
