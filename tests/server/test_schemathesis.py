@@ -22,6 +22,7 @@ from steward.store.keys import Role
 MAX_EXAMPLES = 10
 
 
+@pytest.mark.slow
 def test_no_generated_request_causes_a_server_error(tmp_path: Path) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
     key = app.state.steward.keys.create(Role.ADMIN)

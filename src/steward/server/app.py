@@ -7,9 +7,11 @@ set up. On shutdown the lifespan flushes the audit trail before closing the data
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from steward.server.bootstrap import prepare_database
@@ -34,13 +36,20 @@ and secret as access key id and secret key.
 """
 
 
-def create_app(settings: Settings, *, prepare: bool = True) -> FastAPI:
-    """The application for ``settings``; ``prepare`` migrates and seeds the database first."""
+def create_app(settings: Settings, *, prepare: bool = True, warm: bool = False) -> FastAPI:
+    """The application for ``settings``.
+
+    ``prepare`` migrates and seeds the database first; ``warm`` builds and runs the likely
+    guards (aliases and latest versions) at start-up, before the server accepts requests,
+    so the first callers do not wait for models to load.
+    """
     if prepare:
         prepare_database(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            await anyio.to_thread.run_sync(app.state.steward.guards.warm)
         yield
         app.state.steward.close()
 
@@ -68,5 +77,10 @@ def _include_other_areas(app: FastAPI) -> None:
 
 
 def worker_app() -> FastAPI:
-    """The app for a uvicorn worker process (``steward serve`` prepared the database already)."""
-    return create_app(Settings.from_env(), prepare=False)
+    """The app for a uvicorn worker process (``steward serve`` prepared the database already).
+
+    Guards are warmed at start-up unless ``STEWARD_WARM_GUARDS=0``.
+    """
+    return create_app(
+        Settings.from_env(), prepare=False, warm=os.environ.get("STEWARD_WARM_GUARDS", "1") != "0"
+    )

@@ -16,9 +16,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from steward.errors import StewardError
 from steward.guard import Guard
 from steward.policy import Policy, parse_policy
-from steward.store.guardrails import DRAFT, GuardrailStore, ResolvedRef
+from steward.store.guardrails import DRAFT, LATEST, GuardrailStore, ResolvedRef
 
 __all__ = ["GuardCache", "ResolvedGuard"]
 
@@ -111,6 +112,28 @@ class GuardCache:
                 if key in self._guards:
                     self._guards.move_to_end(key)
         return ResolvedGuard(guard=guard, guardrail_id=resolved.guardrail_id, version=resolved.version)
+
+    def warm(self, *, limit: int = 16) -> int:
+        """Build the guards callers are likely to use first, and run each once.
+
+        For every guardrail (up to ``limit`` guards in all): the versions its aliases point
+        to and its latest version. Running each guard once loads any model its detectors
+        load lazily, so the first real request does not pay for it. Returns how many guards
+        were warmed; a guardrail that fails to build is skipped (its requests will say why).
+        """
+        warmed = 0
+        for info in self._store.list_all():
+            refs = [a.name for a in self._store.list_aliases(info.id)] + [LATEST]
+            for ref in refs:
+                if warmed >= limit:
+                    return warmed
+                try:
+                    resolved = self.get(info.id, ref)
+                    resolved.guard.apply("Steward warm-up text.", "input")
+                except StewardError:
+                    continue
+                warmed += 1
+        return warmed
 
     def _build(self, resolved: ResolvedRef) -> Guard:
         if resolved.version == DRAFT:
