@@ -7,6 +7,8 @@ set up. On shutdown the lifespan flushes the audit trail before closing the data
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -74,6 +76,8 @@ def _include_other_areas(app: FastAPI) -> None:
     from steward.server.routers import proxy
 
     app.include_router(proxy.create_router(ProxySettings.from_env()))
+    if importlib.util.find_spec("steward.server.routers.govern") is not None:
+        app.include_router(importlib.import_module("steward.server.routers.govern").router)
 
 
 def worker_app() -> FastAPI:
