@@ -18,6 +18,7 @@ fix the call without reading our source.
     │   ├── InvalidSignatureError   an AWS SigV4 signature does not match the request
     │   └── PermissionDeniedError   authenticated, but the role does not allow it
     └── UpstreamError            the configured upstream model failed
+        ├── UpstreamRejectedError   ... or refused the request as the caller's mistake (4xx, 429)
         └── UpstreamTimeoutError    ... or did not answer in time
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "StewardError",
     "StorageError",
     "UpstreamError",
+    "UpstreamRejectedError",
     "UpstreamTimeoutError",
 ]
 
@@ -123,6 +125,15 @@ class PermissionDeniedError(AuthError):
 
 class UpstreamError(StewardError):
     """The configured upstream model server failed or answered with an error."""
+
+
+class UpstreamRejectedError(UpstreamError):
+    """The upstream refused the request for a reason the caller can fix (a bad model name or
+    parameter, a body too large, a rate limit); ``status`` is the upstream's HTTP status."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        self.status = status
+        super().__init__(message)
 
 
 class UpstreamTimeoutError(UpstreamError):

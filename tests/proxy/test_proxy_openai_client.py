@@ -233,8 +233,8 @@ def test_wrong_key_is_refused(steward: Steward) -> None:
 # -- upstream failures ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [500, 503, 401])
-def test_upstream_http_errors_become_502(steward: Steward, status: int) -> None:
+@pytest.mark.parametrize("status", [500, 503, 401, 403])
+def test_upstream_failures_become_502(steward: Steward, status: int) -> None:
     with pytest.raises(openai.APIStatusError) as info:
         client(steward).chat.completions.create(
             model=f"status:{status}", messages=[{"role": "user", "content": "hi"}]
@@ -243,6 +243,23 @@ def test_upstream_http_errors_become_502(steward: Steward, status: int) -> None:
     assert f"HTTP {status}" in info.value.message
     assert f"upstream says {status}" in info.value.message
     assert info.value.code == "upstream_failed"
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(400, openai.BadRequestError), (404, openai.NotFoundError), (429, openai.RateLimitError)],
+)
+def test_upstream_refusals_the_caller_can_fix_keep_their_status(
+    steward: Steward, status: int, error: type[openai.APIStatusError]
+) -> None:
+    for stream in (False, True):
+        with pytest.raises(error) as info:
+            client(steward).chat.completions.create(
+                model=f"status:{status}", messages=[{"role": "user", "content": "hi"}], stream=stream
+            )
+        assert info.value.status_code == status
+        assert info.value.code == "upstream_rejected"
+        assert f"upstream says {status}" in info.value.message
 
 
 def test_malformed_upstream_json_becomes_502(steward: Steward) -> None:

@@ -24,6 +24,7 @@ from steward.errors import (
     PermissionDeniedError,
     StewardError,
     UpstreamError,
+    UpstreamRejectedError,
     UpstreamTimeoutError,
 )
 from steward.guard import Guard
@@ -63,6 +64,8 @@ def error_parts(exc: StewardError) -> tuple[int, dict[str, Any]]:
     """The status and OpenAI-style error body for one of Steward's errors."""
     if isinstance(exc, UpstreamTimeoutError):
         status, type_, code, param = 504, "upstream_error", "upstream_timeout", None
+    elif isinstance(exc, UpstreamRejectedError):
+        status, type_, code, param = exc.status, "upstream_error", "upstream_rejected", None
     elif isinstance(exc, UpstreamError):
         status, type_, code, param = 502, "upstream_error", "upstream_failed", None
     elif isinstance(exc, InputError):

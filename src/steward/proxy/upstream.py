@@ -15,13 +15,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from steward.errors import UpstreamError, UpstreamTimeoutError
+from steward.errors import UpstreamError, UpstreamRejectedError, UpstreamTimeoutError
 from steward.proxy.settings import ProxySettings
 
-__all__ = ["UpstreamClient", "safe_url"]
+__all__ = ["RELAYED_STATUSES", "UpstreamClient", "safe_url"]
 
 #: Most bytes of an upstream's error body quoted back to the caller.
 _QUOTE_MAX = 300
+#: Upstream statuses that are the caller's to fix, passed on as they are (a bad model name or
+#: parameter, a body too large, a rate limit). Any other error status, 401 and 403 included
+#: (Steward's upstream key is wrong, not the caller's), becomes a 502.
+RELAYED_STATUSES = frozenset({400, 404, 413, 422, 429})
 #: Largest non-streamed upstream answer accepted.
 RESPONSE_MAX_BYTES = 16 << 20
 #: Longest single line of an upstream stream.
@@ -112,12 +116,16 @@ class UpstreamClient:
         return UpstreamError(f"the connection to the upstream at {where} failed: {type(exc).__name__}")
 
     async def _raise_for_status(self, response: httpx.Response, path: str) -> None:
-        if response.status_code < 400:
+        status = response.status_code
+        if status < 400:
             return
         body = await response.aread()
-        raise UpstreamError(
-            f"the upstream at {self._where(path)} answered HTTP {response.status_code}: {_quote_error(response, body)}"
+        message = (
+            f"the upstream at {self._where(path)} answered HTTP {status}: {_quote_error(response, body)}"
         )
+        if status in RELAYED_STATUSES:
+            raise UpstreamRejectedError(message, status=status)
+        raise UpstreamError(message)
 
     async def _get_json(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         client = self._http()
