@@ -1,0 +1,213 @@
+"""The governance commands end to end on SQLite, in process, with the worked example's files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from steward.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "governance"
+
+EVAL = {
+    "n": 16281,
+    "precision": 0.73,
+    "recall": 0.59,
+    "f1": 0.65,
+    "fpr": 0.067,
+    "auprc": 0.76,
+    "recall_at_1pct_fpr": 0.29,
+    "by_group": {"sex": {"Female": {"recall": 0.53, "fpr": 0.02}, "Male": {"recall": 0.6, "fpr": 0.09}}},
+    "by_category": {},
+    "latency_ms": {"p50": 0.02, "p99": 0.06},
+}
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'gov.db'}")
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0, stdin: str | None = None) -> Result:
+        result = runner.invoke(main, list(args), input=stdin)
+        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{result.output}"
+        return result
+
+    return invoke
+
+
+def test_worked_example_from_inventory_to_published_cards(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("system", "add", str(EXAMPLE / "credit-prescreen.yaml"))
+    run("dataset", "add", str(EXAMPLE / "adult-datasheet.yaml"))
+    data = tmp_path / "adult.csv"
+    data.write_text("39, Male, White, <=50K\n50, Female, Black, >50K\n39, Male, White, <=50K\n")
+    out = run(
+        "dataset",
+        "profile",
+        "uci-adult",
+        str(data),
+        "--columns",
+        "age,sex,race,income",
+        "--label",
+        "income",
+        "--group",
+        "sex",
+        "--group",
+        "race",
+        "--system",
+        "credit-prescreen",
+    ).output
+    assert "3 rows, 4 columns, 1 exact duplicates" in out and "recorded ev-" in out
+    run("risk", "add", "credit-prescreen", str(EXAMPLE / "credit-risks.yaml"))
+    assert "r1-disparate-impact" in run("risk", "heatmap", "credit-prescreen").output
+
+    refused = run("system", "status", "credit-prescreen", "deployment", "--by", "lead", code=7).output
+    assert refused.startswith("REFUSED: credit-prescreen 1.0 development -> deployment")
+    assert "human oversight is 'none'" in refused and "no evaluation evidence 'credit-lr holdout'" in refused
+    assert json.loads(run("system", "list", "--json").output)[0]["status"] == "development"
+
+    (tmp_path / "eval.json").write_text(json.dumps(EVAL))
+    model = tmp_path / "model.json"
+    model.write_text("{}")
+    for kind, name in (("evaluation", "credit-lr holdout"), ("fairness", "credit-lr groups")):
+        run(
+            "evidence",
+            "add",
+            "credit-prescreen",
+            str(tmp_path / "eval.json"),
+            "--kind",
+            kind,
+            "--name",
+            name,
+            "--subject",
+            "model:credit-lr",
+            "--subject-version",
+            "1.0",
+            "--input",
+            str(model),
+            "--control",
+            "nist-ai-rmf:MEASURE-2.1",
+        )
+    run("system", "add", str(EXAMPLE / "credit-prescreen-fixed.yaml"), "--replace")
+    run("risk", "add", "credit-prescreen", str(EXAMPLE / "credit-risks-reviewed.yaml"))
+    assert run("system", "gate", "credit-prescreen").output.startswith("ALLOWED")
+    allowed = json.loads(run("system", "status", "credit-prescreen", "deployment", "--json").output)
+    assert allowed["allowed"] is True and allowed["to"] == "deployment"
+    history = run("system", "decisions", "credit-prescreen").output
+    assert "REFUSED" in history and "allowed" in history
+
+    cards = tmp_path / "cards"
+    written = run("card", "credit-prescreen", "--format", "html", "--out", str(cards), "--strict").output
+    assert "credit-prescreen-system-card.html" in written and "model-card-credit-lr" in written
+    system_card = (cards / "credit-prescreen-system-card.html").read_text()
+    assert "0.59" in system_card and "credit-lr holdout" in system_card
+    assert (cards / "datasheet-uci-adult.html").exists()
+    md = run("card", "credit-prescreen").output
+    assert md.startswith("# System card: Credit application pre-screening")
+    as_json = json.loads(run("card", "credit-prescreen", "--format", "json").output)
+    assert set(as_json) >= {
+        "credit-prescreen-system-card",
+        "credit-prescreen-model-card-credit-lr",
+        "datasheet-uci-adult",
+    }
+
+    gaps = run("system", "controls", "credit-prescreen", "--state", "gap").output
+    assert "eu-ai-act:ART-12" in gaps and "met," in gaps
+    report = run("risk", "report", "credit-prescreen", "--format", "md").output
+    assert "| r1-disparate-impact |" in report
+
+    exported = tmp_path / "register.yaml"
+    run("system", "export", "--out", str(exported))
+    assert "steward_register: 1" in exported.read_text()
+    run("system", "import", str(exported))
+    again = run("system", "export").output
+    assert again == exported.read_text()
+
+
+def test_bad_inputs_get_one_line_errors_and_exit_codes(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    unknown = run("system", "show", "no-such-system", code=6)
+    assert unknown.output.strip() == "error: system 'no-such-system' not found"
+    run("card", "no-such-system", code=6)
+    run("system", "add", str(EXAMPLE / "support-chatbot.yaml"))
+    bad_risk = tmp_path / "risk.yaml"
+    bad_risk.write_text(
+        "id: r9\ntitle: t\ndescription: d\nstakeholders: [a]\nseverity: 7\nlikelihood: 2\nowner: o\n"
+    )
+    result = run("risk", "add", "support-chatbot", str(bad_risk), code=5)
+    assert (
+        "severity: Input should be less than or equal to 5" in result.output
+        and "Traceback" not in result.output
+    )
+    malformed = tmp_path / "system.yaml"
+    malformed.write_text("id: x\nname: [unclosed\n")
+    assert "is not valid YAML or JSON at line" in run("system", "add", str(malformed), code=5).output
+    other = run(
+        "risk",
+        "add",
+        "support-chatbot",
+        str(EXAMPLE / "credit-risks.yaml").replace("credit-risks", "support-chatbot-risks"),
+    )
+    assert "risk r2-pii-leak: 12 high -> residual 4 low" in other.output
+    bad_json = tmp_path / "eval.json"
+    bad_json.write_text("{nope")
+    out = run(
+        "evidence",
+        "add",
+        "support-chatbot",
+        str(bad_json),
+        "--name",
+        "n",
+        "--subject",
+        "s",
+        "--subject-version",
+        "1",
+        code=5,
+    ).output
+    assert "eval.json: is not valid JSON" in out
+    bad_control = run(
+        "evidence",
+        "attest",
+        "support-chatbot",
+        "--name",
+        "n",
+        "--statement",
+        "s",
+        "--by",
+        "me",
+        "--control",
+        "nist:X",
+        code=5,
+    )
+    assert "not a control reference" in bad_control.output
+    assert run("system", "status", "support-chatbot", "live", code=2).exit_code == 2
+
+
+def test_consequential_system_without_oversight_cannot_deploy_and_strict_cards_fail(run) -> None:  # type: ignore[no-untyped-def]
+    run("system", "add", str(EXAMPLE / "credit-prescreen.yaml"))
+    gate = json.loads(run("system", "gate", "credit-prescreen", "--json", code=7).output)
+    assert gate["allowed"] is False and any("human oversight is 'none'" in m for m in gate["missing"])
+    run("system", "status", "credit-prescreen", "operation", code=7)
+    assert (
+        json.loads(run("system", "show", "credit-prescreen", "--format", "json").output)["status"]
+        == "development"
+    )
+    strict = run("card", "credit-prescreen", "--strict", code=7)
+    assert "error: no evaluation evidence 'credit-lr holdout' recorded for version 1.0" in strict.output
+    lenient = run("card", "credit-prescreen")
+    assert "warning: no evaluation evidence" in lenient.output
+    assert run("system", "status", "credit-prescreen", "retired").output.startswith("ALLOWED")
+
+
+def test_an_import_that_fails_changes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("system", "add", str(EXAMPLE / "support-chatbot.yaml"))
+    before = run("system", "export").output
+    broken = tmp_path / "register.yaml"
+    broken.write_text(
+        before.replace("owner: Support Engineering (support-eng@example.com)", "owner: New")
+        + "risks:\n- {id: r1}\n"
+    )
+    run("system", "import", str(broken), code=5)
+    assert run("system", "export").output == before
