@@ -121,9 +121,10 @@ class ChatProxy:
             headers["x-steward-reason"] = _header_text("; ".join(reasons))
         return headers
 
-    def _steward_field(
+    def steward_field(
         self, binding: GuardBinding, decisions: list[tuple[str, Assessment | None]]
     ) -> dict[str, Any]:
+        """The top-level ``steward`` field of an answer: decisions, request id, guardrail, notice."""
         intervened = [(d, a) for d, a in decisions if a is not None and a.intervened]
         field: dict[str, Any] = {
             "action": (Action.GUARDRAIL_INTERVENED if intervened else Action.NONE).value,
@@ -141,7 +142,8 @@ class ChatProxy:
             field["disclosure"] = self.settings.disclosure_notice
         return field
 
-    def _disclose(self, text: str) -> str:
+    def disclose(self, text: str) -> str:
+        """``text`` with the AI-use notice in front, when ``STEWARD_DISCLOSURE_PREPEND`` asks for it."""
         if self.settings.disclosure_prepend and self.settings.disclosure_notice:
             return f"{self.settings.disclosure_notice}\n\n{text}"
         return text
@@ -184,7 +186,7 @@ class ChatProxy:
         decisions: list[tuple[str, Assessment | None]] = [("input", blocked)]
         headers = self.headers(binding, binding.request_id, decisions)
         message = blocked.output_text or binding.guard.policy.blocked_input_message
-        extra = {"steward": self._steward_field(binding, decisions)}
+        extra = {"steward": self.steward_field(binding, decisions)}
         if not request.stream:
             return JSONResponse(
                 oai.completion(
@@ -241,13 +243,13 @@ class ChatProxy:
             else:
                 if assessment.intervened and assessment.output_text is not None:
                     message["content"] = assessment.output_text
-                message["content"] = self._disclose(message["content"])
+                message["content"] = self.disclose(message["content"])
             if assessment.intervened:
                 # Log-probabilities carry the original tokens; they cannot be masked.
                 choice["logprobs"] = None
         output_assessment = _strongest_of([a for _, a in outputs])
         decisions = [("input", input_assessment), ("output", output_assessment)]
-        answer["steward"] = self._steward_field(binding, decisions)
+        answer["steward"] = self.steward_field(binding, decisions)
         return JSONResponse(answer, headers=self.headers(binding, binding.request_id, decisions))
 
     async def _stream(
@@ -345,7 +347,7 @@ class _StreamRelay:
     def _text(self, index: int, text: str) -> str:
         if text and index not in self.started:
             self.started.add(index)
-            return self.proxy._disclose(text)
+            return self.proxy.disclose(text)
         return text
 
     def _blocked(self, index: int, blocked: Assessment) -> dict[str, Any]:
@@ -360,7 +362,7 @@ class _StreamRelay:
             index=index,
             delta={"content": message},
             finish_reason="content_filter",
-            extra={"steward": self.proxy._steward_field(self.binding, decisions)},
+            extra={"steward": self.proxy.steward_field(self.binding, decisions)},
         )
 
     def _needs_guard(self, data: dict[str, Any]) -> bool:
