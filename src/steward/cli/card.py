@@ -11,8 +11,7 @@ import click
 
 from steward.cli._govern_io import open_register
 from steward.cli.exit_codes import ExitCode
-from steward.govern.cards import CardInputs, card_problems, datasheet_card, model_card, system_card
-from steward.govern.controls import control_coverage
+from steward.govern.cards import all_cards, card_problems, collect_card_inputs
 from steward.govern.documents import FORMATS, render
 
 __all__ = ["command"]
@@ -32,33 +31,14 @@ _SUFFIX = {"md": "md", "html": "html", "json": "json"}
 @click.option("--strict", is_flag=True, help="Fail (exit 7) when required evidence is missing or stale.")
 def command(system_id: str, fmt: str, out: Path | None, strict: bool) -> None:
     """Write the system card, model cards and datasheets of SYSTEM_ID; every number comes from stored evidence."""
-    store = open_register()
-    system = store.get_system(system_id)
-    risks = store.list_risks(system_id)
-    evidence = store.list_evidence(system_id)
-    sheets = store.datasheets_for(system)
-    now = datetime.now(UTC)
-    inputs = CardInputs(
-        system=system,
-        risks=risks,
-        evidence=evidence,
-        datasheets=sheets,
-        coverage=control_coverage(
-            system, risks=risks, evidence=evidence, datasheets=sheets, today=now.date()
-        ),
-        decisions=store.decisions(system_id),
-        now=now,
-    )
+    inputs = collect_card_inputs(open_register(), system_id, now=datetime.now(UTC))
     problems = card_problems(inputs)
     for problem in problems:
         click.echo(f"{'error' if strict else 'warning'}: {problem}", err=True)
     if strict and problems:
         sys.exit(ExitCode.GATE_FAILED)
-    docs = {f"{system.id}-system-card": system_card(inputs)}
-    for model in system.models:
-        docs[f"{system.id}-model-card-{model.name}"] = model_card(inputs, model)
-    for sheet in sheets.values():
-        docs[f"datasheet-{sheet.id}"] = datasheet_card(sheet, now=now)
+    docs = all_cards(inputs)
+    system = inputs.system
     if out is None:
         if fmt == "json":
             click.echo(

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from steward.govern.controls import ControlState, ControlStatus
+from steward.govern.controls import ControlState, ControlStatus, control_coverage
 from steward.govern.datasheet import Datasheet
 from steward.govern.documents import Document, Section, Table
 from steward.govern.evidence import Evidence
@@ -21,10 +21,19 @@ from steward.govern.gates import evaluate_gate
 from steward.govern.inventory import AISystem, Lifecycle, ModelRef
 from steward.govern.register import StatusChange
 from steward.govern.report import risk_table, use_case_sections
+from steward.govern.repository import GovernanceStore
 from steward.govern.requirements import EvidenceKind, split_slice
 from steward.govern.risk import Risk
 
-__all__ = ["CardInputs", "card_problems", "datasheet_card", "model_card", "system_card"]
+__all__ = [
+    "CardInputs",
+    "all_cards",
+    "card_problems",
+    "collect_card_inputs",
+    "datasheet_card",
+    "model_card",
+    "system_card",
+]
 
 #: Without release requirements, ``--strict`` wants an evaluation no older than this.
 DEFAULT_EVIDENCE_MAX_AGE_DAYS = 365
@@ -49,6 +58,36 @@ class CardInputs:
             if e.kind is kind and e.system_version == self.system.version:
                 latest[e.name] = e
         return list(latest.values())
+
+
+def collect_card_inputs(store: GovernanceStore, system_id: str, *, now: dt.datetime) -> CardInputs:
+    """Read everything one system's cards need from the register."""
+    system = store.get_system(system_id)
+    risks = store.list_risks(system_id)
+    evidence = store.list_evidence(system_id)
+    sheets = store.datasheets_for(system)
+    return CardInputs(
+        system=system,
+        risks=risks,
+        evidence=evidence,
+        datasheets=sheets,
+        coverage=control_coverage(
+            system, risks=risks, evidence=evidence, datasheets=sheets, today=now.date()
+        ),
+        decisions=store.decisions(system_id),
+        now=now,
+    )
+
+
+def all_cards(inputs: CardInputs) -> dict[str, Document]:
+    """Every card of a system, by file stem: the system card, a model card per model, the datasheets."""
+    system = inputs.system
+    docs = {f"{system.id}-system-card": system_card(inputs)}
+    for model in system.models:
+        docs[f"{system.id}-model-card-{model.name}"] = model_card(inputs, model)
+    for sheet in inputs.datasheets.values():
+        docs[f"datasheet-{sheet.id}"] = datasheet_card(sheet, now=inputs.now)
+    return docs
 
 
 def _cite(e: Evidence) -> str:
