@@ -14,14 +14,15 @@ What runs, on the same rows in the same run:
   prompt-attack baseline trained here, in seconds, on the TRAIN sources only (the
   challenge set's train split and BIPIA's train split), on the attack slices.
 
-Held-out rule (by source): the challenge set's test split, BIPIA's test split, GPTFuzz's
-evaluate split, Tensor Trust, the forbidden-question set, Do-Not-Answer and Alpaca are
-test-only here: nothing in this project should train or tune on them. Davidson, AdvBench,
-the in-the-wild jailbreak prompts and HaluEval-QA are likely training sources for the
-learned detectors, so their rows are marked ``in-dist`` (in distribution), not held out.
+Held-out rule (by source), matching what ``training/data.py`` holds out: the challenge
+set's test split, BIPIA's code contexts, GPTFuzz's evaluate split, Tensor Trust, the
+jailbreak prompts only the May 2023 release has, AdvBench behaviours, Do-Not-Answer,
+Alpaca and HaluEval-QA are never trained or tuned on. Davidson, the forbidden-question set
+and BIPIA's email/table contexts are training sources of the learned detectors, so their
+rows are marked ``in-dist`` (in distribution), not held out.
 
 Sampling is deterministic (evenly spaced per label); ``--scale`` multiplies every sample
-size. At scale 1 the run checks about 3,550 texts (the challenge test split in full).
+size. At scale 1 the run checks about 3,570 texts (the challenge test split in full).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,18 +48,23 @@ ROOT = Path(__file__).resolve().parents[1]
 CHALLENGE = ROOT / "data" / "challenge"
 DATA = Path(os.environ.get("STEWARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
-#: Shared-data parts: name -> (converter, rows at scale 1, split to keep or None).
-SHARED_PARTS: dict[str, tuple[str, int, str | None]] = {
-    "davidson": ("davidson", 400, None),
-    "advbench": ("advbench", 100, None),
-    "forbidden_questions": ("forbidden_questions", 100, None),
-    "do_not_answer": ("do_not_answer", 100, None),
-    "alpaca": ("alpaca", 400, None),
-    "gptfuzz": ("gptfuzz", 200, "test"),
-    "jailbreak_prompts": ("jailbreak_prompts", 150, None),
-    "bipia": ("bipia", 200, "test"),
-    "tensor_trust": ("tensor_trust", 300, None),
-    "halueval_qa": ("halueval_qa", 300, None),
+#: Shared-data parts: name -> (converter, rows at scale 1, which rows to keep).
+SHARED_PARTS: dict[str, tuple[str, int, Callable[[dict[str, Any]], bool]]] = {
+    "davidson": ("davidson", 400, lambda r: True),
+    "advbench": ("advbench", 120, lambda r: r["kind"] == "harmful_request"),
+    "forbidden_questions": ("forbidden_questions", 120, lambda r: True),
+    "do_not_answer": ("do_not_answer", 120, lambda r: True),
+    "alpaca": ("alpaca", 400, lambda r: True),
+    "gptfuzz": ("gptfuzz", 150, lambda r: r["split"] == "test"),
+    "jailbreak_prompts": (
+        "jailbreak_prompts",
+        120,
+        lambda r: r["ref"].startswith("jailbreak_prompts_2023_05_07"),
+    ),
+    "bipia_code": ("bipia", 100, lambda r: r["split"] == "test" and r["carrier"] == "code"),
+    "bipia_text": ("bipia", 120, lambda r: r["split"] == "test" and r["carrier"] != "code"),
+    "tensor_trust": ("tensor_trust", 300, lambda r: True),
+    "halueval_qa": ("halueval_qa", 300, lambda r: True),
 }
 CHALLENGE_PARTS = (
     "harmful",
@@ -83,12 +89,8 @@ class Slice:
 
 SLICES = (
     Slice("davidson tweets", ("davidson",), "content", False),
-    Slice(
-        "harmful requests vs alpaca",
-        ("advbench", "forbidden_questions", "do_not_answer", "alpaca"),
-        "content",
-        True,
-    ),
+    Slice("harmful requests vs alpaca", ("advbench", "do_not_answer", "alpaca"), "content", True),
+    Slice("forbidden questions (all 1)", ("forbidden_questions",), "content", False),
     Slice("gptfuzz responses (output)", ("gptfuzz",), "content", True),
     Slice(
         "challenge content (test)",
@@ -99,8 +101,9 @@ SLICES = (
     Slice("  benign, alarming words", ("ch:benign_alarming",), "content", True),
     Slice("  counter-speech/quoting", ("ch:speech_context",), "content", True),
     Slice("  identity templates", ("ch:identity",), "content", True),
-    Slice("jailbreaks vs alpaca", ("jailbreak_prompts", "alpaca"), "attack", False),
-    Slice("bipia injections (test)", ("bipia",), "attack", True),
+    Slice("jailbreaks 2023-05 vs alpaca", ("jailbreak_prompts", "alpaca"), "attack", True),
+    Slice("bipia code (test)", ("bipia_code",), "attack", True),
+    Slice("bipia email/table (test)", ("bipia_text",), "attack", False),
     Slice("tensor trust", ("tensor_trust",), "attack", True),
     Slice(
         "challenge attacks (test)",
@@ -109,7 +112,7 @@ SLICES = (
         True,
     ),
     Slice("  benign trigger words", ("ch:benign_triggers",), "attack", True),
-    Slice("halueval qa (grounding)", ("halueval_qa",), "grounding", False),
+    Slice("halueval qa (grounding)", ("halueval_qa",), "grounding", True),
 )
 
 
@@ -120,10 +123,8 @@ def _rows(dicts: Sequence[dict[str, Any]], name: str) -> list[EvalRow]:
 def load_parts(scale: float) -> dict[str, list[EvalRow]]:
     """Every part, sampled deterministically."""
     parts: dict[str, list[EvalRow]] = {}
-    for name, (converter, size, split) in SHARED_PARTS.items():
-        rows = convert(converter, DATA)
-        if split is not None:
-            rows = [r for r in rows if r.get("split") == split]
+    for name, (converter, size, keep) in SHARED_PARTS.items():
+        rows = [r for r in convert(converter, DATA) if keep(r)]
         parts[name] = _rows(stratified_sample(rows, max(1, round(size * scale))), name)
     for name in CHALLENGE_PARTS:
         parts[f"ch:{name}"] = load_dataset(CHALLENGE / f"{name}.jsonl", split="test")

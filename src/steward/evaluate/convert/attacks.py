@@ -13,10 +13,14 @@ POSITIONS = ("start", "middle", "end")
 
 
 def jailbreak_prompts(data: Path) -> list[Row]:
-    """In-the-wild jailbreak prompts (both releases, duplicates dropped): PROMPT_ATTACK 1."""
+    """In-the-wild jailbreak prompts (both releases, duplicates dropped): PROMPT_ATTACK 1.
+
+    The December release is read first, so rows whose ``ref`` names the May file are the
+    prompts only the May release has (a natural held-out slice).
+    """
     rows: list[Row] = []
     seen: set[str] = set()
-    for name in ("jailbreak_prompts_2023_05_07.csv", "jailbreak_prompts_2023_12_25.csv"):
+    for name in ("jailbreak_prompts_2023_12_25.csv", "jailbreak_prompts_2023_05_07.csv"):
         for i, r in enumerate(read_csv(data / "jailbreak_llms" / name)):
             text = r["prompt"]
             if not text.strip() or text in seen:
