@@ -1,7 +1,7 @@
 """Load on the Bedrock-compatible apply endpoint: requests/s and p50/p99, audit trail on, nothing lost.
 
     python benchmarks/server_load.py [--duration 10] [--workers 2] [--connections 32]
-        [--backends sqlite,postgresql] [--scenarios deterministic,default] [--client auto|wrk|python]
+        [--backends sqlite,postgresql] [--scenarios floor,deterministic,default] [--client auto|wrk|python]
         [--json results.json]
 
 For each database backend (a temporary SQLite file; a fresh PostgreSQL database on
@@ -10,7 +10,9 @@ subprocess, creates the guardrails, warms every worker up, then drives
 ``POST /guardrail/{id}/version/1/apply`` for ``--duration`` seconds per scenario:
 
 * ``deterministic`` -- every PII type but NAME masked, AWS keys blocked (regex, checksums; no model);
-* ``default`` -- the full ``default`` pack (content filters, prompt attacks, denied topics, PII with names).
+* ``default`` -- the full ``default`` pack (content filters, prompt attacks, denied topics, PII with names);
+* ``floor`` -- the peer: ``GET /about`` on the same server (no key, no database, no guard), the most
+  this server process can answer on this machine at this moment.
 
 Texts rotate over a small set of realistic prompts (100-300 characters, some with PII). The
 load comes from ``wrk`` when installed (``apt-get install wrk``), otherwise from a built-in
@@ -137,7 +139,12 @@ def run_wrk(
     url: str, token: str, duration: float, connections: int, work: Path
 ) -> tuple[int, int, float, float, float]:
     script = work / "load.lua"
-    _wrk_script(script, token)
+    if token:
+        _wrk_script(script, token)
+    else:  # the floor: a plain GET, reporting only
+        _wrk_script(script, "")
+        text = script.read_text()
+        script.write_text(text[text.index("done = function") :])
     cmd = [
         "wrk",
         "-t1",
@@ -173,6 +180,8 @@ async def _python_load(
         + b
         for b in bodies()
     ]
+    if not token:
+        requests = [f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()]
     latencies: list[float] = []
     errors = 0
     stop_at = time.perf_counter() + duration
@@ -288,18 +297,19 @@ def run_backend(backend: str, args: argparse.Namespace, client: str) -> list[Res
         wait_ready(base)
         guardrails = {"deterministic": "bench-det", "default": "default"}
         for scenario in args.scenarios:
-            target = f"{base}/guardrail/{guardrails[scenario]}/version/1/apply"
-            # Warm every worker: each builds its guard on first use.
-            run_python(target, warm_key.bearer, 4.0 if scenario == "default" else 2.0, args.workers * 4)
-            load = run_wrk if client == "wrk" else None
-            if load is not None:
-                n, errors, seconds, p50, p99 = run_wrk(
-                    target, keys[scenario].bearer, args.duration, args.connections, work
-                )
+            if scenario == "floor":
+                target, token = f"{base}/about", ""
             else:
-                n, errors, seconds, p50, p99 = run_python(
-                    target, keys[scenario].bearer, args.duration, args.connections
+                target, token = (
+                    f"{base}/guardrail/{guardrails[scenario]}/version/1/apply",
+                    keys[scenario].bearer,
                 )
+            # Guards are built at worker start-up; a short warm-up settles caches and connections.
+            run_python(target, warm_key.bearer if token else "", 2.0, args.workers * 4)
+            if client == "wrk":
+                n, errors, seconds, p50, p99 = run_wrk(target, token, args.duration, args.connections, work)
+            else:
+                n, errors, seconds, p50, p99 = run_python(target, token, args.duration, args.connections)
             results.append(
                 Result(backend, scenario, client, args.workers, args.connections, round(seconds, 2), n, errors,
                        round(n / seconds, 1), round(p50, 2), round(p99, 2))
@@ -311,6 +321,9 @@ def run_backend(backend: str, args: argparse.Namespace, client: str) -> list[Res
         proc = None
         with open_stores(url) as stores:
             for result in results:
+                if result.scenario == "floor":
+                    result.lost = 0
+                    continue
                 rows = count(stores.sessions, AuditQuery(caller_key_id=keys[result.scenario].id))
                 result.audit_rows = rows
                 # Requests in flight when the load stopped are served and audited but not counted by the
@@ -332,7 +345,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--scenarios", default="deterministic,default")
+    parser.add_argument("--scenarios", default="floor,deterministic,default")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()

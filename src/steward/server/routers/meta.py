@@ -7,6 +7,7 @@ configuration, guardrail or key.
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Request
@@ -22,8 +23,9 @@ __all__ = ["router", "steward_version"]
 router = APIRouter(tags=["meta"])
 
 
+@functools.cache
 def steward_version() -> str:
-    """The installed Steward version."""
+    """The installed Steward version (read once)."""
     try:
         return version("steward")
     except PackageNotFoundError:
