@@ -1,0 +1,138 @@
+"""Contextual grounding and relevance on real answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from steward.assessment import Finding, FindingAction, PolicyKind, Source
+from steward.detectors import detector_classes
+from steward.detectors.base import DetectionRequest
+from steward.detectors.grounding import (
+    GROUNDING_RULE,
+    RELEVANCE_RULE,
+    GroundingCalibration,
+    GroundingDetector,
+)
+from steward.guard import Guard
+from steward.policy.io import load_policy
+from steward.policy.schema import Policy
+
+SOURCE = (
+    "The Eiffel Tower was completed in 1889 for the World's Fair in Paris. It is 330 metres tall "
+    "and was designed by the engineering company of Gustave Eiffel. About seven million people "
+    "visit it every year."
+)
+QUERY = "When was the Eiffel Tower finished and how tall is it?"
+#: The default policy's thresholds.
+GROUNDING_THRESHOLD = 0.7
+RELEVANCE_THRESHOLD = 0.5
+
+
+@pytest.fixture(scope="module")
+def detector() -> GroundingDetector:
+    return GroundingDetector()
+
+
+def _check(detector: GroundingDetector, answer: str) -> dict[str, Finding]:
+    request = DetectionRequest(source=Source.OUTPUT, grounding_source=SOURCE, query=QUERY)
+    return {f.type: f for f in detector.detect(answer, request)}
+
+
+def test_faithful_answer_is_grounded_and_relevant(detector: GroundingDetector) -> None:
+    found = _check(detector, "The Eiffel Tower was finished in 1889 and is 330 metres tall.")
+    grounding, relevance = found["GROUNDING"], found["RELEVANCE"]
+    assert grounding.score >= GROUNDING_THRESHOLD
+    assert relevance.score >= RELEVANCE_THRESHOLD
+    assert grounding.policy is PolicyKind.CONTEXTUAL_GROUNDING
+    assert grounding.rule == GROUNDING_RULE and relevance.rule == RELEVANCE_RULE
+
+
+def test_faithful_paraphrase_passes(detector: GroundingDetector) -> None:
+    answer = "Gustave Eiffel's engineering company designed the 330-metre tower, completed in 1889."
+    assert _check(detector, answer)["GROUNDING"].score >= GROUNDING_THRESHOLD
+
+
+def test_invented_number_is_flagged_and_named(detector: GroundingDetector) -> None:
+    answer = "The Eiffel Tower was completed in 1925 and is 330 metres tall."
+    grounding = _check(detector, answer)["GROUNDING"]
+    assert grounding.score < GROUNDING_THRESHOLD
+    weakest = grounding.details["least_supported"]
+    assert weakest["unsupported_numbers"] == ["1925"]
+    assert (weakest["start"], weakest["end"]) == (0, len(answer))
+
+
+def test_invented_entity_points_at_its_sentence(detector: GroundingDetector) -> None:
+    first = "The tower was completed in 1889 and stands 330 metres tall."
+    invented = "Its chief architect was Norman Foster."
+    answer = f"{first} {invented}"
+    grounding = _check(detector, answer)["GROUNDING"]
+    assert grounding.score < GROUNDING_THRESHOLD
+    weakest = grounding.details["least_supported"]
+    assert answer[weakest["start"] : weakest["end"]] == invented
+    assert set(weakest["unsupported_names"]) == {"norman", "foster"}
+    assert 0.0 <= weakest["score"] < GROUNDING_THRESHOLD
+
+
+def test_off_topic_answer_is_irrelevant(detector: GroundingDetector) -> None:
+    found = _check(detector, "Bananas are an excellent source of potassium and fibre.")
+    assert found["RELEVANCE"].score < RELEVANCE_THRESHOLD
+    assert found["GROUNDING"].score < GROUNDING_THRESHOLD
+
+
+def test_each_check_needs_its_input(detector: GroundingDetector) -> None:
+    answer = "It was finished in 1889."
+    only_query = detector.detect(answer, DetectionRequest(source=Source.OUTPUT, query=QUERY))
+    assert [f.type for f in only_query] == ["RELEVANCE"]
+    only_source = detector.detect(answer, DetectionRequest(source=Source.OUTPUT, grounding_source=SOURCE))
+    assert [f.type for f in only_source] == ["GROUNDING"]
+    assert detector.detect(answer, DetectionRequest(source=Source.OUTPUT)) == []
+
+
+def test_scores_stay_in_range_for_odd_input(detector: GroundingDetector) -> None:
+    for answer in ("", "...", "1889", "x" * 5000, "Paris " * 300):
+        for finding in _check(detector, answer).values():
+            assert 0.0 <= finding.score <= 1.0
+
+
+def test_guard_blocks_ungrounded_output_with_default_policy() -> None:
+    policy = load_policy("default")
+    detector = GroundingDetector.from_policy(policy)
+    assert detector is not None and detector.rules() == {GROUNDING_RULE, RELEVANCE_RULE}
+    guard = Guard(policy, detectors=[detector])
+    bad = guard.apply(
+        "The Eiffel Tower was completed in 1925 and is 330 metres tall.",
+        Source.OUTPUT,
+        grounding_source=SOURCE,
+        query=QUERY,
+    )
+    assert bad.blocked
+    (blocked,) = [f for f in bad.findings if f.action is FindingAction.BLOCKED]
+    assert blocked.type == "GROUNDING"
+    assert bad.to_bedrock()["assessments"][0]["contextualGroundingPolicy"]["filters"][0]["threshold"] == 0.7
+    good = guard.apply(
+        "The Eiffel Tower was finished in 1889 and is 330 metres tall.",
+        Source.OUTPUT,
+        grounding_source=SOURCE,
+        query=QUERY,
+    )
+    assert not good.blocked
+    assert good.scores["GROUNDING"] >= GROUNDING_THRESHOLD
+    # Grounding judges answers only: a prompt is never checked.
+    assert not guard.apply("Bananas are yellow.", Source.INPUT, grounding_source=SOURCE, query=QUERY).findings
+
+
+def test_registered_and_built_only_when_configured() -> None:
+    assert GroundingDetector in detector_classes()
+    assert GroundingDetector.from_policy(Policy(name="empty")) is None
+
+
+def test_shipped_calibration_rewards_support() -> None:
+    calibration = GroundingCalibration.load()
+    assert calibration.grounding((1.0, 0.0, 0.0)) > calibration.grounding((0.2, 0.0, 0.0))
+    assert calibration.grounding((1.0, 0.0, 0.0)) > calibration.grounding((1.0, 0.5, 0.0))
+    assert calibration.relevance((0.8, 0.8, 1.0)) > calibration.relevance((0.0, 0.0, 0.0))
+
+
+def test_works_with_sockets_disabled(no_sockets: None) -> None:
+    found = _check(GroundingDetector(), "The tower is 330 metres tall.")
+    assert set(found) == {"GROUNDING", "RELEVANCE"}
