@@ -343,4 +343,3 @@ async def import_register(request: Request) -> Response:
 
     counts = await run_in_threadpool(_store(request).import_register, register)
     return json_response({"imported": counts})
-
