@@ -76,6 +76,13 @@ class Upstream:
             self.requests.clear()
 
 
+#: Arguments of the tool call the fake model makes for ``tool:<name>``.
+TOOL_ARGUMENTS = {
+    "email": '{"to": "jane.roe@example.org", "subject": "Your refund"}',
+    "secret": '{"note": "the launch code 999 is attached"}',
+}
+
+
 def _completion(model: str, content: str) -> dict[str, Any]:
     return {
         "id": "chatcmpl-upstream-1",
@@ -168,6 +175,9 @@ def make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
                 time.sleep(float(arg or 2))
                 self._json(200, _completion(model, "late"))
                 return
+            if kind == "tool":
+                self._tool_call(model, TOOL_ARGUMENTS[arg], body)
+                return
             if kind == "say":
                 name, _, size = arg.partition(":")
                 content = CANNED[name]
@@ -178,6 +188,37 @@ def make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
                 self._json(200, _completion(model, content))
                 return
             self._stream(model, content, int(size or 3), body)
+
+        def _tool_call(self, model: str, arguments: str, body: dict[str, Any]) -> None:
+            call = {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "send_mail", "arguments": arguments},
+            }
+            if not body.get("stream"):
+                answer = _completion(model, "")
+                answer["choices"][0]["message"] = {"role": "assistant", "content": None, "tool_calls": [call]}
+                answer["choices"][0]["finish_reason"] = "tool_calls"
+                self._json(200, answer)
+                return
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            first = {
+                "index": 0,
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "send_mail", "arguments": ""},
+            }
+            self.wfile.write(_chunk(model, {"role": "assistant", "content": None, "tool_calls": [first]}))
+            for i in range(0, len(arguments), 4):
+                piece = {"index": 0, "function": {"arguments": arguments[i : i + 4]}}
+                self.wfile.write(_chunk(model, {"tool_calls": [piece]}))
+            self.wfile.write(_chunk(model, {}, "tool_calls"))
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
 
         def _stream(self, model: str, content: str, size: int, body: dict[str, Any]) -> None:
             self.send_response(200)

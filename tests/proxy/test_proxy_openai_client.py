@@ -136,6 +136,40 @@ def test_masked_and_blocked_output(steward: Steward) -> None:
     assert "output: blocked by" in raw.headers["x-steward-reason"]
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_call_arguments_are_guarded(steward: Steward, stream: bool) -> None:
+    def call(model: str) -> tuple[Any, str | None]:
+        messages: Any = [{"role": "user", "content": "Tell Jane her refund is on its way."}]
+        if not stream:
+            answer = client(steward).chat.completions.create(model=model, messages=messages)
+            return answer.choices[0].message, answer.choices[0].finish_reason
+        content, calls, finish = "", {}, None
+        for c in client(steward).chat.completions.create(model=model, messages=messages, stream=True):
+            for choice in c.choices:
+                content += choice.delta.content or ""
+                for t in choice.delta.tool_calls or []:
+                    entry = calls.setdefault(t.index, {"name": "", "arguments": ""})
+                    entry["name"] += (t.function.name or "") if t.function else ""
+                    entry["arguments"] += (t.function.arguments or "") if t.function else ""
+                finish = choice.finish_reason or finish
+        return {"content": content, "calls": calls}, finish
+
+    masked, finish = call("tool:email")
+    expected = '{"to": "{EMAIL}", "subject": "Your refund"}'
+    if stream:
+        assert masked["calls"] == {0: {"name": "send_mail", "arguments": expected}}
+    else:
+        assert masked.tool_calls[0].function.arguments == expected
+    assert finish == "tool_calls"
+
+    blocked, finish = call("tool:secret")
+    assert finish == "content_filter"
+    if stream:
+        assert blocked["calls"] == {} and blocked["content"] == "Steward withheld this answer."
+    else:
+        assert blocked.tool_calls is None and blocked.content == "Steward withheld this answer."
+
+
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 50])
 def test_stream_masks_an_email_split_across_chunks(steward: Steward, chunk_size: int) -> None:
     text, chunks = stream_text(steward, f"say:email:{chunk_size}", "hi")

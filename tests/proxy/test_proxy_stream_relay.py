@@ -94,16 +94,36 @@ def test_two_choices_are_guarded_separately() -> None:
     ]
 
 
-def test_tool_call_deltas_pass_and_logprobs_are_dropped() -> None:
-    call = [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}]
-    chunks = [
-        chunk([{**delta(0, None, tool_calls=call), "logprobs": {"content": []}}]),
-        chunk([delta(0, finish="tool_calls")]),
+def test_tool_calls_are_released_whole_and_guarded_when_the_choice_ends() -> None:
+    head = [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}]
+    args = '{"to": "a@example.com"}'
+    chunks = [chunk([{**delta(0, None, tool_calls=head), "logprobs": {"content": []}}])]
+    chunks += [
+        chunk([delta(0, tool_calls=[{"index": 0, "function": {"arguments": args[i : i + 3]}}])])
+        for i in range(0, len(args), 3)
     ]
-    events, _ = relay(chunks)
-    assert events[0]["choices"][0]["delta"]["tool_calls"] == call
-    assert events[0]["choices"][0]["logprobs"] is None
-    assert events[1]["choices"][0]["finish_reason"] == "tool_calls"
+    chunks.append(chunk([delta(0, finish="tool_calls")]))
+    events, audit = relay(chunks)
+    calls = [
+        c["delta"]["tool_calls"]
+        for e in events
+        if isinstance(e, dict)
+        for c in e["choices"]
+        if "tool_calls" in c["delta"]
+    ]
+    assert calls == [
+        [
+            {
+                "index": 0,
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "f", "arguments": '{"to": "{EMAIL}"}'},
+            }
+        ]
+    ]
+    assert all(c["logprobs"] is None for e in events if isinstance(e, dict) for c in e["choices"])
+    assert events[-2]["choices"][0]["finish_reason"] == "tool_calls"
+    assert [(d, a.action.value) for d, a in audit] == [("out-0-tool-0", "GUARDRAIL_INTERVENED")]
 
 
 def test_a_stream_that_ends_without_finish_is_flushed() -> None:

@@ -33,6 +33,7 @@ from steward.proxy.conversation import InputDecision, check_messages, last_user_
 from steward.proxy.holdback import StreamGuard
 from steward.proxy.request import ChatRequest, parse_chat_request
 from steward.proxy.settings import ProxySettings
+from steward.proxy.tool_calls import GuardedCalls, ToolCallBuffer, guard_tool_calls
 from steward.proxy.upstream import UpstreamClient
 
 __all__ = ["ChatProxy", "GuardBinding", "error_parts", "error_response"]
@@ -233,21 +234,27 @@ class ChatProxy:
             return error_response(
                 exc, headers=self.headers(binding, binding.request_id, [("input", input_assessment)])
             )
-        for choice, assessment in outputs:
-            binding.audit(assessment, f"out-{choice.get('index', 0)}")
-        for choice, assessment in outputs:
-            message = choice["message"]
-            if assessment.blocked:
-                message["content"] = assessment.output_text or binding.guard.policy.blocked_output_message
+        for verdict in outputs:
+            for decision, assessment in verdict.decisions():
+                binding.audit(assessment, decision)
+            choice, message = verdict.choice, verdict.choice["message"]
+            blocked = verdict.blocked
+            if blocked is not None:
+                message["content"] = blocked.output_text or binding.guard.policy.blocked_output_message
+                message.pop("tool_calls", None)
                 choice["finish_reason"] = "content_filter"
             else:
-                if assessment.intervened and assessment.output_text is not None:
-                    message["content"] = assessment.output_text
-                message["content"] = self.disclose(message["content"])
-            if assessment.intervened:
+                text = verdict.text
+                if text is not None and text.intervened and text.output_text is not None:
+                    message["content"] = text.output_text
+                if isinstance(message.get("content"), str):
+                    message["content"] = self.disclose(message["content"])
+                if verdict.tools is not None:
+                    message["tool_calls"] = verdict.tools.calls
+            if any(a.intervened for _, a in verdict.decisions()):
                 # Log-probabilities carry the original tokens; they cannot be masked.
                 choice["logprobs"] = None
-        output_assessment = _strongest_of([a for _, a in outputs])
+        output_assessment = _strongest_of([a for v in outputs for _, a in v.decisions()])
         decisions = [("input", input_assessment), ("output", output_assessment)]
         answer["steward"] = self.steward_field(binding, decisions)
         return JSONResponse(answer, headers=self.headers(binding, binding.request_id, decisions))
@@ -296,25 +303,59 @@ def _strongest(decision: InputDecision) -> Assessment | None:
     return _strongest_of([a for _, a in decision.checked])
 
 
+@dataclass(slots=True)
+class _ChoiceVerdict:
+    """The guard's decisions on one choice of a completion: its text and its tool calls."""
+
+    choice: dict[str, Any]
+    text: Assessment | None = None
+    tools: GuardedCalls | None = None
+
+    @property
+    def blocked(self) -> Assessment | None:
+        if self.text is not None and self.text.blocked:
+            return self.text
+        return self.tools.blocked if self.tools is not None else None
+
+    def decisions(self) -> list[tuple[str, Assessment]]:
+        """``(audit decision name, assessment)`` for the text and each tool call checked."""
+        index = self.choice.get("index", 0)
+        out = [(f"out-{index}", self.text)] if self.text is not None else []
+        if self.tools is not None:
+            out.extend((f"out-{index}-tool-{k}", a) for k, a in enumerate(self.tools.assessments))
+        return out
+
+
 def _guard_choices(
     guard: Guard, answer: dict[str, Any], query: str | None, vault: PseudonymVault | None
-) -> list[tuple[dict[str, Any], Assessment]]:
-    """Apply the guard (source output) to the text of every choice of a completion."""
+) -> list[_ChoiceVerdict]:
+    """Apply the guard (source output) to the text and tool calls of every choice of a completion."""
     out = []
     for i, choice in enumerate(answer["choices"]):
         if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
             raise UpstreamError(f"the upstream's choices[{i}] has no message object")
+        verdict = _ChoiceVerdict(choice)
         content = choice["message"].get("content")
-        if content is None:
-            continue  # a tool call or a refusal without text
-        if not isinstance(content, str):
-            raise UpstreamError(f"the upstream's choices[{i}].message.content is not a string")
-        out.append((choice, guard.apply(content, Source.OUTPUT, query=query, vault=vault)))
+        if content is not None:
+            if not isinstance(content, str):
+                raise UpstreamError(f"the upstream's choices[{i}].message.content is not a string")
+            verdict.text = guard.apply(content, Source.OUTPUT, query=query, vault=vault)
+        calls = choice["message"].get("tool_calls")
+        if calls and verdict.blocked is None:
+            if not isinstance(calls, list):
+                raise UpstreamError(f"the upstream's choices[{i}].message.tool_calls is not a list")
+            verdict.tools = guard_tool_calls(
+                guard, calls, vault=vault, where=f"choices[{i}].message.tool_calls"
+            )
+        out.append(verdict)
     return out
 
 
 class _StreamRelay:
-    """Relays one upstream stream through a :class:`StreamGuard` per choice."""
+    """Relays one upstream stream through a :class:`StreamGuard` per choice.
+
+    Tool-call deltas are collected per choice and released whole, guarded, when it ends.
+    """
 
     def __init__(
         self,
@@ -330,6 +371,10 @@ class _StreamRelay:
         self.input_assessment = input_assessment
         self.vault = vault
         self.guards: dict[int, StreamGuard] = {}
+        self.tools: dict[int, ToolCallBuffer] = {}
+        #: ``(audit decision name, assessment)`` of each tool call checked.
+        self.tool_decisions: list[tuple[str, Assessment]] = []
+        self.tool_indices: set[int] = set()
         self.started: set[int] = set()
         self.meta: dict[str, Any] = {"id": None, "model": request.model, "created": None}
 
@@ -364,6 +409,18 @@ class _StreamRelay:
             finish_reason="content_filter",
             extra={"steward": self.proxy.steward_field(self.binding, decisions)},
         )
+
+    def _release_tools(self, index: int) -> tuple[list[dict[str, Any]] | None, Assessment | None]:
+        """Guard the collected tool calls of a choice that ended: ``(calls, blocking assessment)``."""
+        buffer = self.tools.get(index)
+        if not buffer:
+            return None, None
+        self.tool_indices.add(index)
+        guarded = guard_tool_calls(
+            self.binding.guard, buffer.take(), vault=self.vault, where=f"choices[{index}].delta.tool_calls"
+        )
+        self.tool_decisions.extend((f"out-{index}-tool-{k}", a) for k, a in enumerate(guarded.assessments))
+        return guarded.calls, guarded.blocked
 
     def _needs_guard(self, data: dict[str, Any]) -> bool:
         """Whether processing this chunk will run the guard (a check, or a choice's end)."""
@@ -409,14 +466,22 @@ class _StreamRelay:
                 if release.blocked is not None:
                     return [self._blocked(index, release.blocked)], True
                 text += release.text
+            if delta.get("tool_calls") is not None:
+                self.tools.setdefault(index, ToolCallBuffer()).add(delta["tool_calls"])
+            calls = None
             if finish is not None:
                 release = guard.finish()
                 if release.blocked is not None:
                     return [self._blocked(index, release.blocked)], True
                 text += release.text
-            new_delta = {k: v for k, v in delta.items() if k != "content"}
+                calls, blocked = self._release_tools(index)
+                if blocked is not None:
+                    return [self._blocked(index, blocked)], True
+            new_delta = {k: v for k, v in delta.items() if k not in ("content", "tool_calls")}
             if text:
                 new_delta["content"] = self._text(index, text)
+            if calls:
+                new_delta["tool_calls"] = calls
             if new_delta or finish is not None:
                 out_choices.append({**choice, "delta": new_delta, "logprobs": None})
         if not out_choices and not data.get("usage"):
@@ -430,14 +495,22 @@ class _StreamRelay:
             release = guard.finish()
             if release.blocked is not None:
                 return [self._blocked(index, release.blocked)]
+            calls, blocked = self._release_tools(index)
+            if blocked is not None:
+                return [self._blocked(index, blocked)]
+            delta: dict[str, Any] = {}
             if release.text:
+                delta["content"] = self._text(index, release.text)
+            if calls:
+                delta["tool_calls"] = calls
+            if delta:
                 out.append(
                     oai.chunk(
                         completion_id=self.meta["id"],
                         model=self.meta["model"],
                         created=self.meta["created"],
                         index=index,
-                        delta={"content": self._text(index, release.text)},
+                        delta=delta,
                     )
                 )
         return out
@@ -469,5 +542,8 @@ class _StreamRelay:
         finally:
             # Audit first: if the client went away, closing the upstream may be cancelled.
             for index, guard in sorted(self.guards.items()):
-                self.binding.audit(guard.summary(), f"out-{index}")
+                if guard.total or index not in self.tool_indices:  # a tool-call-only answer has no text
+                    self.binding.audit(guard.summary(), f"out-{index}")
+            for decision, assessment in self.tool_decisions:
+                self.binding.audit(assessment, decision)
             await chunks.aclose()
