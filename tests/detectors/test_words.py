@@ -69,6 +69,7 @@ PROFANITY = _detector(managed_lists=["PROFANITY"])
         ("𝐟𝐮𝐜𝐤", "fuck"),
         ("fսck", "fuck"),  # Armenian seh
         ("fuсk", "fuck"),  # Cyrillic es
+        ("fuϲk", "fuck"),  # Greek lunate sigma, which NFKC would turn into a final sigma
         ("ѕhіt", "shit"),  # Cyrillic dze and i
         ("fück", "fuck"),
         ("f\u0337u\u0337c\u0337k\u0337", "fuck"),
@@ -119,6 +120,22 @@ def test_a_stretched_letter_matches_but_a_missing_one_does_not() -> None:
     assert _find(detector, "as I said") == []
     assert _find(detector, "what an asssss") == [("CUSTOM_WORD", "asssss", "ass", True)]
     assert _find(detector, "aaasss") == [("CUSTOM_WORD", "aaasss", "ass", True)]
+
+
+def test_an_ordinary_double_letter_is_not_read_as_stretching() -> None:
+    detector = _detector(words=["asses", "fuck"])
+    assert _find(detector, "assess the fuuck") == []
+    assert _find(detector, "asssesss the fuuuck") == [
+        ("CUSTOM_WORD", "asssesss", "asses", True),
+        ("CUSTOM_WORD", "fuuuck", "fuck", True),
+    ]
+
+
+def test_spelled_out_letters_next_to_a_one_letter_word() -> None:
+    found = _find(PROFANITY, "you are a f u c k i n g joke, said I, a s s")
+    assert [(m, w) for _, m, w, _ in found] == [("f u c k i n g", "fucking"), ("a s s", "ass")]
+    assert [m for _, m, _, _ in _find(PROFANITY, "s h i t I said")] == ["s h i t"]
+    assert [m for _, m, _, _ in _find(PROFANITY, "a s h i t a")] == ["s h i t"]
 
 
 def test_the_most_specific_word_is_reported() -> None:

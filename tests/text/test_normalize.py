@@ -82,7 +82,17 @@ def test_plain_view_reads_symbols_as_punctuation() -> None:
     assert plain.text == "mail bob example com about sh1t"
     start = plain.text.index("example")
     assert _original(plain, start, start + len("example")) == "example"
-    assert normalize_views("nothing to see here")[1] is None
+    assert len(normalize_views("nothing to see here")) == 1
+
+
+def test_a_one_letter_word_next_to_spelled_out_letters_gets_its_own_reading() -> None:
+    views = normalize_views("you are a f u c k i n g joke, I s a i d")
+    assert [v.text for v in views] == ["you are afucking joke isaid", "you are a fucking joke i said"]
+    apart = views[1]
+    start = apart.text.index("fucking")
+    s, e = apart.span(start, start + len("fucking"))
+    assert apart.original[s:e] == "f u c k i n g"
+    assert [v.text for v in normalize_views("a s s")] == ["ass"]  # too short to split
 
 
 def test_confusables_can_be_kept_for_readers_of_other_scripts() -> None:
@@ -138,6 +148,7 @@ def test_fold_char() -> None:
 
 def test_collapse_repeats_keeps_run_lengths() -> None:
     c = collapse_repeats("fuuuuck asss as 1000")
+    long = collapse_repeats("fuuuuck asss as 1000" + " ok" * 30)  # numpy path
     assert c.text == "fuck as as 1000"  # digits are never runs
     assert c.run_length(1) == 4
     assert c.run_length(0) == 1
@@ -145,7 +156,10 @@ def test_collapse_repeats_keeps_run_lengths() -> None:
     assert c.run_length(9) == 1
     assert c.source_span(0, 4) == (0, 7)
     assert c.source_span(5, 7) == (8, 12)
-    assert c.runs() == [(1, 4), (6, 3)]
+    assert c.runs() == long.runs() == [(1, 4), (6, 3)]
+    assert long.source_span(5, 7) == (8, 12)
+    assert c.run_lengths(0, 4) == [1, 4, 1, 1]
+    assert collapse_repeats("ааа ббб 111 ___ " * 5).text == "а б 111 ___ " * 5  # Unicode letters, numpy
 
 
 def test_long_ascii_collapse_matches_the_regular_expression() -> None:
@@ -207,7 +221,7 @@ def test_offsets_agree_with_the_fast_path(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="abcxyz \u0430", max_size=200))
+@given(st.text(alphabet="abcxyz 1_\u0430\u0661", max_size=200))
 def test_collapse_repeats_agrees_with_the_regular_expression(text: str) -> None:
     c = collapse_repeats(text)
     assert c.text == REPEATED_LETTER.sub(r"\1", text)

@@ -10,8 +10,9 @@ forms (``fսck``, ``ｆｕｃｋ``, ``𝐟𝐮𝐜𝐤``), accents and invisible
 How: :mod:`steward.text.normalize` folds the text (and each listed word, the same way), runs
 of a repeated letter are collapsed on both sides, and one Aho-Corasick automaton per list finds
 every listed word, bounded by spaces, in a single pass. A collapsed match is kept only if every
-run in the text is at least as long as the same run in the listed word, so stretching a letter
-still matches (``shiiiit``) but dropping one never does (``as`` is not ``ass``). The automaton
+letter in the text is written as many times in a row as in the listed word, or stretched to
+three or more, so stretching matches (``shiiiit``) but dropping a letter never does (``as`` is
+not ``ass``) and an ordinary double letter does not either (``assess`` is not ``asses``). The automaton
 is built once per policy; the managed list's is built once per process. Offsets into the
 original text are computed only for matches.
 """
@@ -29,9 +30,6 @@ from steward.detectors.base import DetectionRequest, Detector
 from steward.detectors.profanity import ALLOWED_CONTEXTS, managed_profanity_words
 from steward.policy.schema import Policy
 from steward.rules import rule_key
-from steward.text.normalize import (
-    REPEATED_LETTER as _REPEATS,
-)
 from steward.text.normalize import (
     NormalizedText,
     RepeatCollapsed,
@@ -63,8 +61,8 @@ class _Candidate:
     """A listed word behind an automaton key, with the letter runs the text must have."""
 
     entry: int
-    #: (offset in the collapsed key, minimum run length) for each letter written twice or more.
-    runs: tuple[tuple[int, int], ...]
+    #: How many times the listed word writes each letter of the collapsed key in a row.
+    runs: tuple[int, ...]
     #: 0 for the word as written, higher for looser variants (see :func:`_variants`).
     rank: int = 0
     #: An allowed context (managed list only): matches inside it are dropped.
@@ -88,9 +86,8 @@ class _View:
 
 
 def prepare(text: str) -> list[_View]:
-    """The readings of ``text`` every word list looks in (leet, and plain when it differs)."""
-    leet, plain = normalize_views(text)
-    return [_View(leet)] if plain is None else [_View(leet), _View(plain)]
+    """The readings of ``text`` every word list looks in (see :func:`normalize_views`)."""
+    return [_View(reading) for reading in normalize_views(text)]
 
 
 def _variants(normalized: str, *, mask_vowels: bool) -> dict[str, int]:
@@ -110,15 +107,20 @@ def _variants(normalized: str, *, mask_vowels: bool) -> dict[str, int]:
     return variants
 
 
-def _collapse_key(word: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """A listed word with letter runs collapsed, and each run's (offset, length) in the result."""
-    runs: list[tuple[int, int]] = []
-    removed = 0
-    for m in _REPEATS.finditer(word):
-        length = m.end() - m.start()
-        runs.append((m.start() - removed, length))
-        removed += length - 1
-    return (_REPEATS.sub(r"\1", word) if runs else word), tuple(runs)
+def _collapse_key(word: str) -> tuple[str, tuple[int, ...]]:
+    """A listed word with letter runs collapsed, and how long each run was (``ass`` → ``as``, (1, 2))."""
+    collapsed = collapse_repeats(word)
+    return collapsed.text, tuple(collapsed.run_lengths(0, len(collapsed.text)))
+
+
+def _spells(written: int, listed: int) -> bool:
+    """Whether a letter written ``written`` times in a row spells one the list writes ``listed`` times.
+
+    The same count always does; more only from three on, so stretching is read as
+    obfuscation (``fuuuck``, ``asssss``) but an ordinary double letter is not (``assess`` is not
+    ``asses``); fewer never does (``as`` is not ``ass``).
+    """
+    return written == listed or written >= max(listed, 3)
 
 
 class WordMatcher:
@@ -194,18 +196,19 @@ class WordMatcher:
 
 
 def _best(bucket: tuple[_Candidate, ...], collapsed: RepeatCollapsed, start: int) -> _Candidate | None:
-    """The candidate the text spells best: runs satisfied, then most specific, then closest.
+    """The candidate the text spells (see :func:`_spells`): the most specific, then the closest.
 
     Most specific: ``assss`` is reported as ``ass`` rather than ``as`` when both are listed;
     closest: a word as written beats a variant; then list order.
     """
+    written = collapsed.run_lengths(start, start + len(bucket[0].runs))
     best: _Candidate | None = None
     best_key = (0, 0)
     for candidate in bucket:
-        if all(collapsed.run_length(start + offset) >= need for offset, need in candidate.runs):
+        if all(_spells(w, n) for w, n in zip(written, candidate.runs, strict=True)):
             if candidate.allow:
                 return candidate
-            key = (sum(need for _, need in candidate.runs), -candidate.rank)
+            key = (sum(candidate.runs), -candidate.rank)
             if best is None or key > best_key:
                 best, best_key = candidate, key
     return best

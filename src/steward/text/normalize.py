@@ -38,7 +38,8 @@ The steps, in order:
 
 :func:`normalize_views` also returns the *plain* reading, where leet symbols are spaces and
 digits stay digits (``bob@example.com`` → ``bob example com``), because a symbol inside a word
-is sometimes leetspeak and sometimes just punctuation; a matcher looks in both.
+is sometimes leetspeak and sometimes just punctuation, and a reading that keeps a one-letter
+word apart from spelled-out letters (``a f u c k`` → ``a fuck``); a matcher looks in all.
 """
 
 from __future__ import annotations
@@ -46,14 +47,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 
 __all__ = [
+    "APART_HEAD",
+    "APART_TAIL",
     "REPEATED_LETTER",
     "NormalizedText",
     "RepeatCollapsed",
@@ -230,8 +233,11 @@ def fold_char(ch: str, *, confusables: bool = True) -> str:
     for base in _BOXED_LETTER_STARTS:
         if base <= cp < base + 26:
             return chr(ord("a") + cp - base)
+    if confusables and (lookalike := _ascii_lookalike(ch)):
+        return lookalike  # before NFKC and case folding, which turn lunate sigma ϲ (a c) into σ (an o)
     out: list[str] = []
-    for c in _drop_marks(unicodedata.normalize("NFKC", ch).casefold()):
+    compatible = unicodedata.normalize("NFKC", ch)
+    for c in _drop_marks(compatible.casefold()):
         o = ord(c)
         if o < 128:
             out.append(_ASCII[o])
@@ -281,10 +287,10 @@ _REPEATS = REPEATED_LETTER
 _SINGLES_HINT = re.compile(rf" {_SINGLE} {_SINGLE} {_SINGLE} ")
 _HAS_SYMBOL = re.compile(r"[@$!|+*]")
 #: ASCII letters, the only ASCII characters whose runs are collapsed.
-_ASCII_LETTER = np.zeros(128, dtype=bool)
+_ASCII_LETTER = np.zeros(256, dtype=bool)
 _ASCII_LETTER[ord("a") : ord("z") + 1] = True
 _ASCII_LETTER[ord("A") : ord("Z") + 1] = True
-#: Below this length the regular expression collapses runs faster than numpy.
+#: Below this length :data:`REPEATED_LETTER` collapses runs faster than numpy.
 _NUMPY_MIN = 64
 
 #: Per output character, the (start, end) of the original characters it came from.
@@ -293,6 +299,28 @@ _Maps = tuple[str, list[int], list[int]]
 
 def _join_singles(match: re.Match[str]) -> str:
     return match.group().replace(" ", "")
+
+
+#: Ways to keep a one-letter word apart from spelled-out letters: at the head, the tail, both.
+APART_HEAD, APART_TAIL = 1, 2
+_APART_MODES = (APART_HEAD, APART_TAIL, APART_HEAD | APART_TAIL)
+
+
+def _article_split(letters: str, mode: int) -> tuple[int, int]:
+    """How many one-letter words (``a``, ``i``) to keep apart at each end of spelled-out letters."""
+    head = 1 if mode & APART_HEAD and letters[0] in "ai" and len(letters) >= 4 else 0
+    tail = 1 if mode & APART_TAIL and letters[-1] in "ai" and len(letters) - head >= 4 else 0
+    return head, tail
+
+
+def _join_singles_apart(match: re.Match[str], mode: int) -> str:
+    return _join_apart(_join_singles(match), mode)
+
+
+def _join_apart(letters: str, mode: int) -> str:
+    head, tail = _article_split(letters, mode)
+    core = letters[head : len(letters) - tail]
+    return " ".join([letters[:head], core, letters[len(letters) - tail :]]).strip()
 
 
 def _edge_to_space(match: re.Match[str]) -> str:
@@ -307,16 +335,25 @@ def _decode_leet_word(match: re.Match[str]) -> str:
     return word
 
 
-def _base(text: str, table: _FoldTable) -> str:
+def _base(text: str, table: _FoldTable) -> tuple[str, dict[int, str]]:
+    """The folded, joined text, and the readings that keep ``a``/``i`` apart where they differ."""
     s = text.translate(table)
     if "!" in s or "|" in s:
         s = _EDGE_PUNCT.sub(_edge_to_space, s)
     s = " ".join(s.split())
+    apart: dict[int, str] = {}
     if _SINGLES_HINT.search(f" {s} "):
+        for mode in _APART_MODES:
+            apart[mode] = _SINGLES.sub(partial(_join_singles_apart, mode=mode), s)
         s = _SINGLES.sub(_join_singles, s)
     if "!" in s or "|" in s:
         s = _LONE_PUNCT.sub("", s).rstrip(" ")
-    return s
+        apart = {mode: _LONE_PUNCT.sub("", reading).rstrip(" ") for mode, reading in apart.items()}
+    distinct: dict[int, str] = {}
+    for mode, reading in apart.items():
+        if reading != s and reading not in distinct.values():
+            distinct[mode] = reading
+    return s, distinct
 
 
 def _leet(base: str) -> str:
@@ -325,20 +362,6 @@ def _leet(base: str) -> str:
 
 def _plain(base: str) -> str:
     return " ".join(base.translate(_SYMBOLS_TO_SPACE).split()) if _HAS_SYMBOL.search(base) else base
-
-
-def _collapse(text: str) -> str:
-    """``_REPEATS.sub(r"\\1", text)``, vectorised for longer ASCII text (the hot path)."""
-    if len(text) < _NUMPY_MIN or not text.isascii():
-        return _REPEATS.sub(r"\1", text)
-    codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    drop = np.empty(len(codes), dtype=bool)
-    drop[0] = False
-    np.equal(codes[1:], codes[:-1], out=drop[1:])
-    drop &= _ASCII_LETTER[codes]
-    if not drop.any():
-        return text
-    return codes[~drop].tobytes().decode("ascii")
 
 
 # --- the same steps, tracking where each character came from (run only when offsets are needed)
@@ -379,11 +402,14 @@ def _tracked_fold(text: str, table: _FoldTable) -> _Maps:
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    last = 0  # how many output characters the last visible character became
     for i, ch in enumerate(text):
         f = table[ord(ch)]
-        if not f and ends and _in_ranges(ord(ch), _DROPPED_MARK_RANGES):
-            ends[-1] = i + 1  # an accent belongs to the letter before it
+        if not f and last and _in_ranges(ord(ch), _DROPPED_MARK_RANGES):
+            ends[-last:] = [i + 1] * last  # an accent belongs to the letter before it
             continue
+        if f:
+            last = len(f)
         out.append(f)
         starts.extend([i] * len(f))
         ends.extend([i + 1] * len(f))
@@ -402,12 +428,23 @@ def _tracked_join(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
     return _join_singles(m), [(i, i + 1) for i in range(a, b, 2)]
 
 
-def _tracked_base(text: str, table: _FoldTable) -> _Maps:
+def _tracked_join_apart(m: re.Match[str], mode: int) -> tuple[str, list[tuple[int, int]]]:
+    a, b = m.span()
+    letters = [(i, i + 1) for i in range(a, b, 2)]
+    joined = _join_singles(m)
+    head, tail = _article_split(joined, mode)
+    spans = letters[:head] + [(a + 1, a + 2)] * head + letters[head : len(letters) - tail]
+    spans += [(b - 2, b - 1)] * tail + letters[len(letters) - tail :]
+    return _join_apart(joined, mode), spans
+
+
+def _tracked_base(text: str, table: _FoldTable, *, apart: int = 0) -> _Maps:
     s, starts, ends = _tracked_fold(text, table)
     if "!" in s or "|" in s:
         s = _EDGE_PUNCT.sub(_edge_to_space, s)  # one character for one: the maps stay as they are
     maps = _tracked_sub(_SPACES, (s, starts, ends), _collapse_spaces)
-    maps = _tracked_sub(_SINGLES, maps, _tracked_join)
+    join = partial(_tracked_join_apart, mode=apart) if apart else _tracked_join
+    maps = _tracked_sub(_SINGLES, maps, join)
     if "!" in maps[0] or "|" in maps[0]:
         s, starts, ends = _tracked_sub(_LONE_PUNCT, maps, _remove)
         kept = len(s.rstrip(" "))
@@ -419,23 +456,29 @@ def _remove(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
     return "", []
 
 
-def _tracked_view(text: str, *, leet: bool, confusables: bool) -> _Maps:
-    s, starts, ends = _tracked_base(text, _TABLES[confusables])
+def _tracked_view(text: str, *, leet: bool, confusables: bool, apart: int) -> _Maps:
+    s, starts, ends = _tracked_base(text, _TABLES[confusables], apart=apart)
     if leet:
         return _leet(s), starts, ends  # one character for one
     return _tracked_sub(_SPACES, (s.translate(_SYMBOLS_TO_SPACE), starts, ends), _collapse_spaces)
 
 
 class NormalizedText:
-    """A normalised text that can say which original characters any part of it came from."""
+    """A normalised text that can say which original characters any part of it came from.
 
-    __slots__ = ("_ends", "_starts", "confusables", "leet", "original", "text")
+    ``leet`` says whether leetspeak was decoded (else symbols are punctuation); ``apart``
+    whether ``a`` and ``i`` at the head (:data:`APART_HEAD`), the tail (:data:`APART_TAIL`) or
+    both ends of spelled-out letters were kept as words of their own (0: neither).
+    """
 
-    def __init__(self, text: str, original: str, *, leet: bool, confusables: bool) -> None:
+    __slots__ = ("_ends", "_starts", "apart", "confusables", "leet", "original", "text")
+
+    def __init__(self, text: str, original: str, *, leet: bool, confusables: bool, apart: int = 0) -> None:
         self.text = text
         self.original = original
         self.leet = leet
         self.confusables = confusables
+        self.apart = apart
         self._starts: list[int] | None = None
         self._ends: list[int] | None = None
 
@@ -446,13 +489,13 @@ class NormalizedText:
         """The original ``(start, end)`` that normalised characters ``start:end`` came from.
 
         Characters removed inside the span (zero-width, separators) are part of it; the span
-        never starts or ends on a removed character.
+        never starts or ends on a removed character, and an accent stays with its letter.
         """
         if not 0 <= start < end <= len(self.text):
             raise ValueError(f"span {start}:{end} is outside the normalised text of {len(self.text)} chars")
         if self._starts is None or self._ends is None:
             text, self._starts, self._ends = _tracked_view(
-                self.original, leet=self.leet, confusables=self.confusables
+                self.original, leet=self.leet, confusables=self.confusables, apart=self.apart
             )
             if text != self.text:  # pragma: no cover - the two paths are tested to agree
                 raise AssertionError("normalisation with and without offsets disagree")
@@ -465,62 +508,104 @@ def normalize(text: str, *, leet: bool = True, confusables: bool = True) -> Norm
     ``confusables=False`` keeps letters of other scripts as they are (a learned model that
     reads Greek or Cyrillic wants them), at the cost of missing look-alike spellings.
     """
-    base = _base(text, _TABLES[confusables])
+    base = _base(text, _TABLES[confusables])[0]
     return NormalizedText(_leet(base) if leet else _plain(base), text, leet=leet, confusables=confusables)
 
 
-def normalize_views(text: str, *, confusables: bool = True) -> tuple[NormalizedText, NormalizedText | None]:
-    """The leet reading of ``text`` and, when it differs, the plain one (one pass for both)."""
-    base = _base(text, _TABLES[confusables])
+def normalize_views(text: str, *, confusables: bool = True) -> list[NormalizedText]:
+    """Every distinct reading of ``text`` a matcher should look in, the leet reading first.
+
+    Then the plain reading (symbols as punctuation) when it differs, and, when letters were
+    spelled out next to a one-letter word (``a f u c k``, ``f u c k i``), the leet readings with
+    that ``a`` or ``i`` kept apart at the head, the tail or both: ``a s s`` is ``ass`` but
+    ``a f u c k`` is ``a fuck``, and only a matcher can tell which reading holds a listed word.
+    """
+    base, apart = _base(text, _TABLES[confusables])
     leet = NormalizedText(_leet(base), text, leet=True, confusables=confusables)
-    plain_text = _plain(base)
-    if plain_text == leet.text:
-        return leet, None
-    return leet, NormalizedText(plain_text, text, leet=False, confusables=confusables)
+    views = [leet]
+    plain = _plain(base)
+    if plain != leet.text:
+        views.append(NormalizedText(plain, text, leet=False, confusables=confusables))
+    for mode, reading in apart.items():
+        views.append(NormalizedText(_leet(reading), text, leet=True, confusables=confusables, apart=mode))
+    return views
+
+
+def _is_run_letter(ch: str) -> bool:
+    """What :data:`REPEATED_LETTER` calls a letter: a word character that is not a digit or ``_``."""
+    return ch.isalnum() and not ch.isdecimal()
 
 
 class RepeatCollapsed:
     """A text with each run of a repeated letter collapsed to one (``fuuuck`` → ``fuck``).
 
-    Keeps the run lengths, so a matcher can require that ``ass`` is written with at least two
-    ``s`` and never matches ``as``. Digits are never collapsed (``1000`` stays ``1000``).
+    Keeps where each letter came from, so a matcher can ask how many times a letter was
+    written in a row (``ass`` needs two ``s``; ``as`` is not ``ass``) and map a match back.
+    Digits are never collapsed (``1000`` stays ``1000``). Long ASCII or Unicode texts are
+    collapsed with numpy (the hot path: every checked text); short ones with
+    :data:`REPEATED_LETTER`.
     """
 
-    __slots__ = ("_cumulative", "_lengths", "_run_starts", "source", "text")
+    __slots__ = ("_kept", "source", "text")
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.text = _collapse(source)
-        self._run_starts: list[int] | None = None
-        self._lengths: list[int] = []
-        self._cumulative: list[int] = [0]
+        #: Where in ``source`` each letter of ``text`` starts; ``None`` while not yet needed.
+        self._kept: list[int] | None = None
+        if len(source) < _NUMPY_MIN:
+            self.text = REPEATED_LETTER.sub(r"\1", source)
+            return
+        ascii_only = source.isascii()
+        codes = np.frombuffer(
+            source.encode("ascii" if ascii_only else "utf-32-le"), dtype=np.uint8 if ascii_only else np.uint32
+        )
+        drop = np.zeros(len(codes), dtype=bool)
+        np.equal(codes[1:], codes[:-1], out=drop[1:])
+        if ascii_only:
+            drop &= _ASCII_LETTER[codes]
+        else:
+            for i in np.flatnonzero(drop).tolist():
+                drop[i] = _is_run_letter(source[i])
+        if not drop.any():
+            self.text = source
+            self._kept = list(range(len(source)))
+            return
+        kept = codes[~drop]
+        self.text = kept.tobytes().decode("ascii" if ascii_only else "utf-32-le")
+        self._kept = np.flatnonzero(~drop).tolist()
 
-    def _index(self) -> list[int]:
-        if self._run_starts is None:
-            starts: list[int] = []
-            removed = 0
-            for m in _REPEATS.finditer(self.source):
-                length = m.end() - m.start()
-                starts.append(m.start() - removed)
-                self._lengths.append(length)
-                removed += length - 1
-                self._cumulative.append(removed)
-            self._run_starts = starts
-        return self._run_starts
-
-    def runs(self) -> list[tuple[int, int]]:
-        """``(index in text, length)`` of every letter written more than once in a row."""
-        return list(zip(self._index(), self._lengths, strict=True))
+    def _positions(self) -> list[int]:
+        if self._kept is None:
+            kept: list[int] = []
+            pos = 0
+            for m in REPEATED_LETTER.finditer(self.source):
+                kept.extend(range(pos, m.start() + 1))
+                pos = m.end()
+            kept.extend(range(pos, len(self.source)))
+            self._kept = kept
+        return self._kept
 
     def run_length(self, index: int) -> int:
         """How many times the letter at ``index`` of :attr:`text` was written in a row."""
-        starts = self._index()
-        k = bisect_left(starts, index)
-        return self._lengths[k] if k < len(starts) and starts[k] == index else 1
+        kept = self._positions()
+        following = kept[index + 1] if index + 1 < len(kept) else len(self.source)
+        return following - kept[index]
+
+    def run_lengths(self, start: int, end: int) -> list[int]:
+        """:meth:`run_length` of each letter of ``text[start:end]``."""
+        kept = self._positions()
+        bounds = kept[start : end + 1]
+        if len(bounds) <= end - start:
+            bounds.append(len(self.source))
+        return [b - a for a, b in pairwise(bounds)]
+
+    def runs(self) -> list[tuple[int, int]]:
+        """``(index in text, length)`` of every letter written more than once in a row."""
+        return [(i, n) for i, n in enumerate(self.run_lengths(0, len(self.text))) if n > 1]
 
     def source_index(self, index: int) -> int:
         """Where the letter at ``index`` of :attr:`text` starts in :attr:`source`."""
-        return index + self._cumulative[bisect_left(self._index(), index)]
+        return self._positions()[index]
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of :attr:`source` that ``text[start:end]`` came from, whole runs included."""
