@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from steward.assessment import Source
-from steward.policy.schema import Policy, Strength
+from steward.policy.schema import Policy, Strength, UnsupportedLanguageAction
 
 __all__ = ["RuleSetting", "rule_key", "rule_settings"]
 
@@ -68,6 +68,11 @@ def rule_settings(policy: Policy, source: Source) -> dict[str, RuleSetting]:
             if regex.input_enabled if inp else regex.output_enabled:
                 regex_action = (regex.input_action if inp else regex.output_action).value
                 rules[rule_key("sensitive_information.regexes", regex.name)] = RuleSetting(regex_action)
+    languages = policy.languages
+    if languages is not None and languages.unsupported_action is not UnsupportedLanguageAction.ALLOW:
+        # REVIEW reports the text (action NONE) so it can be queued for a person to check.
+        block = languages.unsupported_action is UnsupportedLanguageAction.BLOCK
+        rules[rule_key("languages")] = RuleSetting("BLOCK" if block else "NONE")
     grounding = policy.contextual_grounding
     # Grounding and relevance judge a model's answer, so they apply to output only, as in Bedrock.
     if grounding is not None and not inp:

@@ -14,9 +14,10 @@ __all__ = ["DetectionRequest", "Detector", "detector_classes"]
 def detector_classes() -> list[type[Detector]]:
     """Every detector kind, imported lazily so that importing Steward stays cheap."""
     from steward.detectors.grounding import GroundingDetector
+    from steward.detectors.language import LanguageDetector
     from steward.detectors.pii import PiiDetector
     from steward.detectors.regex import RegexDetector
     from steward.detectors.topics import TopicDetector
     from steward.detectors.words import WordsDetector
 
-    return [RegexDetector, PiiDetector, WordsDetector, TopicDetector, GroundingDetector]
+    return [RegexDetector, PiiDetector, WordsDetector, TopicDetector, GroundingDetector, LanguageDetector]

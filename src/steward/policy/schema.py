@@ -25,6 +25,7 @@ __all__ = [
     "DeniedTopic",
     "FilterAction",
     "GroundingFilter",
+    "Languages",
     "PiiAction",
     "PiiEntity",
     "PiiType",
@@ -32,6 +33,7 @@ __all__ = [
     "RegexFilter",
     "SensitiveInformation",
     "Strength",
+    "UnsupportedLanguageAction",
     "WordFilters",
 ]
 
@@ -270,6 +272,33 @@ class ContextualGrounding(_Model):
     relevance: GroundingFilter | None = None
 
 
+class UnsupportedLanguageAction(StrEnum):
+    """What to do with text in a language the detectors are not trusted on (REVIEW: flag it)."""
+
+    BLOCK = "BLOCK"
+    REVIEW = "REVIEW"
+    ALLOW = "ALLOW"
+
+
+class Languages(_Model):
+    """The languages the policy's detectors are trusted on (ISO 639 codes), and what to do with others.
+
+    Learned detectors are mostly English-only; without this, text in another language would
+    pass them silently.
+    """
+
+    supported: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=200)
+    unsupported_action: UnsupportedLanguageAction = UnsupportedLanguageAction.REVIEW
+
+    @field_validator("supported")
+    @classmethod
+    def _iso_codes(cls, codes: list[str]) -> list[str]:
+        for i, code in enumerate(codes):
+            if not (code.isascii() and code.isalpha() and code.islower() and 2 <= len(code) <= 3):
+                raise ValueError(f"language {i} ({code!r}) is not an ISO 639 code such as 'en' or 'fr'")
+        return codes
+
+
 class AuditSettings(_Model):
     """What the audit trail may keep; matched text is redacted unless asked for here."""
 
@@ -286,6 +315,7 @@ class Policy(_Model):
     word_filters: WordFilters | None = None
     sensitive_information: SensitiveInformation | None = None
     contextual_grounding: ContextualGrounding | None = None
+    languages: Languages | None = None
     blocked_input_message: str = Field(
         default="Sorry, I can't help with that request.", min_length=1, max_length=limits.BLOCKED_MESSAGE_MAX
     )
