@@ -31,6 +31,7 @@ from steward.detectors.profanity import ALLOWED_CONTEXTS, managed_profanity_word
 from steward.policy.schema import Policy
 from steward.rules import rule_key
 from steward.text.normalize import (
+    REPEATED_LETTER,
     NormalizedText,
     RepeatCollapsed,
     collapse_repeats,
@@ -94,12 +95,14 @@ def _variants(normalized: str, *, mask_vowels: bool) -> dict[str, int]:
     """Spellings a listed word is also looked for under, each with its rank (0 = as written).
 
     Rank 1: every ``l`` read as ``i`` (the normaliser reads ``1`` as ``i``, so ``he11`` finds
-    ``hell``); rank 2: one vowel masked with ``*`` (``f*ck``), for single words when asked.
+    ``hell``); rank 2: one vowel masked with ``*`` (``f*ck``), when asked. Single words only.
     """
     variants = {normalized: 0}
+    if " " in normalized:
+        return variants  # phrases are matched as written: variants of long phrases cost memory
     if "l" in normalized:
         variants.setdefault(normalized.replace("l", "i"), 1)
-    if mask_vowels and " " not in normalized and 3 <= len(normalized) <= _MASKABLE_MAX:
+    if mask_vowels and 3 <= len(normalized) <= _MASKABLE_MAX:
         for base in list(variants):
             for i, ch in enumerate(base):
                 if ch in _VOWELS:
@@ -109,8 +112,16 @@ def _variants(normalized: str, *, mask_vowels: bool) -> dict[str, int]:
 
 def _collapse_key(word: str) -> tuple[str, tuple[int, ...]]:
     """A listed word with letter runs collapsed, and how long each run was (``ass`` → ``as``, (1, 2))."""
-    collapsed = collapse_repeats(word)
-    return collapsed.text, tuple(collapsed.run_lengths(0, len(collapsed.text)))
+    lengths: list[int] = []
+    pos = 0
+    for m in REPEATED_LETTER.finditer(word):
+        lengths.extend([1] * (m.start() - pos))
+        lengths.append(m.end() - m.start())
+        pos = m.end()
+    if not lengths:
+        return word, (1,) * len(word)
+    lengths.extend([1] * (len(word) - pos))
+    return REPEATED_LETTER.sub(r"\1", word), tuple(lengths)
 
 
 def _spells(written: int, listed: int) -> bool:

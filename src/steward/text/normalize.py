@@ -193,19 +193,22 @@ def _ascii_lookalike(ch: str) -> str:
                 seen.add(alias)
                 if alias.isascii() and alias.isalnum():
                     if alias.isalpha():
-                        _ascii_lookalike_cache[ch] = alias.lower()
-                        return alias.lower()
+                        return _remember(ch, alias.lower())
                     best = best or alias
                 elif letter := _latin_letter(alias):
-                    _ascii_lookalike_cache[ch] = letter
-                    return letter
+                    return _remember(ch, letter)
                 else:
                     nxt.append(alias)
         if best:
             break
         frontier = nxt
-    _ascii_lookalike_cache[ch] = best
-    return best
+    return _remember(ch, best)
+
+
+def _remember(ch: str, lookalike: str) -> str:
+    if len(_ascii_lookalike_cache) < _FOLD_CACHE_MAX:
+        _ascii_lookalike_cache[ch] = lookalike
+    return lookalike
 
 
 def _drop_marks(text: str) -> str:
