@@ -95,19 +95,29 @@ def _pii_sentence(rng: random.Random) -> str:
     return rng.choice(choices)
 
 
-def realistic_prompts(n: int, *, seed: int = 7, chars: int = 1000, pii_share: float = 0.5) -> list[str]:
+@dataclass(frozen=True)
+class Prompt:
+    """One generated prompt and whether PII sentences were written into it."""
+
+    text: str
+    has_pii: bool
+
+
+def realistic_prompts(n: int, *, seed: int = 7, chars: int = 1000, pii_share: float = 0.5) -> list[Prompt]:
     """``n`` prompts of about ``chars`` characters; about ``pii_share`` of them hold PII. Deterministic."""
     rng = random.Random(seed)
     prompts = []
     for _ in range(n):
         parts = [rng.choice(_OPENERS)]
         with_pii = rng.random() < pii_share
+        wrote_pii = False
         while sum(len(p) + 1 for p in parts) < chars:
-            if with_pii and rng.random() < 0.3:
+            if with_pii and (rng.random() < 0.3 or (not wrote_pii and sum(map(len, parts)) > chars * 0.7)):
                 parts.append(_pii_sentence(rng))
+                wrote_pii = True
             else:
                 parts.append(rng.choice(_FILLER))
-        prompts.append(" ".join(parts)[: chars + 120])
+        prompts.append(Prompt(" ".join(parts), wrote_pii))
     return prompts
 
 
