@@ -15,7 +15,9 @@ mkdir -p "$WORK"
 export STEWARD_DATABASE_URL="${STEWARD_DATABASE_URL:-sqlite:///$WORK/steward.db}"
 step() { printf '\n== %s\n' "$*"; }
 
-step "1. Inventory: register both systems and the data sets"
+step "1. Inventory: the chatbot's guardrail (frozen as version 1), both systems, the data sets"
+steward guardrail create support-bot --policy default --description "In front of the support chatbot"
+steward guardrail version support-bot --description "Reviewed for the chatbot's 2.1 release"
 steward system add "$HERE/support-chatbot.yaml"
 steward system add "$HERE/credit-prescreen.yaml"
 steward dataset add "$HERE/adult-datasheet.yaml"
@@ -44,7 +46,7 @@ if [ "$code" -ne 7 ]; then echo "expected the gate to refuse (exit 7), got $code
 step "5. Evidence: guardrail evaluation for the chatbot, model and fairness evaluation for the credit model"
 "$PYTHON" "$HERE/eval_guardrail.py" --data "$DATA" --n "${EVAL_N:-100}" > "$WORK/chatbot-eval.json"
 steward evidence add support-chatbot "$WORK/chatbot-eval.json" --name "guardrail eval" \
-  --subject guardrail:default --subject-version DRAFT --control "nist-ai-rmf:MEASURE-2.1"
+  --subject guardrail:support-bot --subject-version 1 --control "nist-ai-rmf:MEASURE-2.1"
 "$PYTHON" "$HERE/train_credit_model.py" --data "$DATA/adult" --out "$WORK"
 steward evidence add credit-prescreen "$WORK/credit-eval.json" --kind evaluation --name "credit-lr holdout" \
   --subject model:credit-lr --subject-version 1.0 --input "$WORK/credit-model.json" --input "$DATA/adult/adult.test"

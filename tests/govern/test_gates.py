@@ -138,3 +138,26 @@ def test_failed_reviews_block() -> None:
     decision = evaluate_gate(system, Lifecycle.DEPLOYMENT, risks=[make_risk()], evidence=[failed], now=NOW)
     assert decision.missing == [f"review evidence {failed.id} records a failure"]
     assert decision.to_dict()["allowed"] is False
+
+
+def test_guardrails_must_be_frozen_versions_the_guard_has() -> None:
+    low = {"consequential_domains": [], "eu_ai_act_tier": "limited", "release_requirements": []}
+    draft = make_system(guardrails=[{"id": "bot", "version": "DRAFT"}], **low)
+    decision = evaluate_gate(
+        draft, Lifecycle.DEPLOYMENT, risks=[], evidence=[], now=NOW, guardrail_versions=set()
+    )
+    assert decision.missing == [
+        "guardrail 'bot' is referenced at DRAFT, which can change: freeze a version "
+        "(steward guardrail version bot) and reference its number"
+    ]
+    frozen = make_system(guardrails=[{"id": "bot", "version": "2"}], **low)
+    missing = evaluate_gate(
+        frozen, Lifecycle.DEPLOYMENT, risks=[], evidence=[], now=NOW, guardrail_versions={("bot", "1")}
+    )
+    assert missing.missing == ["guardrail 'bot' version 2 is not in the guard's store"]
+    present = evaluate_gate(
+        frozen, Lifecycle.DEPLOYMENT, risks=[], evidence=[], now=NOW, guardrail_versions={("bot", "2")}
+    )
+    assert present.allowed
+    unchecked = evaluate_gate(draft, Lifecycle.DEPLOYMENT, risks=[], evidence=[], now=NOW)
+    assert unchecked.allowed  # without the store's versions the pure gate cannot check them

@@ -192,3 +192,22 @@ def test_a_failed_import_loses_nothing(store: GovernanceStore, monkeypatch: pyte
         store.import_register(incoming)
     assert dump_register(store.export_register()) == before
     assert store.get_system(sid).owner == "Lending"
+
+
+def test_the_gate_checks_guardrails_against_the_guards_store(store: GovernanceStore, db_url: str) -> None:
+    from steward.policy import load_policy
+    from steward.store.guardrails import GuardrailStore
+
+    sid = _ids()
+    gid = f"g-{uuid.uuid4().hex[:8]}"
+    low = {"consequential_domains": [], "eu_ai_act_tier": "limited", "release_requirements": []}
+    store.add_system(make_system(id=sid, guardrails=[{"id": gid, "version": "1"}], **low))
+    assert store.check_gate(sid).missing == [f"guardrail '{gid}' version 1 is not in the guard's store"]
+    engine = make_engine(db_url)
+    try:
+        guardrails = GuardrailStore(session_factory(engine))
+        guardrails.create(gid, load_policy("default"))
+        guardrails.create_version(gid)
+    finally:
+        engine.dispose()
+    assert store.change_status(sid, "deployment").allowed

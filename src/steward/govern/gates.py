@@ -3,6 +3,8 @@
 The gate checks, and explains in words, each of:
 
 * the system is not in the EU AI Act's prohibited tier;
+* every guardrail it names is a frozen version that exists in the guard's store (when the
+  caller passes the store's versions, as the database-backed store always does);
 * every required piece of evidence exists for this system version, is no older than its
   ``max_age_days``, did not fail, and meets each of its thresholds;
 * a system that makes or supports consequential decisions (or is EU high-risk) has human
@@ -15,7 +17,7 @@ A refusal is real: callers change the status only when :attr:`GateDecision.allow
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,6 +194,27 @@ def _consequential_checks(system: AISystem, risks: Sequence[Risk], today: dt.dat
     return checks
 
 
+def _guardrail_checks(system: AISystem, known: Collection[tuple[str, str]]) -> list[GateCheck]:
+    checks = []
+    for ref in system.guardrails:
+        name = f"guardrail:{ref.id}"
+        if ref.version == "DRAFT":
+            detail = (
+                f"guardrail {ref.id!r} is referenced at DRAFT, which can change: freeze a version "
+                f"(steward guardrail version {ref.id}) and reference its number"
+            )
+            checks.append(GateCheck(name, False, detail))
+        elif (ref.id, ref.version) not in known:
+            checks.append(
+                GateCheck(
+                    name, False, f"guardrail {ref.id!r} version {ref.version} is not in the guard's store"
+                )
+            )
+        else:
+            checks.append(GateCheck(name, True, f"guardrail {ref.id!r} version {ref.version} is in place"))
+    return checks
+
+
 def evaluate_gate(
     system: AISystem,
     target: Lifecycle,
@@ -199,8 +222,13 @@ def evaluate_gate(
     risks: Sequence[Risk],
     evidence: Sequence[Evidence],
     now: dt.datetime,
+    guardrail_versions: Collection[tuple[str, str]] | None = None,
 ) -> GateDecision:
-    """Decide whether ``system`` may move to ``target`` now; statuses outside the gate always may."""
+    """Decide whether ``system`` may move to ``target`` now; statuses outside the gate always may.
+
+    ``guardrail_versions`` holds the ``(guardrail id, version number)`` pairs the guard's store
+    has; given, every guardrail the system names must be one of them (a DRAFT never is).
+    """
     decision = GateDecision(system.id, system.version, system.status, target)
     if target not in GATED_STATUSES:
         decision.checks.append(GateCheck("ungated", True, f"{target.value} is not gated"))
@@ -213,6 +241,8 @@ def evaluate_gate(
         )
     for req in system.release_requirements:
         decision.checks.extend(_requirement_checks(system, req, evidence, now))
+    if guardrail_versions is not None:
+        decision.checks.extend(_guardrail_checks(system, guardrail_versions))
     if system.consequential:
         decision.checks.extend(_consequential_checks(system, risks, now.date()))
     if not decision.checks:

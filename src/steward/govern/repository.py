@@ -24,6 +24,7 @@ from steward.govern.gates import GateDecision, evaluate_gate
 from steward.govern.inventory import GATED_STATUSES, AISystem, Lifecycle, parse_status
 from steward.govern.register import Register, StatusChange, check_references
 from steward.govern.risk import Risk
+from steward.store.models.core import GuardrailVersion
 from steward.store.models.govern import GovDataset, GovDecision, GovEvidence, GovRisk, GovSystem
 
 __all__ = ["GovernanceStore", "open_store"]
@@ -142,7 +143,14 @@ class GovernanceStore:
             risks = self._risks(session, system_id)
             evidence = self._evidence(session, system_id)
             now = self._clock()
-            decision = evaluate_gate(system, goal, risks=risks, evidence=evidence, now=now)
+            decision = evaluate_gate(
+                system,
+                goal,
+                risks=risks,
+                evidence=evidence,
+                now=now,
+                guardrail_versions=self._guardrails(session),
+            )
             change = StatusChange(
                 system_id=system.id,
                 system_version=system.version,
@@ -176,10 +184,17 @@ class GovernanceStore:
                 risks=self._risks(session, system_id),
                 evidence=self._evidence(session, system_id),
                 now=self._clock(),
+                guardrail_versions=self._guardrails(session),
             )
 
         result: GateDecision = self._run(work)
         return result
+
+    @staticmethod
+    def _guardrails(session: Session) -> set[tuple[str, str]]:
+        """The frozen guardrail versions the guard's store holds, as (id, number) pairs."""
+        rows = session.execute(select(GuardrailVersion.guardrail_id, GuardrailVersion.version))
+        return {(gid, str(number)) for gid, number in rows}
 
     @staticmethod
     def _decision_row(change: StatusChange, detail: dict[str, Any] | None = None) -> GovDecision:
