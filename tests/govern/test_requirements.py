@@ -54,3 +54,14 @@ def test_unknown_metrics_are_none_not_zero() -> None:
     assert lookup_metric("group[sex=Other].recall", {}, SLICES) is None
     assert lookup_metric("min_group.auprc", {}, SLICES) is None
     assert lookup_metric("median_group.recall", {}, SLICES) is None
+
+
+def test_overlong_thresholds_are_refused_quickly() -> None:
+    from pydantic import ValidationError
+
+    from steward.govern.requirements import EvidenceRequirement
+
+    with pytest.raises(ValueError, match="not a threshold"):
+        parse_threshold("r" * 300 + " >= 1")
+    with pytest.raises(ValidationError, match="at most 200 characters"):
+        EvidenceRequirement.model_validate({"kind": "evaluation", "thresholds": ["a[" * 150 + " >= 1"]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -110,8 +111,6 @@ def controls(system_id: str, state: str | None, as_json: bool) -> None:
     """Which catalogue controls apply to a system, which are met and by what evidence, and the gaps."""
     store = open_register()
     system = store.get_system(system_id)
-    from datetime import UTC, datetime
-
     coverage = control_coverage(
         system,
         risks=store.list_risks(system_id),

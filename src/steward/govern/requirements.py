@@ -41,6 +41,9 @@ class EvidenceKind(StrEnum):
     ATTESTATION = "attestation"
 
 
+#: Longest threshold expression accepted (``group_ratio[attribute].metric >= 0.8`` is ~40).
+THRESHOLD_MAX_CHARS = 200
+
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
@@ -76,7 +79,7 @@ class Threshold:
 
 def parse_threshold(text: str) -> Threshold:
     """Parse ``recall >= 0.9``; raise :class:`ValueError` saying what a threshold looks like."""
-    match = _THRESHOLD_RE.match(text)
+    match = _THRESHOLD_RE.match(text) if len(text) <= THRESHOLD_MAX_CHARS else None
     if match is None:
         raise ValueError(f"{text!r} is not a threshold like 'recall >= 0.9' (operators: >=, <=, >, <, ==)")
     value = float(match["value"])
@@ -135,7 +138,9 @@ class EvidenceRequirement(BaseModel):
         Field(default=None, description="match only evidence with this name")
     )
     max_age_days: int = Field(default=90, ge=1, le=3650, strict=True)
-    thresholds: list[str] = Field(default_factory=list, max_length=50)
+    thresholds: list[Annotated[str, StringConstraints(max_length=THRESHOLD_MAX_CHARS)]] = Field(
+        default_factory=list, max_length=50
+    )
 
     @field_validator("thresholds")
     @classmethod
