@@ -17,6 +17,7 @@ fix the call without reading our source.
     ├── AuthError                the caller is not authenticated
     │   ├── InvalidSignatureError   an AWS SigV4 signature does not match the request
     │   └── PermissionDeniedError   authenticated, but the role does not allow it
+    ├── ThrottledError           the caller is over its request rate limit
     └── UpstreamError            the configured upstream model failed
         ├── UpstreamRejectedError   ... or refused the request as the caller's mistake (4xx, 429)
         └── UpstreamTimeoutError    ... or did not answer in time
@@ -37,6 +38,7 @@ __all__ = [
     "PolicyNotFoundError",
     "StewardError",
     "StorageError",
+    "ThrottledError",
     "UpstreamError",
     "UpstreamRejectedError",
     "UpstreamTimeoutError",
@@ -121,6 +123,10 @@ class InvalidSignatureError(AuthError):
 
 class PermissionDeniedError(AuthError):
     """The caller is authenticated but the key's role does not allow the operation."""
+
+
+class ThrottledError(StewardError):
+    """The caller sent more requests than its rate limit allows; retrying later will work."""
 
 
 class UpstreamError(StewardError):

@@ -137,13 +137,18 @@ class Authenticator:
 
 
 def require_role(*roles: Role) -> Callable[[Request], Awaitable[Caller]]:
-    """A FastAPI dependency admitting keys of ``roles`` (and admin keys); returns the :class:`Caller`."""
+    """A FastAPI dependency admitting keys of ``roles`` (and admin keys); returns the :class:`Caller`.
+
+    It also applies the per-key rate limit (``STEWARD_RATE_LIMIT``), if one is set.
+    """
     allowed = frozenset(roles) | {Role.ADMIN}
 
     async def dependency(request: Request) -> Caller:
         from steward.server.state import get_state
 
-        caller = await get_state(request).auth.authenticate(request)
+        state = get_state(request)
+        caller = await state.auth.authenticate(request)
+        state.limiter.check(caller.key_id)
         if caller.role not in allowed:
             raise PermissionDeniedError(
                 f"the API key's role {caller.role.value!r} may not do this; "

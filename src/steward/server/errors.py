@@ -28,6 +28,7 @@ from steward.errors import (
     PolicyError,
     StewardError,
     StorageError,
+    ThrottledError,
     UpstreamError,
 )
 
@@ -45,6 +46,7 @@ _MAPPING: tuple[tuple[type[StewardError], int, str], ...] = (
     (InvalidSignatureError, 403, "InvalidSignatureException"),
     (PermissionDeniedError, 403, "AccessDeniedException"),
     (AuthError, 401, "UnrecognizedClientException"),
+    (ThrottledError, 429, "ThrottlingException"),
     (UpstreamError, 502, "DependencyFailedException"),
     (StorageError, 503, "ServiceUnavailableException"),
 )
@@ -58,6 +60,7 @@ _HTTP_TYPES = {
     409: "ConflictException",
     413: "ValidationException",
     415: "ValidationException",
+    429: "ThrottlingException",
     422: "ValidationException",
 }
 

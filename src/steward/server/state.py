@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from steward.audit.writer import AuditWriter
 from steward.server.auth import Authenticator
 from steward.server.guards import GuardCache
+from steward.server.ratelimit import RateLimiter
 from steward.settings import Settings
 from steward.store.db import make_engine, session_factory
 from steward.store.guardrails import GuardrailStore
@@ -36,6 +37,7 @@ class ServerState:
     guards: GuardCache
     auth: Authenticator
     audit: AuditWriter
+    limiter: RateLimiter
 
     @classmethod
     def open(cls, settings: Settings) -> ServerState:
@@ -53,6 +55,7 @@ class ServerState:
             guards=GuardCache(guardrails, resolve_ttl_s=settings.resolve_ttl_s),
             auth=Authenticator(keys, ttl_s=settings.key_cache_ttl_s),
             audit=AuditWriter(engine, batch=settings.audit_batch),
+            limiter=RateLimiter(settings.rate_limit, burst=settings.rate_burst),
         )
 
     def close(self) -> None:
