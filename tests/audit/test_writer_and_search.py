@@ -120,3 +120,19 @@ def test_bad_queries_name_the_field() -> None:
         AuditQuery(limit=0)
     with pytest.raises(InputError, match="type"):
         AuditQuery(finding_type="A,B")
+
+
+def test_prune_deletes_only_older_records(sessions: sessionmaker[Session]) -> None:
+    from steward.audit.retention import prune
+
+    gid = "p" + uuid.uuid4().hex[:8]
+    now = datetime.now(UTC)
+    writer = AuditWriter(sessions.kw["bind"])
+    for age_days in (40, 35, 1, 0):
+        writer.submit(_record(gid, created_at=now - timedelta(days=age_days)))
+    writer.close()
+    cutoff = now - timedelta(days=30)
+    older_elsewhere = count(sessions, AuditQuery(until=cutoff)) - 2
+    assert prune(sessions, before=cutoff) == older_elsewhere + 2
+    assert count(sessions, AuditQuery(guardrail_id=gid)) == 2
+    assert prune(sessions, before=cutoff.replace(tzinfo=None)) == 0

@@ -89,3 +89,10 @@ def test_serve_help_lists_the_options(runner: CliRunner) -> None:
     out = runner.invoke(main, ["serve", "--help"]).output
     for option in ("--host", "--port", "--database-url", "--workers", "--bootstrap-admin-key"):
         assert option in out
+
+
+def test_audit_prune_asks_and_reports(runner: CliRunner) -> None:
+    refused = runner.invoke(main, ["audit", "prune", "--before", "2020-01-01"], input="n\n")
+    assert refused.exit_code != 0
+    result = runner.invoke(main, ["audit", "prune", "--before", "2020-01-01", "--yes"])
+    assert result.exit_code == 0 and "deleted 0 records" in result.output

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from steward.audit.retention import prune
 from steward.audit.search import MAX_PAGE, AuditQuery, export, search
 from steward.store.local import open_stores
 
@@ -98,3 +99,14 @@ def export_(database_url: str | None, fmt: str, output: str | None, **filters: A
                 handle.write(line)
                 n += 1
         click.echo(f"wrote {n} records to {output}", err=True)
+
+
+@command.command("prune")
+@click.option("--before", required=True, type=click.DateTime(), help="Delete records older than this (UTC).")
+@click.option("--database-url", envvar="STEWARD_DATABASE_URL", help="SQLite or PostgreSQL URL.")
+@click.confirmation_option(prompt="Delete these audit records for good?")
+def prune_(before: datetime, database_url: str | None) -> None:
+    """Delete audit records older than a date (retention)."""
+    with open_stores(database_url) as stores:
+        n = prune(stores.sessions, before=before)
+    click.echo(f"deleted {n} records created before {before.isoformat()} UTC")
