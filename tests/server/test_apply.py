@@ -203,3 +203,28 @@ def test_inline_check_names_bad_policy_fields(client: TestClient, app_key: dict[
     assert "content_filters[0].category" in r.json()["message"]
     r = client.post("/v1/check", json={"text": "x"}, headers=app_key)
     assert r.status_code == 400 and "exactly one" in r.json()["message"]
+
+
+def test_long_texts_are_checked_off_the_event_loop(
+    client: TestClient, app_key: dict[str, str], new_guardrail: Callable[..., str]
+) -> None:
+    import threading
+
+    import anyio
+
+    from steward.server.offload import OFFLOAD_MIN_CHARS, run_guard
+
+    def where() -> str:
+        return threading.current_thread().name
+
+    async def both() -> tuple[str, str]:
+        return await run_guard(10, where), await run_guard(OFFLOAD_MIN_CHARS, where)
+
+    inline, offloaded = anyio.run(both)
+    assert inline == threading.current_thread().name and offloaded != inline
+
+    gid = new_guardrail()
+    text = "lorem ipsum " * 1000 + "mail ann@example.org"
+    body = _apply(client, app_key, gid, "1", apply_body(text)).json()
+    assert body["outputs"] == [{"text": "lorem ipsum " * 1000 + "mail {EMAIL}"}]
+    assert body["steward"]["findings"][0]["start"] == 12_005

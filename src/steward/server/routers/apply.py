@@ -16,6 +16,7 @@ from starlette.responses import Response
 from steward.audit.record import AuditRecord
 from steward.server.auth import Caller, Role, require_role
 from steward.server.bedrock import ApplyGuardrailRequest, bedrock_body, guard_input
+from steward.server.offload import run_guard
 from steward.server.responses import json_response
 from steward.server.state import get_state
 from steward.store.idents import guardrail_id_from_identifier
@@ -51,12 +52,15 @@ async def apply_guardrail(
     state = get_state(request)
     resolved = state.guards.get(guardrail_id_from_identifier(guardrailIdentifier), guardrailVersion)
     checked = guard_input(body.content)
-    assessment = resolved.guard.apply(
-        checked.text,
-        body.source,
-        grounding_source=checked.grounding_source,
-        query=checked.query,
-        output_scope=body.outputScope,
+    assessment = await run_guard(
+        checked.total_chars,
+        lambda: resolved.guard.apply(
+            checked.text,
+            body.source,
+            grounding_source=checked.grounding_source,
+            query=checked.query,
+            output_scope=body.outputScope,
+        ),
     )
     request_id: str = request.state.request_id
     out = bedrock_body(

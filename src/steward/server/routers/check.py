@@ -24,6 +24,7 @@ from steward.errors import InputError
 from steward.guard import Guard
 from steward.policy import limits, load_policy, parse_policy
 from steward.server.auth import Caller, Role, require_role
+from steward.server.offload import run_guard
 from steward.server.responses import json_response
 from steward.server.state import get_state
 
@@ -79,12 +80,15 @@ async def check(body: CheckRequest, request: Request, caller: Caller = _app_role
     """The decision, scores and findings (with offsets) for one text."""
     started = time.perf_counter()
     guard = _guard_for(body)
-    assessment = guard.apply(
-        body.text,
-        body.source,
-        grounding_source=body.grounding_source,
-        query=body.query,
-        output_scope="FULL" if body.full else "INTERVENTIONS",
+    assessment = await run_guard(
+        len(body.text) + len(body.grounding_source or "") + len(body.query or ""),
+        lambda: guard.apply(
+            body.text,
+            body.source,
+            grounding_source=body.grounding_source,
+            query=body.query,
+            output_scope="FULL" if body.full else "INTERVENTIONS",
+        ),
     )
     request_id: str = request.state.request_id
     get_state(request).audit.submit(
