@@ -142,15 +142,25 @@ def table(results: dict[str, dict[str, Counter[str]]]) -> str:
             p, r, f = _prf(results[tool].get(typ, Counter()))
             cells.append(f"{p:.2f} / {r:.2f} / **{f:.2f}**")
         lines.append(f"| {typ} ({inverse[typ]}) | {n} | " + " | ".join(cells) + " |")
-    cells = []
-    for tool in tools:
-        total: Counter[str] = Counter()
-        for typ, c in results[tool].items():
-            if typ in SUPPORTED[tool]:
-                total += c
-        p, r, f = _prf(total)
-        cells.append(f"{p:.2f} / {r:.2f} / **{f:.2f}**")
-    lines.append("| all supported types (micro) | | " + " | ".join(cells) + " |")
+    common = set.intersection(*(SUPPORTED[t] for t in tools))
+    for label, types_of in (
+        ("types every tool here supports (micro)", lambda tool: common),
+        ("all types the tool supports (micro)", lambda tool: SUPPORTED[tool]),
+    ):
+        cells = []
+        for tool in tools:
+            total: Counter[str] = Counter()
+            for typ, c in results[tool].items():
+                if typ in types_of(tool):
+                    total += c
+            p, r, f = _prf(total)
+            cells.append(f"{p:.2f} / {r:.2f} / **{f:.2f}**")
+        n = (
+            sum(results[tools[0]].get(t, Counter())["gold"] for t in common)
+            if label.startswith("types every")
+            else ""
+        )
+        lines.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

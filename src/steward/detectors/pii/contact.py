@@ -29,19 +29,28 @@ __all__ = [
 
 
 class EmailRecognizer(Recognizer):
-    """``local@domain.tld`` addresses, Unicode letters allowed on both sides."""
+    """``local@domain.tld`` addresses, Unicode letters allowed on both sides.
+
+    The scan starts from each ``@`` and reads outwards: a pattern that starts with the
+    local part would be tried, and fail, at every word of the text.
+    """
 
     entity = PiiType.EMAIL
     name = "email"
     trigger = r"[\w.%+-]@[\w-]"
-    _pattern = re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})*\.[^\W\d_]{2,24}\b")
+    _local = re.compile(r"[\w.%+-]{1,64}$")
+    _domain = re.compile(r"[\w-]{1,63}(?:\.[\w-]{1,63})*\.[^\W\d_]{2,24}\b")
 
     def find(self, text: str) -> Iterator[Span]:
-        for m in self._pattern.finditer(text):
-            local = m.group().split("@", 1)[0]
-            if local.startswith(".") or local.endswith(".") or ".." in local:
-                continue
-            yield Span(m.start(), m.end(), 0.99, validated=False)
+        at = text.find("@")
+        while at >= 0:
+            local = self._local.search(text, max(0, at - 64), at)
+            domain = self._domain.match(text, at + 1)
+            if local is not None and domain is not None:
+                value = local.group()
+                if not (value.startswith(".") or value.endswith(".") or ".." in value):
+                    yield Span(local.start(), domain.end(), 0.99)
+            at = text.find("@", at + 1)
 
 
 #: Top-level domains common enough that a bare ``name.tld/path`` is almost surely a link.
@@ -127,7 +136,7 @@ class MacAddressRecognizer(Recognizer):
 
     entity = PiiType.MAC_ADDRESS
     name = "mac_address"
-    trigger = r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\."
+    trigger = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
     _pattern = re.compile(
         r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
         r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
@@ -149,7 +158,8 @@ _PHONE_WORDS = re.compile(
 )
 #: Regions tried for numbers written without a country code. Numbers valid in the first
 #: two need no context; the others only count next to a phone word.
-_REGIONS_NO_CONTEXT = ("US", "GB")
+#: (region to parse as, regions the number may be valid in): the US and Canada share +1.
+_REGIONS_NO_CONTEXT = (("US", ("US", "CA")), ("GB", ("GB",)))
 _REGIONS_IN_CONTEXT = (
     "DE",
     "FR",
@@ -170,6 +180,7 @@ _REGIONS_IN_CONTEXT = (
 #: Dates written with separators look like numbers to a parser.
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?)")
 _TIME_AFTER = re.compile(r":\d\d")
+_IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DATE = re.compile(
     r"(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?!\d)"
     r"|(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)?\d\d(?!\d)"
@@ -198,7 +209,7 @@ class PhoneRecognizer(Recognizer):
         # 20–50 ms stalls). Keep them compiled, and compile the usual regions now, when the
         # policy is built, rather than inside a request.
         re_util.enable_pattern_cache()
-        for region in (*_REGIONS_NO_CONTEXT, *_REGIONS_IN_CONTEXT):
+        for region in ("US", "GB", *_REGIONS_IN_CONTEXT):
             code = phonenumbers.country_code_for_region(region)
             # Validating a number looks at every region sharing its country code (+1: 25).
             for sibling in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
@@ -216,7 +227,7 @@ class PhoneRecognizer(Recognizer):
             date = _DATE.match(value)
             if date is not None and (date.end() == len(value) or value[date.end()] == " "):
                 continue
-            if _TIME_AFTER.match(text, end):
+            if _TIME_AFTER.match(text, end) or _IPV4_LIKE.fullmatch(value):
                 continue
             span = self._parse(text, start, end, value)
             if span is not None:
@@ -233,15 +244,17 @@ class PhoneRecognizer(Recognizer):
             if phonenumbers.is_valid_number(number):
                 return Span(start, end, 0.95, validated=True)
             return Span(start, end, 0.7) if context and phonenumbers.is_possible_number(number) else None
-        for region in _REGIONS_NO_CONTEXT:
-            number = _try_parse(value, region)
-            if number is not None and phonenumbers.is_valid_number(number):
+        for parse_as, regions in _REGIONS_NO_CONTEXT:
+            number = _try_parse(value, parse_as)
+            if number is not None and any(
+                phonenumbers.is_valid_number_for_region(number, r) for r in regions
+            ):
                 return Span(start, end, 0.9 if context else 0.75, validated=True)
         if not context:
             return None
         for region in _REGIONS_IN_CONTEXT:
             number = _try_parse(value, region)
-            if number is not None and phonenumbers.is_valid_number(number):
+            if number is not None and phonenumbers.is_valid_number_for_region(number, region):
                 return Span(start, end, 0.8, validated=True)
         if before(text, start, _PHONE_WORDS, 24) and not _looks_like_other_number(value):
             return Span(start, end, 0.6)
