@@ -176,6 +176,13 @@ def test_stream_masks_an_email_split_across_chunks(steward: Steward, chunk_size:
     assert text == CANNED["email"].replace("jane.roe@example.org", "{EMAIL}")
     assert not any("jane" in (c.choices[0].delta.content or "") for c in chunks if c.choices)
     assert chunks[-1].choices[0].finish_reason == "stop"
+    # The chunk that ends the answer says what the guard did, like a completion's field.
+    summary = chunks[-1].model_extra["steward"]
+    assert summary["output"] == {
+        "action": "GUARDRAIL_INTERVENED",
+        "actionReason": "masked sensitiveInformationPolicy EMAIL",
+    }
+    assert summary["action"] == "GUARDRAIL_INTERVENED"
 
 
 def test_stream_stops_cleanly_when_the_answer_is_blocked(steward: Steward) -> None:

@@ -372,8 +372,8 @@ class _StreamRelay:
         self.vault = vault
         self.guards: dict[int, StreamGuard] = {}
         self.tools: dict[int, ToolCallBuffer] = {}
-        #: ``(audit decision name, assessment)`` of each tool call checked.
-        self.tool_decisions: list[tuple[str, Assessment]] = []
+        #: ``(choice index, call index, assessment)`` of each tool call checked.
+        self.tool_decisions: list[tuple[int, int, Assessment]] = []
         self.tool_indices: set[int] = set()
         self.started: set[int] = set()
         self.meta: dict[str, Any] = {"id": None, "model": request.model, "created": None}
@@ -419,7 +419,7 @@ class _StreamRelay:
         guarded = guard_tool_calls(
             self.binding.guard, buffer.take(), vault=self.vault, where=f"choices[{index}].delta.tool_calls"
         )
-        self.tool_decisions.extend((f"out-{index}-tool-{k}", a) for k, a in enumerate(guarded.assessments))
+        self.tool_decisions.extend((index, k, a) for k, a in enumerate(guarded.assessments))
         return guarded.calls, guarded.blocked
 
     def _needs_guard(self, data: dict[str, Any]) -> bool:
@@ -486,7 +486,15 @@ class _StreamRelay:
                 out_choices.append({**choice, "delta": new_delta, "logprobs": None})
         if not out_choices and not data.get("usage"):
             return [], False
-        return [{**data, "choices": out_choices}], False
+        out = {**data, "choices": out_choices}
+        finished = [c["index"] for c in out_choices if c.get("finish_reason") is not None]
+        if finished:
+            # The chunk that ends a choice tells what the guard did to it, as a completion's field does.
+            summaries = [self.guards[i].summary() for i in finished]
+            summaries += [a for i, _, a in self.tool_decisions if i in finished]
+            decisions = [("input", self.input_assessment), ("output", _strongest_of(summaries))]
+            out["steward"] = self.proxy.steward_field(self.binding, decisions)
+        return [out], False
 
     def flush(self) -> list[dict[str, Any]]:
         """The upstream ended without finishing some choices: release what they still hold."""
@@ -544,6 +552,6 @@ class _StreamRelay:
             for index, guard in sorted(self.guards.items()):
                 if guard.total or index not in self.tool_indices:  # a tool-call-only answer has no text
                     self.binding.audit(guard.summary(), f"out-{index}")
-            for decision, assessment in self.tool_decisions:
-                self.binding.audit(assessment, decision)
+            for index, k, assessment in self.tool_decisions:
+                self.binding.audit(assessment, f"out-{index}-tool-{k}")
             await chunks.aclose()
