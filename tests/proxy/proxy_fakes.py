@@ -168,6 +168,9 @@ def make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             if kind == "status":
                 self._json(int(arg), {"error": {"message": f"upstream says {arg}", "type": "server_error"}})
                 return
+            if kind == "json":  # a server that ignores "stream": true
+                self._json(200, _completion(model, "not streamed"))
+                return
             if kind == "malformed":
                 self._json(200, b"{this is not json")
                 return

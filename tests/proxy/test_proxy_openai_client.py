@@ -312,6 +312,13 @@ def test_malformed_upstream_json_becomes_502(steward: Steward) -> None:
     assert "malformed JSON" in info.value.message
 
 
+def test_an_upstream_that_does_not_stream_is_a_clear_502(steward: Steward) -> None:
+    with pytest.raises(openai.APIStatusError) as info:
+        stream_text(steward, "json", "hi")
+    assert info.value.status_code == 502
+    assert "application/json, not an event stream" in info.value.message
+
+
 def test_upstream_timeout_becomes_504(steward_factory: Callable[..., Steward]) -> None:
     impatient = steward_factory(STEWARD_UPSTREAM_TIMEOUT_S=0.3)
     with pytest.raises(openai.APIStatusError) as info:

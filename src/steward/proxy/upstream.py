@@ -182,6 +182,12 @@ class UpstreamClient:
             raise self._failure(exc, path) from None
         try:
             await self._raise_for_status(response, path)
+            kind = response.headers.get("content-type", "")
+            if not kind.startswith("text/event-stream"):
+                raise UpstreamError(
+                    f"the upstream at {self._where(path)} answered a streamed request with "
+                    f"{kind or 'no content type'}, not an event stream"
+                )
             async for line in response.aiter_lines():
                 if len(line) > STREAM_LINE_MAX_CHARS:
                     raise UpstreamError(
