@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from steward.errors import InputError, InputTooLargeError
 from steward.policy import limits
 
-__all__ = ["ApplyGuardrailRequest", "GuardInput", "bedrock_body", "guard_input"]
+__all__ = ["ApplyGuardrailRequest", "ApplyGuardrailResponse", "GuardInput", "bedrock_body", "guard_input"]
 
 #: Most content blocks in one request.
 MAX_BLOCKS = 1000
@@ -71,6 +71,26 @@ class ApplyGuardrailRequest(_Strict):
     source: Literal["INPUT", "OUTPUT"]
     content: list[ContentBlock] = Field(min_length=1, max_length=MAX_BLOCKS)
     outputScope: Literal["INTERVENTIONS", "FULL"] = "INTERVENTIONS"  # noqa: N815 (Bedrock's name)
+
+
+class OutputText(BaseModel):
+    """One output: the masked text, or the blocked message."""
+
+    text: str
+
+
+class ApplyGuardrailResponse(BaseModel):
+    """The response body, as Bedrock's (documentation only; responses are built from the assessment)."""
+
+    usage: dict[str, int]
+    action: Literal["NONE", "GUARDRAIL_INTERVENED"]
+    actionReason: str = ""  # noqa: N815 (Bedrock's name)
+    outputs: list[OutputText]
+    assessments: list[dict[str, Any]]
+    guardrailCoverage: dict[str, Any]  # noqa: N815
+    steward: dict[str, Any] = Field(
+        description="Steward's extras: findings with offsets, scores, trace, requestId"
+    )
 
 
 @dataclass(frozen=True, slots=True)

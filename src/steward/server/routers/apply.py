@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from steward.audit.record import AuditRecord
 from steward.server.auth import Caller, Role, require_role
-from steward.server.bedrock import ApplyGuardrailRequest, bedrock_body, guard_input
+from steward.server.bedrock import ApplyGuardrailRequest, ApplyGuardrailResponse, bedrock_body, guard_input
 from steward.server.offload import run_guard
 from steward.server.responses import json_response
 from steward.server.state import get_state
@@ -37,7 +37,10 @@ _app_role = Depends(require_role(Role.APP))
     summary="Apply a guardrail version to content (Amazon Bedrock ApplyGuardrail)",
     response_class=Response,
     responses={
-        200: {"description": "Bedrock's ApplyGuardrail response, plus Steward's extras under `steward`"}
+        200: {
+            "model": ApplyGuardrailResponse,
+            "description": "Bedrock's ApplyGuardrail response, plus Steward's extras under `steward`",
+        }
     },
 )
 async def apply_guardrail(
