@@ -195,3 +195,12 @@ def test_a_client_that_hangs_up_mid_stream_is_still_audited(
         time.sleep(0.1)
     assert [r["requestId"].removeprefix(request_id) for r in records] == ["-in-0", "-out-0"]
     assert records[1]["textLength"] < len("word " * 300)
+
+
+def test_the_openapi_description_documents_the_proxy(steward: Steward) -> None:
+    paths = httpx.get(steward.url + "/openapi.json").json()["paths"]
+    chat = paths["/v1/chat/completions"]["post"]
+    assert chat["tags"] == ["proxy"]
+    schema = chat["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["model", "messages"]
+    assert "get" in paths["/v1/models"]

@@ -42,6 +42,50 @@ _ENDPOINT = "/v1/chat/completions"
 REQUEST_ID_HEADER = "x-steward-request-id"
 
 
+_CHAT_DESCRIPTION = """The body of OpenAI's chat completions API. User messages and tool results are
+checked before anything goes upstream (a block is answered at once with `finish_reason:
+"content_filter"`); the answer is checked before it is returned; with `stream: true` it is
+released through a hold-back window. Pick the guardrail with `x-steward-guardrail: id[:version]`.
+Errors use OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`."""
+
+#: The request body as documented in the OpenAPI description (the handler reads it itself,
+#: so that errors name the field in OpenAI's shape and unknown parameters pass upstream).
+_CHAT_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["model", "messages"],
+                "additionalProperties": True,
+                "properties": {
+                    "model": {"type": "string"},
+                    "stream": {"type": "boolean", "default": False},
+                    "messages": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["role"],
+                            "properties": {
+                                "role": {
+                                    "type": "string",
+                                    "enum": ["system", "developer", "user", "assistant", "tool", "function"],
+                                },
+                                "content": {
+                                    "anyOf": [{"type": "string"}, {"type": "array"}, {"type": "null"}]
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "example": {"model": "llama3.1", "messages": [{"role": "user", "content": "Hello!"}]},
+        }
+    },
+}
+
+
 class ResolvedGuardLike(Protocol):
     """What the server's guard cache returns for a guardrail version."""
 
@@ -91,7 +135,13 @@ def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: B
 
     router = APIRouter(tags=["proxy"], lifespan=lifespan)
 
-    @router.post("/v1/chat/completions", response_model=None)
+    @router.post(
+        "/v1/chat/completions",
+        response_model=None,
+        summary="OpenAI-compatible chat completion, guarded (streaming included)",
+        description=_CHAT_DESCRIPTION,
+        openapi_extra={"requestBody": _CHAT_BODY},
+    )
     async def chat_completions(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
         request_id = _request_id(request)
         try:
@@ -107,7 +157,7 @@ def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: B
             return _once(request, error_response(exc, headers=proxy.headers(None, request_id, [])))
         return _once(request, await proxy.chat(chat, binding))
 
-    @router.get("/v1/models", response_model=None)
+    @router.get("/v1/models", response_model=None, summary="The upstream's models, relayed")
     async def list_models(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
         return _once(request, await proxy.models(_request_id(request)))
 
