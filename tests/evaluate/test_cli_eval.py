@@ -96,7 +96,11 @@ def test_several_datasets_give_one_report_each_plus_overall(files: dict[str, Pat
     assert set(report["datasets"]) == {"first", "second"}
     assert report["datasets"]["second"]["recall"] == 1.0
     assert report["overall"]["n"] == 6
-    code, out, _ = _invoke(str(files["first"]), str(files["second"]), "--policy", str(files["policy"]))
+    both = [str(files["first"]), str(files["second"]), "--policy", str(files["policy"])]
+    assert _invoke(*both, "--fail-under", "recall=0.6")[0] == ExitCode.OK  # overall 3/4
+    assert _invoke(*both, "--fail-under", "datasets.first.recall=0.6")[0] == ExitCode.GATE_FAILED
+    assert _invoke(*both, "--fail-under", "datasets.second.recall=1")[0] == ExitCode.OK
+    code, out, _ = _invoke(*both)
     assert code == ExitCode.OK
     assert [line.split()[0] for line in out.splitlines()[3:6]] == ["first", "second", "overall"]
 

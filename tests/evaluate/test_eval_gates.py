@@ -43,6 +43,10 @@ def test_resolve_dotted_paths() -> None:
         resolve_metric(REPORT, "recal")
     with pytest.raises(InputError, match="section, not a number"):
         resolve_metric(REPORT, "latency_ms")
+    with pytest.raises(InputError, match="goes past a number"):
+        resolve_metric(REPORT, "recall.p50")
+    with pytest.raises(InputError, match="no metric 'religion:Jewish'"):
+        resolve_metric(REPORT, "by_group.religion:Jewish.fpr")
 
 
 def test_check_gates() -> None:

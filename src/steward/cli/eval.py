@@ -71,7 +71,8 @@ def command(
 ) -> None:
     """Evaluate a policy on DATASETS (JSONL: text, label, optional source/category/group/context/query).
 
-    Several datasets give one report per dataset plus "overall"; gates apply to overall.
+    Several datasets give one report per dataset plus "overall"; gates apply to overall,
+    or to one dataset as datasets.NAME.METRIC.
     """
     gates = [parse_gate(s, default_op=">=") for s in fail_under] + [
         parse_gate(s, default_op="<=") for s in fail_over
@@ -85,11 +86,12 @@ def command(
     report: dict[str, Any]
     if len(named) == 1:
         report = summarise(next(iter(named.values())))
-        overall = report
+        gate_view = report
     else:
         report = summarise_many(named)
-        overall = report["overall"]
-    failures = check_gates(overall, gates)
+        # gates read the overall figures, and per dataset as datasets.NAME.METRIC
+        gate_view = {**report["overall"], "datasets": report["datasets"]}
+    failures = check_gates(gate_view, gates)
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:

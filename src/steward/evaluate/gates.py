@@ -1,7 +1,8 @@
 """CI gates over an evaluation report: ``recall=0.9`` must not fall under, ``fpr<=0.05`` over.
 
 A gate names a metric by its path in the report (``recall``, ``latency_ms.p99``,
-``by_category.HATE.recall``, ``by_group.religion:Muslim.fpr``) and a bound. ``--fail-under``
+``by_category.HATE.recall``, ``by_group.religion:Muslim.fpr``; with several datasets also
+``datasets.NAME.recall``) and a bound. ``--fail-under``
 gates read ``METRIC=VALUE`` as "at least VALUE"; ``--fail-over`` gates read it as "at most
 VALUE". Either option also takes an explicit ``METRIC>=VALUE`` or ``METRIC<=VALUE``. An
 undefined metric (``None``) fails its gate: a gate that cannot be checked is not passed.
@@ -52,29 +53,30 @@ def parse_gate(spec: str, *, default_op: Literal[">=", "<="]) -> Gate:
 
 
 def resolve_metric(report: Mapping[str, Any], path: str) -> float | None:
-    """The number at ``path``; an :class:`InputError` listing the choices if there is none."""
+    """The number at ``path``; an :class:`InputError` listing the choices if there is none.
+
+    Keys are matched greedily against the dotted path, longest first, so names that hold
+    dots themselves (a group ``v1.2``, a dataset ``set.v2``) resolve without quoting.
+    """
     node: Any = report
-    for part in _split_path(node, path):
-        if not isinstance(node, Mapping) or part not in node:
-            choices = (
-                sorted(k for k, v in node.items() if not isinstance(v, Mapping))
-                if isinstance(node, Mapping)
-                else []
-            )
+    rest = path
+    while rest:
+        if not isinstance(node, Mapping):
+            raise InputError(f"goes past a number at {rest!r}", field=f"gate metric {path!r}")
+        key = next(
+            (k for k in sorted(node, key=len, reverse=True) if rest == k or rest.startswith(f"{k}.")), None
+        )
+        if key is None:
+            choices = sorted(k for k, v in node.items() if not isinstance(v, Mapping))
             hint = f" (choose from {', '.join(choices)})" if choices else ""
-            raise InputError(f"no metric {part!r} in the report{hint}", field=f"gate metric {path!r}")
-        node = node[part]
+            raise InputError(
+                f"no metric {rest.split('.')[0]!r} in the report{hint}", field=f"gate metric {path!r}"
+            )
+        node = node[key]
+        rest = rest[len(key) + 1 :]
     if node is not None and not isinstance(node, int | float):
         raise InputError("names a section, not a number", field=f"gate metric {path!r}")
     return None if node is None else float(node)
-
-
-def _split_path(report: Mapping[str, Any], path: str) -> list[str]:
-    """Split on dots, but keep group names that contain dots whole when they exist."""
-    parts = path.split(".")
-    if len(parts) >= 3 and parts[0] in ("by_group", "by_category"):
-        return [parts[0], ".".join(parts[1:-1]), parts[-1]]
-    return parts
 
 
 def check_gates(report: Mapping[str, Any], gates: Sequence[Gate]) -> list[str]:
