@@ -204,3 +204,27 @@ def test_the_openapi_description_documents_the_proxy(steward: Steward) -> None:
     schema = chat["requestBody"]["content"]["application/json"]["schema"]
     assert schema["required"] == ["model", "messages"]
     assert "get" in paths["/v1/models"]
+
+
+def test_each_masked_part_of_a_message_has_its_own_audit_record(steward: Steward, upstream: Upstream) -> None:
+    with OpenAI(base_url=steward.v1, api_key=steward.key, max_retries=0) as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model="echo",
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "From a@example.com"},
+                        {"type": "text", "text": "to b@example.com"},
+                    ],
+                }
+            ],
+        )
+    sent = upstream.chat_requests()[-1]["body"]["messages"][0]["content"]
+    assert [p["text"] for p in sent] == ["From {EMAIL}", "to {EMAIL}"]
+    request_id = raw.headers["x-steward-request-id"]
+    assert [r["requestId"].removeprefix(request_id) for r in steward.audit(request_id)] == [
+        "-in-0-0",
+        "-in-0-1",
+        "-out-0",
+    ]

@@ -174,7 +174,8 @@ class ChatProxy:
         except StewardError as exc:
             return error_response(exc, headers=self.headers(binding, binding.request_id, []))
         for item, assessment in decision.to_audit():
-            binding.audit(assessment, f"in-{item.message}")
+            part = "" if item.part is None else f"-{item.part}"
+            binding.audit(assessment, f"in-{item.message}{part}")
         input_assessment = decision.blocked or _strongest(decision)
         if decision.blocked is not None:
             return self._blocked_input(request, binding, decision.blocked)
