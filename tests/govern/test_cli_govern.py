@@ -195,7 +195,10 @@ def test_consequential_system_without_oversight_cannot_deploy_and_strict_cards_f
         == "development"
     )
     strict = run("card", "credit-prescreen", "--strict", code=7)
-    assert "error: no evaluation evidence 'credit-lr holdout' recorded for version 1.0" in strict.output
+    assert (
+        "error: no evaluation evidence 'credit-lr holdout' about model:credit-lr 1.0 recorded for version 1.0"
+        in strict.output
+    )
     lenient = run("card", "credit-prescreen")
     assert "warning: no evaluation evidence" in lenient.output
     assert run("system", "status", "credit-prescreen", "retired").output.startswith("ALLOWED")

@@ -161,3 +161,21 @@ def test_guardrails_must_be_frozen_versions_the_guard_has() -> None:
     assert present.allowed
     unchecked = evaluate_gate(draft, Lifecycle.DEPLOYMENT, risks=[], evidence=[], now=NOW)
     assert unchecked.allowed  # without the store's versions the pure gate cannot check them
+
+
+def test_a_subject_requirement_counts_only_evidence_about_the_pinned_version() -> None:
+    from steward.govern.requirements import EvidenceRequirement
+
+    req = EvidenceRequirement(
+        kind=EvidenceKind.EVALUATION, subject="model:credit-lr", thresholds=["recall >= 0.9"]
+    )
+    system = make_system(models=[{"name": "credit-lr", "version": "2.0"}], release_requirements=[req])
+    about_old_model = make_evidence(GOOD)  # subject model:credit-lr, subject_version 1.0
+    decision = evaluate_gate(
+        system, Lifecycle.DEPLOYMENT, risks=[make_risk()], evidence=[about_old_model], now=NOW
+    )
+    assert decision.missing == ["no evaluation evidence about model:credit-lr 2.0 recorded for version 1.0"]
+    pinned_old = make_system(models=[{"name": "credit-lr", "version": "1.0"}], release_requirements=[req])
+    assert evaluate_gate(
+        pinned_old, Lifecycle.DEPLOYMENT, risks=[make_risk()], evidence=[about_old_model], now=NOW
+    ).allowed

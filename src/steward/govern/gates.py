@@ -26,7 +26,7 @@ from steward.govern.inventory import GATED_STATUSES, AISystem, EuAiActTier, Huma
 from steward.govern.requirements import EvidenceRequirement, lookup_metric
 from steward.govern.risk import Risk
 
-__all__ = ["GateCheck", "GateDecision", "evaluate_gate", "latest_evidence"]
+__all__ = ["GateCheck", "GateDecision", "evaluate_gate", "latest_evidence", "pinned_version"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +91,24 @@ class GateDecision:
         }
 
 
+def pinned_version(system: AISystem, subject: str) -> str | None:
+    """The version the system pins for ``model:NAME`` or ``guardrail:ID``, if it names that subject."""
+    kind, _, name = subject.partition(":")
+    if kind == "model":
+        return next((m.version for m in system.models if m.name == name), None)
+    if kind == "guardrail":
+        return next((g.version for g in system.guardrails if g.id == name), None)
+    return None
+
+
 def latest_evidence(
     system: AISystem, requirement: EvidenceRequirement, evidence: Sequence[Evidence]
 ) -> Evidence | None:
-    """The newest evidence for this system version that a requirement would look at."""
+    """The newest evidence for this system version that a requirement would look at.
+
+    With a ``subject``, only evidence about it counts, and only about the version the system pins.
+    """
+    pinned = pinned_version(system, requirement.subject) if requirement.subject else None
     matching = [
         e
         for e in evidence
@@ -102,6 +116,8 @@ def latest_evidence(
         and e.system_version == system.version
         and e.kind is requirement.kind
         and (requirement.name is None or e.name == requirement.name)
+        and (requirement.subject is None or e.subject == requirement.subject)
+        and (pinned is None or e.subject_version == pinned)
     ]
     return max(matching, key=lambda e: (e.recorded_at, e.id), default=None)
 
@@ -112,7 +128,9 @@ def _requirement_checks(
     label = req.describe()
     found = latest_evidence(system, req, evidence)
     if found is None:
-        return [GateCheck(f"evidence:{label}", False, f"no {label} recorded for version {system.version}")]
+        pinned = pinned_version(system, req.subject) if req.subject else None
+        what = f"{label} {pinned}" if pinned else label
+        return [GateCheck(f"evidence:{label}", False, f"no {what} recorded for version {system.version}")]
     when = found.recorded_at.date().isoformat()
     age = found.age_days(now)
     checks = []

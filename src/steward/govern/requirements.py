@@ -137,6 +137,13 @@ class EvidenceRequirement(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = (
         Field(default=None, description="match only evidence with this name")
     )
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = (
+        Field(
+            default=None,
+            description="match only evidence about this subject (model:NAME, guardrail:ID); when the system "
+            "pins that model or guardrail, only evidence about the pinned version counts",
+        )
+    )
     max_age_days: int = Field(default=90, ge=1, le=3650, strict=True)
     thresholds: list[Annotated[str, StringConstraints(max_length=THRESHOLD_MAX_CHARS)]] = Field(
         default_factory=list, max_length=50
@@ -155,4 +162,5 @@ class EvidenceRequirement(BaseModel):
 
     def describe(self) -> str:
         """A short label such as ``evaluation 'guard eval'``."""
-        return f"{self.kind.value} evidence" + (f" {self.name!r}" if self.name else "")
+        label = f"{self.kind.value} evidence" + (f" {self.name!r}" if self.name else "")
+        return label + (f" about {self.subject}" if self.subject else "")
