@@ -339,6 +339,22 @@ def run_backend(backend: str, args: argparse.Namespace, client: str) -> list[Res
     return results
 
 
+def guard_cost(scenario: str, seconds: float = 3.0) -> float:
+    """The guard alone, in this process, on the same texts: milliseconds per text (the peer for the server)."""
+    from steward.guard import Guard
+    from steward.policy import load_policy, parse_policy
+
+    policy = parse_policy(deterministic_policy()) if scenario == "deterministic" else load_policy("default")
+    guard = Guard(policy)
+    for text in TEXTS:
+        guard.apply(text)
+    n, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        guard.apply(TEXTS[n % len(TEXTS)])
+        n += 1
+    return (time.perf_counter() - started) * 1000 / n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per scenario")
@@ -353,6 +369,11 @@ def main() -> None:
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
     print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, client {client}, "
           f"{args.workers} workers, {args.connections} connections, {args.duration:.0f} s per scenario")  # fmt: skip
+    cores = os.cpu_count() or 1
+    for scenario in [s for s in args.scenarios if s != "floor"]:
+        ms = guard_cost(scenario)
+        print(f"  guard alone  {scenario:13} {ms:6.2f} ms/text in one thread -> at most {cores * 1000 / ms:7.0f} req/s "
+              f"on {cores} cores with no server at all")  # fmt: skip
     results: list[Result] = []
     for backend in [b for b in args.backends.split(",") if b]:
         results += run_backend(backend, args, client)
