@@ -138,3 +138,14 @@ def test_split_and_limit_options(files: dict[str, Path]) -> None:
     assert code == ExitCode.OK and json.loads(out)["n"] == 2
     code, _, err = _invoke(str(files["first"]), "--policy", str(files["policy"]), "--split", "test")
     assert code == ExitCode.INPUT_ERROR and "no rows with split 'test'" in err
+
+
+def test_bootstrap_adds_intervals(files: dict[str, Path]) -> None:
+    args = [str(files["first"]), "--policy", str(files["policy"]), "--bootstrap", "50"]
+    code, out, _ = _invoke(*args, "--json")
+    assert code == ExitCode.OK
+    ci = json.loads(out)["ci95"]
+    assert set(ci) == {"precision", "recall", "f1", "fpr", "auprc", "recall_at_1pct_fpr"}
+    assert ci["recall"][0] <= 0.5 <= ci["recall"][1]
+    code, out, _ = _invoke(*args)
+    assert code == ExitCode.OK and "95% bootstrap intervals (first): " in out

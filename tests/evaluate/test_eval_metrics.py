@@ -7,6 +7,7 @@ import pytest
 from steward.evaluate.metrics import (
     Confusion,
     average_precision,
+    bootstrap_intervals,
     classification_metrics,
     percentile,
     recall_at_fpr,
@@ -111,3 +112,25 @@ def test_mismatched_lengths_are_refused() -> None:
         average_precision([1, 0], [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="NaN"):
         average_precision([1, 0], [float("nan"), 0.2])
+
+
+def test_bootstrap_intervals_bracket_the_estimate_and_are_seeded() -> None:
+    labels = [1] * 30 + [0] * 70
+    caught = [True] * 24 + [False] * 6 + [True] * 7 + [False] * 63
+    scores = [0.9] * 24 + [0.3] * 6 + [0.8] * 7 + [0.1] * 63
+    ci = bootstrap_intervals(labels, caught, scores, resamples=300, seed=1)
+    recall = ci["recall"]
+    assert recall is not None and recall[0] < 0.8 < recall[1]
+    fpr = ci["fpr"]
+    assert fpr is not None and fpr[0] < 0.1 < fpr[1]
+    assert ci == bootstrap_intervals(labels, caught, scores, resamples=300, seed=1)
+
+
+def test_bootstrap_of_a_perfect_ranking_is_a_point_and_undefined_metrics_are_none() -> None:
+    ci = bootstrap_intervals([1, 0] * 20, [True, False] * 20, [1.0, 0.0] * 20, resamples=100)
+    assert ci["auprc"] == (1.0, 1.0) and ci["precision"] == (1.0, 1.0)
+    only_positive = bootstrap_intervals([1] * 10, [True] * 10, [0.5] * 10, resamples=50)
+    assert only_positive["fpr"] is None and only_positive["auprc"] is None
+    assert only_positive["recall"] == (1.0, 1.0)
+    with pytest.raises(ValueError, match="resamples"):
+        bootstrap_intervals([1], [True], [1.0], resamples=0)

@@ -53,6 +53,13 @@ def _names(paths: tuple[Path, ...]) -> list[str]:
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use at most N rows per dataset.")
 @click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0, max=10_000),
+    default=0,
+    show_default=True,
+    help="Resamples for 95% bootstrap intervals (ci95) on each dataset and overall; 0 = off.",
+)
+@click.option(
     "--caught",
     type=click.Choice(["intervened", "blocked"]),
     default="intervened",
@@ -67,6 +74,7 @@ def command(
     fail_over: tuple[str, ...],
     split: str | None,
     limit: int | None,
+    bootstrap: int,
     caught: str,
 ) -> None:
     """Evaluate a policy on DATASETS (JSONL: text, label, optional source/category/group/context/query).
@@ -85,10 +93,10 @@ def command(
     }
     report: dict[str, Any]
     if len(named) == 1:
-        report = summarise(next(iter(named.values())))
+        report = summarise(next(iter(named.values())), bootstrap=bootstrap)
         gate_view = report
     else:
-        report = summarise_many(named)
+        report = summarise_many(named, bootstrap=bootstrap)
         # gates read the overall figures, and per dataset as datasets.NAME.METRIC
         gate_view = {**report["overall"], "datasets": report["datasets"]}
     failures = check_gates(gate_view, gates)

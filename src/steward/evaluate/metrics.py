@@ -17,6 +17,7 @@ import numpy.typing as npt
 __all__ = [
     "Confusion",
     "average_precision",
+    "bootstrap_intervals",
     "classification_metrics",
     "percentile",
     "recall_at_fpr",
@@ -124,3 +125,52 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     if len(values) == 0:
         return None
     return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def bootstrap_intervals(
+    labels: Sequence[int],
+    caught: Sequence[bool],
+    scores: Sequence[float],
+    *,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, tuple[float, float] | None]:
+    """Percentile bootstrap intervals for the headline metrics, resampling rows with replacement.
+
+    Small slices (a few dozen rows) give wide intervals; that is the point: a difference
+    inside the interval is noise. A metric undefined in more than half of the resamples
+    gets ``None``. Seeded, so the same data give the same intervals.
+    """
+    if resamples < 1:
+        raise ValueError("resamples must be at least 1")
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must be between 0 and 1")
+    y = np.asarray(labels, dtype=np.int64)
+    p = np.asarray(caught, dtype=bool)
+    s = np.asarray(scores, dtype=np.float64)
+    if not (y.size == p.size == s.size):
+        raise ValueError(f"{y.size} labels, {p.size} decisions and {s.size} scores")
+    names = ("precision", "recall", "f1", "fpr", "auprc", "recall_at_1pct_fpr")
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    rng = np.random.default_rng(seed)
+    for _ in range(resamples):
+        idx = rng.integers(0, y.size, y.size)
+        yl, pl, sl = y[idx].tolist(), p[idx].tolist(), s[idx].tolist()
+        values: dict[str, float | None] = dict(classification_metrics(yl, pl))
+        values["auprc"] = average_precision(yl, sl)
+        values["recall_at_1pct_fpr"] = recall_at_fpr(yl, sl, 0.01)
+        for name in names:
+            value = values[name]
+            if value is not None:
+                samples[name].append(value)
+    tail = (1 - confidence) / 2 * 100
+    out: dict[str, tuple[float, float] | None] = {}
+    for name in names:
+        got = samples[name]
+        if len(got) * 2 < resamples:
+            out[name] = None
+        else:
+            lo, hi = np.percentile(np.asarray(got), [tail, 100 - tail])
+            out[name] = (float(lo), float(hi))
+    return out

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from steward.evaluate.metrics import average_precision, classification_metrics, percentile, recall_at_fpr
+from steward.evaluate.metrics import (
+    average_precision,
+    bootstrap_intervals,
+    classification_metrics,
+    percentile,
+    recall_at_fpr,
+)
 from steward.evaluate.runner import RowResult
 
 __all__ = ["METRIC_NAMES", "render_table", "slice_metrics", "summarise", "summarise_many"]
@@ -49,9 +55,17 @@ def _spread(by_group: Mapping[str, Mapping[str, Any]]) -> float | None:
     return max(rates) - min(rates) if len(rates) >= 2 else None
 
 
-def summarise(results: Sequence[RowResult]) -> dict[str, Any]:
-    """The full report for one set of verdicts."""
+def summarise(results: Sequence[RowResult], *, bootstrap: int = 0) -> dict[str, Any]:
+    """The full report for one set of verdicts; with ``bootstrap`` resamples, also ``ci95``."""
     report = slice_metrics(results)
+    if bootstrap:
+        intervals = bootstrap_intervals(
+            [r.row.label for r in results],
+            [r.caught for r in results],
+            [r.score for r in results],
+            resamples=bootstrap,
+        )
+        report["ci95"] = {k: None if v is None else list(v) for k, v in intervals.items()}
     report["by_category"] = _by(results, lambda r: r.row.category)
     report["by_group"] = _by(results, lambda r: r.row.group)
     report["fpr_spread"] = _spread(report["by_group"])
@@ -60,12 +74,12 @@ def summarise(results: Sequence[RowResult]) -> dict[str, Any]:
     return report
 
 
-def summarise_many(named: Mapping[str, Sequence[RowResult]]) -> dict[str, Any]:
+def summarise_many(named: Mapping[str, Sequence[RowResult]], *, bootstrap: int = 0) -> dict[str, Any]:
     """One report per dataset plus ``overall`` over all their rows together."""
     everything = [r for results in named.values() for r in results]
     return {
-        "datasets": {name: summarise(rows) for name, rows in named.items()},
-        "overall": summarise(everything),
+        "datasets": {name: summarise(rows, bootstrap=bootstrap) for name, rows in named.items()},
+        "overall": summarise(everything, bootstrap=bootstrap),
     }
 
 
@@ -109,4 +123,8 @@ def render_table(report: Mapping[str, Any], *, title: str = "all") -> str:
 
     out = [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in lines)]
     out.append(f"fpr_spread across groups: {_cell(overall['fpr_spread'])}")
+    ci = overall.get("ci95")
+    if ci:
+        spans = ", ".join(f"{k} [{v[0]:.3f}, {v[1]:.3f}]" for k, v in ci.items() if v is not None)
+        out.append(f"95% bootstrap intervals ({'overall' if 'datasets' in report else title}): {spans}")
     return "\n".join(out)
