@@ -162,3 +162,29 @@ def test_large_input_finishes():
     elapsed = time.perf_counter() - started
     assert sum(f.type == "EMAIL" for f in findings) == text.count("ann@example.com")
     assert elapsed < 30  # a generous bound: this is a does-it-finish check, not a benchmark
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My name is Siiri", "Siiri"),
+        ("Name: Ana Lúcia Silva\nPhone: 555", "Ana Lúcia Silva"),
+        ("Please ask Dr. Kónya about it", "Kónya"),
+        ("Kind regards,\nTomomi Nishiyama", "Tomomi Nishiyama"),
+    ],
+)
+def test_names_after_cue_words_without_the_model(text, value):
+    findings = PiiDetector([E.NAME], name_model=FixedNames()).detect(text, REQUEST)
+    assert [(f.match, f.details["recognizer"]) for f in findings] == [(value, "name_cue")]
+    assert text[findings[0].start : findings[0].end] == value
+
+
+def test_name_cues_need_a_capitalised_name():
+    detector = PiiDetector([E.NAME], name_model=FixedNames())
+    assert detector.detect("the file is named after the project, my name is not important", REQUEST) == []
+
+
+def test_billing_address_cue_does_not_take_the_name_line():
+    text = "Billing address: Sara Schwarz\n    28245 Puruntie 12\n    Helsinki"
+    findings = PiiDetector([E.ADDRESS]).detect(text, REQUEST)
+    assert all("Sara" not in f.match for f in findings)

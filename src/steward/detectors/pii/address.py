@@ -86,7 +86,7 @@ _CUE = re.compile(
     r"\bcorner\s+of)\s*:?\s*$"
 )
 _CUED_STREET = re.compile(
-    r"(?:\d{1,6}\s+)?(?:[" + _UPPER + r"][\w'’.-]*\s+){1,3}\d{1,5}[A-Za-z]?\b" + _ORDINAL_DOT
+    r"(?:\d{1,6}[ \t]+)?(?:[" + _UPPER + r"][\w'’.-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\b" + _ORDINAL_DOT
 )
 _LEADING_NUMBER = re.compile(r"(?<![\w.,-])\d{1,6}\s+$")
 _BOX = re.compile(

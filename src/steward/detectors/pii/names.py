@@ -19,7 +19,7 @@ from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.errors import DetectorUnavailableError
 from steward.policy.schema import PiiType
 
-__all__ = ["NameModel", "NameRecognizer", "SpacyNameModel"]
+__all__ = ["NameCueRecognizer", "NameModel", "NameRecognizer", "SpacyNameModel"]
 
 
 @runtime_checkable
@@ -115,3 +115,45 @@ class NameRecognizer(Recognizer):
             if not any(c.isupper() for c in value) or any(c.isdigit() or c in "@/#:=" for c in value):
                 continue
             yield Span(start, end, score)
+
+
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
+_NAME_WORD = r"[" + _UPPER + r"][\w'’-]*\.?"
+#: Words that introduce a person's name in forms and speech.
+_NAME_CUE = re.compile(
+    r"(?:\b(?i:my\s+name\s+is|my\s+name's|(?:first|last|full|sur)\s*name(?:\s+is|\s*[:?])|name\s*:|"
+    r"named|called|signed|regards,?|sincerely,?|directed\s+by:?|written\s+by:?|contact\s+person:?)"
+    r"|\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Dame|Madam)\b\.?)[ \t]*\n?[ \t]*"
+    r"(" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,3})"
+)
+_NOT_NAMES = frozenset(
+    {"The", "A", "An", "This", "That", "It", "Is", "Not", "Here", "There", "Unknown", "None"}
+)
+
+
+class NameCueRecognizer(Recognizer):
+    """Names after the words that introduce one: ``My name is …``, ``Name: …``, ``Dr. …``, ``Regards, …``.
+
+    The model misses short and foreign names that a form or a title makes plain; these
+    rules add them. A title stays outside the span (``Dr. Ana Silva`` → ``Ana Silva``).
+    """
+
+    entity = PiiType.NAME
+    name = "name_cue"
+    trigger = (
+        r"(?i:name|named|called|signed|regards|sincerely|directed by|written by|contact person)"
+        r"|\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Dame|Madam)\b"
+    )
+
+    def find(self, text: str) -> Iterator[Span]:
+        for m in _NAME_CUE.finditer(text):
+            start, end = m.span(1)
+            words = text[start:end].split()
+            while words and words[-1].rstrip(".") in _NOT_NAMES:
+                words.pop()
+            if not words or words[0].rstrip(".") in _NOT_NAMES:
+                continue
+            value = " ".join(words)
+            if text.startswith(value, start):
+                end = start + len(value.rstrip("."))
+                yield Span(start, end, 0.85)

@@ -33,7 +33,7 @@ def recognizer_classes() -> list[type[Recognizer]]:
         RoutingNumberRecognizer,
         SwiftCodeRecognizer,
     )
-    from steward.detectors.pii.names import NameRecognizer
+    from steward.detectors.pii.names import NameCueRecognizer, NameRecognizer
     from steward.detectors.pii.national_ids import (
         CaHealthNumberRecognizer,
         CaSinRecognizer,
@@ -65,6 +65,7 @@ def recognizer_classes() -> list[type[Recognizer]]:
         IpAddressRecognizer,
         LicensePlateRecognizer,
         MacAddressRecognizer,
+        NameCueRecognizer,
         NameRecognizer,
         PasswordRecognizer,
         PhoneRecognizer,
