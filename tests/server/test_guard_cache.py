@@ -69,3 +69,17 @@ def test_warm_builds_alias_and_latest_guards(store: GuardrailStore) -> None:
     cache = GuardCache(store)
     assert cache.warm() == 2
     assert cache.warm(limit=1) == 1
+
+
+def test_a_recreated_guardrail_never_reuses_old_guards(store: GuardrailStore) -> None:
+    cache = GuardCache(store, resolve_ttl_s=0)
+    assert cache.get("g", "1").policy.name == "a"
+    assert cache.get("g", "DRAFT").policy.name == "b"
+    # Another process deletes the guardrail and creates a new one under the same id, whose
+    # version 1 and DRAFT revision 2 hold other policies than the cached ones did.
+    store.delete("g")
+    store.create("g", parse_policy(B))
+    store.create_version("g")
+    store.update("g", policy=parse_policy(A))
+    assert cache.get("g", "1").policy.name == "b"
+    assert cache.get("g", "DRAFT").policy.name == "a"

@@ -2,7 +2,8 @@
 
 Building a :class:`~steward.guard.Guard` compiles patterns and may load models, so it is
 done once per version. Numbered versions never change, so their guards are kept until
-evicted. A DRAFT guard is keyed by the DRAFT's revision counter, which is read from the
+evicted (the key includes the version's creation time, so a guardrail deleted and re-created
+under the same id never reuses an old guard). A DRAFT guard is keyed by the DRAFT's revision counter, which is read from the
 database on every DRAFT request, so an edit made through any process is seen at once.
 What an alias or version number resolves to is trusted for ``resolve_ttl_s`` seconds
 (an alias moved through another process is seen within that time; through this one, at
@@ -15,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 
 from steward.errors import StewardError
 from steward.guard import Guard
@@ -60,7 +62,7 @@ class GuardCache:
         self._ttl = resolve_ttl_s
         self._max = max_guards
         self._refs: dict[tuple[str, str], tuple[ResolvedRef, float]] = {}
-        self._guards: OrderedDict[tuple[str, str, int], Guard] = OrderedDict()
+        self._guards: OrderedDict[tuple[str, str, int, datetime | None], Guard] = OrderedDict()
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
 
@@ -93,7 +95,7 @@ class GuardCache:
         does not exist.
         """
         resolved = self._resolve(guardrail_id, version)
-        key = (resolved.guardrail_id, resolved.version, resolved.revision)
+        key = (resolved.guardrail_id, resolved.version, resolved.revision, resolved.created)
         guard = self._guards.get(key)
         if guard is None:
             with self._build_lock:

@@ -118,12 +118,15 @@ class ResolvedRef:
     """What a version reference (a number, ``DRAFT`` or an alias) points to right now.
 
     ``version`` is ``"DRAFT"`` or the version number as text; ``revision`` is the DRAFT's
-    edit counter (0 for numbered versions, which never change).
+    edit counter (0 for numbered versions, which never change); ``created`` is when the
+    guardrail (for DRAFT) or the version was created. Together they identify the exact
+    policy, even across a guardrail deleted and re-created under the same id.
     """
 
     guardrail_id: str
     version: str
     revision: int
+    created: datetime | None = None
 
 
 def _info(row: Guardrail) -> GuardrailInfo:
@@ -317,7 +320,7 @@ class GuardrailStore:
         resolved = self.resolve(guardrail_id, ref)
         if resolved.version == DRAFT:
             info = self.get(guardrail_id)
-            return ResolvedRef(guardrail_id, DRAFT, info.draft_revision), info.policy
+            return ResolvedRef(guardrail_id, DRAFT, info.draft_revision, info.created_at), info.policy
         return resolved, self.get_version(guardrail_id, int(resolved.version)).policy
 
     # -- aliases ------------------------------------------------------------------------
@@ -377,38 +380,35 @@ class GuardrailStore:
         """
         with self._sessions() as session:
             if ref.upper() == DRAFT:
-                revision = session.scalar(
-                    select(Guardrail.draft_revision).where(Guardrail.id == guardrail_id)
-                )
-                if revision is None:
+                draft = session.execute(
+                    select(Guardrail.draft_revision, Guardrail.created_at).where(Guardrail.id == guardrail_id)
+                ).first()
+                if draft is None:
                     raise NotFoundError("guardrail", guardrail_id)
-                return ResolvedRef(guardrail_id, DRAFT, revision)
+                return ResolvedRef(guardrail_id, DRAFT, draft[0], draft[1])
             number = parse_version_number(ref)
+            versions = select(GuardrailVersion.version, GuardrailVersion.created_at).where(
+                GuardrailVersion.guardrail_id == guardrail_id
+            )
             if ref == LATEST:
-                found = session.scalar(
-                    select(func.max(GuardrailVersion.version)).where(
-                        GuardrailVersion.guardrail_id == guardrail_id
-                    )
-                )
+                found = session.execute(versions.order_by(GuardrailVersion.version.desc()).limit(1)).first()
             elif number is not None:
-                found = session.scalar(
-                    select(GuardrailVersion.version).where(
-                        GuardrailVersion.guardrail_id == guardrail_id, GuardrailVersion.version == number
-                    )
-                )
+                found = session.execute(versions.where(GuardrailVersion.version == number)).first()
             else:
                 check_alias(ref, field="guardrailVersion")
-                found = session.scalar(
-                    select(GuardrailAlias.version).where(
-                        GuardrailAlias.guardrail_id == guardrail_id, GuardrailAlias.name == ref
-                    )
-                )
+                found = session.execute(
+                    versions.join(
+                        GuardrailAlias,
+                        (GuardrailAlias.guardrail_id == GuardrailVersion.guardrail_id)
+                        & (GuardrailAlias.version == GuardrailVersion.version),
+                    ).where(GuardrailAlias.name == ref)
+                ).first()
             if found is None:
                 if session.get(Guardrail, guardrail_id) is None:
                     raise NotFoundError("guardrail", guardrail_id)
                 kind = "version" if number is not None or ref == LATEST else "alias"
                 raise NotFoundError(kind, f"{guardrail_id}:{ref}")
-            return ResolvedRef(guardrail_id, str(found), 0)
+            return ResolvedRef(guardrail_id, str(found[0]), 0, found[1])
 
     def touch_draft(self, guardrail_id: str) -> None:
         """Bump the DRAFT revision without changing it (forces every process to rebuild)."""
