@@ -70,6 +70,7 @@ ALLOWED_CONTEXTS: tuple[str, ...] = (
     "spotted dick",
     "blue tit",
     "coal tit",
+    "cock a doodle",
 )
 
 
