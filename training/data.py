@@ -349,7 +349,17 @@ def load_examples(seed: int = 13) -> list[Example]:
             split = str(r["split"])
             source = "written_eval" if split == "eval" else f"written_{path.stem}"
             weight = 1.0 if path.stem == "identity" else 3.0
-            add(Example(str(r["text"]), labels, source, bool(r["untrusted"]), weight, str(r["kind"])))
+            add(
+                Example(
+                    str(r["text"]),
+                    labels,
+                    source,
+                    bool(r["untrusted"]),
+                    weight,
+                    str(r["kind"]),
+                    str(r.get("group", "")),
+                )
+            )
     for path in sorted(CHALLENGE.glob("**/*.jsonl")):
         for r in _jsonl(path):
             split = str(r.get("split", "test"))

@@ -29,8 +29,13 @@ RNG = random.Random(20261121)
 Row = dict[str, object]
 
 
-def row(text: str, labels: list[str], kind: str, *, split: str = "train", untrusted: bool = False) -> Row:
-    return {"text": text, "labels": labels, "kind": kind, "untrusted": untrusted, "split": split}
+def row(
+    text: str, labels: list[str], kind: str, *, split: str = "train", untrusted: bool = False, group: str = ""
+) -> Row:
+    out: Row = {"text": text, "labels": labels, "kind": kind, "untrusted": untrusted, "split": split}
+    if group:
+        out["group"] = group
+    return out
 
 
 # ---------------------------------------------------------------- alarming but benign
@@ -662,7 +667,9 @@ def build() -> dict[str, list[Row]]:
         for frame in COUNTER_SPEECH:
             identity.append(row(frame.format(t=term), [], "counter_speech"))
         for frame in IDENTITY_BENIGN_EVAL:
-            identity.append(row(frame.format(t=term), [], "identity_benign", split="eval"))
+            identity.append(
+                row(frame.format(t=term), [], "identity_benign", split="eval", group=f"term:{term}")
+            )
         for frame in IDENTITY_HATE_EVAL:
             text = frame.format(t=term)
             identity.append(row(text[0].upper() + text[1:], ["HATE"], "identity_hate", split="eval"))

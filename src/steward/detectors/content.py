@@ -80,6 +80,20 @@ def _mostly_latin(text: str) -> bool:
     return bool(letters) and sum(ch.isascii() for ch in letters) >= 0.6 * len(letters)
 
 
+def _obfuscated(folded: str, plain: str) -> bool:
+    """Whether de-obfuscation changed enough words to be worth a second model pass.
+
+    An e-mail address or a price also changes under leetspeak decoding (``bob@x.com``), so a
+    long prompt with a little PII would otherwise pay for two passes; obfuscated attacks
+    change many words (``h0w t0 k1ll``), so a couple of words and a tenth of them is the bar.
+    """
+    if folded == plain:
+        return False
+    words = folded.split()
+    changed = len(set(words) - set(plain.split()))
+    return changed >= 2 and changed >= 0.1 * len(words)
+
+
 class ContentDetector(Detector):
     """Scores every configured content category and PROMPT_ATTACK with the shipped model."""
 
@@ -119,7 +133,7 @@ class ContentDetector(Detector):
         views = [_View(text, "text")]
         if _mostly_latin(text):
             folded = normalize(text)
-            if folded.text and folded.text != normalize(text, leet=False, confusables=False).text:
+            if _obfuscated(folded.text, normalize(text, leet=False, confusables=False).text):
                 views.append(_View(folded.text, "normalized", normalized=folded))
         views.extend(_decoded_base64(text))
         return views
