@@ -72,6 +72,11 @@ class SentenceEmbedder:
         """The model's ``tokenizers.Tokenizer`` (truncation at :attr:`max_tokens`, dynamic padding)."""
         return self._tokenizer
 
+    def clear_cache(self) -> None:
+        """Forget every cached vector (benchmarks use it to time the model, not the cache)."""
+        with self._lock:
+            self._cache.clear()
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Unit-length vectors, one row per text (texts over :attr:`max_tokens` are truncated)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
