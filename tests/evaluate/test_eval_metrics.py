@@ -134,3 +134,21 @@ def test_bootstrap_of_a_perfect_ranking_is_a_point_and_undefined_metrics_are_non
     assert only_positive["recall"] == (1.0, 1.0)
     with pytest.raises(ValueError, match="resamples"):
         bootstrap_intervals([1], [True], [1.0], resamples=0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_agrees_with_scikit_learn_on_random_data_with_ties(seed: int) -> None:
+    """scikit-learn is a dev dependency only; the run-time numpy code must give its answers."""
+    import numpy as np
+    from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_curve
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, 400).tolist()
+    scores = (rng.integers(0, 20, 400) / 20).tolist()  # coarse scores: many ties
+    caught = [s >= 0.5 for s in scores]
+    assert average_precision(labels, scores) == pytest.approx(average_precision_score(labels, scores))
+    fpr, tpr, _ = roc_curve(labels, scores)
+    assert recall_at_fpr(labels, scores, 0.05) == pytest.approx(float(tpr[fpr <= 0.05].max()))
+    p, r, f, _ = precision_recall_fscore_support(labels, caught, average="binary")
+    ours = classification_metrics(labels, caught)
+    assert (ours["precision"], ours["recall"], ours["f1"]) == pytest.approx((p, r, f))
