@@ -19,10 +19,13 @@ from steward.anonymize import PseudonymVault
 from steward.assessment import Action, Assessment, Source
 from steward.errors import (
     AuthError,
+    DetectorUnavailableError,
     InputError,
     NotFoundError,
     PermissionDeniedError,
     StewardError,
+    StorageError,
+    ThrottledError,
     UpstreamError,
     UpstreamRejectedError,
     UpstreamTimeoutError,
@@ -78,6 +81,10 @@ def error_parts(exc: StewardError) -> tuple[int, dict[str, Any]]:
         status, type_, code, param = 403, "permission_error", "permission_denied", None
     elif isinstance(exc, AuthError):
         status, type_, code, param = 401, "authentication_error", "invalid_api_key", None
+    elif isinstance(exc, ThrottledError):
+        status, type_, code, param = 429, "rate_limit_error", "rate_limit_exceeded", None
+    elif isinstance(exc, (StorageError, DetectorUnavailableError)):
+        status, type_, code, param = 503, "server_error", "unavailable", None
     else:
         status, type_, code, param = 500, "server_error", "steward_error", None
     return status, oai.error_body(exc.message, type_=type_, code=code, param=param)
