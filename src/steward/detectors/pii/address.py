@@ -14,6 +14,8 @@ import bisect
 import re
 from collections.abc import Iterator
 
+import re2
+
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
@@ -67,9 +69,6 @@ _NUMBER_FIRST = re.compile(
 #: A word followed by a house number: ``Vesterskovvej 79``, ``Roma 131`` (after ``Via``), ``tér 19.``.
 #: The dot of ``Erzsébet tér 19.`` belongs to the address only where a line or part ends after it.
 _ORDINAL_DOT = r"(?:\.(?=[ \t]*[\n,]))?"
-_WORD_NUMBER = re.compile(
-    r"(?<![\w'’.-])(\w[\w'’-]*)\.?,?\s+(" + _NUMBER + r")(?![\w/-]|[.,]\d)" + _ORDINAL_DOT
-)
 _FUSED_ENDINGS = tuple(_FUSED.replace("\\", "").split("|"))
 #: Street words that stand alone after the name (``Villacher Strasse 89``, ``Király u. 15``).
 _STREET_WORDS = frozenset(
@@ -80,14 +79,19 @@ _PREFIX_BEFORE = re.compile(
 )
 _NAME_BEFORE = re.compile(r"(?<![\w'’.-])(?:\d{1,6}\s+)?(?:[" + _UPPER + r"][\w'’.-]*\s+){1,2}$")
 #: Words that announce an address: whatever place-like text follows them is one.
-_CUE = re.compile(
+#: On RE2: a long case-insensitive alternation is what Python's engine is slowest at (measured
+#: 14x faster on RE2, same character offsets); the words are ASCII, where the engines agree.
+_CUE = re2.compile(
     r"(?i)(?:\baddress(?:es)?\b(?:\s+is)?|\b(?:lives?|living|located|based|moved|ship(?:ped)?|deliver(?:ed)?|"
     r"sent|send|return(?:ed)?|office\s+is|is)\s+(?:at|on|to|in)(?:\s+the\s+corner\s+of)?|"
-    r"\bcorner\s+of)\s*:?\s*$"
+    r"\bcorner\s+of)\s*:?\s*"
 )
 _CUED_STREET = re.compile(
     r"(?:\d{1,6}[ \t]+)?(?:[" + _UPPER + r"][\w'’.-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\b" + _ORDINAL_DOT
 )
+#: A house number standing alone after a space: the anchor of the continental street forms.
+_HOUSE_NUMBER = re.compile(r"(?<=\s)" + _NUMBER + r"(?![\w/-]|[.,]\d)" + _ORDINAL_DOT)
+_ANY_PREFIX = re.compile(r"(?<![\w.])(?:" + _PREFIXES + r")\s")
 _LEADING_NUMBER = re.compile(r"(?<![\w.,-])\d{1,6}\s+$")
 _BOX = re.compile(
     r"(?<![\w])(?:(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|Postfach|Apartado)\s+\d{1,7}"
@@ -149,25 +153,63 @@ class AddressRecognizer(Recognizer):
 
     @staticmethod
     def _street_lines(text: str) -> Iterator[tuple[int, int]]:
-        for m in _BOX.finditer(text):
-            yield m.span()
+        if "Box" in text or "USS" in text or "Postfach" in text or "Apartado" in text:
+            for m in _BOX.finditer(text):
+                yield m.span()
         for m in _NUMBER_FIRST.finditer(text):
             yield m.span()
-        for m in _WORD_NUMBER.finditer(text):
-            word = m.group(1).lower()
-            prefix = _PREFIX_BEFORE.search(text, max(0, m.start() - 60), m.start())
-            if prefix is not None:
-                yield prefix.start(), m.end()
-            elif word in _STREET_WORDS:
-                name = _NAME_BEFORE.search(text, max(0, m.start() - 60), m.start())
-                if name is not None:
-                    yield name.start(), m.end()
-            elif word.endswith(_FUSED_ENDINGS) and m.group(1)[0].isupper():
-                lead = _LEADING_NUMBER.search(text, max(0, m.start() - 8), m.start())
-                yield (lead.start() if lead else m.start()), m.end()
-        for m in _CUED_STREET.finditer(text):
-            if _CUE.search(text, max(0, m.start() - 40), m.start()) is not None:
-                yield m.span()
+        yield from _continental(text)
+        for m in _CUE.finditer(text):
+            street = _CUED_STREET.match(text, m.end())
+            if street is not None:
+                yield street.span()
+
+
+def _continental(text: str) -> Iterator[tuple[int, int]]:
+    """Street name first, house number after: ``Vesterskovvej 79``, ``Via Roma 131``, ``Király u. 15.``.
+
+    Anchored on house numbers (few per text) rather than on every word.
+    """
+    prefixes = [m.start() for m in _ANY_PREFIX.finditer(text)]
+    for m in _HOUSE_NUMBER.finditer(text):
+        found = _word_before(text, m.start())
+        if found is None:
+            continue
+        start, end = found
+        word = text[start:end].lower()
+        i = bisect.bisect_left(prefixes, start - 60)
+        prefix = (
+            _PREFIX_BEFORE.search(text, max(0, start - 60), start)
+            if i < len(prefixes) and prefixes[i] < start
+            else None
+        )
+        if prefix is not None:
+            yield prefix.start(), m.end()
+        elif word in _STREET_WORDS:
+            name = _NAME_BEFORE.search(text, max(0, start - 60), start)
+            if name is not None:
+                yield name.start(), m.end()
+        elif word.endswith(_FUSED_ENDINGS) and text[start].isupper():
+            lead = _LEADING_NUMBER.search(text, max(0, start - 8), start)
+            yield (lead.start() if lead else start), m.end()
+
+
+def _word_before(text: str, pos: int) -> tuple[int, int] | None:
+    """``(start, end)`` of the word before ``pos``, across spaces and one ``.`` or ``,`` (``u. 15``, ``Roma, 131``)."""
+    lo = max(0, pos - 64)
+    j = pos
+    while j > lo and text[j - 1].isspace():
+        j -= 1
+    if j == pos:
+        return None
+    if j > lo and text[j - 1] in ".,":
+        j -= 1
+    k = j
+    while k > lo and (text[k - 1].isalnum() or text[k - 1] in "_'’-"):
+        k -= 1
+    if k == j or not text[k].isalnum() or (k > 0 and text[k - 1] in ".'’-"):
+        return None
+    return k, j
 
 
 def _extend(text: str, end: int) -> int:

@@ -160,6 +160,8 @@ _PHONE_WORDS = re.compile(
 #: two need no context; the others only count next to a phone word.
 #: (region to parse as, regions the number may be valid in): the US and Canada share +1.
 _REGIONS_NO_CONTEXT = (("US", ("US", "CA")), ("GB", ("GB",)))
+#: US, Canadian and UK numbers written nationally have at least ten digits.
+_MIN_NATIONAL_DIGITS = 10
 _REGIONS_IN_CONTEXT = (
     "DE",
     "FR",
@@ -244,6 +246,8 @@ class PhoneRecognizer(Recognizer):
             if phonenumbers.is_valid_number(number):
                 return Span(start, end, 0.95, validated=True)
             return Span(start, end, 0.7) if context and phonenumbers.is_possible_number(number) else None
+        if not context and sum(c.isdigit() for c in value) < _MIN_NATIONAL_DIGITS:
+            return None
         for parse_as, regions in _REGIONS_NO_CONTEXT:
             number = _try_parse(value, parse_as)
             if number is not None and any(
