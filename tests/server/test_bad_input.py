@@ -54,6 +54,14 @@ def test_wrong_shapes_name_the_field(
     assert field in r.json()["message"]
 
 
+def test_a_body_that_is_not_json_says_so(client: TestClient, app_key: dict[str, str], url: str) -> None:
+    r = client.post(
+        url, content=b"source=INPUT", headers={**app_key, "content-type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 400
+    assert "Content-Type: application/json" in r.json()["message"]
+
+
 def test_image_blocks_are_refused_clearly(client: TestClient, app_key: dict[str, str], url: str) -> None:
     body = {"source": "INPUT", "content": [{"image": {"format": "png", "source": {"bytes": "aGk="}}}]}
     r = client.post(url, json=body, headers=app_key)

@@ -108,6 +108,10 @@ def _validation_message(exc: RequestValidationError) -> str:
             problems.append("the request body is not valid JSON")
         elif kind == "missing" and loc == ("body",):
             problems.append("the request body is missing")
+        elif loc == ("body",) and kind in ("model_attributes_type", "dict_type", "model_type"):
+            problems.append(
+                "the request body must be a JSON object, sent with Content-Type: application/json"
+            )
         elif kind == "extra_forbidden":
             problems.append(f"{_field_path(loc)}: unknown field (check the spelling)")
         else:
