@@ -86,8 +86,9 @@ _LEET = str.maketrans(
         "+": "t",
     }
 )
-#: The plain reading: a leet symbol is punctuation.
-_SYMBOLS_TO_SPACE = str.maketrans(dict.fromkeys(LEET_SYMBOLS, " "))
+#: The plain reading: a leet symbol is punctuation. Every ASCII character is in the table,
+#: because ``str.translate`` is slow on characters a table lacks.
+_SYMBOLS_TO_SPACE = {cp: " " if chr(cp) in LEET_SYMBOLS else chr(cp) for cp in range(128)}
 
 # Characters that render as nothing: removed, so they can hide inside a word without splitting it.
 _INVISIBLE = frozenset(
@@ -273,14 +274,14 @@ class _FoldTable(dict[int, str]):
 
 _TABLES = {True: _FoldTable(confusables=True), False: _FoldTable(confusables=False)}
 
-_EDGE_PUNCT = re.compile(r"(?<=[^ !|])[!|]+(?= |$)|(?<![^ ])\|+(?=[^ !|])")
-_SPACES = re.compile(r" +")
-#: ``!`` or ``|`` standing alone (``really?!``) after single letters were joined: punctuation.
-_LONE_PUNCT = re.compile(r"(?:^|(?<= ))[!|]+(?: |$)")
+#: Runs of ``!`` and ``|``: leetspeak inside a word, punctuation at its edge or on their own.
+_PUNCT_RUN = re.compile(r"[!|]+")
+#: Two or more spaces (patterns that start with a literal scan fastest in ``re``).
+_SPACE_RUN = re.compile(r"  +")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SINGLE = r"[a-z0-9@$!|+]"
 _SINGLES = re.compile(rf"(?<![^ ]){_SINGLE}(?: {_SINGLE}){{2,}}(?![^ ])")
 _HAS_LEET = re.compile(r"[0-9@$!|+]")
-_LEET_WORD = re.compile(r"(?<![^ ])[^ ]*?[0-9@$!|+][^ ]*")
 _HAS_ASCII_LETTER = re.compile(r"[a-z]")
 _SYMBOLS_ONLY = re.compile(r"[@$!|+]*[@$][@$!|+]*")
 #: A run of one letter written twice or more (digits are never runs: ``1000`` is a number).
@@ -326,13 +327,29 @@ def _join_apart(letters: str, mode: int) -> str:
     return " ".join([letters[:head], core, letters[len(letters) - tail :]]).strip()
 
 
+def _around(match: re.Match[str]) -> tuple[str, str]:
+    """The characters just before and after a match, a space standing for either end."""
+    a, b = match.span()
+    text = match.string
+    return (text[a - 1] if a else " "), (text[b] if b < len(text) else " ")
+
+
 def _edge_to_space(match: re.Match[str]) -> str:
-    return " " * len(match.group())
+    """``!``/``|`` ending a word (``wow!``), or ``|`` starting one (``|idiot``), is punctuation."""
+    run = match.group()
+    before, after = _around(match)
+    if (before != " " and after == " ") or (before == " " and after != " " and "!" not in run):
+        return " " * len(run)
+    return run
 
 
-def _decode_leet_word(match: re.Match[str]) -> str:
+def _drop_lone(match: re.Match[str]) -> str:
+    """``!``/``|`` standing alone (``really?!``), once spelled-out letters are joined, goes."""
+    return "" if _around(match) == (" ", " ") else match.group()
+
+
+def _decode_leet_word(word: str) -> str:
     """Read a word as leetspeak if it mixes letters with digits or symbols, or is ``@$$``-like."""
-    word = match.group()
     if _HAS_ASCII_LETTER.search(word) or (len(word) > 1 and _SYMBOLS_ONLY.fullmatch(word)):
         return word.translate(_LEET)
     return word
@@ -342,7 +359,7 @@ def _base(text: str, table: _FoldTable) -> tuple[str, dict[int, str]]:
     """The folded, joined text, and the readings that keep ``a``/``i`` apart where they differ."""
     s = text.translate(table)
     if "!" in s or "|" in s:
-        s = _EDGE_PUNCT.sub(_edge_to_space, s)
+        s = _PUNCT_RUN.sub(_edge_to_space, s)
     s = " ".join(s.split())
     apart: dict[int, str] = {}
     if _SINGLES_HINT.search(f" {s} "):
@@ -350,8 +367,8 @@ def _base(text: str, table: _FoldTable) -> tuple[str, dict[int, str]]:
             apart[mode] = _SINGLES.sub(partial(_join_singles_apart, mode=mode), s)
         s = _SINGLES.sub(_join_singles, s)
     if "!" in s or "|" in s:
-        s = _LONE_PUNCT.sub("", s).rstrip(" ")
-        apart = {mode: _LONE_PUNCT.sub("", reading).rstrip(" ") for mode, reading in apart.items()}
+        s = " ".join(_PUNCT_RUN.sub(_drop_lone, s).split())
+        apart = {mode: " ".join(_PUNCT_RUN.sub(_drop_lone, r).split()) for mode, r in apart.items()}
     distinct: dict[int, str] = {}
     for mode, reading in apart.items():
         if reading != s and reading not in distinct.values():
@@ -360,7 +377,23 @@ def _base(text: str, table: _FoldTable) -> tuple[str, dict[int, str]]:
 
 
 def _leet(base: str) -> str:
-    return _LEET_WORD.sub(_decode_leet_word, base) if _HAS_LEET.search(base) else base
+    """Decode leetspeak word by word, visiting only words that hold a digit or symbol."""
+    if not _HAS_LEET.search(base):
+        return base
+    out: list[str] = []
+    pos = 0
+    for m in _HAS_LEET.finditer(base):
+        i = m.start()
+        if i < pos:
+            continue  # inside a word already decoded
+        start = base.rfind(" ", 0, i) + 1
+        end = base.find(" ", i)
+        end = len(base) if end < 0 else end
+        out.append(base[pos:start])
+        out.append(_decode_leet_word(base[start:end]))
+        pos = end
+    out.append(base[pos:])
+    return "".join(out)
 
 
 def _plain(base: str) -> str:
@@ -406,9 +439,17 @@ def _tracked_fold(text: str, table: _FoldTable) -> _Maps:
     starts: list[int] = []
     ends: list[int] = []
     last = 0  # how many output characters the last visible character became
-    for i, ch in enumerate(text):
-        f = table[ord(ch)]
-        if not f and last and _in_ranges(ord(ch), _DROPPED_MARK_RANGES):
+    pos = 0
+    for m in _NON_ASCII.finditer(text):
+        i = m.start()
+        if i > pos:  # an ASCII stretch: one character for one
+            out.append(text[pos:i].translate(table))
+            starts.extend(range(pos, i))
+            ends.extend(range(pos + 1, i + 1))
+            last = 1
+        pos = i + 1
+        f = table[ord(text[i])]
+        if not f and last and _in_ranges(ord(text[i]), _DROPPED_MARK_RANGES):
             ends[-last:] = [i + 1] * last  # an accent belongs to the letter before it
             continue
         if f:
@@ -416,14 +457,29 @@ def _tracked_fold(text: str, table: _FoldTable) -> _Maps:
         out.append(f)
         starts.extend([i] * len(f))
         ends.extend([i + 1] * len(f))
+    out.append(text[pos:].translate(table))
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
     return "".join(out), starts, ends
 
 
-def _collapse_spaces(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
-    a, b = m.span()
-    if a == 0 or b == len(m.string):
-        return "", []
-    return " ", [(a, b)]
+def _one_space(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
+    return " ", [m.span()]
+
+
+def _tracked_collapse_spaces(maps: _Maps) -> _Maps:
+    """``" ".join(s.split())`` on a text whose only whitespace is ``" "``, carrying the maps."""
+    s, starts, ends = maps
+    left = len(s) - len(s.lstrip(" "))
+    right = len(s.rstrip(" "))
+    if left or right < len(s):
+        s, starts, ends = s[left:right], starts[left:right], ends[left:right]
+    return _tracked_sub(_SPACE_RUN, (s, starts, ends), _one_space) if "  " in s else (s, starts, ends)
+
+
+def _tracked_drop_lone(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
+    kept = _drop_lone(m)
+    return kept, [(i, i + 1) for i in range(m.start(), m.start() + len(kept))]
 
 
 def _tracked_join(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
@@ -444,26 +500,20 @@ def _tracked_join_apart(m: re.Match[str], mode: int) -> tuple[str, list[tuple[in
 def _tracked_base(text: str, table: _FoldTable, *, apart: int = 0) -> _Maps:
     s, starts, ends = _tracked_fold(text, table)
     if "!" in s or "|" in s:
-        s = _EDGE_PUNCT.sub(_edge_to_space, s)  # one character for one: the maps stay as they are
-    maps = _tracked_sub(_SPACES, (s, starts, ends), _collapse_spaces)
+        s = _PUNCT_RUN.sub(_edge_to_space, s)  # one character for one: the maps stay as they are
+    maps = _tracked_collapse_spaces((s, starts, ends))
     join = partial(_tracked_join_apart, mode=apart) if apart else _tracked_join
     maps = _tracked_sub(_SINGLES, maps, join)
     if "!" in maps[0] or "|" in maps[0]:
-        s, starts, ends = _tracked_sub(_LONE_PUNCT, maps, _remove)
-        kept = len(s.rstrip(" "))
-        maps = s[:kept], starts[:kept], ends[:kept]
+        maps = _tracked_collapse_spaces(_tracked_sub(_PUNCT_RUN, maps, _tracked_drop_lone))
     return maps
-
-
-def _remove(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
-    return "", []
 
 
 def _tracked_view(text: str, *, leet: bool, confusables: bool, apart: int) -> _Maps:
     s, starts, ends = _tracked_base(text, _TABLES[confusables], apart=apart)
     if leet:
         return _leet(s), starts, ends  # one character for one
-    return _tracked_sub(_SPACES, (s.translate(_SYMBOLS_TO_SPACE), starts, ends), _collapse_spaces)
+    return _tracked_collapse_spaces((s.translate(_SYMBOLS_TO_SPACE), starts, ends))
 
 
 class NormalizedText:
