@@ -61,6 +61,23 @@ def test_worked_example_from_inventory_to_published_cards(run, tmp_path: Path) -
         "credit-prescreen",
     ).output
     assert "3 rows, 4 columns, 1 exact duplicates" in out and "recorded ev-" in out
+    again = run(
+        "dataset",
+        "profile",
+        "uci-adult",
+        str(data),
+        "--columns",
+        "age,sex,race,income",
+        "--label",
+        "income",
+        "--group",
+        "sex",
+        "--group",
+        "race",
+        "--system",
+        "credit-prescreen",
+    ).output
+    assert "this scan is already recorded for credit-prescreen 1.0" in again
     run("risk", "add", "credit-prescreen", str(EXAMPLE / "credit-risks.yaml"))
     assert "r1-disparate-impact" in run("risk", "heatmap", "credit-prescreen").output
 

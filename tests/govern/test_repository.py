@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from govern_builders import make_evidence, make_risk, make_system
@@ -142,6 +143,35 @@ def test_datasheets(store: GovernanceStore) -> None:
         store.get_dataset("nope-none")
     system = make_system(id=_ids(), datasets=[{"id": did, "version": "1"}])
     assert store.datasheets_for(system) == {did: sheet}
+
+
+def test_profiles_are_measured_never_typed_and_survive_edits(store: GovernanceStore, tmp_path: Path) -> None:
+    from steward.govern.profile import profile_dataset
+
+    did = f"ds-{uuid.uuid4().hex[:8]}"
+    sheet = Datasheet(
+        id=did,
+        name="D",
+        version="1",
+        motivation="m",
+        composition="c",
+        collection="c",
+        preprocessing="p",
+        uses="u",
+        distribution="d",
+        maintenance="m",
+    )
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n1,2\n1,2\n")
+    measured = profile_dataset(data)
+    with pytest.raises(InputError, match="profile: is measured by `steward dataset profile`"):
+        store.put_dataset(sheet.model_copy(update={"profile": measured}))
+    store.put_dataset(sheet.model_copy(update={"profile": measured}), measured=True)
+    store.put_dataset(sheet.model_copy(update={"motivation": "Updated."}))
+    kept = store.get_dataset(did)
+    assert (
+        kept.motivation == "Updated." and kept.profile == measured and kept.profile.exact_duplicate_rows == 1
+    )
 
 
 def test_export_import_round_trip_into_an_empty_database(

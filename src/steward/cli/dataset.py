@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import click
 
 from steward.cli._govern_io import open_register, read_yaml, write_output
-from steward.errors import NotFoundError
+from steward.errors import ConflictError
 from steward.govern._validation import parse_model
 from steward.govern.cards import datasheet_card
 from steward.govern.datasheet import Datasheet
@@ -32,11 +31,7 @@ def command() -> None:
 def add(path: str) -> None:
     """Add or update the datasheet in PATH (a measured profile already stored is kept)."""
     sheet = parse_model(Datasheet, read_yaml(path), origin=path)
-    store = open_register()
-    if sheet.profile is None:
-        with contextlib.suppress(NotFoundError):  # a new data set has no stored profile yet
-            sheet = sheet.model_copy(update={"profile": store.get_dataset(sheet.id).profile})
-    store.put_dataset(sheet)
+    open_register().put_dataset(sheet)
     click.echo(f"stored datasheet {sheet.id} version {sheet.version}")
 
 
@@ -90,7 +85,7 @@ def profile(
         pii_sample=pii_sample,
         skip_rows=skip_rows,
     )
-    store.put_dataset(sheet.model_copy(update={"profile": measured}))
+    store.put_dataset(sheet.model_copy(update={"profile": measured}), measured=True)
     click.echo(
         f"{dataset_id}: {measured.rows} rows, {len(measured.columns)} columns, {measured.exact_duplicate_rows} exact duplicates, sha256 {measured.file_sha256[:12]}"
     )
@@ -128,8 +123,12 @@ def profile(
             inputs={measured.file_name: measured.file_sha256},
             source=measured.file_name,
         )
-        store.add_evidence(evidence)
-        click.echo(f"recorded {evidence.id}: dataset-scan for {system.id} {system.version}")
+        try:
+            store.add_evidence(evidence)
+        except ConflictError:
+            click.echo(f"{evidence.id}: this scan is already recorded for {system.id} {system.version}")
+        else:
+            click.echo(f"recorded {evidence.id}: dataset-scan for {system.id} {system.version}")
 
 
 @command.command("list")

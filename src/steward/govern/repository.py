@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from steward.errors import ConflictError, NotFoundError, StorageError
+from steward.errors import ConflictError, InputError, NotFoundError, StorageError
 from steward.govern.datasheet import Datasheet
 from steward.govern.evidence import Evidence
 from steward.govern.gates import GateDecision, evaluate_gate
@@ -322,12 +322,23 @@ class GovernanceStore:
 
     # -- data sets -------------------------------------------------------------------------
 
-    def put_dataset(self, sheet: Datasheet) -> Datasheet:
-        """Add or replace a datasheet."""
+    def put_dataset(self, sheet: Datasheet, *, measured: bool = False) -> Datasheet:
+        """Add or replace a datasheet written by people, keeping the stored measured profile.
+
+        A profile is Steward's own measurement: it arrives only with ``measured=True`` (from
+        :func:`steward.govern.profile.profile_dataset`), never typed into a datasheet.
+        """
+        if sheet.profile is not None and not measured:
+            raise InputError(
+                "is measured by `steward dataset profile`, not written by hand; remove it", field="profile"
+            )
 
         def work(session: Session) -> Datasheet:
-            doc = sheet.model_dump(mode="json", exclude_none=True)
             row = session.get(GovDataset, sheet.id)
+            stored = sheet
+            if not measured and row is not None:
+                stored = sheet.model_copy(update={"profile": Datasheet.model_validate(row.doc).profile})
+            doc = stored.model_dump(mode="json", exclude_none=True)
             if row is None:
                 session.add(
                     GovDataset(
@@ -336,7 +347,7 @@ class GovernanceStore:
                 )
             else:
                 row.name, row.version, row.doc, row.updated_at = sheet.name, sheet.version, doc, self._clock()
-            return sheet
+            return stored
 
         result: Datasheet = self._run(work)
         return result
