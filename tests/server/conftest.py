@@ -1,4 +1,4 @@
-"""Server fixtures: an app per test on each database backend, keys of every role, helpers."""
+"""Server fixtures: one app per database backend for the session, keys of every role, helpers."""
 
 from __future__ import annotations
 
@@ -22,18 +22,26 @@ def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("steward-data")
 
 
-@pytest.fixture
-def server_settings(db_url: str, server_data_dir: Path) -> Settings:
-    """Settings for a server on the session database of the current backend."""
-    return Settings(database_url=db_url, data_dir=server_data_dir, max_body_bytes=256 * 1024)
-
-
-@pytest.fixture
-def client(server_settings: Settings) -> Iterator[TestClient]:
-    """A test client of a fresh app (lifespan run, so the audit trail is flushed at exit)."""
-    app = create_app(server_settings)
+@pytest.fixture(scope="session")
+def _session_client(db_url: str, server_data_dir: Path) -> Iterator[TestClient]:
+    """One app per backend for the session (building one costs more than most tests)."""
+    settings = Settings(database_url=db_url, data_dir=server_data_dir, max_body_bytes=256 * 1024)
+    app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def server_settings(_session_client: TestClient) -> Settings:
+    """The settings of the session's app on the current backend."""
+    settings: Settings = _session_client.app.state.steward.settings  # type: ignore[attr-defined]
+    return settings
+
+
+@pytest.fixture
+def client(_session_client: TestClient) -> TestClient:
+    """A test client of the session's app (lifespan run; tests use their own ids)."""
+    return _session_client
 
 
 @pytest.fixture
@@ -49,16 +57,23 @@ def make_key(state: ServerState) -> Callable[[Role], NewKey]:
     return lambda role: state.keys.create(role)
 
 
+@pytest.fixture(scope="session")
+def _session_keys(_session_client: TestClient) -> dict[Role, NewKey]:
+    """An admin and an app key per backend (secrets are hashed slowly on purpose)."""
+    keys = _session_client.app.state.steward.keys  # type: ignore[attr-defined]
+    return {role: keys.create(role) for role in (Role.ADMIN, Role.APP)}
+
+
 @pytest.fixture
-def admin(make_key: Callable[[Role], NewKey]) -> dict[str, str]:
+def admin(_session_keys: dict[Role, NewKey]) -> dict[str, str]:
     """Headers of an admin key."""
-    return bearer(make_key(Role.ADMIN))
+    return bearer(_session_keys[Role.ADMIN])
 
 
 @pytest.fixture
-def app_key(make_key: Callable[[Role], NewKey]) -> dict[str, str]:
+def app_key(_session_keys: dict[Role, NewKey]) -> dict[str, str]:
     """Headers of an app key."""
-    return bearer(make_key(Role.APP))
+    return bearer(_session_keys[Role.APP])
 
 
 @pytest.fixture
