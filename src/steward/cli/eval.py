@@ -85,8 +85,10 @@ def command(
     gates = [parse_gate(s, default_op=">=") for s in fail_under] + [
         parse_gate(s, default_op="<=") for s in fail_over
     ]
-    guard = Guard(load_policy(policy_ref))
+    policy = load_policy(policy_ref)
+    # read every dataset before building detectors, so a bad line fails in a moment
     loaded = [load_dataset(path, split=split, limit=limit) for path in datasets]
+    guard = Guard(policy)
     named = {
         name: run_guard(guard, rows, caught="blocked" if caught == "blocked" else "intervened")
         for name, rows in zip(_names(datasets), loaded, strict=True)
