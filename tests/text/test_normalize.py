@@ -177,6 +177,9 @@ def test_long_ascii_collapse_matches_the_regular_expression() -> None:
         "\u200b" * 200_000,
         "f.u." * 50_000,
         "ｆ" * 200_000,
+        "x!" * 100_000,
+        "!|" * 100_000,
+        "a " * 50_000 + "b" * 100_000,
     ],
 )
 def test_huge_hostile_texts_normalise_in_linear_time(text: str) -> None:
