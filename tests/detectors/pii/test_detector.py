@@ -143,11 +143,24 @@ def test_names_via_spacy_offline(no_sockets):
     assert detector.detect("all lowercase text has no names", REQUEST) == []
 
 
-def test_missing_name_model_package_is_a_clear_error():
-    from steward.detectors.pii.names import SpacyNameModel
+def test_missing_name_model_package_is_a_clear_error_when_the_policy_is_built(monkeypatch):
+    from steward.detectors.pii import names
 
-    with pytest.raises(DetectorUnavailableError, match="no_such_spacy_model"):
-        SpacyNameModel("no_such_spacy_model").load()
+    with pytest.raises(DetectorUnavailableError, match="no_such_spacy_model.*pip install"):
+        names.SpacyNameModel("no_such_spacy_model")
+    monkeypatch.setattr(names, "SPACY_PACKAGE", "no_such_spacy_model")
+    monkeypatch.setattr(names.SpacyNameModel.__init__, "__defaults__", ("no_such_spacy_model",))
+    with pytest.raises(DetectorUnavailableError, match="remove NAME"):
+        PiiDetector([E.NAME])
+    assert PiiDetector([E.EMAIL]).entities == {E.EMAIL}  # other types need no model
+
+
+def test_many_overlapping_findings_stay_linear():
+    text = "Suite 1 " * 5000  # every unit line overlaps the next ones
+    findings = PiiDetector([E.ADDRESS]).detect(text, REQUEST)
+    assert all(f.match.startswith("Suite 1") for f in findings)
+    covered = {i for f in findings for i in range(f.start, f.end)}
+    assert all(i in covered for i in range(0, len(text), 8))  # every unit line is inside a finding
 
 
 def test_large_input_finishes():

