@@ -9,12 +9,12 @@ forms (``fսck``, ``ｆｕｃｋ``, ``𝐟𝐮𝐜𝐤``), accents and invisible
 
 How: :mod:`steward.text.normalize` folds the text (and each listed word, the same way), runs
 of a repeated letter are collapsed on both sides, and one Aho-Corasick automaton per list finds
-every listed word, bounded by spaces, in a single pass. A collapsed match is kept only if every
-letter in the text is written as many times in a row as in the listed word, or stretched to
-three or more, so stretching matches (``shiiiit``) but dropping a letter never does (``as`` is
-not ``ass``) and an ordinary double letter does not either (``assess`` is not ``asses``). The automaton
-is built once per policy; the managed list's is built once per process. Offsets into the
-original text are computed only for matches.
+every listed word, bounded by spaces, in a single pass over each reading of the text. A
+collapsed match is kept only if every letter in the text is written as many times in a row as
+in the listed word, or stretched to three or more: stretching matches (``shiiiit``), dropping a
+letter never does (``as`` is not ``ass``), nor does an ordinary double letter (``assess`` is not
+``asses``). The automaton is built once per policy; the managed list's once per process.
+Offsets into the original text are computed only for matches.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from steward.text.normalize import (
     normalize_views,
 )
 
-__all__ = ["MAX_FINDINGS", "WordMatch", "WordMatcher", "WordsDetector", "profanity_matcher"]
+__all__ = ["MAX_FINDINGS", "WordMatch", "WordMatcher", "WordsDetector", "prepare", "profanity_matcher"]
 
 #: At most this many word findings per text (in text order): the text is judged long before.
 MAX_FINDINGS = 1000
