@@ -80,6 +80,11 @@ def test_worked_example_from_inventory_to_published_cards(run, tmp_path: Path) -
     assert "this scan is already recorded for credit-prescreen 1.0" in again
     run("risk", "add", "credit-prescreen", str(EXAMPLE / "credit-risks.yaml"))
     assert "r1-disparate-impact" in run("risk", "heatmap", "credit-prescreen").output
+    html = run("risk", "heatmap", "credit-prescreen", "--format", "html").output
+    assert '<td class="critical">r1-disparate-impact</td>' in html
+    assert (
+        "| severity 5 |" in run("risk", "heatmap", "credit-prescreen", "--format", "md", "--residual").output
+    )
 
     refused = run("system", "status", "credit-prescreen", "deployment", "--by", "lead", code=7).output
     assert refused.startswith("REFUSED: credit-prescreen 1.0 development -> deployment")

@@ -12,8 +12,8 @@ import click
 from steward.cli._govern_io import open_register, read_yaml, write_output
 from steward.errors import InputError
 from steward.govern._validation import parse_model
-from steward.govern.documents import FORMATS
-from steward.govern.heatmap import heatmap_text
+from steward.govern.documents import FORMATS, Document, Section
+from steward.govern.heatmap import heatmap_table, heatmap_text
 from steward.govern.report import risk_report
 from steward.govern.risk import Risk
 
@@ -99,9 +99,29 @@ def remove(system_id: str, risk_id: str) -> None:
 @command.command("heatmap")
 @click.argument("system_id")
 @click.option("--residual", is_flag=True, help="Place risks by their residual (post-treatment) scores.")
-def heatmap(system_id: str, residual: bool) -> None:
-    """Print the 5×5 heat map of a system's risks."""
-    click.echo(heatmap_text(open_register().list_risks(system_id), residual=residual))
+@click.option("--format", "fmt", type=click.Choice(["text", *FORMATS]), default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def heatmap(system_id: str, residual: bool, fmt: str, out: Path | None) -> None:
+    """Print the 5×5 heat map of a system's risks (text, or Markdown/HTML/JSON with coloured bands)."""
+    store = open_register()
+    system = store.get_system(system_id)
+    risks = store.list_risks(system_id)
+    if fmt == "text":
+        text = heatmap_text(risks, residual=residual)
+        if out is None:
+            click.echo(text)
+        else:
+            out.write_text(text + "\n", encoding="utf-8")
+            click.echo(f"wrote {out}")
+        return
+    doc = Document(
+        kind="heat-map",
+        title=f"Risk heat map: {system.name}",
+        subtitle=f"{system.id} version {system.version}",
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        sections=[Section("Heat map", tables=[heatmap_table(risks, residual=residual)])],
+    )
+    write_output(doc, fmt, out)
 
 
 @command.command("report")
