@@ -81,19 +81,28 @@ def test_foreign_paragraph_in_a_long_english_text_is_located() -> None:
     assert "comité" in text[start:end]
 
 
-def test_review_reports_and_block_blocks() -> None:
-    reviewed = _guard("REVIEW").apply(FOREIGN["ru"], "input")
+@pytest.mark.parametrize("language", ["fr", "zh", "ru"])
+def test_review_reports_and_block_blocks(language: str) -> None:
+    text = FOREIGN[language]
+    reviewed = _guard("REVIEW").apply(text, "input")
     assert not reviewed.blocked
     (finding,) = reviewed.findings
     assert finding.action is FindingAction.NONE
     assert "UNSUPPORTED_LANGUAGE" in reviewed.action_reason
-    blocked = _guard("BLOCK").apply(FOREIGN["zh"], "output")
+    blocked = _guard("BLOCK").apply(text, "output")
     assert blocked.blocked
+    assert blocked.output_text == Policy(name="x").blocked_output_message
     assert (
         blocked.to_bedrock()["assessments"][0]["contentPolicy"]["filters"][0]["type"]
         == "UNSUPPORTED_LANGUAGE"
     )
-    assert _guard("BLOCK").apply(ENGLISH[0], "input").findings == ()
+
+
+@pytest.mark.parametrize("action", ["REVIEW", "BLOCK"])
+def test_english_and_short_texts_pass_under_any_action(action: str) -> None:
+    guard = _guard(action)
+    for text in [*ENGLISH, "Merci beaucoup!", "谢谢"]:
+        assert guard.apply(text, "input").findings == ()
 
 
 def test_allow_turns_the_check_off() -> None:
