@@ -223,7 +223,10 @@ def test_consequential_system_without_oversight_cannot_deploy_and_strict_cards_f
     )
     lenient = run("card", "credit-prescreen")
     assert "warning: no evaluation evidence" in lenient.output
+    due = run("system", "due", code=7).output
+    assert "OVERDUE" in due and "record evaluation evidence 'credit-lr holdout'" in due
     assert run("system", "status", "credit-prescreen", "retired").output.startswith("ALLOWED")
+    assert run("system", "due").output.strip() == "nothing due within 30 days"
 
 
 def test_an_import_that_fails_changes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import click
 import yaml
 
 from steward.cli._govern_io import exit_for_gate, open_register, read_document, read_yaml
+from steward.cli.exit_codes import ExitCode
 from steward.govern._validation import parse_model
 from steward.govern.controls import ControlState, control_coverage
+from steward.govern.due import due_items
 from steward.govern.inventory import AISystem, Lifecycle
 from steward.govern.register import dump_register, parse_register, to_document
 
@@ -128,6 +131,43 @@ def controls(system_id: str, state: str | None, as_json: bool) -> None:
     met = sum(c.state is ControlState.MET for c in coverage)
     gaps = sum(c.state is ControlState.GAP for c in coverage)
     click.echo(f"{met} met, {gaps} gaps, {len(coverage) - met - gaps} not applicable")
+
+
+@command.command("due")
+@click.option(
+    "--within",
+    "within_days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(0, 3650),
+    help="Days ahead to look.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def due(within_days: int, as_json: bool) -> None:
+    """List risk reviews and release evidence due within N days across the inventory (exit 7 if any is overdue)."""
+    store = open_register()
+    now = datetime.now(UTC)
+    items = [
+        item
+        for system in store.list_systems()
+        for item in due_items(
+            system,
+            risks=store.list_risks(system.id),
+            evidence=store.list_evidence(system.id),
+            now=now,
+            within_days=within_days,
+        )
+    ]
+    if as_json:
+        click.echo(json.dumps([i.to_dict() for i in items], indent=2))
+    else:
+        for i in items:
+            flag = "OVERDUE" if i.overdue else "due"
+            click.echo(f"{flag:<8} {i.due.isoformat() if i.due else '-':<10}  {i.system_id}  {i.what}")
+        if not items:
+            click.echo(f"nothing due within {within_days} days")
+    if any(i.overdue for i in items):
+        sys.exit(ExitCode.GATE_FAILED)
 
 
 @command.command("export")
