@@ -15,7 +15,7 @@ def test_reviews_and_evidence_falling_due_are_listed_soonest_first() -> None:
         make_risk(id="far", review_date="2030-01-01"),
     ]
     ev = make_evidence(
-        {"recall": 0.95, "fpr": 0.01}, recorded_at=NOW - dt.timedelta(days=20)
+        {"recall": 0.95, "fpr": 0.01}, recorded_at=NOW - dt.timedelta(days=25)
     )  # expires in 10 days
     items = due_items(system, risks=risks, evidence=[ev], now=NOW, within_days=30)
     assert [(i.what.split(" (")[0], i.overdue) for i in items] == [
