@@ -16,7 +16,7 @@ def test_reviews_and_evidence_falling_due_are_listed_soonest_first() -> None:
     ]
     ev = make_evidence(
         {"recall": 0.95, "fpr": 0.01}, recorded_at=NOW - dt.timedelta(days=25)
-    )  # expires in 10 days
+    )  # expires in 5 days
     items = due_items(system, risks=risks, evidence=[ev], now=NOW, within_days=30)
     assert [(i.what.split(" (")[0], i.overdue) for i in items] == [
         ("review risk 'late'", True),
@@ -24,7 +24,7 @@ def test_reviews_and_evidence_falling_due_are_listed_soonest_first() -> None:
         ("review risk 'soon'", False),
     ]
     assert items[1].due == dt.date(2026, 11, 26)
-    assert due_items(system, risks=risks[2:], evidence=[ev], now=NOW, within_days=5) == []
+    assert due_items(system, risks=risks[2:], evidence=[ev], now=NOW, within_days=4) == []
 
 
 def test_missing_evidence_and_review_dates_are_overdue_and_retired_systems_are_quiet() -> None:
