@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -215,7 +214,7 @@ def main() -> None:
     parts = load_parts(args.scale)
     guard = Guard(load_policy(args.policy))
     detectors = ", ".join(d.name for d in guard.detectors)
-    print(f"policy {args.policy}; detectors: {detectors}", file=sys.stderr)
+    print(f"policy {args.policy}; detectors: {detectors}; caught = blocked")
 
     steward = {name: run_guard(guard, rows, caught="blocked") for name, rows in parts.items()}
     profanity = ProfanityCheck()
