@@ -121,3 +121,37 @@ def test_bad_audit_query(client: TestClient, admin: dict[str, str]) -> None:
     assert client.get("/v1/audit", params={"since": "yesterday"}, headers=admin).status_code == 400
     r = client.get("/v1/audit", params={"since": "2030-01-01", "until": "2020-01-01"}, headers=admin)
     assert r.status_code == 400 and "since" in r.json()["message"]
+
+
+def test_hostile_regex_in_a_policy_is_refused(client: TestClient, admin: dict[str, str]) -> None:
+    import uuid
+
+    policy = {
+        "name": "re",
+        "sensitive_information": {"regexes": [{"name": "backref", "pattern": r"(a+)\1+$"}]},
+    }
+    r = client.post(
+        "/v1/guardrails", json={"id": "r" + uuid.uuid4().hex[:8], "policy": policy}, headers=admin
+    )
+    assert r.status_code == 400
+    assert "sensitive_information.regexes[0].pattern" in r.json()["message"]
+
+
+def test_an_unreachable_database_is_503_not_500(tmp_path: Any) -> None:
+    from live_server import free_port
+
+    from steward.server.app import create_app
+    from steward.settings import Settings
+
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing"
+    app = create_app(Settings(database_url=url, data_dir=tmp_path), prepare=False)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get("/health").status_code == 503
+        r = c.post(
+            "/guardrail/g/version/1/apply",
+            json=apply_body("x"),
+            headers={"Authorization": "Bearer STWAAAAAAAAAAAAAAAAA.secret"},
+        )
+        assert r.status_code == 503
+        assert r.headers["x-amzn-errortype"] == "ServiceUnavailableException"
+        assert "secret" not in r.text

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -147,6 +148,13 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "the request body could not be decoded: it must be UTF-8 JSON"
         return error_response(exc.status_code, kind, detail)
 
+    async def database_error(request: Request, exc: Exception) -> Response:
+        # The driver's message can quote SQL and parameters (request content): log the kind only.
+        log.error("request %s: database error %s", _request_id(request), type(exc).__name__)
+        return error_response(
+            503, "ServiceUnavailableException", "the database failed or is not reachable; retry later"
+        )
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         rid = _request_id(request)
         log.error("request %s failed unexpectedly: %s", rid, type(exc).__name__)
@@ -157,4 +165,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StewardError, steward_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(Exception, unexpected)
