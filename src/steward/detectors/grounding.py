@@ -9,7 +9,10 @@ the user's question (``query``), the detector returns two scores in 0–1, as Be
   not contain, how many capitalised names it adds, and its best embedding cosine to the
   source sentences that share the most words with it. A response is as grounded as its
   weakest sentence, so the score is the lowest sentence score, and the finding names that
-  sentence (offsets and score) in ``details["least_supported"]``. The share of content
+  sentence (offsets, score, and how many numbers and names it adds) in
+  ``details["least_supported"]``; :meth:`GroundingDetector.sentence_support` also returns
+  the unsupported words themselves, which are kept out of findings because they come from
+  the checked text. The share of content
   words absent from the source is a strong, fast baseline for hallucination; the number
   and name cues catch the commonest invented facts; the embedding lets a faithful
   paraphrase through.
@@ -345,8 +348,10 @@ class GroundingDetector(Detector):
                 "score": round(weakest.score, 4),
                 "word_support": round(weakest.word_support, 4),
                 "similarity": round(weakest.similarity, 4),
-                "unsupported_numbers": list(weakest.unsupported_numbers),
-                "unsupported_names": list(weakest.unsupported_names),
+                # Counts, not the words: they come from the checked text and may be personal
+                # data (a phone number is an "unsupported number"); details reach the audit trail.
+                "unsupported_numbers": len(weakest.unsupported_numbers),
+                "unsupported_names": len(weakest.unsupported_names),
             },
         }
         return _finding("GROUNDING", GROUNDING_RULE, text, weakest.score, details)
