@@ -177,6 +177,8 @@ class LanguageDetector(Detector):
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
         """One finding per piece of text in an unsupported language (adjacent pieces merged)."""
+        if request.rules and RULE not in request.rules:
+            return []
         flagged: list[tuple[int, int, LanguageGuess]] = []
         for start, end in _chunks(text):
             guess = guess_language(text[start:end], self.supported)
