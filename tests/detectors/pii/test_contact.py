@@ -35,6 +35,7 @@ def test_email_near_misses(find, text):
         ("Office: 020 7946 0958", "020 7946 0958"),
         ("Ruf mich an: +49 30 901820", "+49 30 901820"),
         ("Fax: 345-899-3560x4587", "345-899-3560x4587"),
+        ("Call me on 01.84.17.61.18 tomorrow", "01.84.17.61.18"),
     ],
 )
 def test_phone_parsed_by_phonenumbers(find, text, value):
@@ -49,6 +50,7 @@ def test_phone_parsed_by_phonenumbers(find, text, value):
         "Logged at 2000-04-16 11:34:35 by the server.",
         "Revenue was 1234567 dollars.",
         "Order 123-456 shipped.",
+        "Call support if Google Chrome 92.0.4515.107 crashes",
     ],
 )
 def test_dates_and_amounts_are_not_phones(find, text):
@@ -93,6 +95,7 @@ def test_ip_addresses(find, text, value):
         "999.1.1.1 is not an address",
         "1.2.3.4.5 is an OID",
         "Meet at 12:30:45 sharp",
+        "Use the subnet mask 255.255.255.0",
     ],
 )
 def test_version_strings_and_times_are_not_ips(find, text):

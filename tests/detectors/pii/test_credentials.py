@@ -30,7 +30,7 @@ def test_aws_secret_key_needs_context(find):
         ("password: hunter2", "hunter2"),
         ("my password is Tr0ub4dor&3.", "Tr0ub4dor&3"),
         ('PASSWORD="s3cr3t!"', "s3cr3t!"),
-        ("changed the pwd to correcthorsebattery", "correcthorsebattery"),
+        ("changed the pwd to CorrectHorse9", "CorrectHorse9"),
     ],
 )
 def test_password_in_context(find, text, value):
@@ -54,3 +54,4 @@ def test_username_in_context(find):
     text = "username: jdoe42, login is j.doe@corp"
     assert find(E.USERNAME, text) == spans_of(text, "jdoe42", "j.doe@corp")
     assert find(E.USERNAME, "User: how do I bake bread?") == []  # a chat role, not a user name
+    assert find(E.USERNAME, "She had login issues all week") == []

@@ -23,7 +23,7 @@ __all__ = ["AddressRecognizer"]
 
 #: English street suffixes (the USPS standard list and common British ones), full and abbreviated.
 _SUFFIXES = (
-    "Alley|Aly|Annex|Arcade|Avenue|Ave|Av|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch|Bridge|Brook|"
+    "Alley|Aly|Annex|Str|Arcade|Avenue|Ave|Av|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch|Bridge|Brook|"
     "Burgs?|Bypass|Camp|Canyon|Cape|Causeway|Center|Centre|Circle|Cir|Circus|Cliffs?|Close|Club|Common|Commons|"
     "Corners?|Course|Courts?|Ct|Coves?|Creek|Crescent|Cres|Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|"
     "Drives?|Dr|Estates?|Expressway|Expy|Extension|Falls?|Ferry|Fields?|Flats?|Fords?|Forest|Forges?|Forks?|"
@@ -41,7 +41,7 @@ _PREFIXES = (
     r"Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Rue|Avenue|Boulevard|Bd|Chemin|Allée|Place|Impasse|Quai|"
     r"Calle|Avenida|Av\.|Avda\.?|Paseo|Plaza|Carrer|Camino|Carretera|Ronda|Travesía|Rua|Travessa|Estrada|"
     r"Praça|Alameda|Rodovia|ul\.|ulica|al\.|aleja|os\.|pl\.|Odos|Odós|Leoforos|Leof\.|Strada|Bulevardul|"
-    r"Calea|Šetalište|Ulica|Trg"
+    r"Calea|Šetalište|Ulica|Trg|C/|Οδός|Λεωφόρος|Λεωφ\.|Πλατεία"
 )
 #: Street words written as the end of one word (``Vesterskovvej``, ``Koskikatu``, ``Friedhofstrasse``).
 _FUSED = (
@@ -55,7 +55,7 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
 _NAME_WORD = (
     r"(?:["
     + _UPPER
-    + r"][\w'’.-]*|\d{1,4}(?:st|nd|rd|th)?|de|del|della|di|da|do|dos|das|la|le|les|du|van|von|"
+    + r"][\w'’.-]*|\d{1,4}(?:st|nd|rd|th)?|de|del|della|delle|dei|degli|dello|di|da|do|dos|das|la|le|les|des|du|van|von|"
     r"der|den|y|e)"
 )
 _NUMBER = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
@@ -72,12 +72,12 @@ _ORDINAL_DOT = r"(?:\.(?=[ \t]*[\n,]))?"
 _FUSED_ENDINGS = tuple(_FUSED.replace("\\", "").split("|"))
 #: Street words that stand alone after the name (``Villacher Strasse 89``, ``Király u. 15``).
 _STREET_WORDS = frozenset(
-    (*_FUSED_ENDINGS, "u", "utca", "str", "st", "út", "tér", "vej", "gate", "ring", "sor")
+    (*_FUSED_ENDINGS, "u", "utca", "str", "st", "út", "tér", "vej", "gate", "ring", "sor", "tee")
 )
 _PREFIX_BEFORE = re.compile(
     r"(?<![\w.])(?:\d{1,6}\s+)?(?:" + _PREFIXES + r")\s+(?:" + _NAME_WORD + r"\s+){0,3}$"
 )
-_NAME_BEFORE = re.compile(r"(?<![\w'’.-])(?:\d{1,6}\s+)?(?:[" + _UPPER + r"][\w'’.-]*\s+){1,2}$")
+_NAME_BEFORE = re.compile(r"(?<![\w'’.-])(?:\d{1,6}\s+)?[" + _UPPER + r"][\w'’.-]*\s+(?:[\w'’.-]+\s+)?$")
 #: Words that announce an address: whatever place-like text follows them is one.
 #: On RE2: a long case-insensitive alternation is what Python's engine is slowest at (measured
 #: 14x faster on RE2, same character offsets); the words are ASCII, where the engines agree.
@@ -89,16 +89,27 @@ _CUE = re2.compile(
 _CUED_STREET = re.compile(
     r"(?:\d{1,6}[ \t]+)?(?:[" + _UPPER + r"][\w'’.-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\b" + _ORDINAL_DOT
 )
+#: French order, house number first: ``33 avenue de Provence``, ``56 rue La Boétie``.
+_NUMBER_RUE = re.compile(
+    r"(?<![\w.,-])\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|allée|impasse|quai|chemin)\s+"
+    r"(?:[\w'’-]+\s+){0,3}?[" + _UPPER + r"\w][\w'’-]*(?=[ \t]*(?:[,\n.]|$))"
+)
+#: An address line in a letter or signature: ``30102 Kaevu 94`` alone on its line; it counts
+#: when lines that complete an address (unit, city, region, postcode) follow it.
+_BLOCK_LINE = re.compile(
+    r"(?m)^[ \t>]*(\d{1,6}[ \t]+(?:[" + _UPPER + r"][\w'’.-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\.?)[ \t]*$"
+)
 #: A house number standing alone after a space: the anchor of the continental street forms.
 _HOUSE_NUMBER = re.compile(r"(?<=\s)" + _NUMBER + r"(?![\w/-]|[.,]\d)" + _ORDINAL_DOT)
 _ANY_PREFIX = re.compile(r"(?<![\w.])(?:" + _PREFIXES + r")\s")
 _LEADING_NUMBER = re.compile(r"(?<![\w.,-])\d{1,6}\s+$")
 _BOX = re.compile(
     r"(?<![\w])(?:(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|Postfach|Apartado)\s+\d{1,7}"
-    r"|(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5}|USS\s+[" + _UPPER + r"][\w'’-]*(?=\s*\n?\s*FPO\b))"
+    r"|(?i:(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5})"
+    r"|(?i:USS|USNS|USNV|USCGC)\s+\w[\w'’-]*(?=\s*\n?\s*(?i:FPO)\b))"
 )
 _UNIT_LINE = re.compile(r"(?<![\w-])" + _UNIT + r"\b")
-_MILITARY_TAIL = re.compile(r"\s*\n?\s*(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}")
+_MILITARY_TAIL = re.compile(r"(?i)\s*\n?\s*(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}")
 #: Continuation parts: a unit or a postcode (these end themselves), or a place name (which
 #: must end at a line break, a comma, a sentence end or before a postcode).
 _POSTCODE = r"(?:[A-Z]{2}\s+)?\d{4,5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
@@ -158,6 +169,12 @@ class AddressRecognizer(Recognizer):
                 yield m.span()
         for m in _NUMBER_FIRST.finditer(text):
             yield m.span()
+        for m in _NUMBER_RUE.finditer(text):
+            yield m.span()
+        if "\n" in text:
+            for m in _BLOCK_LINE.finditer(text):
+                if _extend(text, m.end(1)) > m.end(1):
+                    yield m.span(1)
         yield from _continental(text)
         for m in _CUE.finditer(text):
             street = _CUED_STREET.match(text, m.end())

@@ -112,11 +112,13 @@ class IpAddressRecognizer(Recognizer):
     def find(self, text: str) -> Iterator[Span]:
         for m in self._v4.finditer(text):
             try:
-                ipaddress.IPv4Address(m.group())
+                address = ipaddress.IPv4Address(m.group())
             except ValueError:
                 continue
             if self._version.search(text, max(0, m.start() - 10), m.start()):
                 continue
+            if address.is_unspecified or m.group().startswith("255."):
+                continue  # a netmask or "any address", not a host
             yield Span(m.start(), m.end(), 0.95, validated=True)
         if ":" not in text:
             return
@@ -182,6 +184,7 @@ _REGIONS_IN_CONTEXT = (
 #: Dates written with separators look like numbers to a parser.
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?)")
 _TIME_AFTER = re.compile(r":\d\d")
+_ONE_DIGIT_GROUP = re.compile(r"(?:^|\.)\d(?:\.|$)")
 _IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DATE = re.compile(
     r"(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?!\d)"
@@ -231,6 +234,8 @@ class PhoneRecognizer(Recognizer):
                 continue
             if _TIME_AFTER.match(text, end) or _IPV4_LIKE.fullmatch(value):
                 continue
+            if "." in value and _ONE_DIGIT_GROUP.search(value):
+                continue  # "92.0.4515.107" is a version; dotted phone numbers group digits in twos and threes
             span = self._parse(text, start, end, value)
             if span is not None:
                 yield span

@@ -145,7 +145,7 @@ _NOT_A_PASSWORD = frozenset(
     ]
 )
 _PASSWORD = re.compile(
-    r"(?i)\b(?:password|passwd|pwd|pass\s?phrase|pw)\b(?:\s+(?:is|was|to|=)|\s*[:=]|\s*:=)\s*"
+    r"(?i)\b(?:password|passwd|pwd|pass\s?phrase|pw)\b(?:\s+(is|was|to)\b|\s*[:=]|\s*:=)\s*"
     r"[\"'“‘`]?([^\s\"'”’`]{3,128})"
 )
 
@@ -159,12 +159,15 @@ class PasswordRecognizer(Recognizer):
 
     def find(self, text: str) -> Iterator[Span]:
         for m in _PASSWORD.finditer(text):
-            start, end = m.span(1)
+            start, end = m.span(2)
             quoted = start > 0 and text[start - 1] in "\"'“‘`"
             while not quoted and end > start and text[end - 1] in ".,;:!?)]}":
                 end -= 1
             value = text[start:end]
             if len(value) < 3 or value.lower() in _NOT_A_PASSWORD:
+                continue
+            if m.group(1) and value.isalpha() and value.islower():
+                # "a longer password is harder": after a verb, a plain word is an adjective.
                 continue
             strong = any(c.isdigit() for c in value) or not value.isalpha() or not value.islower()
             yield Span(start, end, 0.9 if strong else 0.7)
@@ -172,7 +175,7 @@ class PasswordRecognizer(Recognizer):
 
 _USERNAME = re.compile(
     r"(?i)\b(?:user\s?name|user\s?id|login(?:\s+name|\s+id)?|screen\s?name|handle|account\s+name)\b"
-    r"(?:\s+(?:is|was)|\s*[:=])\s*[\"'“‘`]?(@?[\w][\w.@+-]{1,63})"
+    r"(?:\s+(?:is|was)\b|\s*[:=])\s*[\"'“‘`]?(@?[\w][\w.@+-]{1,63})"
 )
 
 
