@@ -66,3 +66,13 @@ def test_openapi_description_is_served(tmp_path: Path, path: str) -> None:
     assert r.status_code == 200
     if path.endswith(".json"):
         assert "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply" in r.json()["paths"]
+
+
+def test_openapi_description_can_be_hidden(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path, public_docs=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/openapi.json").status_code == 404
+        assert client.get("/docs").status_code == 404
+        assert client.get("/health").status_code == 200

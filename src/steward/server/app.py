@@ -60,6 +60,9 @@ def create_app(settings: Settings, *, prepare: bool = True, warm: bool = False) 
         version=steward_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_url="/openapi.json" if settings.public_docs else None,
+        docs_url="/docs" if settings.public_docs else None,
+        redoc_url="/redoc" if settings.public_docs else None,
     )
     app.state.steward = ServerState.open(settings)
     install_error_handlers(app)
