@@ -68,6 +68,7 @@ def test_apply_guardrail_with_boto3(live: tuple[str, ServerState], guardrail: Ca
     assert entity == {"match": "ann@example.org", "type": "EMAIL", "action": "ANONYMIZED", "detected": True}
     assert resp["usage"]["sensitiveInformationPolicyUnits"] == 1
     request_id = resp["ResponseMetadata"]["HTTPHeaders"]["x-steward-request-id"]
+    assert resp["ResponseMetadata"]["RequestId"] == request_id
     state.audit.flush()
     from steward.audit.search import AuditQuery, search
 

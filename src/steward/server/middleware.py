@@ -21,7 +21,8 @@ REQUEST_ID_HEADER = "x-steward-request-id"
 
 
 class RequestContextMiddleware:
-    """Adds ``x-steward-request-id`` (also in ``request.state.request_id``) and enforces ``max_body_bytes``."""
+    """Adds ``x-steward-request-id`` and ``x-amzn-RequestId`` (the id is also in ``request.state.request_id``)
+    and enforces ``max_body_bytes``."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -33,11 +34,15 @@ class RequestContextMiddleware:
             return
         request_id = new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
-        header = (REQUEST_ID_HEADER.encode(), request_id.encode())
+        # Also as x-amzn-RequestId, which the AWS SDKs report as ResponseMetadata.RequestId.
+        headers = [
+            (REQUEST_ID_HEADER.encode(), request_id.encode()),
+            (b"x-amzn-requestid", request_id.encode()),
+        ]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
+                message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         limit = self.max_body_bytes
