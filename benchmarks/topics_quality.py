@@ -13,6 +13,8 @@
 3. **Benign prompts**: the default pack's seven topics on ``--benign`` Alpaca instructions
    (CC BY-NC 4.0: evaluation only, nothing copied into the package) and on every TruthfulQA
    question: the share flagged by any topic, and by which.
+4. **Benign prompts that sound alarming** (``data/challenge``: alarming-but-benign requests,
+   benign prompts with trigger words, identity sentences): the default pack's false positives.
 """
 
 from __future__ import annotations
@@ -110,6 +112,19 @@ def main() -> None:
         print(
             f"   {name:22s} flagged {any_hit / len(prompts):.3f} (n={len(prompts)}) {dict(counts.most_common())}"
         )
+
+    challenge = Path(__file__).resolve().parents[1] / "data" / "challenge"
+    print("\n4. default pack on this project's challenge sets (benign rows: label 0)")
+    for name in ("benign_alarming", "benign_triggers", "identity"):
+        rows = [
+            json.loads(line)
+            for line in (challenge / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        texts = [r["text"] for r in rows if r.get("label") == 0]
+        hits = [flagged(default, t) for t in texts]
+        counts = Counter(topic for h in hits for topic in h)
+        share = sum(bool(h) for h in hits) / len(texts)
+        print(f"   {name:22s} flagged {share:.3f} (n={len(texts)}) {dict(counts.most_common())}")
 
 
 if __name__ == "__main__":
