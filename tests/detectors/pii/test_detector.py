@@ -201,3 +201,42 @@ def test_billing_address_cue_does_not_take_the_name_line():
     text = "Billing address: Sara Schwarz\n    28245 Puruntie 12\n    Helsinki"
     findings = PiiDetector([E.ADDRESS]).detect(text, REQUEST)
     assert all("Sara" not in f.match for f in findings)
+
+
+TRIGGER_SAMPLES = [
+    "Ship it to 24 Clarke Avenue, Springfield, IL 62704 please",
+    "The bus station is on Vesterskovvej 79",
+    "Meet me at Via Roma 131, Milano",
+    "Send it to P.O. Box 1234 or unit 1009 box 0219\ndpo ap 51065",
+    "USNS Møller\nFPO AA 85844",
+    "We moved to 33 avenue de Provence, Paris",
+    "Jane Roe\n30102 Kaevu 94\nNicosia\n, NI\n 61089",
+    "Αποστολή: Οδός Ερμού 12, Αθήνα",
+    "The bus station is on Villacher Strasse 89",
+    "Card 4111 1111 1111 1111 exp 09/27 CVV: 123, amex 3782 822463 10005",
+    "IBAN GB82 WEST 1234 5698 7654 32, SWIFT DEUTDEFF",
+    "Routing number 011000015, checking account number: 000123456789, PIN is 4821",
+    "SSN 123-45-6789, ITIN 912-70-1234, passport no. 340020013",
+    "NHS number 943 476 5919, NI number AB 12 34 56 C, UTR: 1955839661",
+    "SIN 130 692 544, BC personal health number 9698 658 215",
+    "My driver's license number is F162823540116; license plate: 7ABC123",
+    "Car 1HGCM82633A004352 sold; VIN: WVWZZZ1JZXW000001",
+    "username: jdoe42, password: hunter2, aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "key AKIAIOSFODNN7EXAMPLE; mail jane@example.com; https://example.com/x",
+    "Call me on (212) 555-0143 or +44 20 7946 0958; Can someone call me on 01.84.17.61.18?",
+    "eth0 00:1A:2B:3C:4D:5E at 192.168.1.20 and 2001:db8::ff00:42:8329",
+    "I am 34 years old; Age: 41; he just turned 30",
+    "My name is Siiri; Dr. Kónya will see you",
+]
+
+
+@pytest.mark.parametrize("text", TRIGGER_SAMPLES)
+def test_a_trigger_never_hides_a_match(text):
+    import re2
+
+    from steward.detectors.pii.names import NameRecognizer
+
+    for cls in recognizer_classes():
+        recognizer = NameRecognizer(FixedNames()) if cls is NameRecognizer else cls()
+        if list(recognizer.find(text)):
+            assert re2.search(recognizer.trigger, text) is not None, cls.name

@@ -63,8 +63,8 @@ _UNIT = r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg
 
 #: ``24 Clarke Avenue``, ``1600 N. Pennsylvania Ave NW``, ``9448 175 Iroon Polytechniou Avenue``.
 _NUMBER_FIRST = re.compile(
-    r"(?<![\w.,-])(?:\d{1,6}\s+)?" + _NUMBER + r",?\s+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?\s+)?"
-    r"(?:" + _NAME_WORD + r"\s+){0,4}?(?:" + _SUFFIXES + r")\b\.?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
+    r"(?<![\w.,-])(?:\d{1,6}[ \t]+)?" + _NUMBER + r",?[ \t]+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?[ \t]+)?"
+    r"(?:" + _NAME_WORD + r"[ \t]+){0,4}?(?:" + _SUFFIXES + r")\b\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
 )
 #: A word followed by a house number: ``Vesterskovvej 79``, ``Roma 131`` (after ``Via``), ``tér 19.``.
 #: The dot of ``Erzsébet tér 19.`` belongs to the address only where a line or part ends after it.
@@ -84,7 +84,7 @@ _NAME_BEFORE = re.compile(r"(?<![\w'’.-])(?:\d{1,6}\s+)?[" + _UPPER + r"][\w'�
 _CUE = re2.compile(
     r"(?i)(?:\baddress(?:es)?\b(?:\s+is)?|\b(?:lives?|living|located|based|moved|ship(?:ped)?|deliver(?:ed)?|"
     r"sent|send|return(?:ed)?|office\s+is|is)\s+(?:at|on|to|in)(?:\s+the\s+corner\s+of)?|"
-    r"\bcorner\s+of)\s*:?\s*"
+    r"\bcorner\s+of)[ \t]*:?[ \t]*(?:\n[ \t]*)?"
 )
 _CUED_STREET = re.compile(
     r"(?:\d{1,6}[ \t]+)?(?:[" + _UPPER + r"][\w'’.-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\b" + _ORDINAL_DOT
@@ -126,9 +126,12 @@ _PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)|[ \t]+(?:" + _POST
 #: RE2 trigger: a street word next to a number, a box, a unit, or an address cue before a number.
 _TRIGGER = (
     r"\d{1,6}[A-Za-z]?,? +(?:\S+ +){0,4}(?:" + _SUFFIXES + r")\b"
-    r"|(?i:(?:" + _FUSED + r"|u|utca|st|út|tér|vej|gate|ring|sor)\.?,? +\d)"
-    r"|\b(?:" + _PREFIXES + r") +\pL"
-    r"|(?i:\bbox +\d|\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building)\b\.? *#? *\d)|\bUSS\b"
+    r"|(?i:(?:" + _FUSED + r"|u|utca|st|út|tér|vej|gate|ring|sor|tee)\.?,? +\d)"
+    r"|(?:" + _PREFIXES + r") +\pL"
+    r"|(?i:\d{1,4},? +(?:bis |ter )?(?:rue|avenue|boulevard|bd|allée|impasse|quai|chemin) )"
+    r"|(?m:^[ \t>]*\d{1,6}[ \t]+\pL[^\n]{0,60}\d\.?[ \t]*$)"
+    r"|(?i:\bbox +\d|\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building)\b\.? *#? *\d)"
+    r"|(?i:\b(?:uss|usns|usnv|uscgc)\b)|Postfach|Apartado"
     r"|(?i:(?:address(?:es)?|(?:lives?|living|located|based|moved|ship(?:ped)?|deliver(?:ed)?|sent|send|"
     r"return(?:ed)?|is) +(?:at|on|to|in)|corner +of)[^\n]{0,60}\d)"
 )

@@ -73,14 +73,17 @@ class CardNumberRecognizer(Recognizer):
 
     entity = PiiType.CREDIT_DEBIT_CARD_NUMBER
     name = "credit_card"
-    trigger = r"\d{4}[ -]?\d{4}[ -]?\d{4}"
-    _pattern = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){11,18}(?!\w|[.,]\d|-\d)")
+    trigger = r"\d{4}[ -]?\d{4}[ -]?\d{4}|\d{4}[ -]\d{6}[ -]\d{4}"
+    #: Printed as one run of digits, in groups of four, or as American Express and Diners
+    #: group theirs (4-6-5, 4-6-4); other groupings are phone numbers and references.
+    _pattern = re.compile(
+        r"(?<![\w.,-])(?:\d{12,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})"
+        r"(?!\w|[.,]\d|-\d)"
+    )
 
     def find(self, text: str) -> Iterator[Span]:
         for m in self._pattern.finditer(text):
             value = m.group()
-            if " " in value and "-" in value:
-                continue
             digits = value.replace(" ", "").replace("-", "")
             if not luhn.is_valid(digits) or len(set(digits)) == 1:
                 continue
