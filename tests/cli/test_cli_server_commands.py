@@ -82,6 +82,8 @@ def test_guardrail_lifecycle_and_audit(runner: CliRunner, tmp_path: Path) -> Non
     assert result.exit_code == 0 and "wrote 2 records" in result.output
     lines = runner.invoke(main, ["audit", "export", "--action", "NONE"]).output.strip().splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["action"] == "NONE"
+    verified = runner.invoke(main, ["audit", "verify"])
+    assert verified.exit_code == 0 and "2 of 2 records verified in 1 chains" in verified.output
     assert runner.invoke(main, ["guardrail", "delete", "bot", "--yes"]).exit_code == 0
 
 
@@ -96,3 +98,27 @@ def test_audit_prune_asks_and_reports(runner: CliRunner) -> None:
     assert refused.exit_code != 0
     result = runner.invoke(main, ["audit", "prune", "--before", "2020-01-01", "--yes"])
     assert result.exit_code == 0 and "deleted 0 records" in result.output
+
+
+def test_audit_verify_fails_on_a_changed_record(runner: CliRunner) -> None:
+    from sqlalchemy import update
+
+    from steward.audit.chain import chain_key
+    from steward.audit.record import AuditRecord
+    from steward.audit.writer import AuditWriter
+    from steward.settings import Settings
+    from steward.store.local import open_stores
+    from steward.store.models.core import AuditRow
+    from steward.store.sealing import load_server_key
+
+    with open_stores() as stores:
+        key = chain_key(load_server_key(Settings.from_env().data_dir))
+        writer = AuditWriter(stores.sessions.kw["bind"], chain_key=key)
+        writer.submit(AuditRecord(request_id="r1", endpoint="apply", source="input", action="NONE"))
+        writer.close()
+        with stores.sessions() as session:
+            session.execute(update(AuditRow).values(action="GUARDRAIL_INTERVENED"))
+            session.commit()
+    result = runner.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 6
+    assert "was changed or forged" in result.output and "not intact" in result.output

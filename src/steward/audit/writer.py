@@ -5,6 +5,8 @@ A request only pays for ``queue.put``; the thread takes whatever has queued (up 
 instead of one commit per decision. :meth:`AuditWriter.close` drains the queue, which
 the server calls on clean shutdown. A crash (SIGKILL, power loss) loses what was still
 queued: at most the records of the last few milliseconds, bounded by ``max_queue``.
+Given a ``chain_key``, the writer chains its records for tamper evidence
+(:mod:`steward.audit.chain`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import logging
 import queue
 import threading
 import time
+import uuid
+from typing import Any
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
+from steward.audit.chain import ChainState
 from steward.audit.record import AuditRecord
 from steward.errors import StorageError
 from steward.store.models.core import AuditRow
@@ -36,8 +41,11 @@ class AuditWriter:
     (back-pressure) rather than losing records silently.
     """
 
-    def __init__(self, engine: Engine, *, batch: int = 256, max_queue: int = 100_000) -> None:
+    def __init__(
+        self, engine: Engine, *, batch: int = 256, max_queue: int = 100_000, chain_key: bytes | None = None
+    ) -> None:
         self._engine = engine
+        self._chain = ChainState(chain_key, uuid.uuid4().hex) if chain_key is not None else None
         self._batch = batch
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
         self._written = 0
@@ -110,13 +118,23 @@ class AuditWriter:
             batch.append(item)
         return [r for r in batch if isinstance(r, AuditRecord)], stop
 
+    def _rows(self, records: list[AuditRecord]) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
+        rows = [r.to_row() for r in records]
+        return rows, (self._chain.seal(rows) if self._chain is not None else None)
+
+    def _stored(self, count: int, chain_state: tuple[int, str] | None) -> None:
+        self._written += count
+        if self._chain is not None and chain_state is not None:
+            self._chain.advance(chain_state)
+
     def _write(self, batch: list[AuditRecord]) -> None:
         delay = 0.05
         while True:
+            rows, chain_state = self._rows(batch)
             try:
                 with self._engine.begin() as conn:
-                    conn.execute(insert(AuditRow), [r.to_row() for r in batch])
-                self._written += len(batch)
+                    conn.execute(insert(AuditRow), rows)
+                self._stored(len(batch), chain_state)
                 return
             except IntegrityError:
                 # One bad record (a repeated request id) must not hold back the others.
@@ -133,10 +151,11 @@ class AuditWriter:
 
     def _write_one_by_one(self, batch: list[AuditRecord]) -> None:
         for record in batch:
+            rows, chain_state = self._rows([record])
             try:
                 with self._engine.begin() as conn:
-                    conn.execute(insert(AuditRow), [record.to_row()])
-                self._written += 1
+                    conn.execute(insert(AuditRow), rows)
+                self._stored(1, chain_state)
             except IntegrityError:
                 log.error("audit record refused by the database (duplicate request id?); skipped")
 

@@ -10,9 +10,12 @@ from typing import Any
 
 import click
 
+from steward.audit.chain import chain_key, verify
 from steward.audit.retention import prune
 from steward.audit.search import MAX_PAGE, AuditQuery, export, search
+from steward.errors import StorageError
 from steward.store.local import open_stores
+from steward.store.sealing import load_server_key
 
 __all__ = ["command"]
 
@@ -110,3 +113,19 @@ def prune_(before: datetime, database_url: str | None) -> None:
     with open_stores(database_url) as stores:
         n = prune(stores.sessions, before=before)
     click.echo(f"deleted {n} records created before {before.isoformat()} UTC")
+
+
+@command.command("verify")
+@click.option("--database-url", envvar="STEWARD_DATABASE_URL", help="SQLite or PostgreSQL URL.")
+def verify_(database_url: str | None) -> None:
+    """Check every audit record's HMAC and every writer's chain (needs the server key)."""
+    with open_stores(database_url) as stores:
+        result = verify(stores.sessions, chain_key(load_server_key(stores.settings.data_dir)))
+    for problem in result.problems[:50]:
+        click.echo(f"problem: {problem}")
+    click.echo(
+        f"{result.verified} of {result.records} records verified in {result.chains} chains; "
+        f"{result.unchained} written before chaining or by a writer without the key"
+    )
+    if not result.intact:
+        raise StorageError(f"the audit trail is not intact: {len(result.problems)} problem(s)")

@@ -12,6 +12,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from steward.audit.chain import chain_key
 from steward.audit.writer import AuditWriter
 from steward.server.auth import Authenticator
 from steward.server.guards import GuardCache
@@ -38,6 +39,8 @@ class ServerState:
     auth: Authenticator
     audit: AuditWriter
     limiter: RateLimiter
+    #: HMAC key of the audit chains (derived from the server key).
+    audit_key: bytes
 
     @classmethod
     def open(cls, settings: Settings) -> ServerState:
@@ -45,7 +48,8 @@ class ServerState:
         engine = make_engine(settings.database_url)
         sessions = session_factory(engine)
         guardrails = GuardrailStore(sessions)
-        keys = ApiKeyStore(sessions, Sealer(load_server_key(settings.data_dir)))
+        server_key = load_server_key(settings.data_dir)
+        keys = ApiKeyStore(sessions, Sealer(server_key))
         return cls(
             settings=settings,
             engine=engine,
@@ -54,7 +58,8 @@ class ServerState:
             keys=keys,
             guards=GuardCache(guardrails, resolve_ttl_s=settings.resolve_ttl_s),
             auth=Authenticator(keys, ttl_s=settings.key_cache_ttl_s),
-            audit=AuditWriter(engine, batch=settings.audit_batch),
+            audit=AuditWriter(engine, batch=settings.audit_batch, chain_key=chain_key(server_key)),
+            audit_key=chain_key(server_key),
             limiter=RateLimiter(settings.rate_limit, burst=settings.rate_burst),
         )
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from steward.audit.chain import verify
 from steward.audit.search import MAX_PAGE, AuditQuery, export, search
 from steward.server.auth import Caller, Role, require_role
 from steward.server.responses import json_response
@@ -78,3 +79,13 @@ def export_audit(
         media_type=media,
         headers={"content-disposition": f'attachment; filename="steward-audit.{format}"'},
     )
+
+
+_auditor = Depends(require_role(Role.AUDITOR))
+
+
+@router.get("/verify", response_class=Response, summary="Check the audit trail for tampering")
+def verify_audit(request: Request, who: Caller = _auditor) -> Response:
+    """Recompute every record's HMAC and follow every writer's chain; lists what is changed or missing."""
+    state = get_state(request)
+    return json_response(verify(state.sessions, state.audit_key).to_dict())

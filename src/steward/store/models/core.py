@@ -120,6 +120,7 @@ class AuditRow(Base):
     __table_args__ = (
         Index("ix_audit_records_guardrail_created", "guardrail_id", "created_at"),
         Index("ix_audit_records_created_at", "created_at"),
+        Index("ix_audit_records_chain", "chain_id", "chain_seq"),
     )
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
@@ -138,3 +139,9 @@ class AuditRow(Base):
     text_length: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     caller_key_id: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True)
+    #: Tamper evidence (see :mod:`steward.audit.chain`): each writer process keeps its own chain;
+    #: ``digest`` is an HMAC over the record and ``prev_digest``, the digest of the chain's previous record.
+    chain_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    chain_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    prev_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
