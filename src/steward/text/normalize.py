@@ -282,6 +282,8 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SINGLE = r"[a-z0-9@$!|+]"
 _SINGLES = re.compile(rf"(?<![^ ]){_SINGLE}(?: {_SINGLE}){{2,}}(?![^ ])")
 _HAS_LEET = re.compile(r"[0-9@$!|+]")
+#: A letter next to a leet digit or symbol, or two symbols together: where a leet word may be.
+_MIXED_HINT = re.compile(r"[a-z][0-9@$!|+]|[0-9@$!|+][a-z]|[@$][@$!|+]|[!|+][@$]")
 _HAS_ASCII_LETTER = re.compile(r"[a-z]")
 _SYMBOLS_ONLY = re.compile(r"[@$!|+]*[@$][@$!|+]*")
 #: A run of one letter written twice or more (digits are never runs: ``1000`` is a number).
@@ -363,9 +365,11 @@ def _base(text: str, table: _FoldTable) -> tuple[str, dict[int, str]]:
     s = " ".join(s.split())
     apart: dict[int, str] = {}
     if _SINGLES_HINT.search(f" {s} "):
-        for mode in _APART_MODES:
-            apart[mode] = _SINGLES.sub(partial(_join_singles_apart, mode=mode), s)
-        s = _SINGLES.sub(_join_singles, s)
+        runs = list(_SINGLES.finditer(s))  # found once, spliced up to four ways
+        if any(_article_split(_join_singles(m), APART_HEAD | APART_TAIL) != (0, 0) for m in runs):
+            for mode in _APART_MODES:
+                apart[mode] = _splice(s, runs, partial(_join_singles_apart, mode=mode))
+        s = _splice(s, runs, _join_singles)
     if "!" in s or "|" in s:
         s = " ".join(_PUNCT_RUN.sub(_drop_lone, s).split())
         apart = {mode: " ".join(_PUNCT_RUN.sub(_drop_lone, r).split()) for mode, r in apart.items()}
@@ -376,13 +380,29 @@ def _base(text: str, table: _FoldTable) -> tuple[str, dict[int, str]]:
     return s, distinct
 
 
+def _splice(text: str, matches: list[re.Match[str]], repl: Callable[[re.Match[str]], str]) -> str:
+    """``pattern.sub(repl, text)`` for matches already found."""
+    out: list[str] = []
+    pos = 0
+    for m in matches:
+        out.append(text[pos : m.start()])
+        out.append(repl(m))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _leet(base: str) -> str:
-    """Decode leetspeak word by word, visiting only words that hold a digit or symbol."""
+    """Decode leetspeak word by word, visiting only words where a letter touches a digit or symbol.
+
+    (Or two symbols touch, for ``@$$``.) Words of digits alone, the common case in ordinary
+    text, are never visited.
+    """
     if not _HAS_LEET.search(base):
         return base
     out: list[str] = []
     pos = 0
-    for m in _HAS_LEET.finditer(base):
+    for m in _MIXED_HINT.finditer(base):
         i = m.start()
         if i < pos:
             continue  # inside a word already decoded
