@@ -2,7 +2,7 @@
 
 Why that list: it is MIT-licensed, ships inside a PyPI package we already depend on (nothing is
 downloaded or copied into Steward), is English, and has about 900 entries including common
-misspellings. Its maintainers cast a wide net, though: about a fifth of its entries are ordinary
+misspellings. Its maintainers cast a wide net, though: 277 of its 916 entries (30%) are ordinary
 words (``god``, ``kill``, ``fat``), anatomy and health terms (``penis``, ``breasts``,
 ``menstruation``), drugs, history and identity terms (``heroin``, ``hitler``, ``gay``,
 ``lesbians``). Flagging those is the exaggerated safety and identity bias users complain about
