@@ -1,6 +1,6 @@
 """Guard speed: milliseconds per ~1,000-character prompt, Steward against Presidio on the same texts.
 
-    python benchmarks/guard_speed.py [--n 200] [--repeats 3] [--seed 7] [--clock cpu|wall] [--no-presidio]
+    python benchmarks/guard_speed.py [--n 200] [--repeats 2] [--seed 7] [--clock cpu|wall] [--no-presidio]
 
 Prompts are composed by :func:`_data.realistic_prompts` (support tickets, reports and
 emails; about half carry names, phones, e-mails, cards, IBANs, SSNs, IPs or ages;
@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200, help="number of prompts")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeats", type=int, default=3, help="runs per text; the fastest counts")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per text; the fastest counts")
     parser.add_argument(
         "--clock",
         choices=sorted(CLOCKS),

@@ -184,6 +184,7 @@ _REGIONS_IN_CONTEXT = (
 #: Dates written with separators look like numbers to a parser.
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?)")
 _TIME_AFTER = re.compile(r":\d\d")
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
 _ONE_DIGIT_GROUP = re.compile(r"(?:^|\.)\d(?:\.|$)")
 _IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DATE = re.compile(
@@ -234,6 +235,8 @@ class PhoneRecognizer(Recognizer):
                 continue
             if _TIME_AFTER.match(text, end) or _IPV4_LIKE.fullmatch(value):
                 continue
+            if _SSN_SHAPE.fullmatch(value):
+                continue  # 123-45-6789 is how the US writes social security numbers, not phones
             if "." in value and _ONE_DIGIT_GROUP.search(value):
                 continue  # "92.0.4515.107" is a version; dotted phone numbers group digits in twos and threes
             span = self._parse(text, start, end, value)
