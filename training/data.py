@@ -33,7 +33,6 @@ HELDOUT_SOURCES = frozenset(
         "tensor_trust",
         "bipia_code",
         "jailbreak_2023_05_only",
-        "advbench_behaviors",
         "truthfulqa",
         "written_eval",
         "challenge_test",
@@ -300,24 +299,25 @@ def load_examples(seed: int = 13) -> list[Example]:
                 untrusted=True,
             )
         )
-    code_attacks = [
-        a
-        for f in ("code_attack_train", "code_attack_test")
-        for v in json.loads((DATA / "bipia" / f"{f}.json").read_text()).values()
-        for a in v
-    ]
-    for f in ("code_train", "code_test"):
-        for r in _jsonl(DATA / "bipia" / f"{f}.jsonl"):
-            ctx = str(r["context"])[:CHUNK_CHARS]
-            add(Example(ctx, frozenset(), "bipia_code", untrusted=True))
-            add(
-                Example(
-                    _insert(ctx, rng.choice(code_attacks), rng),
-                    frozenset({"PROMPT_ATTACK"}),
-                    "bipia_code",
-                    untrusted=True,
+    # Code: the train contexts and attacks are trained on (untrusted code must not look like an
+    # attack by itself); the test contexts with the test attacks are held out.
+    for split, source in (("train", "bipia_code_train"), ("test", "bipia_code")):
+        code_attacks = [
+            a
+            for v in json.loads((DATA / "bipia" / f"code_attack_{split}.json").read_text()).values()
+            for a in v
+        ]
+        for r in _jsonl(DATA / "bipia" / f"code_{split}.jsonl"):
+            for ctx in {str(r["context"])[:CHUNK_CHARS], str(r["code"])[:CHUNK_CHARS]}:
+                add(Example(ctx, frozenset(), source, untrusted=True))
+                add(
+                    Example(
+                        _insert(ctx, rng.choice(code_attacks), rng),
+                        frozenset({"PROMPT_ATTACK"}),
+                        source,
+                        untrusted=True,
+                    )
                 )
-            )
 
     # ---- Tensor Trust: human attacks vs the benign access codes (held out)
     for f in ("hijacking_robustness_dataset", "extraction_robustness_dataset"):
@@ -330,8 +330,20 @@ def load_examples(seed: int = 13) -> list[Example]:
         add(Example(str(r["user_query"]), frozenset(), "halueval_queries"))
     for r in rng.sample(_jsonl(DATA / "halueval" / "general_data.json"), 800):
         add(Example(str(r["chatgpt_response"])[:CHUNK_CHARS], frozenset(), "halueval_responses"))
-    for r in json.loads((DATA / "presidio_pii" / "synth_dataset_v2.json").read_text()):
+    presidio = json.loads((DATA / "presidio_pii" / "synth_dataset_v2.json").read_text())
+    for r in presidio:
         add(Example(str(r["full_text"])[:CHUNK_CHARS], frozenset(), "presidio"))
+    # Benign third-party text: the untrusted marker alone must not read as an attack.
+    for r in rng.sample(_jsonl(DATA / "halueval" / "general_data.json"), 700):
+        add(
+            Example(
+                str(r["chatgpt_response"])[:CHUNK_CHARS], frozenset(), "halueval_responses", untrusted=True
+            )
+        )
+    for r in rng.sample(presidio, 400):
+        add(Example(str(r["full_text"])[:CHUNK_CHARS], frozenset(), "presidio", untrusted=True))
+    for r in rng.sample(_jsonl(DATA / "bipia" / "table_train.jsonl"), 150):
+        add(Example(str(r["context"])[:CHUNK_CHARS], frozenset(), "bipia_text", untrusted=True))
     for r in _csv(DATA / "truthfulqa" / "TruthfulQA.csv"):
         add(Example(r["Question"], frozenset(), "truthfulqa"))
 
@@ -380,7 +392,40 @@ def load_examples(seed: int = 13) -> list[Example]:
                     str(r.get("group", "")),
                 )
             )
+    rows.extend(_embedded_harm(rows, rng))
     return rows
+
+
+def _embedded_harm(rows: list[Example], rng: random.Random, n: int = 700) -> list[Example]:
+    """Harmful sentences placed inside benign documents, so harm is not diluted by context.
+
+    Without these, every long text in training is benign (responses, PII sentences, e-mail
+    and table contexts) and the model learns that a long benign lead-in outweighs a threat
+    at its end. Only training sources are mixed, so the held-out sources stay untouched.
+    """
+    harmful = [
+        ex
+        for ex in rows
+        if ex.source not in HELDOUT_SOURCES
+        and ex.labels - {"PROMPT_ATTACK", "ANY_HARM"}
+        and "PROMPT_ATTACK" not in ex.labels
+        and len(ex.text) < 300
+        and ex.source != "davidson"
+    ]
+    carriers = [
+        ex.text
+        for ex in rows
+        if ex.source in {"halueval_responses", "presidio", "bipia_text"}
+        and not ex.labels
+        and len(ex.text) > 150
+    ]
+    out = []
+    for ex in rng.sample(harmful, min(n, len(harmful))):
+        carrier = rng.choice(carriers)[: rng.randrange(150, CHUNK_CHARS)]
+        out.append(
+            Example(_insert(carrier, ex.text, rng), ex.labels, "embedded_harm", ex.untrusted, 1.0, "embedded")
+        )
+    return out
 
 
 def split_rows(rows: list[Example], seed: int = 7) -> tuple[list[Example], list[Example], list[Example]]:

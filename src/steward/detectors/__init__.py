@@ -13,6 +13,7 @@ __all__ = ["DetectionRequest", "Detector", "detector_classes"]
 
 def detector_classes() -> list[type[Detector]]:
     """Every detector kind, imported lazily so that importing Steward stays cheap."""
+    from steward.detectors.content import ContentDetector
     from steward.detectors.grounding import GroundingDetector
     from steward.detectors.language import LanguageDetector
     from steward.detectors.pii import PiiDetector
@@ -20,4 +21,12 @@ def detector_classes() -> list[type[Detector]]:
     from steward.detectors.topics import TopicDetector
     from steward.detectors.words import WordsDetector
 
-    return [RegexDetector, PiiDetector, WordsDetector, TopicDetector, GroundingDetector, LanguageDetector]
+    return [
+        RegexDetector,
+        PiiDetector,
+        WordsDetector,
+        TopicDetector,
+        GroundingDetector,
+        LanguageDetector,
+        ContentDetector,
+    ]
