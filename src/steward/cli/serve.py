@@ -59,8 +59,8 @@ def command(
         port=port,
         workers=workers,
         log_level=log_level,
-        loop="uvloop",
-        http="httptools",
+        loop="auto",  # uvloop when installed
+        http="auto",  # httptools when installed
         access_log=False,
         proxy_headers=False,
     )
