@@ -149,3 +149,38 @@ def test_bootstrap_adds_intervals(files: dict[str, Path]) -> None:
     assert ci["recall"][0] <= 0.5 <= ci["recall"][1]
     code, out, _ = _invoke(*args)
     assert code == ExitCode.OK and "95% bootstrap intervals (first): " in out
+
+
+def test_by_field_slices(files: dict[str, Path], tmp_path: Path) -> None:
+    data = tmp_path / "tagged.jsonl"
+    data.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"text": "badword", "label": 1, "family": "a", "position": "start"},
+                {"text": "clean", "label": 1, "family": "a", "position": "end"},
+                {"text": "badword too", "label": 0, "family": "b"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    args = [
+        str(data),
+        "--policy",
+        str(files["policy"]),
+        "--by",
+        "family",
+        "--by",
+        "position",
+        "--by",
+        "source",
+    ]
+    code, out, _ = _invoke(*args, "--json")
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    assert report["by_family"]["a"]["recall"] == 0.5 and report["by_family"]["b"]["fpr"] == 1.0
+    assert set(report["by_position"]) == {"start", "end"}  # rows without the field are left out
+    assert report["by_source"]["input"]["n"] == 3
+    assert _invoke(*args, "--fail-over", "by_family.b.fpr=0.5")[0] == ExitCode.GATE_FAILED
+    code, out, _ = _invoke(*args)
+    assert "family a" in out and "position start" in out

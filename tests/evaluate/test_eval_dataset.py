@@ -103,3 +103,18 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
         load_dataset(tmp_path / "absent.jsonl")
     with pytest.raises(InputError, match="holds no rows"):
         load_dataset(_write(tmp_path, [""]))
+
+
+def test_extra_scalar_fields_become_tags(tmp_path: Path) -> None:
+    row = {
+        "text": "x",
+        "label": 1,
+        "family": "f1",
+        "position": "end",
+        "n": 3,
+        "nested": {"a": 1},
+        "flag": True,
+    }
+    path = _write(tmp_path, [json.dumps(row)])
+    (loaded,) = load_dataset(path)
+    assert loaded.tags == {"family": "f1", "position": "end", "n": "3", "flag": "True"}

@@ -53,6 +53,13 @@ def _names(paths: tuple[Path, ...]) -> list[str]:
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use at most N rows per dataset.")
 @click.option(
+    "--by",
+    "by",
+    multiple=True,
+    metavar="FIELD",
+    help="Also slice by this row field (family, kind, carrier, position, ...). Repeatable.",
+)
+@click.option(
     "--bootstrap",
     type=click.IntRange(min=0, max=10_000),
     default=0,
@@ -74,6 +81,7 @@ def command(
     fail_over: tuple[str, ...],
     split: str | None,
     limit: int | None,
+    by: tuple[str, ...],
     bootstrap: int,
     caught: str,
 ) -> None:
@@ -95,10 +103,10 @@ def command(
     }
     report: dict[str, Any]
     if len(named) == 1:
-        report = summarise(next(iter(named.values())), bootstrap=bootstrap)
+        report = summarise(next(iter(named.values())), bootstrap=bootstrap, by=by)
         gate_view = report
     else:
-        report = summarise_many(named, bootstrap=bootstrap)
+        report = summarise_many(named, bootstrap=bootstrap, by=by)
         # gates read the overall figures, and per dataset as datasets.NAME.METRIC
         gate_view = {**report["overall"], "datasets": report["datasets"]}
     failures = check_gates(gate_view, gates)

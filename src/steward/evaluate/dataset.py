@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,10 @@ __all__ = ["MAX_LINE_BYTES", "MAX_ROWS", "EvalRow", "load_dataset", "parse_row"]
 MAX_LINE_BYTES = 1 << 20
 #: Rows read from one file at most; larger sets should be sampled with ``limit``.
 MAX_ROWS = 500_000
+#: Extra fields kept per row as tags, and the longest tag value kept.
+MAX_TAGS = 32
+MAX_TAG_CHARS = 200
+_KNOWN = frozenset({"text", "label", "source", "category", "group", "split", "context", "query", "untrusted"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class EvalRow:
     untrusted: bool = False
     #: Where the row came from, for error messages: ``file.jsonl line 12``.
     origin: str = ""
+    #: The row's other scalar fields as strings (``family``, ``kind``, ``carrier``...), for
+    #: ``--by FIELD`` slices.
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 def _optional_str(item: dict[str, Any], name: str, where: str) -> str | None:
@@ -81,7 +88,18 @@ def parse_row(item: object, where: str) -> EvalRow:
         query=_optional_str(item, "query", where),
         untrusted=untrusted,
         origin=where,
+        tags=_tags(item),
     )
+
+
+def _tags(item: dict[str, Any]) -> dict[str, str]:
+    """Scalar fields beyond the known ones, as short strings (nested values are skipped)."""
+    tags: dict[str, str] = {}
+    for name, value in item.items():
+        if name in _KNOWN or not isinstance(value, str | int | float | bool) or len(tags) >= MAX_TAGS:
+            continue
+        tags[str(name)] = str(value)[:MAX_TAG_CHARS]
+    return tags
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:

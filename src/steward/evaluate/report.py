@@ -9,6 +9,7 @@ number in it by a dotted path (``by_category.HATE.recall``). Names are fixed: ``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from steward.evaluate.metrics import (
@@ -55,8 +56,22 @@ def _spread(by_group: Mapping[str, Mapping[str, Any]]) -> float | None:
     return max(rates) - min(rates) if len(rates) >= 2 else None
 
 
-def summarise(results: Sequence[RowResult], *, bootstrap: int = 0) -> dict[str, Any]:
-    """The full report for one set of verdicts; with ``bootstrap`` resamples, also ``ci95``."""
+def _field_value(result: RowResult, name: str) -> str | None:
+    row = result.row
+    if name in ("category", "group", "split"):
+        value: str | None = getattr(row, name)
+        return value
+    if name == "source":
+        return row.source.value
+    return row.tags.get(name)
+
+
+def summarise(results: Sequence[RowResult], *, bootstrap: int = 0, by: Sequence[str] = ()) -> dict[str, Any]:
+    """The full report for one set of verdicts.
+
+    With ``bootstrap`` resamples it adds ``ci95``; each field named in ``by`` (``family``,
+    ``kind``, ``carrier``, any scalar field of the rows) adds a ``by_<field>`` section.
+    """
     report = slice_metrics(results)
     if bootstrap:
         intervals = bootstrap_intervals(
@@ -68,18 +83,23 @@ def summarise(results: Sequence[RowResult], *, bootstrap: int = 0) -> dict[str, 
         report["ci95"] = {k: None if v is None else list(v) for k, v in intervals.items()}
     report["by_category"] = _by(results, lambda r: r.row.category)
     report["by_group"] = _by(results, lambda r: r.row.group)
+    for name in by:
+        if f"by_{name}" not in report:
+            report[f"by_{name}"] = _by(results, partial(_field_value, name=name))
     report["fpr_spread"] = _spread(report["by_group"])
     latencies = [r.latency_ms for r in results]
     report["latency_ms"] = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
     return report
 
 
-def summarise_many(named: Mapping[str, Sequence[RowResult]], *, bootstrap: int = 0) -> dict[str, Any]:
+def summarise_many(
+    named: Mapping[str, Sequence[RowResult]], *, bootstrap: int = 0, by: Sequence[str] = ()
+) -> dict[str, Any]:
     """One report per dataset plus ``overall`` over all their rows together."""
     everything = [r for results in named.values() for r in results]
     return {
-        "datasets": {name: summarise(rows, bootstrap=bootstrap) for name, rows in named.items()},
-        "overall": summarise(everything, bootstrap=bootstrap),
+        "datasets": {name: summarise(rows, bootstrap=bootstrap, by=by) for name, rows in named.items()},
+        "overall": summarise(everything, bootstrap=bootstrap, by=by),
     }
 
 
@@ -114,6 +134,10 @@ def render_table(report: Mapping[str, Any], *, title: str = "all") -> str:
         add(f"category {name}", m)
     for name, m in overall["by_group"].items():
         add(f"group {name}", m)
+    for section in overall:
+        if section.startswith("by_") and section not in ("by_category", "by_group"):
+            for name, m in overall[section].items():
+                add(f"{section[3:]} {name}", m)
     widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
 
     def fmt(cells: Sequence[str]) -> str:
