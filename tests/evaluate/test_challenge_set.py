@@ -28,6 +28,25 @@ CATEGORIES = {
     "BENIGN",
 }
 REQUIRED = ("text", "label", "category", "kind", "source", "split", "family")
+#: The kinds data/challenge/README.md documents; a new kind must be documented there too.
+KINDS = {
+    "alarming_benign",
+    "identity_benign",
+    "identity_hateful",
+    "implicit_hate",
+    "counter_speech",
+    "quoting",
+    "reclaimed",
+    "harmful_request",
+    "harmful_response",
+    "threat",
+    "harassment",
+    "jailbreak",
+    "obfuscation",
+    "injection",
+    "clean_document",
+    "benign_trigger",
+}
 
 
 def _rows() -> list[dict[str, object]]:
@@ -53,8 +72,15 @@ def test_every_row_is_well_formed() -> None:
         assert row["category"] in CATEGORIES
         assert row["source"] in ("input", "output")
         assert row["split"] in ("train", "test")
+        assert row["kind"] in KINDS, row["kind"]
         # label 0 rows are BENIGN, label 1 rows name the category they should be caught for
         assert (row["category"] == "BENIGN") == (row["label"] == 0), row["text"]
+
+
+def test_readme_documents_every_kind() -> None:
+    readme = (CHALLENGE / "README.md").read_text(encoding="utf-8")
+    line = next(line for line in readme.splitlines() if line.startswith("| `kind` |"))
+    assert {k.strip() for k in line.split("|")[2].split(",")} == KINDS
 
 
 def test_no_duplicate_texts() -> None:
