@@ -16,6 +16,7 @@ import json
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,8 @@ def main() -> None:
         int8 = out_dir / "model.onnx"
         quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
         # Compare fp32 torch with the int8 ONNX on calibration rows.
-        _, calib, _ = split_rows(load_examples())
+        train_rows, calib, _ = split_rows(load_examples())
+        source_rows = dict(sorted(Counter(ex.source for ex in train_rows).items()))
         rows = calib[:400]
         ids = encode(tokenizer(), rows)
         sess = ort.InferenceSession(str(int8), providers=["CPUExecutionProvider"])
@@ -117,6 +119,7 @@ def main() -> None:
             "rows": meta["train_rows"],
             "calibration_rows": meta["calibration_rows"],
             "sources": meta["train_sources"],
+            "rows_per_source": source_rows,
             "epochs": meta["epochs"],
             "lr": meta["lr"],
             "batch": meta["batch"],
