@@ -1,14 +1,10 @@
 #!/usr/bin/env bash
-# Set everything up and run the main job: check sample prompts with the default policy.
+# Set everything up and run the main job: the Steward server on http://127.0.0.1:8080 with the
+# `default` guardrail (default policy, version 1) in an embedded SQLite database under
+# $STEWARD_DATA_DIR (default ~/.local/share/steward). On the first start it prints an admin
+# API key once. Extra arguments go to `steward serve` (e.g. --port 9000, --workers 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
-set +e
-while IFS= read -r line; do
-  [ -z "$line" ] && continue
-  echo "\$ steward check \"$line\""
-  steward check "$line"
-  echo
-done < examples/sample_prompts.txt
-exit 0
+exec steward serve --bootstrap-admin-key "$@"
