@@ -116,3 +116,9 @@ def test_mac_address(find, text, value):
 
 def test_mixed_separators_are_not_a_mac(find):
     assert find(E.MAC_ADDRESS, "00:1A-2B:3C-4D:5E") == []
+
+
+def test_a_number_no_region_validates_needs_a_phone_label(find):
+    assert find(E.PHONE, "a large prime number, such as 1073741789.") == []
+    text = "Phone: 467 3395"
+    assert find(E.PHONE, text) == spans_of(text, "467 3395")

@@ -55,3 +55,15 @@ def test_username_in_context(find):
     assert find(E.USERNAME, text) == spans_of(text, "jdoe42", "j.doe@corp")
     assert find(E.USERNAME, "User: how do I bake bread?") == []  # a chat role, not a user name
     assert find(E.USERNAME, "She had login issues all week") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<label for="password">Password:</label>',
+        "- Password: (the password you chose)",
+        'password = "password"',
+    ],
+)
+def test_markup_and_placeholders_are_not_passwords(find, text):
+    assert find(E.PASSWORD, text) == []

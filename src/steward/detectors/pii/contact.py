@@ -158,6 +158,11 @@ _PHONE_WORDS = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|call(?:ed|ing)?|text|sms|whatsapp|"
     r"contact|reach|dial|number|office|desk|home|work|landline|messages?|answering|ring)\b"
 )
+#: Words that name a phone line outright; a number no region validates needs one of these.
+_PHONE_LABELS = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|call(?:ed|ing)?|sms|whatsapp|dial|landline|"
+    r"desk|office|messages?|answering)\b"
+)
 #: Regions tried for numbers written without a country code. Numbers valid in the first
 #: two need no context; the others only count next to a phone word.
 #: (region to parse as, regions the number may be valid in): the US and Canada share +1.
@@ -262,13 +267,13 @@ class PhoneRecognizer(Recognizer):
                 phonenumbers.is_valid_number_for_region(number, r) for r in regions
             ):
                 return Span(start, end, 0.9 if context else 0.75, validated=True)
-        if not context:
-            return None
+        if not near(text, start, end, _PHONE_LABELS, window_before=40, window_after=20):
+            return None  # "number" or "contact" alone do not make a foreign number a phone
         for region in _REGIONS_IN_CONTEXT:
             number = _try_parse(value, region)
             if number is not None and phonenumbers.is_valid_number_for_region(number, region):
                 return Span(start, end, 0.8, validated=True)
-        if before(text, start, _PHONE_WORDS, 24) and not _looks_like_other_number(value):
+        if before(text, start, _PHONE_LABELS, 24) and not _looks_like_other_number(value):
             return Span(start, end, 0.6)
         return None
 

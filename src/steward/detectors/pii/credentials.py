@@ -142,6 +142,7 @@ _NOT_A_PASSWORD = frozenset(
         "here",
         "below",
         "above",
+        "password",
     ]
 )
 _PASSWORD = re.compile(
@@ -164,8 +165,8 @@ class PasswordRecognizer(Recognizer):
             while not quoted and end > start and text[end - 1] in ".,;:!?)]}":
                 end -= 1
             value = text[start:end]
-            if len(value) < 3 or value.lower() in _NOT_A_PASSWORD:
-                continue
+            if len(value) < 3 or value.lower() in _NOT_A_PASSWORD or value[0] in "(<[":
+                continue  # a word, or markup and asides ("Password:</label>", "(the password …)")
             if m.group(1) and value.isalpha() and value.islower():
                 # "a longer password is harder": after a verb, a plain word is an adjective.
                 continue
