@@ -42,6 +42,7 @@ class PiiDetector(Detector):
             if cls.entity in wanted
         ]
         self._rule_of = {t: rule_key(_SECTION, t.value) for t in wanted}
+        self._rules = frozenset(self._rule_of.values())
         self._triggers = TriggerSet([r.trigger for r in self._recognizers])
 
     @classmethod
@@ -52,7 +53,7 @@ class PiiDetector(Detector):
         return cls(e.type for e in sens.pii_entities)
 
     def rules(self) -> frozenset[str]:
-        return frozenset(self._rule_of.values())
+        return self._rules
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
         findings: list[Finding] = []
