@@ -240,3 +240,9 @@ def test_a_trigger_never_hides_a_match(text):
         recognizer = NameRecognizer(FixedNames()) if cls is NameRecognizer else cls()
         if list(recognizer.find(text)):
             assert re2.search(recognizer.trigger, text) is not None, cls.name
+
+
+def test_unpaired_surrogates_do_not_break_the_detector():
+    text = "bad \ud800 byte, mail bob@example.com"
+    findings = PiiDetector([E.EMAIL, E.ADDRESS]).detect(text, REQUEST)
+    assert [(f.match, text[f.start : f.end]) for f in findings] == [("bob@example.com", "bob@example.com")]

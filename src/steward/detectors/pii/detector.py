@@ -8,6 +8,7 @@ letter. Findings carry exact character offsets into the checked text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from steward.assessment import Finding, PolicyKind
@@ -56,6 +57,8 @@ class PiiDetector(Detector):
         return self._rules
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
+        original = text
+        text = _scannable(text)
         findings: list[Finding] = []
         for i in sorted(self._triggers.matching(text)):
             recognizer = self._recognizers[i]
@@ -72,13 +75,29 @@ class PiiDetector(Detector):
                         detector=self.name,
                         start=span.start,
                         end=span.end,
-                        match=text[span.start : span.end],
+                        match=original[span.start : span.end],
                         score=span.score,
                         rule=rule,
                         details={"recognizer": recognizer.name, "validated": span.validated},
                     )
                 )
         return _arbitrate(findings)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scannable(text: str) -> str:
+    """``text`` with unpaired surrogates (not encodable as UTF-8, which RE2 needs) replaced
+    one-for-one by U+FFFD, so every offset still points into the original text.
+
+    The guard refuses such text up front; this keeps the detector safe when called directly.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def _mostly_inside(inner: Finding, outer: Finding) -> bool:
