@@ -64,6 +64,8 @@ PROFANITY = _detector(managed_lists=["PROFANITY"])
         ("@$$hole", "asshole"),
         ("b1tch", "bitch"),
         ("he11", "hell"),
+        ("he1l", "hell"),
+        ("bu1l$hi7", "bullshit"),
         ("f*ck", "fuck"),
         ("ｆｕｃｋ", "fuck"),
         ("𝐟𝐮𝐜𝐤", "fuck"),

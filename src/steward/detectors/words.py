@@ -46,6 +46,8 @@ MAX_FINDINGS = 1000
 _VOWELS = frozenset("aeiou")
 #: Single words this long or shorter are also listed with one vowel masked (``f*ck``).
 _MASKABLE_MAX = 20
+#: Words with this many ``l`` or fewer are listed with every mix of ``l`` and ``i``.
+_L_SPOTS_MAX = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +96,23 @@ def prepare(text: str) -> list[_View]:
 def _variants(normalized: str, *, mask_vowels: bool) -> dict[str, int]:
     """Spellings a listed word is also looked for under, each with its rank (0 = as written).
 
-    Rank 1: every ``l`` read as ``i`` (the normaliser reads ``1`` as ``i``, so ``he11`` finds
-    ``hell``); rank 2: one vowel masked with ``*`` (``f*ck``), when asked. Single words only.
+    Rank 1: ``l`` read as ``i`` (the normaliser reads ``1`` as ``i``, so ``he11`` and ``he1l``
+    find ``hell``), every mix for words with up to three ``l``, all of them for longer ones;
+    rank 2: one vowel masked with ``*`` (``f*ck``), when asked. Single words only.
     """
     variants = {normalized: 0}
     if " " in normalized:
         return variants  # phrases are matched as written: variants of long phrases cost memory
-    if "l" in normalized:
+    spots = [i for i, ch in enumerate(normalized) if ch == "l"]
+    if len(spots) > _L_SPOTS_MAX:
         variants.setdefault(normalized.replace("l", "i"), 1)
+    else:  # every mix of l and i (he1l as well as he11)
+        for chosen in range(1, 1 << len(spots)):
+            letters = list(normalized)
+            for bit, i in enumerate(spots):
+                if chosen >> bit & 1:
+                    letters[i] = "i"
+            variants.setdefault("".join(letters), 1)
     if mask_vowels and 3 <= len(normalized) <= _MASKABLE_MAX:
         for base in list(variants):
             for i, ch in enumerate(base):
