@@ -1,7 +1,7 @@
 """Undo common text obfuscation while remembering where every character came from.
 
 People who want a filter to miss a word write it in ways a reader still understands:
-``FUCK``, ``ｆｕｃｋ`` (full width), ``fu\\u200bck`` (a zero-width space), ``fцck`` (a Cyrillic
+``FUCK``, ``ｆｕｃｋ`` (full width), ``fu\\u200bck`` (a zero-width space), ``fuсk`` (a Cyrillic
 look-alike), ``fück`` (an accent), ``f.u.c.k`` or ``f u c k`` (separators), ``sh1t`` or ``$hit``
 (leetspeak). :func:`normalize` maps all of these to the plain lowercase word, with single spaces
 between words and punctuation turned into spaces, so one literal matcher (Aho-Corasick, a
