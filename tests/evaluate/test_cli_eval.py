@@ -184,3 +184,12 @@ def test_by_field_slices(files: dict[str, Path], tmp_path: Path) -> None:
     assert _invoke(*args, "--fail-over", "by_family.b.fpr=0.5")[0] == ExitCode.GATE_FAILED
     code, out, _ = _invoke(*args)
     assert "family a" in out and "position start" in out
+
+
+def test_threshold_option_and_gate(files: dict[str, Path]) -> None:
+    args = [str(files["first"]), "--policy", str(files["policy"]), "--threshold", "0.5"]
+    code, out, _ = _invoke(*args, "--json")
+    assert code == ExitCode.OK
+    assert json.loads(out)["at_threshold"]["0.5"]["recall"] == 0.5
+    assert _invoke(*args, "--fail-under", "at_threshold.0.5.recall=0.6")[0] == ExitCode.GATE_FAILED
+    assert _invoke(*args[:-1], "2")[0] == 2  # out of range is a usage error

@@ -119,3 +119,14 @@ def test_summarise_many_and_table() -> None:
     lines = table.splitlines()
     assert lines[0].split()[:4] == ["slice", "n", "precision", "recall"]
     assert [line.split()[0] for line in lines[2:5]] == ["one", "two", "overall"]
+
+
+def test_threshold_sweep() -> None:
+    rows = [_row("a score=0.9", 1), _row("b score=0.65", 1), _row("c score=0.4", 0), _row("d score=0.7", 0)]
+    report = summarise(run_guard(_guard(), rows), thresholds=(0.35, 0.68, 0.95))
+    sweep = report["at_threshold"]
+    assert set(sweep) == {"0.35", "0.68", "0.95"}
+    assert (sweep["0.35"]["recall"], sweep["0.35"]["fpr"]) == (1.0, 1.0)
+    assert (sweep["0.68"]["recall"], sweep["0.68"]["fpr"], sweep["0.68"]["precision"]) == (0.5, 0.5, 0.5)
+    assert sweep["0.95"]["recall"] == 0.0 and sweep["0.95"]["precision"] is None
+    assert "score >= 0.68: precision 0.500, recall 0.500" in render_table(report)

@@ -60,6 +60,14 @@ def _names(paths: tuple[Path, ...]) -> list[str]:
     help="Also slice by this row field (family, kind, carrier, position, ...). Repeatable.",
 )
 @click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    type=click.FloatRange(0.0, 1.0),
+    metavar="T",
+    help="Also report precision/recall/FPR of 'caught when score >= T'. Repeatable.",
+)
+@click.option(
     "--bootstrap",
     type=click.IntRange(min=0, max=10_000),
     default=0,
@@ -82,6 +90,7 @@ def command(
     split: str | None,
     limit: int | None,
     by: tuple[str, ...],
+    thresholds: tuple[float, ...],
     bootstrap: int,
     caught: str,
 ) -> None:
@@ -103,10 +112,10 @@ def command(
     }
     report: dict[str, Any]
     if len(named) == 1:
-        report = summarise(next(iter(named.values())), bootstrap=bootstrap, by=by)
+        report = summarise(next(iter(named.values())), bootstrap=bootstrap, by=by, thresholds=thresholds)
         gate_view = report
     else:
-        report = summarise_many(named, bootstrap=bootstrap, by=by)
+        report = summarise_many(named, bootstrap=bootstrap, by=by, thresholds=thresholds)
         # gates read the overall figures, and per dataset as datasets.NAME.METRIC
         gate_view = {**report["overall"], "datasets": report["datasets"]}
     failures = check_gates(gate_view, gates)

@@ -66,13 +66,26 @@ def _field_value(result: RowResult, name: str) -> str | None:
     return row.tags.get(name)
 
 
-def summarise(results: Sequence[RowResult], *, bootstrap: int = 0, by: Sequence[str] = ()) -> dict[str, Any]:
+def summarise(
+    results: Sequence[RowResult],
+    *,
+    bootstrap: int = 0,
+    by: Sequence[str] = (),
+    thresholds: Sequence[float] = (),
+) -> dict[str, Any]:
     """The full report for one set of verdicts.
 
     With ``bootstrap`` resamples it adds ``ci95``; each field named in ``by`` (``family``,
-    ``kind``, ``carrier``, any scalar field of the rows) adds a ``by_<field>`` section.
+    ``kind``, ``carrier``, any scalar field of the rows) adds a ``by_<field>`` section; each
+    of ``thresholds`` adds the precision, recall, F1 and FPR of "caught when score >= t"
+    under ``at_threshold`` (keyed ``"0.6"``), to choose a strength or threshold from data.
     """
     report = slice_metrics(results)
+    if thresholds:
+        labels = [r.row.label for r in results]
+        report["at_threshold"] = {
+            f"{t:g}": classification_metrics(labels, [r.score >= t for r in results]) for t in thresholds
+        }
     if bootstrap:
         intervals = bootstrap_intervals(
             [r.row.label for r in results],
@@ -93,13 +106,18 @@ def summarise(results: Sequence[RowResult], *, bootstrap: int = 0, by: Sequence[
 
 
 def summarise_many(
-    named: Mapping[str, Sequence[RowResult]], *, bootstrap: int = 0, by: Sequence[str] = ()
+    named: Mapping[str, Sequence[RowResult]],
+    *,
+    bootstrap: int = 0,
+    by: Sequence[str] = (),
+    thresholds: Sequence[float] = (),
 ) -> dict[str, Any]:
     """One report per dataset plus ``overall`` over all their rows together."""
     everything = [r for results in named.values() for r in results]
+    options: dict[str, Any] = {"bootstrap": bootstrap, "by": by, "thresholds": thresholds}
     return {
-        "datasets": {name: summarise(rows, bootstrap=bootstrap, by=by) for name, rows in named.items()},
-        "overall": summarise(everything, bootstrap=bootstrap, by=by),
+        "datasets": {name: summarise(rows, **options) for name, rows in named.items()},
+        "overall": summarise(everything, **options),
     }
 
 
@@ -147,6 +165,11 @@ def render_table(report: Mapping[str, Any], *, title: str = "all") -> str:
 
     out = [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in lines)]
     out.append(f"fpr_spread across groups: {_cell(overall['fpr_spread'])}")
+    for t, m in overall.get("at_threshold", {}).items():
+        out.append(
+            f"score >= {t}: precision {_cell(m['precision'])}, recall {_cell(m['recall'])}, "
+            f"f1 {_cell(m['f1'])}, fpr {_cell(m['fpr'])}"
+        )
     ci = overall.get("ci95")
     if ci:
         spans = ", ".join(f"{k} [{v[0]:.3f}, {v[1]:.3f}]" for k, v in ci.items() if v is not None)
