@@ -3,6 +3,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from steward import Guard
 from steward.assessment import FindingAction, PolicyKind, Source
@@ -246,3 +248,34 @@ def test_unpaired_surrogates_do_not_break_the_detector():
     text = "bad \ud800 byte, mail bob@example.com"
     findings = PiiDetector([E.EMAIL, E.ADDRESS]).detect(text, REQUEST)
     assert [(f.match, text[f.start : f.end]) for f in findings] == [("bob@example.com", "bob@example.com")]
+
+
+_PIECES = [
+    *"0123456789٣０ -./:()+@#,\n",
+    "IBAN GB82 ",
+    "card ",
+    "SSN ",
+    "phone ",
+    "Apt ",
+    " Street",
+    "Via ",
+    "AKIA",
+    "password: ",
+    "years old",
+    "http://",
+    "漢",
+    "😀",
+]
+
+
+_PATTERNS_ONLY = PiiDetector([t for t in PiiType if t is not E.NAME])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=80))
+def test_any_text_gives_consistent_offsets(pieces):
+    text = "".join(pieces)
+    for f in _PATTERNS_ONLY.detect(text, REQUEST):
+        assert 0 <= f.start < f.end <= len(text)
+        assert text[f.start : f.end] == f.match
+        assert 0.5 <= f.score <= 1.0
