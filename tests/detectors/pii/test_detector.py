@@ -279,3 +279,16 @@ def test_any_text_gives_consistent_offsets(pieces):
         assert 0 <= f.start < f.end <= len(text)
         assert text[f.start : f.end] == f.match
         assert 0.5 <= f.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We use a tool called Jenkins",
+        "File name: Report.pdf",
+        "Company name: Acme Corp",
+        "A song named Yesterday",
+    ],
+)
+def test_cues_that_name_things_are_not_name_cues(text):
+    assert PiiDetector([E.NAME], name_model=FixedNames()).detect(text, REQUEST) == []

@@ -128,8 +128,10 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
 _NAME_WORD = r"[" + _UPPER + r"][\w'’-]*\.?"
 #: Words that introduce a person's name in forms and speech.
 _NAME_CUE = re.compile(
-    r"(?:\b(?i:my\s+name\s+is|my\s+name's|(?:first|last|full|sur)\s*name(?:\s+is|\s*[:?])|name\s*:|"
-    r"named|called|signed|regards,?|sincerely,?|directed\s+by:?|written\s+by:?|contact\s+person:?)"
+    r"(?:(?i:\bmy\s+name\s+is|\bmy\s+name's|\b(?:first|last|full|sur|given|family|maiden)\s*name(?:\s+is|\s*[:?])"
+    r"|\b(?:patient|customer|client|contact|employee|applicant|guest|account\s+holder)(?:'s)?\s+name\s*[:?]"
+    r"|(?m:^)[ \t>]*name\s*:|\b(?:regards|sincerely|cheers),?|\bdirected\s+by:?|\bwritten\s+by:?"
+    r"|\bcontact\s+person:?)"
     r"|\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Dame|Madam)\b\.?)[ \t]*\n?[ \t]*"
     r"(" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,3})"
 )
@@ -143,12 +145,13 @@ class NameCueRecognizer(Recognizer):
 
     The model misses short and foreign names that a form or a title makes plain; these
     rules add them. A title stays outside the span (``Dr. Ana Silva`` → ``Ana Silva``).
+    Cues that also introduce things ("a company called …", "File name: …") are left out.
     """
 
     entity = PiiType.NAME
     name = "name_cue"
     trigger = (
-        r"(?i:name|named|called|signed|regards|sincerely|directed by|written by|contact person)"
+        r"(?i:name|regards|sincerely|cheers|directed by|written by|contact person)"
         r"|\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Dame|Madam)\b"
     )
 
