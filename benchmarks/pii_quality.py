@@ -11,7 +11,8 @@ explicit tables below; labels with no counterpart (ORGANIZATION, DATE_TIME, TITL
 are not scored, and predictions of unscored types are ignored.
 
 Span matching rule: a gold span and a predicted span of the same (mapped) type match when
-they overlap by at least half of the shorter of the two. Recall counts gold spans matched
+they overlap by at least half of the shorter of the two (``--exact``: only when they are
+the same span). Recall counts gold spans matched
 by some prediction; precision counts predictions that match some gold span. An ADDRESS
 prediction that covers a gold GPE or ZIP_CODE span (a city, country or postcode, which
 Bedrock's ADDRESS includes) is not counted as a false positive.
@@ -81,7 +82,16 @@ def matches(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return overlap > 0 and overlap * 2 >= min(a[1] - a[0], b[1] - b[0])
 
 
-def score(rows: Iterable[Labelled], predict: Predict) -> dict[str, Counter[str]]:
+def exact(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """The same characters exactly (``--exact``): boundaries must agree too."""
+    return a == b
+
+
+def score(
+    rows: Iterable[Labelled],
+    predict: Predict,
+    matches: Callable[[tuple[int, int], tuple[int, int]], bool] = matches,
+) -> dict[str, Counter[str]]:
     """Per shared type: gold, found (gold matched), predicted, correct (prediction matched)."""
     out: dict[str, Counter[str]] = {}
     for row in rows:
@@ -168,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N sentences")
     parser.add_argument("--steward-only", action="store_true", help="skip Presidio")
+    parser.add_argument("--exact", action="store_true", help="count only exact span matches")
     args = parser.parse_args()
     rows = load_presidio_synth()
     if args.limit:
@@ -180,11 +191,11 @@ def main() -> None:
     results = {}
     for name, predict in predictors.items():
         t0 = time.perf_counter()
-        results[name] = score(rows, predict)
+        results[name] = score(rows, predict, exact if args.exact else matches)
         print(f"{name}: {len(rows)} sentences in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     print(
         f"\nPII quality on presidio-research synth_dataset_v2 ({len(rows)} sentences); "
-        "match = overlap ≥ 50% of the shorter span\n"
+        + ("match = the exact same span\n" if args.exact else "match = overlap ≥ 50% of the shorter span\n")
     )
     print(table(results))
 
