@@ -61,7 +61,6 @@ _NAME_WORD = (
 _NUMBER = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _UNIT = r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|Room|Rm\.?|Bldg\.?|Building)\s*#?\s*\d{1,6}[A-Za-z]?"
 
-#: ``24 Clarke Avenue``, ``1600 N. Pennsylvania Ave NW``, ``9448 175 Iroon Polytechniou Avenue``.
 #: RE2 has no look-behind: "not preceded by" is a consumed character class before group 1,
 #: and Python's Unicode ``\w`` is spelled out as letters, digits, marks and underscore. These
 #: scans run over the whole text, where RE2 is 4–8x faster than Python's engine (measured,
@@ -73,7 +72,6 @@ _NUMBER_FIRST = re2.compile(
     r"(?:^|[^" + _W + r".,-])((?:\d{1,6}[ \t]+)?" + _NUMBER + r",?[ \t]+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?[ \t]+)?"
     r"(?:" + _NAME_WORD_RE2 + r"[ \t]+){0,4}?(?:" + _SUFFIXES + r")\b\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?)"
 )
-#: A word followed by a house number: ``Vesterskovvej 79``, ``Roma 131`` (after ``Via``), ``tér 19.``.
 #: The dot of ``Erzsébet tér 19.`` belongs to the address only where a line or part ends after it.
 _ORDINAL_DOT = r"(?:\.(?=[ \t]*[\n,]))?"
 _FUSED_ENDINGS = tuple(_FUSED.replace("\\", "").split("|"))
@@ -81,9 +79,11 @@ _FUSED_ENDINGS = tuple(_FUSED.replace("\\", "").split("|"))
 _STREET_WORDS = frozenset(
     (*_FUSED_ENDINGS, "u", "utca", "str", "st", "út", "tér", "vej", "gate", "ring", "sor", "tee")
 )
+#: Before a house number: a street-word prefix and the name (``Via Roma 131``, ``ul. Zamkowa 33``).
 _PREFIX_BEFORE = re.compile(
     r"(?<![\w.])(?:\d{1,6}\s+)?(?:" + _PREFIXES + r")\s+(?:" + _NAME_WORD + r"\s+){0,3}$"
 )
+#: Before a standalone street word: the name (``Villacher Strasse 89``, ``Árpád fejedelem útja 3``).
 _NAME_BEFORE = re.compile(r"(?<![\w'’.-])(?:\d{1,6}\s+)?[" + _UPPER + r"][\w'’.-]*\s+(?:[\w'’.-]+\s+)?$")
 #: Words that announce an address: whatever place-like text follows them is one.
 #: On RE2: a long case-insensitive alternation is what Python's engine is slowest at (measured
@@ -93,6 +93,7 @@ _CUE = re2.compile(
     r"sent|send|return(?:ed)?|office\s+is|is)\s+(?:at|on|to|in)(?:\s+the\s+corner\s+of)?|"
     r"\bcorner\s+of)[ \t]*:?[ \t]*(?:\n[ \t]*)?"
 )
+#: After a cue: capitalised words and a number (``lives at Tylova 285``).
 _CUED_STREET = re.compile(
     r"(?:\d{1,6}[ \t]+)?(?:[" + _UPPER + r"][\w'’.-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\b" + _ORDINAL_DOT
 )
