@@ -81,7 +81,7 @@ def test_long_text_is_read_in_windows_and_the_attack_at_the_end_is_found(model: 
     text = FILLER + attack
     benign, hostile = model.score([FILLER, text], untrusted=True)
     assert hostile.windows >= 2
-    assert benign.labels["PROMPT_ATTACK"].score < 0.6
+    assert benign.labels["PROMPT_ATTACK"].score < 0.35
     best = hostile.labels["PROMPT_ATTACK"]
     assert best.score >= 0.6
     # The evidence window is the one holding the attack, not the start of the text.
