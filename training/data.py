@@ -360,7 +360,9 @@ def load_examples(seed: int = 13) -> list[Example]:
             labels = frozenset(str(x) for x in r["labels"])  # type: ignore[attr-defined]
             split = str(r["split"])
             source = "written_eval" if split == "eval" else f"written_{path.stem}"
-            weight = 1.0 if path.stem == "identity" else 3.0
+            weight = {"identity": 1.0, "harmful": 5.0, "situational": 5.0, "child_safety": 4.0}.get(
+                path.stem, 3.0
+            )
             add(
                 Example(
                     str(r["text"]),
