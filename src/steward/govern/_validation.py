@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from steward.errors import InputError, InputTooLargeError
+from steward.validation import validation_problems
 
 __all__ = ["DOCUMENT_MAX_BYTES", "load_yaml_text", "parse_model"]
 
@@ -21,16 +22,6 @@ M = TypeVar("M", bound=BaseModel)
 DOCUMENT_MAX_BYTES = 8 << 20
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
 def parse_model(model: type[M], data: Any, *, origin: str) -> M:
     """Validate ``data`` as ``model``; raise :class:`InputError` naming each bad field of ``origin``."""
     if not isinstance(data, dict):
@@ -38,11 +29,10 @@ def parse_model(model: type[M], data: Any, *, origin: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            msg = "unknown field (check the spelling)" if err["type"] == "extra_forbidden" else err["msg"]
-            path = _field_path(tuple(err["loc"]))
-            problems.append(f"{path}: {msg}" if path else msg)
+        problems = [
+            f"{path}: {msg}" if path else msg
+            for path, msg in validation_problems(exc.errors(include_url=False))
+        ]
         raise InputError("is invalid: " + "; ".join(problems), field=origin) from None
 
 

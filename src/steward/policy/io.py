@@ -16,22 +16,13 @@ from pydantic import ValidationError
 
 from steward.errors import PolicyError, PolicyNotFoundError
 from steward.policy.schema import Policy
+from steward.validation import validation_problems
 
 __all__ = ["dump_policy", "list_packs", "load_policy", "parse_policy", "parse_policy_text"]
 
 #: A policy file larger than this is refused before parsing (the largest valid policy,
 #: 10,000 words of 100 characters, is about 1.1 MB).
 POLICY_FILE_MAX_BYTES = 4 << 20
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "(policy)"
 
 
 def parse_policy(data: Any, *, origin: str = "policy") -> Policy:
@@ -41,12 +32,9 @@ def parse_policy(data: Any, *, origin: str = "policy") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling)"
-            problems.append((_field_path(tuple(err["loc"])), msg))
+        problems = [
+            (path or "(policy)", msg) for path, msg in validation_problems(exc.errors(include_url=False))
+        ]
         raise PolicyError(f"{origin} is invalid", problems=problems) from None
 
 

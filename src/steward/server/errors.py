@@ -32,6 +32,7 @@ from steward.errors import (
     ThrottledError,
     UpstreamError,
 )
+from steward.validation import UNKNOWN_FIELD, field_path
 
 __all__ = ["error_response", "install_error_handlers", "status_for"]
 
@@ -93,11 +94,7 @@ def _request_id(request: Request) -> str | None:
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(request body)"
+    return field_path(loc, skip=("body", "query", "path", "header")) or "(request body)"
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -114,7 +111,7 @@ def _validation_message(exc: RequestValidationError) -> str:
                 "the request body must be a JSON object, sent with Content-Type: application/json"
             )
         elif kind == "extra_forbidden":
-            problems.append(f"{_field_path(loc)}: unknown field (check the spelling)")
+            problems.append(f"{_field_path(loc)}: {UNKNOWN_FIELD}")
         else:
             problems.append(f"{_field_path(loc)}: {err.get('msg', 'is invalid')}")
     return "; ".join(dict.fromkeys(problems)) or "the request is invalid"
