@@ -136,6 +136,14 @@ def test_name_model_is_pluggable():
     assert [(f.match, f.details["recognizer"]) for f in findings] == [("Ada Lovelace", "name_model")]
 
 
+def test_request_verbs_are_trimmed_from_model_names():
+    # The small model reads "Email" in "Email me at ..." as a first name.
+    text = "Email me at the desk. Email Sarah Connor the report."
+    model = FixedNames("Email", "Email Sarah Connor")
+    findings = PiiDetector([E.NAME], name_model=model).detect(text, REQUEST)
+    assert [f.match for f in findings] == ["Sarah Connor"]
+
+
 @pytest.mark.slow  # loads spaCy's model unless an earlier test did
 def test_names_via_spacy_offline(no_sockets):
     detector = PiiDetector([E.NAME])

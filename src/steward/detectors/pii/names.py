@@ -118,10 +118,57 @@ class NameRecognizer(Recognizer):
 
     def find(self, text: str) -> Iterator[Span]:
         for start, end, score in self.model.find(text):
+            start = _skip_leading_verbs(text, start, end)
             value = text[start:end]
-            if not any(c.isupper() for c in value) or any(c.isdigit() or c in "@/#:=" for c in value):
+            if (
+                not value
+                or not any(c.isupper() for c in value)
+                or any(c.isdigit() or c in "@/#:=" for c in value)
+            ):
                 continue
             yield Span(start, end, score)
+
+
+#: Capitalised words that open a request ("Email me at …", "Call Sarah …") and that the small
+#: model often takes for a first name; they are trimmed from the front of a model entity.
+_LEADING_VERBS = frozenset(
+    {
+        "Email",
+        "E-mail",
+        "Call",
+        "Text",
+        "Message",
+        "Ping",
+        "Send",
+        "Contact",
+        "Ask",
+        "Tell",
+        "Reply",
+        "Forward",
+        "Remind",
+        "Invite",
+        "Thank",
+        "Thanks",
+        "Hi",
+        "Hello",
+        "Hey",
+        "Please",
+    }
+)
+
+
+def _skip_leading_verbs(text: str, start: int, end: int) -> int:
+    """Move ``start`` past request verbs that open the entity; ``end`` when nothing else is left."""
+    while start < end:
+        word_end = start
+        while word_end < end and not text[word_end].isspace():
+            word_end += 1
+        if text[start:word_end].rstrip(",") not in _LEADING_VERBS:
+            return start
+        start = word_end
+        while start < end and text[start].isspace():
+            start += 1
+    return end
 
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽΑ-ΩА-Я"
