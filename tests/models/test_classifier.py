@@ -97,7 +97,7 @@ def test_batch_scores_equal_one_by_one(model: TextClassifier) -> None:
     for text, joint in zip(texts, together, strict=True):
         [alone] = model.score([text])
         for label in model.labels:
-            assert joint.labels[label].score == pytest.approx(alone.labels[label].score, abs=0.03)
+            assert joint.labels[label].score == pytest.approx(alone.labels[label].score, abs=0.05)
 
 
 @pytest.mark.usefixtures("no_sockets")
