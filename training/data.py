@@ -308,7 +308,7 @@ def load_examples(seed: int = 13) -> list[Example]:
             for a in v
         ]
         for r in _jsonl(DATA / "bipia" / f"code_{split}.jsonl"):
-            for ctx in {str(r["context"])[:CHUNK_CHARS], str(r["code"])[:CHUNK_CHARS]}:
+            for ctx in dict.fromkeys((str(r["context"])[:CHUNK_CHARS], str(r["code"])[:CHUNK_CHARS])):
                 add(Example(ctx, frozenset(), source, untrusted=True))
                 add(
                     Example(
