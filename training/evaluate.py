@@ -76,10 +76,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--write-card", action="store_true")
+    ap.add_argument("--window", type=int, default=0, help="window length in tokens (default: the runtime's)")
     args = ap.parse_args()
     rows = load_examples()
     train, _, held = split_rows(rows)
     model = TextClassifier.load(args.model)
+    if args.window:
+        model.window_tokens = args.window
     scores = model_scores(model, held)
     li = {lab: k for k, lab in enumerate(model.labels)}
     harm = scores[:, [li[c] for c in CONTENT]].max(1)

@@ -7,7 +7,8 @@ lives in ``artifacts/<name>/`` as an int8 ONNX file, the tokenizer, ``calibratio
 :func:`steward.assessment.confidence_for` expects) and ``model_card.json`` (data, metrics
 and the sha256 the ONNX file must match).
 
-Why windows: the model reads at most ``max_tokens`` word pieces. A long text is cut into
+Why windows: the model reads at most ``max_tokens`` word pieces, and a short window keeps a
+harmful sentence from being diluted by benign neighbours. A long text is cut into
 overlapping windows, every window of every text goes through one batched onnxruntime call,
 and a text's score per label is the maximum over its windows — so an attack hidden at the
 end of a long document counts as much as one at the start — with the window that scored
@@ -45,6 +46,10 @@ __all__ = ["ARTIFACTS_DIR", "DEFAULT_MODEL", "LabelScore", "TextClassifier", "Te
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 #: The content/prompt-attack model shipped with Steward.
 DEFAULT_MODEL = "guard-minilm-l3"
+#: Word pieces per window (special tokens included). Shorter than the model's 128: a harmful
+#: sentence inside a long benign text is diluted less by its neighbours in a short window
+#: (measured: 52% of embedded harmful sentences caught at 128 tokens, 80% at 64).
+WINDOW_TOKENS = 64
 #: Word pieces shared by neighbouring windows, so a phrase cut by a window edge is seen whole.
 WINDOW_OVERLAP = 16
 #: Windows per onnxruntime call: large enough to amortise the call, small enough for the cache.
@@ -103,6 +108,8 @@ class TextClassifier:
             self._a = np.array([float(params[lab]["a"]) for lab in self.labels], dtype=np.float32)
             self._b = np.array([float(params[lab]["b"]) for lab in self.labels], dtype=np.float32)
             self.max_tokens = int(calibration["max_tokens"])
+            #: Window length used at run time (at most what the model was trained on).
+            self.window_tokens = min(WINDOW_TOKENS, self.max_tokens)
             self._marker = int(calibration["untrusted_token_id"])
         except (KeyError, TypeError, ValueError) as exc:
             raise DetectorUnavailableError(f"model files in {directory} are incomplete: {exc!r}") from exc
@@ -131,7 +138,7 @@ class TextClassifier:
 
     def _windows(self, text: str, untrusted: bool) -> list[TokenWindow]:
         # An untrusted text gets one extra token (the marker), so its windows are one shorter.
-        size = self.max_tokens - 1 if untrusted else self.max_tokens
+        size = self.window_tokens - 1 if untrusted else self.window_tokens
         with self._tok_lock:
             return token_windows(self._tokenizer, text, max_tokens=size, stride=WINDOW_OVERLAP)
 
