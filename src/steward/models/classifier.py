@@ -48,7 +48,7 @@ ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_MODEL = "guard-minilm-l3"
 #: Word pieces per window (special tokens included). Shorter than the model's 128: a harmful
 #: sentence inside a long benign text is diluted less by its neighbours in a short window
-#: (measured: 52% of embedded harmful sentences caught at 128 tokens, 80% at 64).
+#: (measured on 40 insertions into 1,000-character prompts: 60% caught at 128 tokens, 95% at 64).
 WINDOW_TOKENS = 64
 #: Word pieces shared by neighbouring windows, so a phrase cut by a window edge is seen whole.
 WINDOW_OVERLAP = 16
