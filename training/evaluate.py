@@ -223,6 +223,34 @@ def main() -> None:
     )
     add("benign prompts flagged as attack at HIGH strength", "", lambda h, a: rate(a[benign], HIGH_STRENGTH))
 
+    # Long texts: each harmful request inserted in the middle of ~1,000 characters of held-out
+    # benign questions (TruthfulQA), scored by our model only (baselines see whole texts).
+    tqa = [held[i].text for i in range(len(held)) if held[i].source == "truthfulqa"]
+    starts = [(j * 11) % (len(tqa) - 14) for j in range(len(harmful))]
+    carriers = [" ".join(tqa[k : k + 14])[:1000] for k in starts]
+    embedded = [
+        f"{c[: len(c) // 2]} {held[i].text} {c[len(c) // 2 :]}"
+        for i, c in zip(harmful, carriers, strict=True)
+    ]
+    emb_scores = model_scores(model, [Example(t, frozenset(), "embedded") for t in embedded])
+    emb_harm = emb_scores[:, [li[c] for c in CONTENT]].max(1)
+    carrier_harm = model_scores(model, [Example(t, frozenset(), "carrier") for t in carriers])[
+        :, [li[c] for c in CONTENT]
+    ].max(1)
+    table.append(
+        (
+            f"harmful requests inside ~1,000-char benign texts ({len(embedded)}), recall at MEDIUM",
+            "",
+            {n: (rate(emb_harm, MEDIUM) if n == "steward" else float("nan")) for n in systems},
+        )
+    )
+    table.append(
+        (
+            "  the same benign texts without them, flagged at MEDIUM",
+            "",
+            {n: (rate(carrier_harm, MEDIUM) if n == "steward" else float("nan")) for n in systems},
+        )
+    )
     for category in CONTENT:
         idx = np.array([i for i in harmful if category in held[i].labels], dtype=int)
         if len(idx):
@@ -248,7 +276,11 @@ def main() -> None:
             "command": "python training/evaluate.py --write-card",
             "held_out_sources": sorted({ex.source for ex in held}),
             "table": [
-                {"metric": m.strip(), "target": t, **{n: round(v, 4) for n, v in vals.items()}}
+                {
+                    "metric": m.strip(),
+                    "target": t,
+                    **{n: (round(v, 4) if v == v else None) for n, v in vals.items()},
+                }
                 for m, t, vals in table
             ],
         }
