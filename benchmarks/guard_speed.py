@@ -16,7 +16,9 @@ Engines:
 - ``guard default (deterministic)``: the same plus every other detector cheaper than a
   learned model (``cost < 10``; today that adds language identification);
 - ``steward PII patterns``: the PII detector on all 30 pattern-based types (no NAME);
-- ``steward PII + names``: the PII detector on all 31 types, spaCy small NER for names;
+- ``steward PII + names``: the PII detector on all 31 types, the shipped name tagger for names;
+- ``steward PII + spaCy names``: the same with spaCy's small English NER for names (the
+  tagger's teacher; what the first version shipped);
 - ``presidio-regex``: Presidio 2.2 without its NER recognizer (patterns, checksums, phone numbers);
 - ``presidio-spacy``: Presidio 2.2 with spaCy's small English model.
 """
@@ -36,7 +38,7 @@ from _data import presidio_engines, realistic_prompts
 
 from steward.assessment import Source
 from steward.detectors.base import DetectionRequest
-from steward.detectors.pii import PiiDetector
+from steward.detectors.pii import PiiDetector, SpacyNameModel
 from steward.guard import Guard
 from steward.policy import PiiType, load_policy
 
@@ -119,11 +121,13 @@ def main() -> None:
     rules_guard = default_guard_deterministic(rule_based_only=True)
     patterns = PiiDetector([t for t in PiiType if t is not PiiType.NAME])
     whole = PiiDetector(list(PiiType))
+    spacy_names = PiiDetector(list(PiiType), name_model=SpacyNameModel())
     engines: dict[str, Callable[[str], object]] = {
         "guard default (rule-based)": lambda t: rules_guard.apply(t, "input"),
         "guard default (deterministic)": lambda t: guard.apply(t, "input"),
         "steward PII patterns": lambda t: patterns.detect(t, request),
         "steward PII + names": lambda t: whole.detect(t, request),
+        "steward PII + spaCy names": lambda t: spacy_names.detect(t, request),
     }
     if not args.no_presidio:
         engines.update(presidio_engines())

@@ -1,5 +1,8 @@
 """PII quality: precision, recall and F1 per entity type, Steward against Presidio, on labelled data.
 
+Steward is run twice: with its shipped name tagger (the default) and with spaCy's small
+English NER for names (the tagger's teacher), so the table shows what distilling cost.
+
     python benchmarks/pii_quality.py [--limit N]
 
 Data: the presidio-research synthetic PII set v2 (1,500 sentences, MIT), in
@@ -33,7 +36,7 @@ from _data import Labelled, load_presidio_synth, presidio_engines
 
 from steward.assessment import Source
 from steward.detectors.base import DetectionRequest
-from steward.detectors.pii import PiiDetector
+from steward.detectors.pii import NameModel, PiiDetector, SpacyNameModel
 from steward.policy.schema import PiiType
 
 #: Dataset label → shared type.
@@ -69,6 +72,7 @@ PRESIDIO = {
 #: Shared types each tool can report at all (a tool is not scored on types it lacks).
 SUPPORTED = {
     "steward": set(GOLD.values()),
+    "steward, spaCy names": set(GOLD.values()),
     "presidio-regex": set(PRESIDIO.values()) - {"NAME", "ADDRESS"},
     "presidio-spacy": set(PRESIDIO.values()),
 }
@@ -112,8 +116,9 @@ def score(
     return out
 
 
-def steward_predict() -> Predict:
-    detector = PiiDetector(list(PiiType))
+def steward_predict(name_model: NameModel | None = None) -> Predict:
+    """Steward's PII detector on every type; names from ``name_model`` (default: the shipped tagger)."""
+    detector = PiiDetector(list(PiiType), name_model=name_model)
     request = DetectionRequest(source=Source.INPUT)
     scored = set(GOLD.values())
 
@@ -185,6 +190,7 @@ def main() -> None:
         rows = rows[: args.limit]
     predictors: dict[str, Predict] = {"steward": steward_predict()}
     if not args.steward_only:
+        predictors["steward, spaCy names"] = steward_predict(SpacyNameModel())
         engines = presidio_engines()
         predictors["presidio-regex"] = presidio_predict(engines["presidio-regex"])
         predictors["presidio-spacy"] = presidio_predict(engines["presidio-spacy"])

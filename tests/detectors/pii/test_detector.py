@@ -114,7 +114,6 @@ def test_unicode_offsets_are_character_offsets():
     assert got == {"INTERNATIONAL_BANK_ACCOUNT_NUMBER": "DE89370400440532013000", "PHONE": "+44 20 7946 0958"}
 
 
-@pytest.mark.slow  # loads spaCy's model (about 1 s idle, longer on a busy machine), once per process
 def test_pii_mask_pack_masks_through_the_guard():
     guard = Guard(load_policy("pii-mask"))
     text = "Email ann@example.com, card 4111 1111 1111 1111, IP 10.0.0.7, SSN 123-45-6789."
@@ -145,22 +144,28 @@ def test_request_verbs_are_trimmed_from_model_names():
 
 
 @pytest.mark.slow  # loads spaCy's model unless an earlier test did
-def test_names_via_spacy_offline(no_sockets):
-    detector = PiiDetector([E.NAME])
+def test_spacy_names_remain_available_as_a_model_offline(no_sockets):
+    from steward.detectors.pii import SpacyNameModel
+
+    detector = PiiDetector([E.NAME], name_model=SpacyNameModel())
     text = "Yesterday Barack Obama met Angela Merkel in Berlin to discuss trade."
     names = [f.match for f in detector.detect(text, REQUEST)]
     assert names == ["Barack Obama", "Angela Merkel"]
     assert detector.detect("all lowercase text has no names", REQUEST) == []
 
 
-def test_missing_name_model_package_is_a_clear_error_when_the_policy_is_built(monkeypatch):
+def test_missing_spacy_package_is_a_clear_error_when_the_model_is_built():
     from steward.detectors.pii import names
 
     with pytest.raises(DetectorUnavailableError, match="no_such_spacy_model.*pip install"):
         names.SpacyNameModel("no_such_spacy_model")
-    monkeypatch.setattr(names, "SPACY_PACKAGE", "no_such_spacy_model")
-    monkeypatch.setattr(names.SpacyNameModel.__init__, "__defaults__", ("no_such_spacy_model",))
-    with pytest.raises(DetectorUnavailableError, match="remove NAME"):
+
+
+def test_missing_name_tagger_files_are_a_clear_error_when_the_policy_is_built(monkeypatch, tmp_path):
+    from steward.detectors.pii import name_tagger
+
+    monkeypatch.setattr(name_tagger.NameTagger.__init__, "__defaults__", (tmp_path,))
+    with pytest.raises(DetectorUnavailableError, match="NAME tagger"):
         PiiDetector([E.NAME])
     assert PiiDetector([E.EMAIL]).entities == {E.EMAIL}  # other types need no model
 

@@ -8,8 +8,17 @@ interface a person-name model implements.
 from __future__ import annotations
 
 from steward.detectors.pii.detector import PiiDetector
+from steward.detectors.pii.name_tagger import NameTagger
 from steward.detectors.pii.names import NameModel, SpacyNameModel
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.detectors.pii.registry import recognizer_classes
 
-__all__ = ["NameModel", "PiiDetector", "Recognizer", "SpacyNameModel", "Span", "recognizer_classes"]
+__all__ = [
+    "NameModel",
+    "NameTagger",
+    "PiiDetector",
+    "Recognizer",
+    "SpacyNameModel",
+    "Span",
+    "recognizer_classes",
+]

