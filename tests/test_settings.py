@@ -30,13 +30,13 @@ def test_from_env_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_pa
     settings = Settings.from_env()
     assert settings.database_url == f"sqlite:///{tmp_path / 'steward.db'}"
     assert settings.max_body_bytes == DEFAULT_MAX_BODY_BYTES
-    assert settings.rate_limit == 0 and settings.public_docs
+    assert settings.rate_limit == 0 and not settings.public_docs
     monkeypatch.setenv("STEWARD_MAX_BODY_BYTES", "2048")
     monkeypatch.setenv("STEWARD_RATE_LIMIT", "5")
-    monkeypatch.setenv("STEWARD_PUBLIC_DOCS", "0")
+    monkeypatch.setenv("STEWARD_PUBLIC_DOCS", "1")
     settings = Settings.from_env(database_url="postgresql://u@h/db")
     assert settings.database_url == "postgresql://u@h/db"
-    assert (settings.max_body_bytes, settings.rate_limit, settings.public_docs) == (2048, 5.0, False)
+    assert (settings.max_body_bytes, settings.rate_limit, settings.public_docs) == (2048, 5.0, True)
 
 
 @pytest.mark.parametrize(

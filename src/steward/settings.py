@@ -12,7 +12,7 @@ processes agree. Defaults suit a single machine: a SQLite file under the data di
 | ``STEWARD_RESOLVE_TTL_S`` | 1.0 | how long a process trusts a resolved alias or version |
 | ``STEWARD_KEY_CACHE_TTL_S`` | 5.0 | how long a process trusts a looked-up API key (revocation delay) |
 | ``STEWARD_AUDIT_BATCH`` | 256 | most audit records written in one transaction |
-| ``STEWARD_PUBLIC_DOCS`` | 1 | serve the OpenAPI description (``/openapi.json``, ``/docs``) without a key; 0 hides it |
+| ``STEWARD_PUBLIC_DOCS`` | 0 | 1 serves the OpenAPI description (``/openapi.json``, ``/docs``, ``/redoc``) without a key; by default ``/openapi.json`` needs a key of any role and the browsable pages are off |
 | ``STEWARD_RATE_LIMIT`` | 0 (off) | requests per second per API key, per process |
 | ``STEWARD_RATE_BURST`` | the rate | requests a key may send at once before the rate applies |
 """
@@ -63,7 +63,7 @@ class Settings:
     resolve_ttl_s: float = 1.0
     key_cache_ttl_s: float = 5.0
     audit_batch: int = 256
-    public_docs: bool = True
+    public_docs: bool = False
     rate_limit: float = 0.0
     rate_burst: float | None = None
 
@@ -79,7 +79,7 @@ class Settings:
             resolve_ttl_s=_number("STEWARD_RESOLVE_TTL_S", 1.0, minimum=0.0),
             key_cache_ttl_s=_number("STEWARD_KEY_CACHE_TTL_S", 5.0, minimum=0.0),
             audit_batch=int(_number("STEWARD_AUDIT_BATCH", 256, minimum=1)),
-            public_docs=os.environ.get("STEWARD_PUBLIC_DOCS", "1") != "0",
+            public_docs=os.environ.get("STEWARD_PUBLIC_DOCS", "0") == "1",
             rate_limit=_number("STEWARD_RATE_LIMIT", 0.0, minimum=0.0),
             rate_burst=_number("STEWARD_RATE_BURST", 0.0, minimum=0.0) or None,
         )

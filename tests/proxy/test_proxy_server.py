@@ -198,7 +198,9 @@ def test_a_client_that_hangs_up_mid_stream_is_still_audited(
 
 
 def test_the_openapi_description_documents_the_proxy(steward: Steward) -> None:
-    paths = httpx.get(steward.url + "/openapi.json").json()["paths"]
+    paths = httpx.get(
+        steward.url + "/openapi.json", headers={"Authorization": f"Bearer {steward.key}"}
+    ).json()["paths"]
     chat = paths["/v1/chat/completions"]["post"]
     assert chat["tags"] == ["proxy"]
     schema = chat["requestBody"]["content"]["application/json"]["schema"]

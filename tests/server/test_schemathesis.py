@@ -24,7 +24,8 @@ MAX_EXAMPLES = 10
 
 @pytest.mark.slow
 def test_no_generated_request_causes_a_server_error(tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
+    config = Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path, public_docs=True)
+    app = create_app(config)
     key = app.state.steward.keys.create(Role.ADMIN)
     headers = {"Authorization": f"Bearer {key.bearer}"}
     schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(tag="proxy")
@@ -57,22 +58,29 @@ def test_no_generated_request_causes_a_server_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
-def test_openapi_description_is_served(tmp_path: Path, path: str) -> None:
+def test_openapi_description_is_public_only_when_asked(tmp_path: Path, path: str) -> None:
     from fastapi.testclient import TestClient
 
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
-    with TestClient(app) as client:
+    config = Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path, public_docs=True)
+    with TestClient(create_app(config)) as client:
         r = client.get(path)
     assert r.status_code == 200
     if path.endswith(".json"):
         assert "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply" in r.json()["paths"]
 
 
-def test_openapi_description_can_be_hidden(tmp_path: Path) -> None:
+def test_openapi_description_needs_a_key_by_default(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path, public_docs=False)
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/openapi.json").status_code == 404
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
+    auditor = app.state.steward.keys.create(Role.AUDITOR)
+    with TestClient(app) as client:
+        anonymous = client.get("/openapi.json")
+        assert anonymous.status_code == 401
+        assert "message" in anonymous.json()
+        r = client.get("/openapi.json", headers={"Authorization": f"Bearer {auditor.bearer}"})
+        assert r.status_code == 200
+        assert "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply" in r.json()["paths"]
         assert client.get("/docs").status_code == 404
+        assert client.get("/redoc").status_code == 404
         assert client.get("/health").status_code == 200

@@ -14,8 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
 
+from steward.server.auth import require_role
 from steward.server.bootstrap import prepare_database
 from steward.server.errors import install_error_handlers
 from steward.server.middleware import RequestContextMiddleware
@@ -23,6 +25,7 @@ from steward.server.routers import apply, audit, check, guardrails, keys, meta
 from steward.server.routers.meta import steward_version
 from steward.server.state import ServerState
 from steward.settings import Settings
+from steward.store.keys import Role
 
 __all__ = ["create_app", "worker_app"]
 
@@ -65,12 +68,25 @@ def create_app(settings: Settings, *, prepare: bool = True, warm: bool = False) 
         redoc_url="/redoc" if settings.public_docs else None,
     )
     app.state.steward = ServerState.open(settings)
+    if not settings.public_docs:
+        _serve_openapi_to_key_holders(app)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     for module in (meta, apply, check, guardrails, keys, audit):
         app.include_router(module.router)
     _include_other_areas(app)
     return app
+
+
+def _serve_openapi_to_key_holders(app: FastAPI) -> None:
+    """``/openapi.json`` for any valid API key: no anonymous access beyond health and ``/about``.
+
+    The browsable ``/docs`` page cannot send a key, so it exists only with ``STEWARD_PUBLIC_DOCS=1``.
+    """
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_role(*Role))])
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
 
 def _include_other_areas(app: FastAPI) -> None:
