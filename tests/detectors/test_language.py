@@ -70,6 +70,17 @@ def test_non_latin_scripts_are_decided_without_the_model() -> None:
     assert LanguageDetector(frozenset({"en", "fr"})).detect(FOREIGN["fr"], REQUEST) == []
 
 
+def test_plain_english_is_decided_by_function_words_and_other_languages_are_not() -> None:
+    guess = guess_language(ENGLISH[0], ENGLISH_ONLY)
+    assert guess is not None and (guess.method, guess.unsupported) == ("function-words", 0.0)
+    for language in ("fr", "es"):
+        guess = guess_language(FOREIGN[language], ENGLISH_ONLY)
+        assert guess is not None and guess.method == "model" and guess.language == language
+    # The shortcut is for English only: a French-only policy still asks the model.
+    guess = guess_language(ENGLISH[0], frozenset({"fr"}))
+    assert guess is not None and guess.method == "model" and guess.unsupported > 0.8
+
+
 def test_foreign_paragraph_in_a_long_english_text_is_located() -> None:
     english = "The quarterly report covers revenue, costs and hiring across all regions. " * 10
     text = english + FOREIGN["fr"] * 6 + " " + english
