@@ -12,7 +12,10 @@ Engines:
 - ``content detector, untrusted``: the same with ``untrusted=True`` (indirect injection);
 - ``guard default (full)``: ``Guard(load_policy("default")).apply(text, "input",
   output_scope="FULL")`` — every detector of the default policy, learned ones included,
-  no early exit;
+  no early exit, with the sentence-embedding cache emptied before each call (novel text:
+  the prompts reuse a small pool of sentences, which the cache would otherwise serve);
+- ``guard default (full), seen sentences``: the same with the cache left on (text whose
+  sentences the process has embedded before: templates, repeated documents);
 - ``peer: MiniLM-L6 int8 embed``: the 6-layer all-MiniLM-L6-v2 int8 embedder shipped for
   denied topics, embedding the same text in 128-token windows (what a naive 6-layer
   classifier would cost).
@@ -80,10 +83,17 @@ def main() -> None:
     plain = DetectionRequest(source=Source.INPUT)
     untrusted = DetectionRequest(source=Source.INPUT, untrusted=True)
     guard = Guard(load_policy("default"))
+    from steward.models.embedder import default_embedder
+
+    embedder = default_embedder()
     engines: dict[str, Callable[[str], object]] = {
         "content detector (8 heads)": lambda t: detector.detect(t, plain),
         "content detector, untrusted": lambda t: detector.detect(t, untrusted),
-        "guard default (full)": lambda t: guard.apply(t, "input", output_scope="FULL"),
+        "guard default (full)": lambda t: (
+            embedder.clear_cache(),
+            guard.apply(t, "input", output_scope="FULL"),
+        ),
+        "guard default (full), seen sentences": lambda t: guard.apply(t, "input", output_scope="FULL"),
     }
     try:
         from steward.models.embedder import default_embedder

@@ -14,7 +14,9 @@ subprocess, creates the guardrails, warms every worker up, then drives
 * ``floor`` -- the peer: ``GET /about`` on the same server (no key, no database, no guard), the most
   this server process can answer on this machine at this moment.
 
-Texts rotate over a small set of realistic prompts (100-300 characters, some with PII). The
+Texts rotate over a small set of realistic prompts (100-300 characters, some with PII); the
+sentence-embedding cache is off (``--embedding-cache 0``) so that rotating texts cost what novel
+text costs. The
 load comes from ``wrk`` when installed (``apt-get install wrk``), otherwise from a built-in
 asyncio client with keep-alive connections. Each scenario uses its own API key, so after a
 clean shutdown (which flushes the audit writer) the benchmark counts that key's audit rows and
@@ -354,6 +356,13 @@ def guard_cost(scenario: str, seconds: float = 3.0) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per scenario")
+    parser.add_argument(
+        "--embedding-cache",
+        type=int,
+        default=0,
+        help="sentence vectors each process may reuse (STEWARD_EMBEDDING_CACHE); the default 0 makes every "
+        "request pay for its embeddings, as novel text does, although the texts rotate",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--backends", default="sqlite,postgresql")
@@ -361,6 +370,8 @@ def main() -> None:
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    # Servers started below inherit it; so does the in-process guard_cost peer.
+    os.environ["STEWARD_EMBEDDING_CACHE"] = str(args.embedding_cache)
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
     print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, client {client}, "

@@ -13,6 +13,7 @@ processes agree. Defaults suit a single machine: a SQLite file under the data di
 | ``STEWARD_KEY_CACHE_TTL_S`` | 5.0 | how long a process trusts a looked-up API key (revocation delay) |
 | ``STEWARD_AUDIT_BATCH`` | 256 | most audit records written in one transaction |
 | ``STEWARD_PUBLIC_DOCS`` | 0 | 1 serves the OpenAPI description (``/openapi.json``, ``/docs``, ``/redoc``) without a key; by default ``/openapi.json`` needs a key of any role and the browsable pages are off |
+| ``STEWARD_EMBEDDING_CACHE`` | 4096 | sentence vectors each process keeps for reuse (denied topics, grounding); 0 turns the cache off |
 | ``STEWARD_RATE_LIMIT`` | 0 (off) | requests per second per API key, per process |
 | ``STEWARD_RATE_BURST`` | the rate | requests a key may send at once before the rate applies |
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from steward.errors import InputError
 
-__all__ = ["Settings", "data_dir"]
+__all__ = ["Settings", "data_dir", "embedding_cache_size"]
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20
 
@@ -51,6 +52,11 @@ def _number(name: str, default: float, *, minimum: float) -> float:
     if value < minimum:
         raise InputError(f"must be at least {minimum}, not {raw!r}", field=name)
     return value
+
+
+def embedding_cache_size(default: int = 4096) -> int:
+    """``STEWARD_EMBEDDING_CACHE``: how many sentence vectors a process keeps (0: none)."""
+    return int(_number("STEWARD_EMBEDDING_CACHE", default, minimum=0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from steward.models.onnx_runtime import (
     make_session,
     verify_sha256,
 )
+from steward.settings import embedding_cache_size
 
 __all__ = ["DEFAULT_MODEL_DIR", "SentenceEmbedder", "default_embedder"]
 
@@ -41,7 +42,8 @@ DEFAULT_MODEL_DIR = Path(__file__).parent / "artifacts" / "minilm-l6-int8"
 
 #: Intra-op threads of the shipped embedder (see :func:`default_embedder`).
 _THREADS = 1
-#: Most texts whose vectors are kept for reuse (384 floats each: about 6 MB when full).
+#: Most texts whose vectors are kept for reuse by default (384 floats each: about 6 MB when
+#: full); ``STEWARD_EMBEDDING_CACHE`` changes it.
 _CACHE_SIZE = 4096
 #: Longest text the cache keeps; long texts are rarely repeated exactly.
 _CACHE_TEXT_MAX = 2000
@@ -67,6 +69,7 @@ class SentenceEmbedder:
         self._tokenizer = load_tokenizer(directory / "tokenizer.json", max_tokens=self.max_tokens)
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._cache_size = embedding_cache_size(_CACHE_SIZE)
         self._lock = threading.Lock()
 
     @property
@@ -101,7 +104,7 @@ class SentenceEmbedder:
                 for text, vector in by_text.items():
                     if len(text) <= _CACHE_TEXT_MAX:
                         self._cache[text] = vector
-                while len(self._cache) > _CACHE_SIZE:
+                while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
 
