@@ -115,3 +115,21 @@ def test_batched_slices() -> None:
 def test_embedder_needs_no_network(no_sockets: None) -> None:
     vectors = SentenceEmbedder(DEFAULT_MODEL_DIR).embed(["offline embedding works"])
     assert vectors.shape == (1, 384)
+
+
+def test_cache_size_comes_from_the_environment_and_zero_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from steward.errors import InputError
+
+    monkeypatch.setenv("STEWARD_EMBEDDING_CACHE", "0")
+    uncached = SentenceEmbedder(DEFAULT_MODEL_DIR)
+    first = uncached.embed(["The committee met on Tuesday."])
+    again = uncached.embed(["The committee met on Tuesday."])
+    assert np.allclose(first, again)
+    assert len(uncached._cache) == 0
+    monkeypatch.setenv("STEWARD_EMBEDDING_CACHE", "2")
+    small = SentenceEmbedder(DEFAULT_MODEL_DIR)
+    small.embed(["one sentence.", "another sentence.", "a third sentence."])
+    assert list(small._cache) == ["another sentence.", "a third sentence."]
+    monkeypatch.setenv("STEWARD_EMBEDDING_CACHE", "lots")
+    with pytest.raises(InputError, match="STEWARD_EMBEDDING_CACHE"):
+        SentenceEmbedder(DEFAULT_MODEL_DIR)
