@@ -45,10 +45,10 @@ from steward.detectors.pii.name_tagger import (
     NameTagger,
     Token,
     _load,
-    _sentence_initial,
-    _spans,
     candidate_features,
     hash_features,
+    name_spans,
+    sentence_initial,
     tokenize,
 )
 from steward.detectors.pii.names import SpacyNameModel
@@ -127,7 +127,7 @@ def lexicon_counts(docs: list[str]) -> dict[str, tuple[int, int]]:
         for i, tok in enumerate(tokens):
             if tok.word.islower():
                 lower[tok.word] += 1
-            elif tok.capitalised and not _sentence_initial(text, tok, tokens[i - 1] if i else None):
+            elif tok.capitalised and not sentence_initial(text, tok, tokens[i - 1] if i else None):
                 upper[tok.word.lower()] += 1
     return {w: (lower[w], upper[w]) for w in set(lower) | set(upper) if lower[w] + upper[w] >= 3}
 
@@ -194,7 +194,7 @@ def span_f1(
     tp = fp = fn = 0
     for text, gold in docs:
         tokens = tokenize(text)
-        pred = {(s, e) for s, e, _ in _spans(text, tokens, tagger.token_scores(text, tokens), threshold)}
+        pred = {(s, e) for s, e, _ in name_spans(text, tokens, tagger.token_scores(text, tokens), threshold)}
         gold_set = set(gold)
         tp += len(pred & gold_set)
         fp += len(pred - gold_set)
@@ -301,12 +301,11 @@ def _write_weights(out: Path, clf: LogisticRegression, threshold: float, card: d
     np.savez_compressed(
         out / "weights.npz", weights=clf.coef_[0].astype(np.float16), bias=np.float32(clf.intercept_[0])
     )
-    card = dict(card) or {"threshold": threshold}
-    card["threshold"] = threshold
-    card["files"] = {
+    files = {
         name: {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
         for name in ("weights.npz", "lexicon.json")
     }
+    card = {**card, "threshold": threshold, "files": files}
     (out / "model_card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 

@@ -36,6 +36,8 @@ __all__ = [
     "Token",
     "candidate_features",
     "lexicon_bucket",
+    "name_spans",
+    "sentence_initial",
     "tokenize",
 ]
 
@@ -110,7 +112,8 @@ def _gap(text: str, left: Token | None, right: Token | None) -> str:
     return between.strip()[:2]
 
 
-def _sentence_initial(text: str, token: Token, prev: Token | None) -> bool:
+def sentence_initial(text: str, token: Token, prev: Token | None) -> bool:
+    """Whether ``token`` opens a sentence or a line (capitalised for that reason alone)."""
     start = prev.end if prev is not None else 0
     before = text[start : token.start].strip()
     return prev is None or (bool(before) and before[-1] in '.!?:;"“”\n') or "\n" in text[start : token.start]
@@ -128,7 +131,7 @@ def candidate_features(
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     nxt2 = tokens[i + 2] if i + 2 < len(tokens) else None
     bucket = lexicon_bucket(lexicon.get(low))
-    initial = _sentence_initial(text, tok, prev)
+    initial = sentence_initial(text, tok, prev)
     run_start = i
     while (
         run_start > 0
@@ -222,7 +225,7 @@ class NameTagger:
 
     def find(self, text: str) -> list[tuple[int, int, float]]:
         tokens = tokenize(text)
-        return list(_spans(text, tokens, self.token_scores(text, tokens), self.threshold))
+        return list(name_spans(text, tokens, self.token_scores(text, tokens), self.threshold))
 
 
 #: A capitalised word next to a confident name joins it at this share of the threshold
@@ -249,7 +252,7 @@ def _is_initial(text: str, token: Token) -> bool:
     return len(token.word) == 1 and token.word.isupper() and text[token.end : token.end + 1] == "."
 
 
-def _spans(
+def name_spans(
     text: str, tokens: Sequence[Token], scores: Sequence[float], threshold: float
 ) -> Iterator[tuple[int, int, float]]:
     """Names: runs of adjacent capitalised tokens around at least one confident one.
