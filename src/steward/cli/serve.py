@@ -51,7 +51,8 @@ def command(
             "(or restart with --bootstrap-admin-key)",
             err=True,
         )
-    click.echo(f"Steward listening on http://{host}:{port} (OpenAPI: /docs, /openapi.json)", err=True)
+    docs = "/docs, /openapi.json" if settings.public_docs else "/openapi.json with an API key"
+    click.echo(f"Steward listening on http://{host}:{port} (OpenAPI: {docs})", err=True)
     uvicorn.run(
         "steward.server.app:worker_app",
         factory=True,
