@@ -12,13 +12,16 @@ Engines:
 - ``content detector, untrusted``: the same with ``untrusted=True`` (indirect injection);
 - ``guard default (full)``: ``Guard(load_policy("default")).apply(text, "input",
   output_scope="FULL")`` — every detector of the default policy, learned ones included,
-  no early exit, with the sentence-embedding cache emptied before each call (novel text:
-  the prompts reuse a small pool of sentences, which the cache would otherwise serve);
-- ``guard default (full), seen sentences``: the same with the cache left on (text whose
+  no early exit, on novel text: the content filters and the denied-topics screen share one
+  encoder pass per call and keep nothing between calls, and the sentence-embedding cache
+  (the pieces the topic screen sends to MiniLM-L6) is emptied before each call — the
+  prompts reuse a small pool of sentences, which the cache would otherwise serve;
+- ``guard default (full), seen sentences``: the same with that cache left on (text whose
   sentences the process has embedded before: templates, repeated documents);
-- ``peer: MiniLM-L6 int8 embed``: the 6-layer all-MiniLM-L6-v2 int8 embedder shipped for
-  denied topics, embedding the same text in 128-token windows (what a naive 6-layer
-  classifier would cost).
+- ``peer: MiniLM-L6 int8 embed``: the 6-layer all-MiniLM-L6-v2 int8 embedder (still shipped
+  for the grounding check), embedding the same text in 128-token windows: what a naive
+  6-layer classifier would cost, and about what the denied-topics check cost before it
+  shared the content model's pass.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ def main() -> None:
     embedder = default_embedder()
 
     def novel_text(text: str) -> object:
-        embedder.clear_cache()  # every sentence costs the embedder, as unseen text does
+        embedder.clear_cache()  # every confirmed sentence costs the embedder, as unseen text does
         return guard.apply(text, "input", output_scope="FULL")
 
     engines: dict[str, Callable[[str], object]] = {

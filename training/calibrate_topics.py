@@ -4,12 +4,14 @@
 
 The set (``data/topics_calibration/topics.yaml``) has 20 topics, none from the packaged
 policies, each with a definition, three examples, ten on-topic paraphrases and ten near-miss
-negatives. For every prompt the detector's own feature code gives two similarities (best
-example, examples' centroid, definition) at the best-matching piece of the prompt; a logistic regression on the
-``fit`` topics turns them into a probability. Quality is reported three ways:
-leave-one-topic-out on the fit topics, the held-out topics (never seen by the fit), and
-held-out topics against the other topics' prompts (far negatives). The curve and the
-figures are written to ``src/steward/models/artifacts/topics-calibration.json``.
+negatives. For every prompt the detector's own feature code gives three similarities (best
+example, examples' centroid, definition) at the best-matching piece of the prompt, every
+piece embedded by the sentence embedder; a logistic regression on the ``fit`` topics turns
+them into a probability. Quality is reported three ways: leave-one-topic-out on the fit
+topics, the held-out topics (never seen by the fit), and held-out topics against the other
+topics' prompts (far negatives) — and the held-out figures again for the shipped cascade
+(screen, then the sentence embedder on the likeliest pieces) and for the screen alone. The
+curve and the figures are written to ``src/steward/models/artifacts/topics-calibration.json``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,16 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from steward.detectors.topics import CALIBRATION_PATH, FINDING_THRESHOLD, TopicCalibration, TopicDetector
+from steward.detectors.topics import (
+    CALIBRATION_PATH,
+    FINDING_THRESHOLD,
+    MAX_CONFIRMED,
+    SCREEN_THRESHOLD,
+    TopicCalibration,
+    TopicDetector,
+)
 from steward.models.embedder import default_embedder
+from steward.models.piece_embedder import PieceEmbedder
 from steward.policy.schema import DeniedTopic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,12 +57,22 @@ def load_topics() -> list[dict[str, Any]]:
     return topics
 
 
+#: How pieces are embedded: ``embedder`` (every piece by MiniLM-L6: what the curve is fitted
+#: on), ``cascade`` (the shipped detector: screen, then MiniLM-L6 on the likeliest pieces),
+#: ``screen`` (the content model's pooled states alone).
+MODES = {
+    "embedder": {"screened": False},
+    "cascade": {"screened": True},
+    "screen": {"screened": True, "max_confirmed": 0},
+}
+
+
 def features(
-    topic: dict[str, Any], prompts: list[str], calibration: TopicCalibration
+    topic: dict[str, Any], prompts: list[str], calibration: TopicCalibration, *, mode: str = "embedder"
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """(best example, centroid, definition) cosines per prompt, at the piece the detector would pick."""
     denied = DeniedTopic(name=topic["name"], definition=topic["definition"], examples=topic["examples"])
-    detector = TopicDetector([denied], embedder=default_embedder(), calibration=calibration)
+    detector = TopicDetector([denied], calibration=calibration, **MODES[mode])  # type: ignore[arg-type]
     rows = []
     for prompt in prompts:
         (best,) = detector.score_topics(prompt)
@@ -61,13 +81,13 @@ def features(
 
 
 def dataset(
-    topics: list[dict[str, Any]], calibration: TopicCalibration
+    topics: list[dict[str, Any]], calibration: TopicCalibration, *, mode: str = "embedder"
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Features, labels and topic index for every positive and near-miss negative."""
     xs, ys, groups = [], [], []
     for i, topic in enumerate(topics):
         prompts = topic["positives"] + topic["negatives"]
-        xs.append(features(topic, prompts, calibration))
+        xs.append(features(topic, prompts, calibration, mode=mode))
         ys += [1] * len(topic["positives"]) + [0] * len(topic["negatives"])
         groups += [i] * len(prompts)
     return np.vstack(xs), np.array(ys), np.array(groups)
@@ -103,12 +123,14 @@ def metrics(
     }
 
 
-def far_negative_fpr(topics: list[dict[str, Any]], calibration: TopicCalibration) -> float:
+def far_negative_fpr(
+    topics: list[dict[str, Any]], calibration: TopicCalibration, *, mode: str = "embedder"
+) -> float:
     """Share of other topics' on-topic prompts that each held-out topic flags."""
     flagged = total = 0
     for topic in topics:
         others = [p for t in topics if t is not topic for p in t["positives"]]
-        x = features(topic, others, calibration)
+        x = features(topic, others, calibration, mode=mode)
         flagged += int((calibration.scores(x[:, 0], x[:, 1], x[:, 2]) >= FINDING_THRESHOLD).sum())
         total += len(others)
     return round(flagged / total, 4)
@@ -134,6 +156,13 @@ def main() -> None:
         cv_labels.append(y[groups == g])
     p_cv, y_cv = np.concatenate(cv_scores), np.concatenate(cv_labels)
     x_h, y_h, _ = dataset(holdout, calibration)
+    shipped = {
+        mode: {
+            "holdout": metrics(calibration, dataset(holdout, calibration, mode=mode)[0], y_h),
+            "holdout_far_negative_fpr_at_0.5": far_negative_fpr(holdout, calibration, mode=mode),
+        }
+        for mode in ("cascade", "screen")
+    }
     report = {
         "example_weight": round(calibration.example_weight, 4),
         "centroid_weight": round(calibration.centroid_weight, 4),
@@ -154,6 +183,15 @@ def main() -> None:
         "fit": metrics(calibration, x, y),
         "holdout": metrics(calibration, x_h, y_h),
         "holdout_far_negative_fpr_at_0.5": far_negative_fpr(holdout, calibration),
+        "screen": PieceEmbedder.load().name,
+        "screen_threshold": SCREEN_THRESHOLD,
+        "max_confirmed": MAX_CONFIRMED,
+        "modes": {
+            "embedder": "every piece embedded by the sentence embedder (what the curve is fitted on)",
+            "cascade": "the shipped detector: the screen, then the sentence embedder on the likeliest pieces",
+            "screen": "the screen alone",
+        },
+        **shipped,
         "command": "python training/calibrate_topics.py",
     }
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -6,6 +6,12 @@ Why int8 per-channel dynamic quantisation: it shrinks the file about 4x and spee
 inference, while per-channel scales keep the logits close to fp32 (checked here on real rows:
 the export fails if any calibrated probability moves by more than ``--tolerance``). The ONNX
 output is named ``logits`` (an output named ``embedding`` clashes inside onnxruntime).
+
+A second output, ``token_states``, carries every token's hidden state after the embedding
+layer and after each encoder layer, concatenated (``[batch, tokens, 384 * (layers + 1)]``):
+the denied-topics check pools it per sentence instead of running a second encoder (see
+``steward.models.piece_embedder``). ``--token-states-only`` adds that output to an already
+exported model without retraining.
 """
 
 from __future__ import annotations
@@ -36,12 +42,68 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: ONNX output with the concatenated per-token hidden states of every layer.
+TOKEN_STATES = "token_states"
+
+
+def add_token_states_output(path: Path) -> None:
+    """Expose the embedding layer's and every encoder layer's token states as one output.
+
+    The tensors are found by the names ``torch.onnx.export`` gives the LayerNorms of
+    ``training/model.py`` (``/ln`` after the embeddings, ``/layers.N/ln2`` closing layer N);
+    they are concatenated on the last axis, embedding layer first.
+    """
+    import onnx
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    if any(o.name == TOKEN_STATES for o in graph.output):
+        return
+    produced = {name for node in graph.node for name in node.output}
+    layers = 0
+    while f"/layers.{layers}/ln2/LayerNormalization_output_0" in produced:
+        layers += 1
+    names = ["/ln/LayerNormalization_output_0"] + [
+        f"/layers.{i}/ln2/LayerNormalization_output_0" for i in range(layers)
+    ]
+    missing = [n for n in names if n not in produced]
+    if missing or layers == 0:
+        sys.exit(f"{path}: cannot find the layer outputs {missing or names}")
+    graph.node.append(
+        onnx.helper.make_node("Concat", names, [TOKEN_STATES], axis=-1, name="token_states_concat")
+    )
+    graph.output.append(onnx.helper.make_tensor_value_info(TOKEN_STATES, onnx.TensorProto.FLOAT, None))
+    onnx.save(model, str(path))
+
+
+def update_card_hash(out_dir: Path) -> None:
+    """Record the ONNX file's new hash and size after :func:`add_token_states_output`."""
+    card_path = out_dir / "model_card.json"
+    card = json.loads(card_path.read_text())
+    card["onnx_sha256"] = sha256(out_dir / card["onnx_file"])
+    card["onnx_bytes"] = (out_dir / card["onnx_file"]).stat().st_size
+    card["outputs"] = ["logits", TOKEN_STATES]
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--run", type=Path)
     ap.add_argument("--name", default="guard-minilm-l3")
     ap.add_argument("--tolerance", type=float, default=0.08)
+    ap.add_argument(
+        "--token-states-only",
+        action="store_true",
+        help="only add the token_states output to the exported model --name",
+    )
     args = ap.parse_args()
+    if args.token_states_only:
+        add_token_states_output(ARTIFACTS / args.name / "model.onnx")
+        update_card_hash(ARTIFACTS / args.name)
+        print(f"added {TOKEN_STATES} to {ARTIFACTS / args.name / 'model.onnx'}")
+        return
+    if args.run is None:
+        ap.error("--run is required")
     meta = json.loads((args.run / "train_meta.json").read_text())
     model = Classifier(len(LABELS), meta["layers"])
     model.load_state_dict(torch.load(args.run / "model.pt", weights_only=True))
@@ -90,6 +152,7 @@ def main() -> None:
         print(f"max calibrated-probability difference int8 vs fp32 on {len(rows)} rows: {worst:.4f}")
         if worst > args.tolerance:
             sys.exit(f"int8 model drifts by {worst:.3f} > {args.tolerance}")
+        add_token_states_output(int8)
 
     shutil.copy(base_model_dir() / "tokenizer.json", out_dir / "tokenizer.json")
     calibration = {
@@ -114,6 +177,7 @@ def main() -> None:
         "onnx_file": "model.onnx",
         "onnx_sha256": sha256(out_dir / "model.onnx"),
         "onnx_bytes": (out_dir / "model.onnx").stat().st_size,
+        "outputs": ["logits", TOKEN_STATES],
         "quantisation": "onnxruntime quantize_dynamic, QInt8, per-channel",
         "int8_vs_fp32_max_probability_difference": round(worst, 4),
         "max_tokens": meta["max_tokens"],

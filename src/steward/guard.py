@@ -29,6 +29,7 @@ from steward.assessment import (
 )
 from steward.detectors import DetectionRequest, Detector, detector_classes
 from steward.errors import InputError, InputTooLargeError
+from steward.models.classifier import shared_encoding
 from steward.policy import limits
 from steward.policy.schema import Policy
 from steward.rules import RuleSetting, rule_settings
@@ -97,24 +98,26 @@ class Guard:
         scores: dict[str, float] = {}
         trace: list[TraceStep] = []
         ran: set[PolicyKind] = set()
-        for detector in self.detectors:
-            if not (detector.rules() & rules.keys()):
-                continue
-            if not full and any(f.action is FindingAction.BLOCKED for f in findings):
-                trace.append(TraceStep(detector.name, "skipped: the text is already blocked"))
-                continue
-            t0 = time.perf_counter()
-            raw = detector.detect(text, request)
-            ran.add(detector.policy_kind)
-            judged = [j for j in (self._judge(f, rules, scores) for f in raw) if j is not None]
-            findings.extend(judged)
-            trace.append(
-                TraceStep(
-                    detector.name,
-                    f"{len(raw)} candidate(s), {len(judged)} finding(s)",
-                    (time.perf_counter() - t0) * 1000,
+        # Detectors reading the same text (content filters, denied topics) share one encoder pass.
+        with shared_encoding():
+            for detector in self.detectors:
+                if not (detector.rules() & rules.keys()):
+                    continue
+                if not full and any(f.action is FindingAction.BLOCKED for f in findings):
+                    trace.append(TraceStep(detector.name, "skipped: the text is already blocked"))
+                    continue
+                t0 = time.perf_counter()
+                raw = detector.detect(text, request)
+                ran.add(detector.policy_kind)
+                judged = [j for j in (self._judge(f, rules, scores) for f in raw) if j is not None]
+                findings.extend(judged)
+                trace.append(
+                    TraceStep(
+                        detector.name,
+                        f"{len(raw)} candidate(s), {len(judged)} finding(s)",
+                        (time.perf_counter() - t0) * 1000,
+                    )
                 )
-            )
         return self._decide(text, src, findings, scores, trace, ran, started, vault)
 
     def apply_batch(self, texts: Sequence[str], source: str | Source = Source.INPUT) -> list[Assessment]:

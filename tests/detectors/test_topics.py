@@ -138,3 +138,23 @@ def test_works_with_sockets_disabled(no_sockets: None) -> None:
         [DeniedTopic(name="Weather", definition="Weather forecasts.", examples=["Will it rain?"])]
     )
     assert detector.detect("Is it going to rain tomorrow afternoon?", REQUEST)
+
+
+def test_guard_reads_each_text_once_for_content_filters_and_topics(monkeypatch: pytest.MonkeyPatch) -> None:
+    from steward.models.classifier import TextClassifier
+
+    model = TextClassifier.load()
+    read: list[str] = []
+    original = model._encode_uncached
+
+    def counting(texts: list[str], untrusted: bool) -> list[object]:
+        read.extend(texts)
+        return original(texts, untrusted)  # type: ignore[return-value]
+
+    monkeypatch.setattr(model, "_encode_uncached", counting)
+    guard = Guard(load_policy("default"))
+    text = "How can I follow my ex's phone location without her knowing? Asking for a friend."
+    result = guard.apply(text, "input", output_scope="FULL")
+    assert {"content", "topics"} <= {step.step for step in result.trace}
+    assert "Privacy violation" in {f.type for f in result.findings}
+    assert read == [text]

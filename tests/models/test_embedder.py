@@ -133,3 +133,11 @@ def test_cache_size_comes_from_the_environment_and_zero_turns_it_off(monkeypatch
     monkeypatch.setenv("STEWARD_EMBEDDING_CACHE", "lots")
     with pytest.raises(InputError, match="STEWARD_EMBEDDING_CACHE"):
         SentenceEmbedder(DEFAULT_MODEL_DIR)
+
+
+def test_pieces_are_embedded_alone() -> None:
+    embedder = default_embedder()
+    text = "I love hiking. Which boots are best for wet trails?"
+    spans, vectors = embedder.embed_pieces(text)
+    assert spans == [(0, 14), (15, len(text)), (0, len(text))]
+    assert np.allclose(vectors, embedder.embed([text[s:e] for s, e in spans]))

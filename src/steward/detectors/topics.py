@@ -2,9 +2,19 @@
 
 A policy gives each topic a definition and up to five example prompts; the user trains
 nothing. When the detector is built (:meth:`TopicDetector.from_policy`) it embeds every
-definition and example once with the shipped sentence embedder. For each text it embeds
-every sentence (see :mod:`steward.models.sentences`) and, when the text has several short
-sentences, the whole text too, so a topic spread over two sentences is still seen. Each
+definition and example once with the sentence embedder (all-MiniLM-L6). For each text it
+looks at every sentence and, when the text has several short sentences, the whole text too,
+so a topic spread over two sentences is still seen
+(:func:`steward.models.sentences.embedding_pieces`).
+
+The pieces are compared in two steps, a cascade. The screen: vectors pooled from the content
+model's own encoder pass and projected into the embedder's space
+(:mod:`steward.models.piece_embedder`), nearly free when the content filters have read the
+text. Only the pieces the screen scores at least :data:`SCREEN_THRESHOLD` — at most
+:data:`MAX_CONFIRMED` per text, highest first — are embedded again by the sentence embedder,
+whose scores then replace the screen's. Embedding every sentence with MiniLM-L6 cost about
+15 ms per 1,000-character prompt; the screen alone is less accurate (AUROC on held-out
+topics 0.87 against 0.91). ``training/calibrate_topics.py`` measures both and the cascade. Each
 piece gets three similarities per topic: the best cosine to any example, the cosine to the
 centroid of the examples (what they have in common, which resists a text that merely
 shares a name with one example) and the cosine to the definition. A logistic curve, fitted once by ``training/calibrate_topics.py`` on a
@@ -45,9 +55,16 @@ __all__ = ["CALIBRATION_PATH", "FINDING_THRESHOLD", "TopicCalibration", "TopicDe
 CALIBRATION_PATH = Path(__file__).resolve().parents[1] / "models" / "artifacts" / "topics-calibration.json"
 #: Calibrated score from which a topic counts as present (and the guard acts on it).
 FINDING_THRESHOLD = 0.5
-#: Texts with at most this many sentences, and this short, are also embedded whole.
-_WHOLE_TEXT_MAX_SENTENCES = 6
-_WHOLE_TEXT_MAX_CHARS = 600
+#: Screen score from which a piece is embedded again by the sentence embedder. With one
+#: confirmation per text, the cascade's figures on the held-out calibration topics (AUROC
+#: 0.914, recall 0.72 and false positives 0.09 at the finding threshold) stay close to
+#: embedding every piece (0.912, 0.78, 0.13; the screen alone: 0.888, 0.60, 0.12), while a
+#: realistic 1,000-character prompt sends 0.25 pieces to the sentence embedder on average
+#: (0.2 and two confirmations: 0.922, 0.78, 0.12, but 1.7 pieces).
+SCREEN_THRESHOLD = 0.4
+#: Most pieces per text confirmed by the sentence embedder (2-4 ms each on 2 busy cores),
+#: so a long text full of near-topic sentences costs a bounded amount.
+MAX_CONFIRMED = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +134,7 @@ class TopicScore:
     centroid_similarity: float
     definition_similarity: float
     nearest_example: str
+    confirmed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +159,26 @@ class TopicDetector(Detector):
         topics: Sequence[DeniedTopic],
         *,
         embedder: Any = None,
+        screen: Any = None,
+        screened: bool = True,
+        max_confirmed: int = MAX_CONFIRMED,
         calibration: TopicCalibration | None = None,
     ) -> None:
+        """``embedder`` embeds topics and confirms pieces (default: the shipped MiniLM-L6);
+        ``screen`` gives cheap piece vectors in the same space (default: the piece embedder);
+        ``screened=False`` embeds every piece with ``embedder`` (how the curve is fitted);
+        ``max_confirmed=0`` trusts the screen alone (to measure it)."""
         if embedder is None:
             from steward.models.embedder import default_embedder
 
             embedder = default_embedder()
+        if screened and screen is None:
+            from steward.models.piece_embedder import PieceEmbedder
+
+            screen = PieceEmbedder.load()
         self._embedder = embedder
+        self._screen = screen if screened else None
+        self._max_confirmed = max_confirmed
         self._calibration = calibration if calibration is not None else _default_calibration()
         self._topics: list[_Topic] = []
         for topic in topics:
@@ -170,27 +201,32 @@ class TopicDetector(Detector):
         """One rule per denied topic."""
         return frozenset(t.rule for t in self._topics)
 
-    def score_topics(self, text: str, *, rules: frozenset[str] | None = None) -> list[TopicScore]:
+    def score_topics(
+        self, text: str, *, rules: frozenset[str] | None = None, untrusted: bool = False
+    ) -> list[TopicScore]:
         """Every topic's best calibrated score over the pieces of ``text`` (highest first)."""
-        from steward.models.sentences import sentence_spans
-
         topics = [t for t in self._topics if rules is None or t.rule in rules]
-        spans = sentence_spans(text)
-        if not topics or not spans:
+        if not topics:
             return []
-        if (
-            1 < len(spans) <= _WHOLE_TEXT_MAX_SENTENCES
-            and spans[-1][1] - spans[0][0] <= _WHOLE_TEXT_MAX_CHARS
-        ):
-            spans.append((spans[0][0], spans[-1][1]))
-        vectors = self._embedder.embed([text[s:e] for s, e in spans])
+        if self._screen is None:
+            spans, vectors = self._embedder.embed_pieces(text)
+            confirmed = np.ones(len(spans), dtype=bool)
+        else:
+            spans, vectors = self._screen.embed_pieces(text, untrusted=untrusted)
+            confirmed = np.zeros(len(spans), dtype=bool)
+            if spans:
+                best = np.max([self._topic_scores(t, vectors)[0] for t in topics], axis=0)
+                chosen = [k for k in np.argsort(-best)[: self._max_confirmed] if best[k] >= SCREEN_THRESHOLD]
+                if chosen:
+                    vectors = vectors.copy()
+                    vectors[chosen] = self._embedder.embed([text[spans[k][0] : spans[k][1]] for k in chosen])
+                    confirmed[chosen] = True
+        if not spans:
+            return []
         results: list[TopicScore] = []
         for topic in topics:
-            example_sims = vectors @ topic.example_vectors.T  # (pieces, examples)
+            scores, example_sims, centroid_sims, definition_sims = self._topic_scores(topic, vectors)
             best_example = example_sims.max(axis=1)
-            centroid_sims = vectors @ topic.centroid_vector
-            definition_sims = vectors @ topic.definition_vector
-            scores = self._calibration.scores(best_example, centroid_sims, definition_sims)
             piece = int(np.argmax(scores))
             start, end = spans[piece]
             results.append(
@@ -203,17 +239,30 @@ class TopicDetector(Detector):
                     centroid_similarity=float(centroid_sims[piece]),
                     definition_similarity=float(definition_sims[piece]),
                     nearest_example=topic.examples[int(np.argmax(example_sims[piece]))],
+                    confirmed=bool(confirmed[piece]),
                 )
             )
         results.sort(key=lambda r: r.score, reverse=True)
         return results
+
+    def _topic_scores(
+        self, topic: _Topic, vectors: npt.NDArray[np.float32]
+    ) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]
+    ]:
+        """Calibrated score per piece, with its similarities (examples per piece, centroid, definition)."""
+        example_sims = vectors @ topic.example_vectors.T  # (pieces, examples)
+        centroid_sims = vectors @ topic.centroid_vector
+        definition_sims = vectors @ topic.definition_vector
+        scores = self._calibration.scores(example_sims.max(axis=1), centroid_sims, definition_sims)
+        return scores, example_sims, centroid_sims, definition_sims
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
         """A finding for each topic whose calibrated score reaches :data:`FINDING_THRESHOLD`."""
         enabled = frozenset(request.rules) if request.rules else None
         by_name = {t.name: t for t in self._topics}
         findings: list[Finding] = []
-        for result in self.score_topics(text, rules=enabled):
+        for result in self.score_topics(text, rules=enabled, untrusted=request.untrusted):
             if result.score < FINDING_THRESHOLD:
                 continue
             findings.append(
@@ -231,6 +280,7 @@ class TopicDetector(Detector):
                         "centroid_similarity": round(result.centroid_similarity, 4),
                         "definition_similarity": round(result.definition_similarity, 4),
                         "nearest_example": result.nearest_example,
+                        "confirmed": result.confirmed,
                     },
                 )
             )

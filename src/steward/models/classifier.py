@@ -14,6 +14,13 @@ and a text's score per label is the maximum over its windows — so an attack hi
 end of a long document counts as much as one at the start — with the window that scored
 highest kept as the evidence span.
 
+The same pass also yields every token's hidden states (the ONNX output ``token_states``).
+Inside :func:`shared_encoding` (the guard opens one per call) :meth:`TextClassifier.encode`
+keeps them per text, so the denied-topics check pools them per sentence
+(:mod:`steward.models.piece_embedder`) instead of running a second encoder over the same
+text: on a 1,000-character prompt that second encoder cost about 15 ms, twice the content
+model itself. Nothing is kept across calls: a repeated prompt costs what a new one does.
+
 Only onnxruntime, tokenizers and numpy are needed at run time; never torch.
 """
 
@@ -21,7 +28,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +49,15 @@ from steward.models.onnx_runtime import (
     verify_sha256,
 )
 
-__all__ = ["ARTIFACTS_DIR", "DEFAULT_MODEL", "LabelScore", "TextClassifier", "TextScores"]
+__all__ = [
+    "ARTIFACTS_DIR",
+    "DEFAULT_MODEL",
+    "EncodedText",
+    "LabelScore",
+    "TextClassifier",
+    "TextScores",
+    "shared_encoding",
+]
 
 #: Where the committed model folders live.
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -54,8 +71,14 @@ WINDOW_TOKENS = 64
 WINDOW_OVERLAP = 16
 #: Windows per onnxruntime call: large enough to amortise the call, small enough for the cache.
 BATCH_WINDOWS = 32
+#: The ONNX output with every layer's token states (see ``training/export.py``).
+TOKEN_STATES = "token_states"  # noqa: S105 - an ONNX output name, not a secret
 
 _LOAD_LOCK = threading.Lock()
+#: Texts encoded in the current :func:`shared_encoding` block, by (model, text, untrusted).
+_SHARED: ContextVar[dict[tuple[str, str, bool], EncodedText] | None] = ContextVar(
+    "steward_shared_encoding", default=None
+)
 _LOADED: dict[tuple[Path, int], TextClassifier] = {}
 
 
@@ -74,6 +97,67 @@ class TextScores:
 
     labels: dict[str, LabelScore]
     windows: int
+
+
+@dataclass(frozen=True, slots=True)
+class _WindowStates:
+    """One window's token states (``[tokens, dims]``, one row per model position) and, per row,
+    the character span of its token; rows that are no token of the text (special tokens, the
+    untrusted marker, padding) have the span ``(-1, -1)`` so that no span contains them."""
+
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    states: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedText:
+    """A text after one encoder pass: label scores, and token states to pool by span."""
+
+    scores: TextScores
+    _windows: tuple[_WindowStates, ...]
+
+    def pool(self, spans: Sequence[tuple[int, int]]) -> npt.NDArray[np.float32]:
+        """Mean token state (every layer, concatenated) of the tokens inside each span.
+
+        A token counts when it lies wholly inside the span; tokens that two overlapping
+        windows share count once from each (they carry each window's context). A span with
+        no token (only whitespace or special characters) gets a row of zeros.
+        """
+        dims = self._windows[0].states.shape[1] if self._windows else 0
+        sums = np.zeros((len(spans), dims), dtype=np.float32)
+        counts = np.zeros(len(spans), dtype=np.float32)
+        if not spans:
+            return sums
+        lo = np.array([s for s, _ in spans], dtype=np.int64)[:, None]
+        hi = np.array([e for _, e in spans], dtype=np.int64)[:, None]
+        for window in self._windows:
+            inside = (
+                (window.starts[None, :] >= lo) & (window.ends[None, :] <= hi) & (window.ends > window.starts)
+            )
+            sums += inside.astype(np.float32) @ window.states
+            counts += inside.sum(axis=1)
+        pooled: npt.NDArray[np.float32] = (sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
+        return pooled
+
+
+@contextmanager
+def shared_encoding() -> Iterator[None]:
+    """Within this block a text is encoded once, however many detectors read it.
+
+    The guard wraps each call in one, so the content filters and the denied-topics check
+    share an encoder pass; the encodings (about 2 MB of float32 states per 1,000-character
+    text) are dropped when the block ends. Nested blocks share the outermost one. Context
+    variables keep concurrent requests (threads or asyncio tasks) apart.
+    """
+    if _SHARED.get() is not None:
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -115,6 +199,12 @@ class TextClassifier:
             raise DetectorUnavailableError(f"model files in {directory} are incomplete: {exc!r}") from exc
         verify_sha256(onnx_file, expected)
         self._session = make_session(onnx_file, threads=threads)
+        outputs = {o.name for o in self._session.get_outputs()}
+        if TOKEN_STATES not in outputs:
+            raise DetectorUnavailableError(
+                f"model {onnx_file} has no {TOKEN_STATES!r} output: "
+                "run python training/export.py --token-states-only"
+            )
         self._tokenizer = load_tokenizer(directory / "tokenizer.json", max_tokens=self.max_tokens)
         # token_windows reconfigures the tokenizer while it works: one caller at a time.
         self._tok_lock = threading.Lock()
@@ -142,12 +232,15 @@ class TextClassifier:
         with self._tok_lock:
             return token_windows(self._tokenizer, text, max_tokens=size, stride=WINDOW_OVERLAP)
 
-    def _run(self, windows: Sequence[TokenWindow], untrusted: bool) -> npt.NDArray[np.float32]:
-        """Calibrated probabilities, shape ``[len(windows), len(labels)]``."""
+    def _run(
+        self, windows: Sequence[TokenWindow], untrusted: bool
+    ) -> tuple[npt.NDArray[np.float32], list[_WindowStates]]:
+        """Calibrated probabilities (``[len(windows), len(labels)]``) and each window's token states."""
         extra = 1 if untrusted else 0
         width = max(int(np.sum(w.encoding.attention_mask)) for w in windows) + extra
         ids = np.zeros((len(windows), width), dtype=np.int64)
         mask = np.zeros((len(windows), width), dtype=np.int64)
+        lengths: list[int] = []
         for row, window in enumerate(windows):
             tokens = [
                 t for t, m in zip(window.encoding.ids, window.encoding.attention_mask, strict=True) if m
@@ -156,13 +249,50 @@ class TextClassifier:
                 tokens = [tokens[0], self._marker, *tokens[1:]]
             ids[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1
-        logits = self._session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+            lengths.append(len(tokens))
+        logits, states = self._session.run(
+            ["logits", TOKEN_STATES], {"input_ids": ids, "attention_mask": mask}
+        )
         z = np.asarray(logits, dtype=np.float32) * self._a + self._b
         out: npt.NDArray[np.float32] = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
-        return out
+        kept = [self._window_states(w, states[row, : lengths[row]], extra) for row, w in enumerate(windows)]
+        return out, kept
+
+    @staticmethod
+    def _window_states(window: TokenWindow, states: Any, extra: int) -> _WindowStates:
+        """Line up the window's token spans with the rows of its states (no copy of the states)."""
+        enc = window.encoding
+        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        offsets[np.asarray(enc.special_tokens_mask, dtype=bool)] = -1
+        if extra:  # the untrusted marker sits right after [CLS]: one more row, no token
+            offsets = np.insert(offsets, 1, -1, axis=0)
+        rows = len(offsets)
+        return _WindowStates(offsets[:, 0], offsets[:, 1], np.asarray(states[:rows], dtype=np.float32))
 
     def score(self, texts: Sequence[str], *, untrusted: bool = False) -> list[TextScores]:
         """Scores for each text; ``untrusted`` marks third-party content (indirect injection)."""
+        return [encoded.scores for encoded in self.encode(texts, untrusted=untrusted)]
+
+    def encode(self, texts: Sequence[str], *, untrusted: bool = False) -> list[EncodedText]:
+        """One encoder pass per text: scores per label and token states to pool.
+
+        Windows of all texts go through batched onnxruntime calls; a text's score per label
+        is the maximum over its windows. Inside :func:`shared_encoding`, texts already
+        encoded in the block are not read again.
+        """
+        shared = _SHARED.get()
+        if shared is None:
+            return self._encode_uncached(texts, untrusted)
+        keys = [(self.name, text, untrusted) for text in texts]
+        todo = list(dict.fromkeys(key for key in keys if key not in shared))
+        if todo:
+            for key, encoded in zip(
+                todo, self._encode_uncached([k[1] for k in todo], untrusted), strict=True
+            ):
+                shared[key] = encoded
+        return [shared[key] for key in keys]
+
+    def _encode_uncached(self, texts: Sequence[str], untrusted: bool) -> list[EncodedText]:
         owners: list[int] = []
         windows: list[TokenWindow] = []
         for i, text in enumerate(texts):
@@ -170,17 +300,23 @@ class TextClassifier:
                 owners.append(i)
                 windows.append(window)
         probs = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
+        states: list[_WindowStates | None] = [None] * len(windows)
         # Windows of similar length share a batch, so padding stays small.
         order = sorted(range(len(windows)), key=lambda j: len(windows[j].encoding.ids))
         for chunk in batched(order, BATCH_WINDOWS):
-            probs[list(chunk)] = self._run([windows[j] for j in chunk], untrusted)
+            chunk_probs, chunk_states = self._run([windows[j] for j in chunk], untrusted)
+            probs[list(chunk)] = chunk_probs
+            for j, kept in zip(chunk, chunk_states, strict=True):
+                states[j] = kept
         best: list[dict[str, LabelScore]] = [{} for _ in texts]
-        counts = [0] * len(texts)
+        per_text: list[list[_WindowStates]] = [[] for _ in texts]
         for j, owner in enumerate(owners):
-            counts[owner] += 1
+            kept_states = states[j]
+            assert kept_states is not None
+            per_text[owner].append(kept_states)
             found = best[owner]
             for k, label in enumerate(self.labels):
                 p = float(probs[j, k])
                 if label not in found or p > found[label].score:
                     found[label] = LabelScore(p, windows[j].start, windows[j].end)
-        return [TextScores(b, n) for b, n in zip(best, counts, strict=True)]
+        return [EncodedText(TextScores(b, len(w)), tuple(w)) for b, w in zip(best, per_text, strict=True)]

@@ -33,6 +33,7 @@ from steward.models.onnx_runtime import (
     make_session,
     verify_sha256,
 )
+from steward.models.sentences import embedding_pieces
 from steward.settings import embedding_cache_size
 
 __all__ = ["DEFAULT_MODEL_DIR", "SentenceEmbedder", "default_embedder"]
@@ -107,6 +108,17 @@ class SentenceEmbedder:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
+
+    def embed_pieces(
+        self, text: str, *, untrusted: bool = False
+    ) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
+        """The pieces of ``text`` (:func:`~steward.models.sentences.embedding_pieces`), each embedded alone.
+
+        ``untrusted`` is accepted for the same call shape as the piece embedder; a sentence
+        read alone has no context to mark.
+        """
+        spans = embedding_pieces(text)
+        return spans, self.embed([text[s:e] for s, e in spans])
 
     def _run(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Run the model one text at a time.

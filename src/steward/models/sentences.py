@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MAX_SPAN_CHARS", "sentence_spans"]
+__all__ = ["MAX_SPAN_CHARS", "embedding_pieces", "sentence_spans"]
 
 #: Longest span handed to an encoder; longer sentences are cut at spaces into overlapping
 #: pieces (the encoder reads 128 tokens, about 500 characters of English).
 MAX_SPAN_CHARS = 400
 #: Overlap between the pieces of a long sentence, so no phrase is lost at a cut.
 _OVERLAP_CHARS = 100
+
+#: A text with at most this many sentences, no longer than this, is also compared whole,
+#: so a subject spread over two short sentences is still seen.
+_WHOLE_TEXT_MAX_SENTENCES = 6
+_WHOLE_TEXT_MAX_CHARS = 600
 
 _BOUNDARY = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+|\s*\n\s*")
 _LETTER_OR_DIGIT = re.compile(r"\w")
@@ -36,6 +41,14 @@ def sentence_spans(text: str, *, min_chars: int = 2) -> list[tuple[int, int]]:
         _add(text, start, boundary.start(), spans, min_chars)
         start = boundary.end()
     _add(text, start, len(text), spans, min_chars)
+    return spans
+
+
+def embedding_pieces(text: str) -> list[tuple[int, int]]:
+    """The pieces of ``text`` compared by meaning: its sentences, plus the whole of a short text."""
+    spans = sentence_spans(text)
+    if 1 < len(spans) <= _WHOLE_TEXT_MAX_SENTENCES and spans[-1][1] - spans[0][0] <= _WHOLE_TEXT_MAX_CHARS:
+        spans.append((spans[0][0], spans[-1][1]))
     return spans
 
 
