@@ -19,8 +19,9 @@ benchmarks of DESIGN.md, never non-commercial sources. The pieces are cut and po
 run-time code itself (``embedding_pieces`` and ``EncodedText.pool``), so training cannot
 drift from run time. Every tenth document is held out to report agreement with the teacher.
 
-Writes ``src/steward/models/artifacts/piece-projection/`` (weights as float16 and a model card
-with data, counts, agreement and sha256).
+Writes ``src/steward/models/artifacts/piece-projection/``: the network as an ONNX graph
+(run by onnxruntime on one thread: a numpy matrix product would wake BLAS threads that then
+compete with the encoder's) and a model card with data, counts, agreement and sha256.
 """
 
 from __future__ import annotations
@@ -137,24 +138,45 @@ def train(
             opt.step()
             sched.step()
         print(f"epoch {epoch + 1}/{epochs} loss {float(loss):.4f}", flush=True)
-    state = net.state_dict()
-    return {
-        "mean": mean.astype(np.float16),
-        "std": std.astype(np.float16),
-        "w1": state["1.weight"].numpy().T.astype(np.float16),
-        "b1": state["1.bias"].numpy().astype(np.float16),
-        "w2": state["3.weight"].numpy().T.astype(np.float16),
-        "b2": state["3.bias"].numpy().astype(np.float16),
-    }
+    net.eval()
+    return Projection(mean, std, net)
 
 
-def agreement(weights_path: Path, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+class Projection(torch.nn.Module):
+    """Standardise, the trained network, L2-normalise: the whole run-time map in one graph."""
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.from_numpy(mean.astype(np.float32)))
+        self.register_buffer("std", torch.from_numpy(std.astype(np.float32)))
+        self.net = net
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        out = self.net((pooled - self.mean) / self.std)
+        return torch.nn.functional.normalize(out, dim=1)
+
+
+def export(projection: torch.nn.Module, dims: int, path: Path) -> None:
+    """The projection as an fp32 ONNX graph with input ``pooled`` and output ``vectors``."""
+    torch.onnx.export(
+        projection,
+        (torch.zeros(2, dims),),
+        str(path),
+        input_names=["pooled"],
+        output_names=["vectors"],
+        dynamic_axes={"pooled": {0: "pieces"}, "vectors": {0: "pieces"}},
+        opset_version=17,
+        dynamo=False,
+    )
+
+
+def agreement(directory: Path, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """Cosine to the teacher on held-out pieces, and how often a piece's nearest teacher
-    vector (among 2,000 held-out pieces) is its own — measured with the shipped float16
-    weights through the run-time code."""
+    vector (among 2,000 held-out pieces) is its own — measured with the shipped ONNX graph
+    through the run-time code."""
     from steward.models.piece_embedder import PieceEmbedder
 
-    student = PieceEmbedder(weights_path.parent, TextClassifier.load())
+    student = PieceEmbedder(directory, TextClassifier.load())
     p = student.project(x.astype(np.float32))
     cos = (p * y).sum(axis=1)
     n = min(2000, len(p))
@@ -185,10 +207,10 @@ def main() -> None:
         if args.features:
             np.savez(args.features, **data)
     held = data["doc"] % HELD_OUT_EVERY == 0
-    weights = train(data["x"], data["y"], held, hidden=args.hidden, epochs=args.epochs, seed=args.seed)
+    projection = train(data["x"], data["y"], held, hidden=args.hidden, epochs=args.epochs, seed=args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    weights_path = args.out / "weights.npz"
-    np.savez(weights_path, **weights)
+    weights_path = args.out / "projection.onnx"
+    export(projection, data["x"].shape[1], weights_path)
     card_path = args.out / "model_card.json"
     card = {
         "name": args.out.name,
@@ -198,7 +220,7 @@ def main() -> None:
         "teacher": default_embedder().name,
         "architecture": f"standardise, Linear({data['x'].shape[1]}, {args.hidden}), GELU (tanh), "
         f"Linear({args.hidden}, {data['y'].shape[1]}), L2-normalise",
-        "weights_file": "weights.npz",
+        "weights_file": weights_path.name,
         "weights_sha256": "",
         "training": {
             "documents": len(docs),
@@ -216,7 +238,7 @@ def main() -> None:
     }
     card["weights_sha256"] = hashlib.sha256(weights_path.read_bytes()).hexdigest()
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    card["held_out"] = agreement(weights_path, data["x"][held], data["y"][held])
+    card["held_out"] = agreement(args.out, data["x"][held], data["y"][held])
     card["seconds"] = round(time.time() - started)
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(card["held_out"], indent=2))

@@ -89,7 +89,7 @@ def test_reuses_the_content_models_pass(embedder: PieceEmbedder, monkeypatch: py
 def test_tampered_weights_are_refused(tmp_path: Path) -> None:
     copy = tmp_path / DEFAULT_PROJECTION
     shutil.copytree(PROJECTION_DIR, copy)
-    with (copy / "weights.npz").open("ab") as fh:
+    with (copy / "projection.onnx").open("ab") as fh:
         fh.write(b"\0")
     with pytest.raises(DetectorUnavailableError, match="sha256"):
         PieceEmbedder(copy, TextClassifier.load())

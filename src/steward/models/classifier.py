@@ -129,14 +129,23 @@ class EncodedText:
         counts = np.zeros(len(spans), dtype=np.float32)
         if not spans:
             return sums
-        lo = np.array([s for s, _ in spans], dtype=np.int64)[:, None]
-        hi = np.array([e for _, e in spans], dtype=np.int64)[:, None]
+        lo = np.array([s for s, _ in spans], dtype=np.int64)
+        hi = np.array([e for _, e in spans], dtype=np.int64)
         for window in self._windows:
-            inside = (
-                (window.starts[None, :] >= lo) & (window.ends[None, :] <= hi) & (window.ends > window.starts)
-            )
-            sums += inside.astype(np.float32) @ window.states
-            counts += inside.sum(axis=1)
+            # Token offsets rise along the rows, so the tokens inside a span are one slice of
+            # rows; rows that are no token repeat the last offset and add zeros. (Summing a
+            # slice is fast; a matrix product would start BLAS threads that then compete
+            # with onnxruntime's, and a running sum down the rows is 20 times slower.)
+            real = window.ends > window.starts
+            rising_starts = np.maximum.accumulate(np.where(real, window.starts, -1))
+            rising_ends = np.maximum.accumulate(np.where(real, window.ends, -1))
+            first = np.searchsorted(rising_starts, lo, side="left")  # first row starting at or after lo
+            stop = np.searchsorted(rising_ends, hi, side="right")  # rows before it end at or before hi
+            for row in np.flatnonzero(stop > first):
+                a, b = int(first[row]), int(stop[row])
+                inside = real[a:b]
+                sums[row] += window.states[a:b][inside].sum(axis=0)
+                counts[row] += int(inside.sum())
         pooled: npt.NDArray[np.float32] = (sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
         return pooled
 
