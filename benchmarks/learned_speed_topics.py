@@ -12,7 +12,9 @@ the honest cost, the wall figure mostly the neighbours.
 Rows:
 - ``embed: one 128-token window`` / ``embed: every sentence``: the int8 MiniLM-L6 embedder
   alone, on the first 128 tokens and on each sentence (what topics pays);
-- ``topics (default pack, 7 topics)``: :class:`TopicDetector` on a prompt;
+- ``topics (default pack, 7 topics)``: :class:`TopicDetector` on a prompt, outside a guard:
+  it runs the content model's pass itself (inside the guard that pass is shared with the
+  content filters, and topics adds only its screen and confirmations);
 - ``grounding + relevance``: :class:`GroundingDetector` on a 1,000-character answer with a
   1,000-character source (a different prompt) and a one-line query;
 - ``language (default pack)``: :class:`LanguageDetector` on an English prompt (model path);

@@ -16,7 +16,7 @@ the same documents as ``train_names.py`` minus HaluEval-QA, the grounding check'
 source) and the hand-written training rows in ``training/written``. Unlabelled: only the
 teacher's vectors are used. Never the topics calibration set, never the independent
 benchmarks of DESIGN.md, never non-commercial sources. The pieces are cut and pooled by the
-run-time code itself (``embedding_pieces`` and ``EncodedText.pool``), so training cannot
+run-time code itself (``TextClassifier.encode``: ``embedding_pieces`` and the pooling), so training cannot
 drift from run time. Every tenth document is held out to report agreement with the teacher.
 
 Writes ``src/steward/models/artifacts/piece-projection/``: the network as an ONNX graph
@@ -46,7 +46,6 @@ from train_names import corpus
 from steward.models.classifier import ARTIFACTS_DIR, TextClassifier
 from steward.models.embedder import default_embedder
 from steward.models.piece_embedder import DEFAULT_PROJECTION
-from steward.models.sentences import embedding_pieces
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITTEN = ROOT / "training" / "written"
@@ -84,15 +83,12 @@ def encode_pieces(docs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
         batch = docs[first : first + 8]
         encoded = classifier.encode([text for _, text in batch])
         for offset, ((_, text), enc) in enumerate(zip(batch, encoded, strict=True)):
-            spans = [s for s in embedding_pieces(text) if text[s[0] : s[1]].strip()]
+            # A piece with no token pools to zeros: nothing to learn from it.
+            keep = np.abs(enc.piece_states).sum(axis=1) > 0
+            spans = [s for s, k in zip(enc.pieces, keep, strict=True) if k]
             if not spans:
                 continue
-            pooled = enc.pool(spans)
-            keep = np.abs(pooled).sum(axis=1) > 0
-            spans = [s for s, k in zip(spans, keep, strict=True) if k]
-            if not spans:
-                continue
-            xs.append(pooled[keep])
+            xs.append(enc.piece_states[keep])
             ys.append(teacher.embed([text[s:e] for s, e in spans]))
             doc_ids += [first + offset] * len(spans)
         if first % 800 == 0:

@@ -48,6 +48,7 @@ from steward.models.onnx_runtime import (
     token_windows,
     verify_sha256,
 )
+from steward.models.sentences import embedding_pieces
 
 __all__ = [
     "ARTIFACTS_DIR",
@@ -56,6 +57,7 @@ __all__ = [
     "LabelScore",
     "TextClassifier",
     "TextScores",
+    "pool_states",
     "shared_encoding",
 ]
 
@@ -112,42 +114,68 @@ class _WindowStates:
 
 @dataclass(frozen=True, slots=True)
 class EncodedText:
-    """A text after one encoder pass: label scores, and token states to pool by span."""
+    """A text after one encoder pass: label scores, and mean token states of its pieces.
+
+    ``pieces`` are :func:`~steward.models.sentences.embedding_pieces` of the text and
+    ``piece_states`` their mean token states (every layer, concatenated: ``[pieces, 1536]``);
+    ``whole_state`` is the mean over the whole text. Only these means are kept, never the
+    per-token states: at the 200,000-character limit those would take about 400 MB.
+    """
 
     scores: TextScores
-    _windows: tuple[_WindowStates, ...]
+    pieces: list[tuple[int, int]]
+    piece_states: npt.NDArray[np.float32]
+    whole_state: npt.NDArray[np.float32]
 
-    def pool(self, spans: Sequence[tuple[int, int]]) -> npt.NDArray[np.float32]:
-        """Mean token state (every layer, concatenated) of the tokens inside each span.
 
-        A token counts when it lies wholly inside the span; tokens that two overlapping
-        windows share count once from each (they carry each window's context). A span with
-        no token (only whitespace or special characters) gets a row of zeros.
-        """
-        dims = self._windows[0].states.shape[1] if self._windows else 0
-        sums = np.zeros((len(spans), dims), dtype=np.float32)
-        counts = np.zeros(len(spans), dtype=np.float32)
-        if not spans:
-            return sums
-        lo = np.array([s for s, _ in spans], dtype=np.int64)
-        hi = np.array([e for _, e in spans], dtype=np.int64)
-        for window in self._windows:
-            # Token offsets rise along the rows, so the tokens inside a span are one slice of
-            # rows; rows that are no token repeat the last offset and add zeros. (Summing a
-            # slice is fast; a matrix product would start BLAS threads that then compete
-            # with onnxruntime's, and a running sum down the rows is 20 times slower.)
-            real = window.ends > window.starts
-            rising_starts = np.maximum.accumulate(np.where(real, window.starts, -1))
-            rising_ends = np.maximum.accumulate(np.where(real, window.ends, -1))
-            first = np.searchsorted(rising_starts, lo, side="left")  # first row starting at or after lo
-            stop = np.searchsorted(rising_ends, hi, side="right")  # rows before it end at or before hi
-            for row in np.flatnonzero(stop > first):
-                a, b = int(first[row]), int(stop[row])
-                inside = real[a:b]
-                sums[row] += window.states[a:b][inside].sum(axis=0)
-                counts[row] += int(inside.sum())
-        pooled: npt.NDArray[np.float32] = (sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
-        return pooled
+def pool_states(
+    windows: Sequence[_WindowStates], spans: Sequence[tuple[int, int]]
+) -> npt.NDArray[np.float32]:
+    """Mean token state (every layer, concatenated) of the tokens inside each span.
+
+    A token counts when it lies wholly inside the span; tokens that two overlapping windows
+    share count once from each (they carry each window's context). A span with no token
+    (only whitespace or special characters) gets a row of zeros.
+    """
+    pool = _SpanPool(spans, windows[0].states.shape[1] if windows else 0)
+    for window in windows:
+        pool.add(window)
+    return pool.means()
+
+
+class _SpanPool:
+    """Running sums of token states per span, fed one window at a time (so a long text's
+    windows can be dropped as soon as they are read)."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]], dims: int) -> None:
+        self._lo = np.array([s for s, _ in spans], dtype=np.int64)
+        self._hi = np.array([e for _, e in spans], dtype=np.int64)
+        self._sums = np.zeros((len(spans), dims), dtype=np.float32)
+        self._counts = np.zeros(len(spans), dtype=np.float32)
+
+    def add(self, window: _WindowStates) -> None:
+        """Add the tokens of ``window`` that lie inside each span."""
+        # Token offsets rise along the rows, so the tokens inside a span are one slice of
+        # rows; rows that are no token repeat the last offset and add zeros. (Summing a
+        # slice is fast; a matrix product would start BLAS threads that then compete
+        # with onnxruntime's, and a running sum down the rows is 20 times slower.)
+        real = window.ends > window.starts
+        rising_starts = np.maximum.accumulate(np.where(real, window.starts, -1))
+        rising_ends = np.maximum.accumulate(np.where(real, window.ends, -1))
+        first = np.searchsorted(rising_starts, self._lo, side="left")  # first row starting at or after lo
+        stop = np.searchsorted(rising_ends, self._hi, side="right")  # rows before it end at or before hi
+        for row in np.flatnonzero(stop > first):
+            a, b = int(first[row]), int(stop[row])
+            inside = real[a:b]
+            self._sums[row] += window.states[a:b][inside].sum(axis=0)
+            self._counts[row] += int(inside.sum())
+
+    def means(self) -> npt.NDArray[np.float32]:
+        """Mean state per span (zeros for a span without tokens)."""
+        means: npt.NDArray[np.float32] = (self._sums / np.maximum(self._counts, 1.0)[:, None]).astype(
+            np.float32
+        )
+        return means
 
 
 @contextmanager
@@ -155,8 +183,8 @@ def shared_encoding() -> Iterator[None]:
     """Within this block a text is encoded once, however many detectors read it.
 
     The guard wraps each call in one, so the content filters and the denied-topics check
-    share an encoder pass; the encodings (about 2 MB of float32 states per 1,000-character
-    text) are dropped when the block ends. Nested blocks share the outermost one. Context
+    share an encoder pass; the encodings (scores and one mean state per sentence, about
+    6 KB per sentence) are dropped when the block ends. Nested blocks share the outermost one. Context
     variables keep concurrent requests (threads or asyncio tasks) apart.
     """
     if _SHARED.get() is not None:
@@ -208,12 +236,17 @@ class TextClassifier:
             raise DetectorUnavailableError(f"model files in {directory} are incomplete: {exc!r}") from exc
         verify_sha256(onnx_file, expected)
         self._session = make_session(onnx_file, threads=threads)
-        outputs = {o.name for o in self._session.get_outputs()}
+        outputs = {o.name: o for o in self._session.get_outputs()}
         if TOKEN_STATES not in outputs:
             raise DetectorUnavailableError(
                 f"model {onnx_file} has no {TOKEN_STATES!r} output: "
                 "run python training/export.py --token-states-only"
             )
+        dims = outputs[TOKEN_STATES].shape[-1]
+        if not isinstance(dims, int):
+            raise DetectorUnavailableError(f"model {onnx_file}: {TOKEN_STATES!r} has no fixed width")
+        #: Numbers per token in ``token_states`` (384 per layer, embedding layer included).
+        self.state_dims = dims
         self._tokenizer = load_tokenizer(directory / "tokenizer.json", max_tokens=self.max_tokens)
         # token_windows reconfigures the tokenizer while it works: one caller at a time.
         self._tok_lock = threading.Lock()
@@ -308,24 +341,28 @@ class TextClassifier:
             for window in self._windows(text, untrusted):
                 owners.append(i)
                 windows.append(window)
+        pieces = [embedding_pieces(text) for text in texts]
+        pools = [_SpanPool([*p, (0, len(t))], self.state_dims) for p, t in zip(pieces, texts, strict=True)]
         probs = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
-        states: list[_WindowStates | None] = [None] * len(windows)
-        # Windows of similar length share a batch, so padding stays small.
+        # Windows of similar length share a batch, so padding stays small; each batch's token
+        # states are pooled into their texts' pieces and dropped before the next batch.
         order = sorted(range(len(windows)), key=lambda j: len(windows[j].encoding.ids))
         for chunk in batched(order, BATCH_WINDOWS):
             chunk_probs, chunk_states = self._run([windows[j] for j in chunk], untrusted)
             probs[list(chunk)] = chunk_probs
-            for j, kept in zip(chunk, chunk_states, strict=True):
-                states[j] = kept
+            for j, states in zip(chunk, chunk_states, strict=True):
+                pools[owners[j]].add(states)
         best: list[dict[str, LabelScore]] = [{} for _ in texts]
-        per_text: list[list[_WindowStates]] = [[] for _ in texts]
+        counts = [0] * len(texts)
         for j, owner in enumerate(owners):
-            kept_states = states[j]
-            assert kept_states is not None
-            per_text[owner].append(kept_states)
+            counts[owner] += 1
             found = best[owner]
             for k, label in enumerate(self.labels):
                 p = float(probs[j, k])
                 if label not in found or p > found[label].score:
                     found[label] = LabelScore(p, windows[j].start, windows[j].end)
-        return [EncodedText(TextScores(b, len(w)), tuple(w)) for b, w in zip(best, per_text, strict=True)]
+        encoded: list[EncodedText] = []
+        for found, n, spans, pool in zip(best, counts, pieces, pools, strict=True):
+            means = pool.means()
+            encoded.append(EncodedText(TextScores(found, n), spans, means[:-1], means[-1]))
+        return encoded

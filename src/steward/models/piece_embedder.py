@@ -33,7 +33,6 @@ import numpy.typing as npt
 from steward.errors import DetectorUnavailableError
 from steward.models.classifier import ARTIFACTS_DIR, TextClassifier
 from steward.models.onnx_runtime import make_session, verify_sha256
-from steward.models.sentences import embedding_pieces
 
 __all__ = ["DEFAULT_PROJECTION", "PieceEmbedder"]
 
@@ -91,16 +90,14 @@ class PieceEmbedder:
         self, text: str, *, untrusted: bool = False
     ) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
         """The pieces of ``text`` (:func:`~steward.models.sentences.embedding_pieces`) and their vectors."""
-        spans = embedding_pieces(text)
-        if not spans:
-            return spans, np.zeros((0, self.dim), dtype=np.float32)
         [encoded] = self._classifier.encode([text], untrusted=untrusted)
-        return spans, self.project(encoded.pool(spans))
+        if not encoded.pieces:
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        return list(encoded.pieces), self.project(encoded.piece_states)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One vector per text, each read whole (topic definitions and examples)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encoded = self._classifier.encode(texts)
-        pooled = np.vstack([e.pool([(0, len(t))]) for e, t in zip(encoded, texts, strict=True)])
-        return self.project(pooled)
+        return self.project(np.vstack([e.whole_state for e in encoded]))
