@@ -210,22 +210,23 @@ class TopicDetector(Detector):
             return []
         if self._screen is None:
             spans, vectors = self._embedder.embed_pieces(text)
-            confirmed = np.ones(len(spans), dtype=bool)
         else:
             spans, vectors = self._screen.embed_pieces(text, untrusted=untrusted)
-            confirmed = np.zeros(len(spans), dtype=bool)
-            if spans:
-                best = np.max([self._topic_scores(t, vectors)[0] for t in topics], axis=0)
-                chosen = [k for k in np.argsort(-best)[: self._max_confirmed] if best[k] >= SCREEN_THRESHOLD]
-                if chosen:
-                    vectors = vectors.copy()
-                    vectors[chosen] = self._embedder.embed([text[spans[k][0] : spans[k][1]] for k in chosen])
-                    confirmed[chosen] = True
         if not spans:
             return []
+        confirmed = np.full(len(spans), self._screen is None)
+        scored = [self._topic_scores(topic, vectors) for topic in topics]
+        if self._screen is not None:
+            best = np.max([scores for scores, *_ in scored], axis=0)
+            chosen = [k for k in np.argsort(-best)[: self._max_confirmed] if best[k] >= SCREEN_THRESHOLD]
+            if chosen:
+                # The sentence embedder's vectors replace the screen's; only then rescore.
+                vectors = vectors.copy()
+                vectors[chosen] = self._embedder.embed([text[spans[k][0] : spans[k][1]] for k in chosen])
+                confirmed[chosen] = True
+                scored = [self._topic_scores(topic, vectors) for topic in topics]
         results: list[TopicScore] = []
-        for topic in topics:
-            scores, example_sims, centroid_sims, definition_sims = self._topic_scores(topic, vectors)
+        for topic, (scores, example_sims, centroid_sims, definition_sims) in zip(topics, scored, strict=True):
             best_example = example_sims.max(axis=1)
             piece = int(np.argmax(scores))
             start, end = spans[piece]
