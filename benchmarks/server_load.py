@@ -45,6 +45,8 @@ from typing import Any
 
 import httpx
 
+from steward.settings import serve_model_threads
+
 PG_ADMIN = os.environ.get("STEWARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
 TEXTS = [
@@ -374,9 +376,10 @@ def main() -> None:
     os.environ["STEWARD_EMBEDDING_CACHE"] = str(args.embedding_cache)
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
-    print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, client {client}, "
-          f"{args.workers} workers, {args.connections} connections, {args.duration:.0f} s per scenario")  # fmt: skip
     cores = os.cpu_count() or 1
+    threads = os.environ.get("STEWARD_MODEL_THREADS") or serve_model_threads(args.workers, cores)
+    print(f"# {cores} CPUs, load average {os.getloadavg()[0]:.1f}, client {client}, {args.workers} workers "
+          f"({threads} model thread(s) each), {args.connections} connections, {args.duration:.0f} s per scenario")  # fmt: skip
     for scenario in [s for s in args.scenarios if s != "floor"]:
         ms = guard_cost(scenario)
         print(f"  guard alone  {scenario:13} {ms:6.2f} ms/text in one thread -> at most {cores * 1000 / ms:7.0f} req/s "

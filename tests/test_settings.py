@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from steward.errors import InputError
-from steward.settings import DEFAULT_MAX_BODY_BYTES, Settings, data_dir
+from steward.settings import DEFAULT_MAX_BODY_BYTES, Settings, data_dir, model_threads, serve_model_threads
 
 
 def test_data_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -46,3 +46,20 @@ def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str
     monkeypatch.setenv(name, value)
     with pytest.raises(InputError, match=name):
         Settings.from_env()
+
+
+def test_model_threads_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STEWARD_MODEL_THREADS", raising=False)
+    assert model_threads() == 2
+    monkeypatch.setenv("STEWARD_MODEL_THREADS", "1")
+    assert model_threads() == 1
+    monkeypatch.setenv("STEWARD_MODEL_THREADS", "0")
+    with pytest.raises(InputError, match="STEWARD_MODEL_THREADS"):
+        model_threads()
+
+
+@pytest.mark.parametrize(
+    ("workers", "cores", "threads"), [(1, 2, 2), (2, 2, 1), (4, 2, 1), (2, 16, 2), (1, None, 1), (3, 8, 2)]
+)
+def test_serve_model_threads_share_the_cores(workers: int, cores: int | None, threads: int) -> None:
+    assert serve_model_threads(workers, cores) == threads

@@ -14,6 +14,7 @@ processes agree. Defaults suit a single machine: a SQLite file under the data di
 | ``STEWARD_AUDIT_BATCH`` | 256 | most audit records written in one transaction |
 | ``STEWARD_PUBLIC_DOCS`` | 0 | 1 serves the OpenAPI description (``/openapi.json``, ``/docs``, ``/redoc``) without a key; by default ``/openapi.json`` needs a key of any role and the browsable pages are off |
 | ``STEWARD_EMBEDDING_CACHE`` | 4096 | sentence vectors each process keeps for reuse (denied topics, grounding); 0 turns the cache off |
+| ``STEWARD_MODEL_THREADS`` | 2; ``steward serve --workers N`` sets cores ÷ N (at least 1, at most 2) | onnxruntime threads per learned model in each process |
 | ``STEWARD_RATE_LIMIT`` | 0 (off) | requests per second per API key, per process |
 | ``STEWARD_RATE_BURST`` | the rate | requests a key may send at once before the rate applies |
 """
@@ -26,9 +27,18 @@ from pathlib import Path
 
 from steward.errors import InputError
 
-__all__ = ["Settings", "data_dir", "embedding_cache_size"]
+__all__ = [
+    "DEFAULT_MODEL_THREADS",
+    "Settings",
+    "data_dir",
+    "embedding_cache_size",
+    "model_threads",
+    "serve_model_threads",
+]
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20
+#: onnxruntime intra-op threads per learned model: two keep one request fast on a small machine.
+DEFAULT_MODEL_THREADS = 2
 
 
 def data_dir() -> Path:
@@ -57,6 +67,23 @@ def _number(name: str, default: float, *, minimum: float) -> float:
 def embedding_cache_size(default: int = 4096) -> int:
     """``STEWARD_EMBEDDING_CACHE``: how many sentence vectors a process keeps (0: none)."""
     return int(_number("STEWARD_EMBEDDING_CACHE", default, minimum=0))
+
+
+def model_threads(default: int = DEFAULT_MODEL_THREADS) -> int:
+    """``STEWARD_MODEL_THREADS``: onnxruntime intra-op threads each learned model may use."""
+    return int(_number("STEWARD_MODEL_THREADS", default, minimum=1))
+
+
+def serve_model_threads(workers: int, cores: int | None) -> int:
+    """Model threads per server worker when the user set none: the cores shared out, 1 to 2 each.
+
+    Every worker runs its own copy of each model. Two workers with two threads each on two
+    cores queue four busy threads on two cores, and each model pass then waits on its slowest
+    thread: on the 2-core reference machine ``benchmarks/server_load.py`` (default policy, two
+    workers) answered 306 and 329 req/s on SQLite with one thread per model against 261 and 279
+    with two (and once 130).
+    """
+    return max(1, min(DEFAULT_MODEL_THREADS, (cores or 1) // workers))
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,34 @@ def test_serve_help_lists_the_options(runner: CliRunner) -> None:
         assert option in out
 
 
+@pytest.mark.parametrize(("workers", "preset", "expected"), [(2, None, "1"), (1, None, None), (2, "3", "3")])
+def test_serve_shares_the_cores_among_workers_models(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, workers: int, preset: str | None, expected: str | None
+) -> None:
+    """Several workers on two cores get one model thread each, unless the user chose a number."""
+    import os
+
+    import uvicorn
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.update(kw))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("STEWARD_MODEL_THREADS", preset or "")  # restored after the test, whatever serve sets
+    if preset is None:
+        monkeypatch.delenv("STEWARD_MODEL_THREADS")
+    result = runner.invoke(main, ["serve", "--workers", str(workers)])
+    assert result.exit_code == 0, result.output
+    assert started["workers"] == workers
+    assert os.environ.get("STEWARD_MODEL_THREADS") == expected
+    assert f"{expected or 2} model thread(s) each" in result.output
+
+
+def test_serve_refuses_a_bad_thread_count(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEWARD_MODEL_THREADS", "0")
+    result = runner.invoke(main, ["serve"])
+    assert result.exit_code != 0 and "STEWARD_MODEL_THREADS" in result.output
+
+
 def test_audit_prune_asks_and_reports(runner: CliRunner) -> None:
     refused = runner.invoke(main, ["audit", "prune", "--before", "2020-01-01"], input="n\n")
     assert refused.exit_code != 0

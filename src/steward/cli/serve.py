@@ -6,7 +6,7 @@ import os
 
 import click
 
-from steward.settings import Settings
+from steward.settings import Settings, model_threads, serve_model_threads
 from steward.store.db import normalise_url
 
 __all__ = ["command"]
@@ -34,10 +34,13 @@ def command(
 
     from steward.server.bootstrap import prepare_database
 
+    # Worker processes read their settings from the environment.
     if database_url:
-        # Worker processes read their settings from the environment.
         os.environ["STEWARD_DATABASE_URL"] = normalise_url(database_url)
+    if workers > 1 and not os.environ.get("STEWARD_MODEL_THREADS"):
+        os.environ["STEWARD_MODEL_THREADS"] = str(serve_model_threads(workers, os.cpu_count()))
     settings = Settings.from_env()
+    threads = model_threads()  # a bad value fails here, not later in every worker
     prepared = prepare_database(settings, bootstrap_admin_key=bootstrap_admin_key)
     if prepared.seeded_default:
         click.echo("created guardrail 'default' (the default policy pack, version 1)", err=True)
@@ -52,7 +55,11 @@ def command(
             err=True,
         )
     docs = "/docs, /openapi.json" if settings.public_docs else "/openapi.json with an API key"
-    click.echo(f"Steward listening on http://{host}:{port} (OpenAPI: {docs})", err=True)
+    click.echo(
+        f"Steward listening on http://{host}:{port} ({workers} worker(s), {threads} model thread(s) each; "
+        f"OpenAPI: {docs})",
+        err=True,
+    )
     uvicorn.run(
         "steward.server.app:worker_app",
         factory=True,

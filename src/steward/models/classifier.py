@@ -40,7 +40,6 @@ import numpy.typing as npt
 
 from steward.errors import DetectorUnavailableError
 from steward.models.onnx_runtime import (
-    DEFAULT_THREADS,
     TokenWindow,
     batched,
     load_tokenizer,
@@ -49,6 +48,7 @@ from steward.models.onnx_runtime import (
     verify_sha256,
 )
 from steward.models.sentences import embedding_pieces
+from steward.settings import model_threads
 
 __all__ = [
     "ARTIFACTS_DIR",
@@ -216,7 +216,7 @@ class TextClassifier:
     the constructor reads and verifies the files eagerly.
     """
 
-    def __init__(self, directory: Path, *, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(self, directory: Path, *, threads: int | None = None) -> None:
         self.directory = directory
         card = _read_json(directory / "model_card.json")
         calibration = _read_json(directory / "calibration.json")
@@ -252,9 +252,13 @@ class TextClassifier:
         self._tok_lock = threading.Lock()
 
     @classmethod
-    def load(cls, name: str = DEFAULT_MODEL, *, threads: int = DEFAULT_THREADS) -> TextClassifier:
-        """The process-wide instance for the model folder ``name`` (loaded once, on first use)."""
+    def load(cls, name: str = DEFAULT_MODEL, *, threads: int | None = None) -> TextClassifier:
+        """The process-wide instance for the model folder ``name`` (loaded once, on first use).
+
+        ``threads`` defaults to ``STEWARD_MODEL_THREADS`` (see :mod:`steward.settings`).
+        """
         directory = ARTIFACTS_DIR / name
+        threads = model_threads() if threads is None else threads
         key = (directory, threads)
         with _LOAD_LOCK:
             model = _LOADED.get(key)

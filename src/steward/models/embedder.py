@@ -27,7 +27,6 @@ import numpy.typing as npt
 
 from steward.errors import DetectorUnavailableError
 from steward.models.onnx_runtime import (
-    DEFAULT_THREADS,
     encode_batch,
     load_tokenizer,
     make_session,
@@ -53,7 +52,7 @@ _CACHE_TEXT_MAX = 2000
 class SentenceEmbedder:
     """Embeds sentences with an ONNX encoder described by a ``model_card.json``."""
 
-    def __init__(self, directory: Path, *, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(self, directory: Path, *, threads: int | None = None) -> None:
         card_path = directory / "model_card.json"
         try:
             card: dict[str, Any] = json.loads(card_path.read_text(encoding="utf-8"))

@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from steward.errors import DetectorUnavailableError
+from steward.settings import model_threads
 
 __all__ = [
-    "DEFAULT_THREADS",
     "TokenBatch",
     "TokenWindow",
     "batched",
@@ -42,9 +42,6 @@ __all__ = [
     "token_windows",
     "verify_sha256",
 ]
-
-#: Intra-op threads per session: two keeps one request fast without starving the server.
-DEFAULT_THREADS = 2
 
 T = TypeVar("T")
 
@@ -76,14 +73,17 @@ def verify_sha256(path: Path, expected: str) -> None:
         )
 
 
-def make_session(path: Path, *, threads: int = DEFAULT_THREADS, spin: bool = False) -> Any:
+def make_session(path: Path, *, threads: int | None = None, spin: bool = False) -> Any:
     """An onnxruntime CPU session for ``path`` with explicit, small thread counts.
 
     Worker threads do not spin-wait between operators unless ``spin`` is set: on a busy
     2-core machine spinning doubled the CPU time of a 128-token MiniLM-L6 pass (16.8 ms
     against 9.6 ms, two threads) and made it slower, not faster (wall p50 60 ms against 40).
+    ``threads`` defaults to ``STEWARD_MODEL_THREADS`` (see :mod:`steward.settings`).
     Returns ``onnxruntime.InferenceSession`` (typed ``Any``: onnxruntime ships no stubs).
     """
+    if threads is None:
+        threads = model_threads()
     if threads < 1:
         raise ValueError(f"threads must be at least 1, not {threads}")
     try:
