@@ -80,9 +80,31 @@ def test_scores_are_probabilities(model: TextClassifier) -> None:
         assert 0.0 <= result.labels[label].score <= 1.0
 
 
-def test_empty_text_scores_low(model: TextClassifier) -> None:
-    [result] = model.score([""])
-    assert max(s.score for s in result.labels.values()) < 0.35
+def test_blank_text_is_not_read_and_scores_zero(model: TextClassifier) -> None:
+    blank, spaces, real = model.score(["", " \n\t ", "How do I kill a zombie process in Linux?"])
+    for result in (blank, spaces):
+        assert result.windows == 0
+        assert {label: s.score for label, s in result.labels.items()} == dict.fromkeys(model.labels, 0.0)
+    assert real.windows == 1
+
+
+def test_short_follow_up_turns_are_not_flagged(model: TextClassifier) -> None:
+    """Chat turns with no content of their own once read as VIOLENCE ("go ahead" 0.94).
+
+    None of these is in the training list ``training/written/text/short_benign.txt``.
+    """
+    turns = [
+        "yep carry on",
+        "sounds good, next",
+        "ok and then",
+        "please continue writing",
+        "alright, go for it",
+        "more please",
+        "again please",
+    ]
+    for turn, result in zip(turns, model.score(turns), strict=True):
+        worst = max(result.labels.items(), key=lambda kv: kv[1].score)
+        assert worst[1].score < 0.6, (turn, worst[0], worst[1].score)
 
 
 def test_long_text_is_read_in_windows_and_the_attack_at_the_end_is_found(model: TextClassifier) -> None:

@@ -832,14 +832,52 @@ MULTILINGUAL = {
 }
 
 
+# ---------------------------------------------------------------- longer lists, one per file
+#: Plain-text lists written for the fifth session (``text/*.txt``, one prompt or frame per
+#: line, ``#`` lines say where they came from): far more situational harm per category, their
+#: benign look-alikes, alarming-word and trigger-word prompts, and identity frames. Kept as
+#: text so a reviewer can read and amend them without touching code.
+TEXT = HERE / "text"
+HARM_CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "SELF_HARM", "CHILD_SAFETY")
+#: Each identity frame is filled with this many of the terms, rotating through the list so
+#: every term appears equally often in benign, hateful and counter-speech frames.
+TERMS_PER_FRAME = 12
+
+
+def lines(name: str) -> list[str]:
+    """The non-comment lines of ``text/NAME.txt`` (an absent list is empty)."""
+    path = TEXT / f"{name}.txt"
+    if not path.exists():
+        return []
+    out = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    return [ln for ln in out if ln and not ln.startswith("#")]
+
+
+def framed(frames: list[str], labels: list[str], kind: str) -> list[Row]:
+    """Identity frames crossed with a rotating share of the terms (see TERMS_PER_FRAME)."""
+    out: list[Row] = []
+    for i, frame in enumerate(frames):
+        for j in range(TERMS_PER_FRAME):
+            text = frame.replace("{t}", IDENTITY_TERMS[(i * TERMS_PER_FRAME + j) % len(IDENTITY_TERMS)])
+            out.append(row(text[0].upper() + text[1:], labels, kind))
+    return out
+
+
 def build() -> dict[str, list[Row]]:
     files: dict[str, list[Row]] = {}
-    files["alarming_benign"] = [row(t, [], "alarming_benign") for t in ALARMING_BENIGN]
-    files["situational"] = [
-        row(t, [cat], "harmful_situational")
-        for cat, block in HARMFUL_SITUATIONAL.items()
-        for t in block.strip().splitlines()
-    ] + [row(t, [], "situational_benign") for t in SITUATIONAL_BENIGN]
+    files["alarming_benign"] = [
+        row(t, [], "alarming_benign") for t in [*ALARMING_BENIGN, *lines("alarming_benign")]
+    ]
+    files["short_benign"] = [row(t, [], "short_benign") for t in lines("short_benign")]
+    files["situational"] = (
+        [
+            row(t, [cat], "harmful_situational")
+            for cat, block in HARMFUL_SITUATIONAL.items()
+            for t in block.strip().splitlines()
+        ]
+        + [row(t, [cat], "harmful_situational") for cat in HARM_CATEGORIES for t in lines(f"harmful_{cat}")]
+        + [row(t, [], "situational_benign") for t in [*SITUATIONAL_BENIGN, *lines("benign_situational")]]
+    )
     files["harmful"] = [
         row(t, [cat], "harmful") for cat, block in HARMFUL.items() for t in block.strip().splitlines()
     ] + [
@@ -868,10 +906,13 @@ def build() -> dict[str, list[Row]]:
         for frame in IDENTITY_HATE_EVAL:
             text = frame.format(t=term)
             identity.append(row(text[0].upper() + text[1:], ["HATE"], "identity_hate", split="eval"))
+    identity += framed(lines("identity_benign_frames"), [], "identity_benign")
+    identity += framed(lines("identity_hate_frames"), ["HATE"], "identity_hate")
+    identity += framed(lines("identity_counter_frames"), [], "counter_speech")
     files["identity"] = identity
-    files["trigger_benign"] = [row(t, [], "trigger_benign") for t in TRIGGER_BENIGN] + [
-        row(t, [], "trigger_benign", split="eval") for t in TRIGGER_BENIGN_EVAL
-    ]
+    files["trigger_benign"] = [
+        row(t, [], "trigger_benign") for t in [*TRIGGER_BENIGN, *lines("trigger_benign")]
+    ] + [row(t, [], "trigger_benign", split="eval") for t in TRIGGER_BENIGN_EVAL]
     injections: list[Row] = [row(t, ["PROMPT_ATTACK"], "direct_attack") for t in DIRECT_ATTACKS]
     for carrier in BENIGN_CARRIERS:
         injections.append(row(carrier, [], "clean_context", untrusted=True))
