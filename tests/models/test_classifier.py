@@ -16,7 +16,7 @@ from steward.models.classifier import (
     DEFAULT_MODEL,
     EncodedText,
     TextClassifier,
-    pool_states,
+    _SpanPool,
     shared_encoding,
 )
 from steward.models.onnx_runtime import file_sha256
@@ -222,7 +222,10 @@ def test_pooling_equals_averaging_the_tokens_inside_each_span(model: TextClassif
     rng = np.random.default_rng(3)
     starts, lengths = rng.integers(0, len(text) - 200, 40), rng.integers(1, 400, 40)
     spans = [(int(s), min(int(s + n), len(text))) for s, n in zip(starts, lengths, strict=True)]
-    pooled = pool_states(states, spans)
+    pool = _SpanPool(spans, model.state_dims)
+    for window in states:
+        pool.add(window)
+    pooled = pool.means()
     for row, (start, end) in enumerate(spans):
         total, count = np.zeros(pooled.shape[1]), 0
         for window in states:

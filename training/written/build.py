@@ -845,11 +845,8 @@ TERMS_PER_FRAME = 12
 
 
 def lines(name: str) -> list[str]:
-    """The non-comment lines of ``text/NAME.txt`` (an absent list is empty)."""
-    path = TEXT / f"{name}.txt"
-    if not path.exists():
-        return []
-    out = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    """The non-comment lines of ``text/NAME.txt`` (a missing list is an error, not an empty one)."""
+    out = [ln.strip() for ln in (TEXT / f"{name}.txt").read_text(encoding="utf-8").splitlines()]
     return [ln for ln in out if ln and not ln.startswith("#")]
 
 

@@ -57,7 +57,6 @@ __all__ = [
     "LabelScore",
     "TextClassifier",
     "TextScores",
-    "pool_states",
     "shared_encoding",
 ]
 
@@ -128,24 +127,13 @@ class EncodedText:
     whole_state: npt.NDArray[np.float32]
 
 
-def pool_states(
-    windows: Sequence[_WindowStates], spans: Sequence[tuple[int, int]]
-) -> npt.NDArray[np.float32]:
-    """Mean token state (every layer, concatenated) of the tokens inside each span.
-
-    A token counts when it lies wholly inside the span; tokens that two overlapping windows
-    share count once from each (they carry each window's context). A span with no token
-    (only whitespace or special characters) gets a row of zeros.
-    """
-    pool = _SpanPool(spans, windows[0].states.shape[1] if windows else 0)
-    for window in windows:
-        pool.add(window)
-    return pool.means()
-
-
 class _SpanPool:
     """Running sums of token states per span, fed one window at a time (so a long text's
-    windows can be dropped as soon as they are read)."""
+    windows can be dropped as soon as they are read).
+
+    A token counts when it lies wholly inside the span; tokens that two overlapping windows
+    share count once from each (they carry each window's context).
+    """
 
     def __init__(self, spans: Sequence[tuple[int, int]], dims: int) -> None:
         self._lo = np.array([s for s, _ in spans], dtype=np.int64)
@@ -369,11 +357,9 @@ class TextClassifier:
                 p = float(probs[j, k])
                 if label not in found or p > found[label].score:
                     found[label] = LabelScore(p, windows[j].start, windows[j].end)
-        for found in best:
-            if not found:  # a blank text: nothing was read, nothing found
-                found.update({label: LabelScore(0.0, 0, 0) for label in self.labels})
+        nothing = {label: LabelScore(0.0, 0, 0) for label in self.labels}  # a blank text's scores
         encoded: list[EncodedText] = []
         for found, n, spans, pool in zip(best, counts, pieces, pools, strict=True):
             means = pool.means()
-            encoded.append(EncodedText(TextScores(found, n), spans, means[:-1], means[-1]))
+            encoded.append(EncodedText(TextScores(found or dict(nothing), n), spans, means[:-1], means[-1]))
         return encoded
