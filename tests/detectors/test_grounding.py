@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from steward.assessment import Finding, FindingAction, PolicyKind, Source
@@ -13,6 +16,7 @@ from steward.detectors.grounding import (
     GroundingCalibration,
     GroundingDetector,
 )
+from steward.errors import DetectorUnavailableError
 from steward.guard import Guard
 from steward.policy.io import load_policy
 from steward.policy.schema import Policy
@@ -132,9 +136,92 @@ def test_registered_and_built_only_when_configured() -> None:
 
 def test_shipped_calibration_rewards_support() -> None:
     calibration = GroundingCalibration.load()
-    assert calibration.grounding((1.0, 0.0, 0.0)) > calibration.grounding((0.2, 0.0, 0.0))
-    assert calibration.grounding((1.0, 0.0, 0.0)) > calibration.grounding((1.0, 0.5, 0.0))
+    supported = calibration.grounding((1.0, 0.0, 0.0, 0.0))
+    assert supported > calibration.grounding((0.2, 0.0, 0.0, 0.0))
+    # Every cue of an invented fact lowers the score: a number, a name, an added qualifier.
+    assert supported > calibration.grounding((1.0, 0.5, 0.0, 0.0))
+    assert supported > calibration.grounding((1.0, 0.0, 1 / 3, 0.0))
+    assert supported > calibration.grounding((1.0, 0.0, 0.0, 1.0))
     assert calibration.relevance((0.8, 0.8, 1.0)) > calibration.relevance((0.0, 0.0, 0.0))
+
+
+def test_calibration_for_other_features_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    old = {
+        "grounding": {"weights": [1.0, 2.0, 3.0], "bias": 0.0},
+        "relevance": {"weights": [1.0] * 3, "bias": 0},
+    }
+    path.write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(DetectorUnavailableError, match="do not match"):
+        GroundingCalibration.load(path)
+
+
+WHO = "Who designed the Eiffel Tower?"
+
+
+def test_restating_the_question_is_neither_support_nor_novelty(detector: GroundingDetector) -> None:
+    # Every content word of this answer is in the question: it adds nothing to check.
+    (restated,) = detector.sentence_support("The Eiffel Tower was designed.", SOURCE, WHO)
+    assert restated.word_support == 1.0 and restated.unsupported_words == ()
+    # The same restatement plus an invented architect is judged on the architect alone: the
+    # repeated words ("Eiffel Tower designed") do not carry it.
+    invented = "The Eiffel Tower was designed by Norman Foster."
+    (support,) = detector.sentence_support(invented, SOURCE, WHO)
+    assert support.word_support == 0.0
+    assert set(support.unsupported_words) == {"norman", "foster"}
+    assert support.unsupported_names == ("foster", "norman")
+    request = DetectionRequest(source=Source.OUTPUT, grounding_source=SOURCE, query=WHO)
+    (grounding,) = [f for f in detector.detect(invented, request) if f.type == "GROUNDING"]
+    assert grounding.score < GROUNDING_THRESHOLD
+
+
+def test_faithful_answer_to_the_question_passes(detector: GroundingDetector) -> None:
+    for answer in (
+        "The Eiffel Tower was designed by the engineering company of Gustave Eiffel.",
+        "Gustave Eiffel's engineering company designed it.",
+        "Gustave Eiffel",
+    ):
+        request = DetectionRequest(source=Source.OUTPUT, grounding_source=SOURCE, query=WHO)
+        (grounding,) = [f for f in detector.detect(answer, request) if f.type == "GROUNDING"]
+        assert grounding.score >= GROUNDING_THRESHOLD, answer
+
+
+def test_added_negation_or_hedge_is_named_and_lowers_the_score(detector: GroundingDetector) -> None:
+    plain = "The Eiffel Tower was completed in 1889."
+    (base,) = detector.sentence_support(plain, SOURCE, QUERY)
+    for answer, family in (
+        ("The Eiffel Tower was not completed in 1889.", "negation"),
+        ("The Eiffel Tower wasn't completed in 1889.", "negation"),
+        ("The Eiffel Tower was probably completed in 1889.", "hedge"),
+        ("Only the Eiffel Tower was completed in 1889.", "only"),
+    ):
+        (support,) = detector.sentence_support(answer, SOURCE, QUERY)
+        assert support.unsupported_qualifiers == (family,), answer
+        assert support.score < base.score, answer
+    # A qualifier the source itself makes is supported.
+    source = f"{SOURCE} The tower was not painted gold."
+    (support,) = detector.sentence_support("The tower was not painted gold.", source, QUERY)
+    assert support.unsupported_qualifiers == ()
+
+
+def test_trace_names_the_restated_sentence_that_invents(detector: GroundingDetector) -> None:
+    faithful = "The Eiffel Tower was designed by the engineering company of Gustave Eiffel."
+    invented = "The Eiffel Tower was designed in London in 1925."
+    answer = f"{faithful} {invented}"
+    request = DetectionRequest(source=Source.OUTPUT, grounding_source=SOURCE, query=WHO)
+    (grounding,) = [f for f in detector.detect(answer, request) if f.type == "GROUNDING"]
+    weakest = grounding.details["least_supported"]
+    assert answer[weakest["start"] : weakest["end"]] == invented
+    assert weakest["unsupported_numbers"] == 1 and weakest["unsupported_names"] == 1
+    assert grounding.score < GROUNDING_THRESHOLD
+    # The faithful sentence needs no embedding: all its new words are in the source.
+    first, _ = detector.sentence_support(answer, SOURCE, WHO)
+    assert first.similarity is None and first.word_support == 1.0
+
+
+def test_plural_and_hyphenated_units_match(detector: GroundingDetector) -> None:
+    (support,) = detector.sentence_support("It is a 330-metre tower.", SOURCE, QUERY)
+    assert support.unsupported_words == ()
 
 
 def test_works_with_sockets_disabled(no_sockets: None) -> None:

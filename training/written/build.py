@@ -860,6 +860,17 @@ def framed(frames: list[str], labels: list[str], kind: str) -> list[Row]:
     return out
 
 
+def _hide(payload: str, carrier: str, rng: random.Random) -> str:
+    """``payload`` at the start, in the middle (after the first sentence) or at the end of ``carrier``."""
+    where = rng.choice(["start", "middle", "end"])
+    if where == "start":
+        return f"{payload}\n\n{carrier}"
+    if where == "end":
+        return f"{carrier}\n\n{payload}"
+    cut = carrier.find(". ") + 2 if ". " in carrier else len(carrier) // 2
+    return f"{carrier[:cut]}{payload} {carrier[cut:]}"
+
+
 def build() -> dict[str, list[Row]]:
     files: dict[str, list[Row]] = {}
     files["alarming_benign"] = [
@@ -906,6 +917,16 @@ def build() -> dict[str, list[Row]]:
     identity += framed(lines("identity_benign_frames"), [], "identity_benign")
     identity += framed(lines("identity_hate_frames"), ["HATE"], "identity_hate")
     identity += framed(lines("identity_counter_frames"), [], "counter_speech")
+    # Affirmations of equal rights and their hateful mirror images (denials of the same rights):
+    # the model had learned that "rights", "equal" or "as everyone else" beside a term meant hate.
+    identity += framed(lines("identity_affirm_frames"), [], "identity_benign")
+    identity += framed(lines("identity_rights_denial_frames"), ["HATE"], "identity_hate")
+    for frame in lines("identity_affirm_eval"):
+        for term in IDENTITY_TERMS:
+            text = frame.replace("{t}", term)
+            identity.append(
+                row(text[0].upper() + text[1:], [], "identity_affirm", split="eval", group=f"term:{term}")
+            )
     files["identity"] = identity
     files["trigger_benign"] = [
         row(t, [], "trigger_benign") for t in [*TRIGGER_BENIGN, *lines("trigger_benign")]
@@ -915,15 +936,21 @@ def build() -> dict[str, list[Row]]:
         injections.append(row(carrier, [], "clean_context", untrusted=True))
     for payload in INJECTION_PAYLOADS:
         for carrier in RNG.sample(BENIGN_CARRIERS, 4):
-            where = RNG.choice(["start", "middle", "end"])
-            if where == "start":
-                text = f"{payload}\n\n{carrier}"
-            elif where == "end":
-                text = f"{carrier}\n\n{payload}"
-            else:
-                cut = carrier.find(". ") + 2 if ". " in carrier else len(carrier) // 2
-                text = f"{carrier[:cut]}{payload} {carrier[cut:]}"
-            injections.append(row(text, ["PROMPT_ATTACK"], "indirect_attack", untrusted=True))
+            injections.append(
+                row(_hide(payload, carrier, RNG), ["PROMPT_ATTACK"], "indirect_attack", untrusted=True)
+            )
+    # Payload styles and document shapes added on 2026-12-04 (web pages, hidden HTML, chat-template
+    # tags, tool-use hijacks, other languages, obfuscations), drawn with their own seed so the
+    # rows above stay as they were.
+    extra_rng = random.Random(20261204)
+    carriers = [*BENIGN_CARRIERS, *(c.replace("\\n", "\n") for c in lines("benign_carriers"))]
+    for carrier in carriers[len(BENIGN_CARRIERS) :]:
+        injections.append(row(carrier, [], "clean_context", untrusted=True))
+    for payload in (p.replace("\\n", "\n") for p in lines("injection_payloads")):
+        for carrier in extra_rng.sample(carriers, 4):
+            injections.append(
+                row(_hide(payload, carrier, extra_rng), ["PROMPT_ATTACK"], "indirect_attack", untrusted=True)
+            )
     for payload in EVAL_INJECTIONS:
         payload = payload.replace("\\n", "\n")
         injections.append(row(payload, ["PROMPT_ATTACK"], "unseen_style_attack", split="eval"))

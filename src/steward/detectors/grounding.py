@@ -4,18 +4,23 @@ Given a model's response, the reference text it should rest on (``grounding_sour
 the user's question (``query``), the detector returns two scores in 0–1, as Bedrock does:
 
 * **grounding** — is every claim in the response supported by the source? Each sentence of
-  the response is scored on its own from four cues: the share of its content words found
-  in the source or the query (lightly stemmed), whether it states a number the source does
-  not contain, how many capitalised names it adds, and its best embedding cosine to the
-  source sentences that share the most words with it. A response is as grounded as its
-  weakest sentence, so the score is the lowest sentence score, and the finding names that
-  sentence (offsets, score, and how many numbers and names it adds) in
-  ``details["least_supported"]``; :meth:`GroundingDetector.sentence_support` also returns
-  the unsupported words themselves, which are kept out of findings because they come from
-  the checked text. The share of content
-  words absent from the source is a strong, fast baseline for hallucination; the number
-  and name cues catch the commonest invented facts; the embedding lets a faithful
-  paraphrase through.
+  the response is scored on its own from five cues: the share of its *new* content words
+  (lightly stemmed) found in the source, whether it states a number neither the source nor
+  the query contains, how many capitalised names it adds, whether it adds a negation, an "only" or a
+  hedge that neither the query nor the source sentence it rests on makes, and its best
+  embedding cosine to the source sentences that share the most words with it. Words that
+  merely restate the query count neither way: an answer that repeats the question and adds
+  one invented name is judged on that name, not carried by the repeated words (and a bare
+  "Delhi" is judged on "Delhi"). A response is as grounded as its weakest sentence, so the
+  score is the lowest sentence score, and the finding names that sentence (offsets, score,
+  and how many numbers, names and qualifiers it adds) in ``details["least_supported"]``;
+  :meth:`GroundingDetector.sentence_support` also returns the unsupported words themselves,
+  which are kept out of findings because they come from the checked text. The share of
+  content words absent from the source is a strong, fast baseline for hallucination; the
+  number and name cues catch the commonest invented facts; the qualifier cue catches a
+  claim flipped or narrowed with the source's own words ("X did not…", "only Y"); the
+  embedding lets a faithful paraphrase through, and is skipped for a sentence whose new
+  words are all in the source (it could only raise a support that is already complete).
 * **relevance** — does the response address the query? Query-to-response cosine (whole
   response and best sentence) plus the share of the query's content words the response
   repeats.
@@ -26,8 +31,11 @@ built from TruthfulQA; measured on HaluEval-QA, a different source: see
 threshold and acts when the score is lower, so the detector always reports both scores
 when it can compute them: grounding needs a source, relevance a query.
 
-Content-word matching is English-centred (stop words, suffix stripping); numbers and names
-work in any Latin-script language, and the embedder is English-trained.
+Content-word matching and qualifiers are English-centred (stop words, suffix stripping);
+numbers and names work in any Latin-script language, and the embedder is English-trained.
+No cue here can see a contradiction stated entirely in the source's and the query's own
+words ("A was born before B" when the source gives the dates the other way round): that
+needs an entailment model.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,6 +73,9 @@ RELEVANCE_RULE = rule_key("contextual_grounding.relevance")
 #: Source sentences compared by embedding with each response sentence: the ones sharing the
 #: most content words. Bounds the cost on long sources.
 _SOURCE_CANDIDATES = 6
+#: Inputs of the grounding and relevance curves (:func:`grounding_features`, :func:`relevance_features`).
+_GROUNDING_FEATURES = 4
+_RELEVANCE_FEATURES = 3
 #: Length of the shared prefix that counts two words as the same (``complet``-ed/-ion).
 _PREFIX = 6
 
@@ -82,28 +93,52 @@ _WORD = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_](?:[^\W_]|['’][^\W\d_])*")
 _NUMBER_TEXT = """zero three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
     hundred thousand million billion first second third"""
 _NUMBER_WORDS = frozenset(_NUMBER_TEXT.split())
+#: Words that flip or narrow a claim, by family: a response may use one only if the query or
+#: the source sentence it rests on uses the same family (any negation supports "never").
+_QUALIFIERS = {
+    **dict.fromkeys(
+        ("not", "no", "never", "none", "nothing", "neither", "nor", "nobody", "cannot"), "negation"
+    ),
+    **dict.fromkeys(("only", "solely", "exclusively"), "only"),
+    **dict.fromkeys(("may", "might", "maybe", "perhaps", "possibly", "probably", "likely"), "hedge"),
+}
 
 
 def _stem(word: str) -> str:
-    """A crude English suffix stripper: enough to match ``founded``/``found``, ``cities``/``city``."""
+    """A crude English suffix stripper: enough to match ``founded``/``found``, ``cities``/``city``.
+
+    ``-es`` goes only after a sibilant (``boxes``, ``churches``), so ``metres`` meets ``metre``
+    (and ``330-metre``); a final ``s`` stays on ``-ss``/``-us``/``-is`` words (``glass``, ``famous``).
+    """
     if word.endswith(("'s", "’s")):
         word = word[:-2]
-    for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)] + replacement
+    n = len(word)
+    if n > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if n > 6 and word.endswith("ing"):
+        return word[:-3]
+    if n > 5 and word.endswith("ed"):
+        return word[:-2]
+    if n > 4 and word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return word[:-2]
+    if n > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    if n > 5 and word.endswith("ly"):
+        return word[:-2]
     return word
 
 
-def _share_supported(words: frozenset[str], supported: frozenset[str], prefixes: set[str]) -> float:
-    """Share of ``words`` found in ``supported``, or sharing a long prefix with a supported word.
+def _found(word: str, words: frozenset[str], prefixes: frozenset[str]) -> bool:
+    """Whether ``word`` is in ``words`` or shares a long prefix with one of them.
 
     The prefix match lets ``construction`` stand on ``constructed`` and ``completion`` on
     ``completed``, which suffix stripping alone misses.
     """
-    if not words:
-        return 1.0
-    hits = sum(1 for w in words if w in supported or (len(w) >= _PREFIX and w[:_PREFIX] in prefixes))
-    return hits / len(words)
+    return word in words or (len(word) >= _PREFIX and word[:_PREFIX] in prefixes)
+
+
+def _prefixes(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w[:_PREFIX] for w in words if len(w) >= _PREFIX)
 
 
 def _number(token: str) -> str:
@@ -119,28 +154,37 @@ class _Words:
     content: frozenset[str]
     numbers: frozenset[str]
     names: frozenset[str]
+    qualifiers: frozenset[str]
 
 
 def _words(text: str) -> _Words:
     content: set[str] = set()
     numbers: set[str] = set()
     names: set[str] = set()
-    for i, match in enumerate(_WORD.finditer(text)):
-        token = match.group()
+    qualifiers: set[str] = set()
+    tokens = [m.group() for m in _WORD.finditer(text)]
+    for i, token in enumerate(tokens):
         if token[0].isdigit():
             numbers.add(_number(token))
             continue
         lower = token.lower()
+        family = "negation" if lower.endswith(("n't", "n’t")) else _QUALIFIERS.get(lower)
+        if family is not None:
+            qualifiers.add(family)
         if lower in _STOP_WORDS:
             continue
         stem = _stem(lower)
         content.add(stem)
         if lower in _NUMBER_WORDS:
             numbers.add(lower)
-        # A capitalised word that does not open the text is most likely a name.
-        if i > 0 and token[0].isupper():
+        # A capitalised word that does not open the text is most likely a name; one that opens
+        # it is a name when the next word is capitalised too ("Norman Foster designed it").
+        if token[0].isupper() and (i > 0 or (len(tokens) > 1 and tokens[1][0].isupper())):
             names.add(stem)
-    return _Words(frozenset(content), frozenset(numbers), frozenset(names))
+    return _Words(frozenset(content), frozenset(numbers), frozenset(names), frozenset(qualifiers))
+
+
+_NO_WORDS = _Words(frozenset(), frozenset(), frozenset(), frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +213,9 @@ class GroundingCalibration:
                 _Curve(tuple(float(w) for w in data[k]["weights"]), float(data[k]["bias"]))
                 for k in ("grounding", "relevance")
             ]
+            # A file fitted for other features would fail on every call; refuse it at load.
+            if len(curves[0].weights) != _GROUNDING_FEATURES or len(curves[1].weights) != _RELEVANCE_FEATURES:
+                raise ValueError("curve weights do not match the detector's features")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DetectorUnavailableError(f"unusable grounding calibration {path}: {exc}") from exc
         return cls(curves[0], curves[1])
@@ -197,16 +244,38 @@ class SentenceSupport:
     start: int
     end: int
     score: float
-    #: Share of the sentence's content words found in the source or the query.
+    #: Share of the sentence's new content words (those not restating the query) found in
+    #: the source; 1.0 when it adds none.
     word_support: float
-    #: Best cosine to a source sentence.
-    similarity: float
+    #: Best cosine to a source sentence; ``None`` when not computed because every new word is
+    #: in the source (the cosine could only raise a support that is already complete).
+    similarity: float | None
     unsupported_numbers: tuple[str, ...]
     unsupported_names: tuple[str, ...]
+    #: Qualifier families ("negation", "only", "hedge") the sentence adds that neither the
+    #: query nor the source sentence it rests on uses.
+    unsupported_qualifiers: tuple[str, ...] = ()
+    #: The new content words (stemmed) not found in the source.
+    unsupported_words: tuple[str, ...] = ()
+
+    @property
+    def features(self) -> tuple[float, ...]:
+        """The grounding curve's inputs (:func:`grounding_features`) for this sentence."""
+        return grounding_features(
+            self.word_support,
+            self.similarity or 0.0,
+            len(self.unsupported_numbers),
+            len(self.unsupported_names),
+            len(self.unsupported_qualifiers),
+        )
 
 
 def grounding_features(
-    word_support: float, similarity: float, unsupported_numbers: int, unsupported_names: int
+    word_support: float,
+    similarity: float,
+    unsupported_numbers: int,
+    unsupported_names: int,
+    unsupported_qualifiers: int = 0,
 ) -> tuple[float, ...]:
     """The grounding curve's inputs for one sentence.
 
@@ -215,7 +284,12 @@ def grounding_features(
     far in embedding space from the source sentence it comes from, and must not be
     penalised for being short.
     """
-    return (max(word_support, similarity), min(unsupported_numbers, 2) / 2, min(unsupported_names, 3) / 3)
+    return (
+        max(word_support, similarity),
+        min(unsupported_numbers, 2) / 2,
+        min(unsupported_names, 3) / 3,
+        float(min(unsupported_qualifiers, 1)),
+    )
 
 
 def relevance_features(whole: float, best_sentence: float, query_word_share: float) -> tuple[float, ...]:
@@ -281,35 +355,60 @@ class GroundingDetector(Detector):
             return []
         source_spans = sentence_spans(source)
         source_texts = [source[s:e] for s, e in source_spans]
-        source_words = [_words(t).content for t in source_texts]
+        source_analysed = [_words(t) for t in source_texts]
+        source_keys = [w.content | w.numbers for w in source_analysed]
         whole_source = _words(source)
-        query_words = _words(query).content if query else frozenset()
-        supported = whole_source.content | query_words
-        prefixes = {w[:_PREFIX] for w in supported if len(w) >= _PREFIX}
-        supported_numbers = whole_source.numbers | (_words(query).numbers if query else frozenset())
+        asked = _words(query) if query else _NO_WORDS
+        source_prefixes = _prefixes(whole_source.content)
+        query_prefixes = _prefixes(asked.content)
+        supported_numbers = whole_source.numbers | asked.numbers
         sentences = [response[s:e] for s, e in spans]
         analysed = [_words(t) for t in sentences]
-        # Compare each sentence with the few source sentences that share most of its words.
+        # Per sentence: its new words (restating the query is neither support nor novelty),
+        # those absent from the source, and the source sentences sharing most of its words.
+        new_words: list[list[str]] = []
+        missing: list[tuple[str, ...]] = []
         candidates: list[list[int]] = []
+        resting: list[frozenset[str]] = []
         for words in analysed:
-            overlap = sorted(range(len(source_words)), key=lambda j: -len(words.content & source_words[j]))
-            candidates.append(overlap[:_SOURCE_CANDIDATES])
-        needed = sorted({j for c in candidates for j in c})
-        vectors = self._embedder.embed(sentences + [source_texts[j] for j in needed])
-        response_vectors, source_vectors = vectors[: len(sentences)], vectors[len(sentences) :]
-        index = {j: k for k, j in enumerate(needed)}
-        results: list[SentenceSupport] = []
-        for (start, end), words, cands, vector in zip(
-            spans, analysed, candidates, response_vectors, strict=True
-        ):
-            similarity = max((float(vector @ source_vectors[index[j]]) for j in cands), default=0.0)
-            word_support = _share_supported(words.content, supported, prefixes)
-            numbers = tuple(sorted(words.numbers - supported_numbers))
-            names = tuple(sorted(words.names - supported))
-            score = self._calibration.grounding(
-                grounding_features(word_support, similarity, len(numbers), len(names))
+            new = sorted(w for w in words.content if not _found(w, asked.content, query_prefixes))
+            new_words.append(new)
+            missing.append(tuple(w for w in new if not _found(w, whole_source.content, source_prefixes)))
+            keys = words.content | words.numbers
+            ranked = sorted(range(len(source_keys)), key=lambda j: -len(keys & source_keys[j]))
+            candidates.append(ranked[:_SOURCE_CANDIDATES])
+            best = ranked[0] if ranked and keys & source_keys[ranked[0]] else None
+            resting.append(source_analysed[best].qualifiers if best is not None else frozenset())
+        # Embed only where a cosine can change the score: some new word is not in the source.
+        to_embed = [k for k in range(len(sentences)) if missing[k] and candidates[k]]
+        needed = sorted({j for k in to_embed for j in candidates[k]})
+        similarity: dict[int, float] = {}
+        if to_embed:
+            vectors = self._embedder.embed(
+                [sentences[k] for k in to_embed] + [source_texts[j] for j in needed]
             )
-            results.append(SentenceSupport(start, end, score, word_support, similarity, numbers, names))
+            source_vectors = {j: vectors[len(to_embed) + n] for n, j in enumerate(needed)}
+            for n, k in enumerate(to_embed):
+                similarity[k] = max(float(vectors[n] @ source_vectors[j]) for j in candidates[k])
+        results: list[SentenceSupport] = []
+        for k, ((start, end), words) in enumerate(zip(spans, analysed, strict=True)):
+            new = new_words[k]
+            word_support = 1.0 - len(missing[k]) / len(new) if new else 1.0
+            # A qualifier is supported by the query or by the source sentence the claim rests on
+            # (the one sharing most of its words).
+            qualifiers = tuple(sorted(words.qualifiers - asked.qualifiers - resting[k]))
+            support = SentenceSupport(
+                start=start,
+                end=end,
+                score=0.0,
+                word_support=word_support,
+                similarity=similarity.get(k),
+                unsupported_numbers=tuple(sorted(words.numbers - supported_numbers)),
+                unsupported_names=tuple(sorted(words.names - whole_source.content - asked.content)),
+                unsupported_qualifiers=qualifiers,
+                unsupported_words=missing[k],
+            )
+            results.append(replace(support, score=self._calibration.grounding(support.features)))
         return results
 
     def relevance_evidence(
@@ -347,11 +446,12 @@ class GroundingDetector(Detector):
                 "end": weakest.end,
                 "score": round(weakest.score, 4),
                 "word_support": round(weakest.word_support, 4),
-                "similarity": round(weakest.similarity, 4),
+                "similarity": None if weakest.similarity is None else round(weakest.similarity, 4),
                 # Counts, not the words: they come from the checked text and may be personal
                 # data (a phone number is an "unsupported number"); details reach the audit trail.
                 "unsupported_numbers": len(weakest.unsupported_numbers),
                 "unsupported_names": len(weakest.unsupported_names),
+                "unsupported_qualifiers": len(weakest.unsupported_qualifiers),
             },
         }
         return _finding("GROUNDING", GROUNDING_RULE, text, weakest.score, details)
