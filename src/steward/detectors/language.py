@@ -23,7 +23,9 @@ Detection is offline and cheap:
    Mixed signals (code, names, slang) leave some mass on English and pass.
 
 Texts with fewer than :data:`MIN_LETTERS` letters are not judged: a greeting or a name is
-too short to tell. Long texts are judged in pieces of about :data:`CHUNK_CHARS` characters,
+too short to tell. A Han, Kana or Hangul character counts as :data:`DENSE_SCRIPT_WEIGHT`
+letters, because it carries a syllable or a word: a 19-character Chinese instruction is a
+whole sentence, not a greeting, and must not pass unjudged. Long texts are judged in pieces of about :data:`CHUNK_CHARS` characters,
 so a paragraph in another language inside an English document is found and located.
 """
 
@@ -42,6 +44,7 @@ from steward.rules import rule_key
 
 __all__ = [
     "CHUNK_CHARS",
+    "DENSE_SCRIPT_WEIGHT",
     "MIN_LETTERS",
     "SUPPORTED_MASS_MIN",
     "LanguageDetector",
@@ -51,6 +54,9 @@ __all__ = [
 
 #: Fewest letters a text (or piece) needs before its language is judged.
 MIN_LETTERS = 20
+#: Letters a Han, Kana or Hangul character counts for against :data:`MIN_LETTERS` (a Chinese
+#: word is one or two characters, an English one about five letters).
+DENSE_SCRIPT_WEIGHT = 3
 #: Texts longer than this are judged in pieces of about this size, cut at sentence ends.
 CHUNK_CHARS = 600
 #: Below this share of probability on supported languages, a Latin-script text is unsupported.
@@ -145,6 +151,7 @@ _SCRIPTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
     )
 }
 _LETTER = re.compile(r"[^\W\d_]")
+_DENSE_LETTER = re.compile(r"[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uAC00-\uD7AF]")
 _WORD = re.compile(r"\b\w[\w'’-]*")
 #: Labels py3langid gives to informal text in a supported language: Nigerian Pidgin for
 #: chatty English and for code.
@@ -177,15 +184,16 @@ def _identifier() -> Any:
 def guess_language(text: str, supported: frozenset[str]) -> LanguageGuess | None:
     """The language of ``text`` judged against ``supported``; ``None`` when too short to judge."""
     letters = len(_LETTER.findall(text))
-    if letters < MIN_LETTERS:
+    if letters + (DENSE_SCRIPT_WEIGHT - 1) * len(_DENSE_LETTER.findall(text)) < MIN_LETTERS:
         return None
     counts = {name: len(pattern.findall(text)) for name, (pattern, _) in _SCRIPTS.items()}
     script = max(counts, key=lambda name: counts[name])
     share = counts[script] / letters
+    if script in ("Han", "Kana") and counts["Kana"]:
+        # Japanese mixes kanji and kana in every sentence: together they are its script.
+        script, share = "Kana", (counts["Han"] + counts["Kana"]) / letters
     if share >= _SCRIPT_SHARE_MIN:
         languages = _SCRIPTS[script][1]
-        if script == "Han" and counts["Kana"]:
-            languages = _SCRIPTS["Kana"][1]
         if not languages & supported:
             return LanguageGuess(
                 language=sorted(languages)[0] if len(languages) == 1 else script,
