@@ -25,8 +25,8 @@ Detection is offline and cheap:
 Texts with fewer than :data:`MIN_LETTERS` letters are not judged: a greeting or a name is
 too short to tell. A Han, Kana or Hangul character counts as :data:`DENSE_SCRIPT_WEIGHT`
 letters, because it carries a syllable or a word: a 19-character Chinese instruction is a
-whole sentence, not a greeting, and must not pass unjudged. Long texts are judged in pieces of about :data:`CHUNK_CHARS` characters,
-so a paragraph in another language inside an English document is found and located.
+whole sentence, not a greeting, and must not pass unjudged. Long texts are judged in pieces
+of about :data:`CHUNK_CHARS` characters, so a paragraph in another language inside an English document is found and located.
 """
 
 from __future__ import annotations
@@ -151,7 +151,8 @@ _SCRIPTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
     )
 }
 _LETTER = re.compile(r"[^\W\d_]")
-_DENSE_LETTER = re.compile(r"[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uAC00-\uD7AF]")
+#: Scripts whose characters carry a syllable or a word (see :data:`DENSE_SCRIPT_WEIGHT`).
+_DENSE_SCRIPTS = ("Han", "Kana", "Hangul")
 _WORD = re.compile(r"\b\w[\w'’-]*")
 #: Labels py3langid gives to informal text in a supported language: Nigerian Pidgin for
 #: chatty English and for code.
@@ -184,9 +185,10 @@ def _identifier() -> Any:
 def guess_language(text: str, supported: frozenset[str]) -> LanguageGuess | None:
     """The language of ``text`` judged against ``supported``; ``None`` when too short to judge."""
     letters = len(_LETTER.findall(text))
-    if letters + (DENSE_SCRIPT_WEIGHT - 1) * len(_DENSE_LETTER.findall(text)) < MIN_LETTERS:
-        return None
     counts = {name: len(pattern.findall(text)) for name, (pattern, _) in _SCRIPTS.items()}
+    dense = sum(counts[name] for name in _DENSE_SCRIPTS)
+    if letters + (DENSE_SCRIPT_WEIGHT - 1) * dense < MIN_LETTERS:
+        return None
     script = max(counts, key=lambda name: counts[name])
     share = counts[script] / letters
     if script in ("Han", "Kana") and counts["Kana"]:
