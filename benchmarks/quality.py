@@ -16,10 +16,10 @@ What runs, on the same rows in the same run:
 
 Held-out rule (by source), matching what ``training/data.py`` holds out: the challenge
 set's test split, BIPIA's code contexts, GPTFuzz's evaluate split, Tensor Trust, the
-jailbreak prompts only the May 2023 release has, AdvBench behaviours, Do-Not-Answer,
-Alpaca and HaluEval-QA are never trained or tuned on. Davidson, the forbidden-question set
-and BIPIA's email/table contexts are training sources of the learned detectors, so their
-rows are marked ``in-dist`` (in distribution), not held out.
+jailbreak prompts only the May 2023 release has, Do-Not-Answer, Alpaca and HaluEval-QA
+are never trained or tuned on. Davidson, AdvBench (behaviours and strings), the
+forbidden-question set and BIPIA's email/table contexts are training sources of the learned
+detectors, so their rows are marked ``in-dist`` (in distribution), not held out.
 
 Sampling is deterministic (evenly spaced per label); ``--scale`` multiplies every sample
 size. At scale 1 the run checks about 3,570 texts (the challenge test split in full).
@@ -88,7 +88,8 @@ class Slice:
 
 SLICES = (
     Slice("davidson tweets", ("davidson",), "content", False),
-    Slice("harmful requests vs alpaca", ("advbench", "do_not_answer", "alpaca"), "content", True),
+    Slice("harmful requests vs alpaca", ("do_not_answer", "alpaca"), "content", True),
+    Slice("advbench behaviours (all 1)", ("advbench",), "content", False),
     Slice("forbidden questions (all 1)", ("forbidden_questions",), "content", False),
     Slice("gptfuzz responses (output)", ("gptfuzz",), "content", True),
     Slice(

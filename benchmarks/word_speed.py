@@ -43,9 +43,7 @@ from steward.detectors.profanity import ALLOWED_CONTEXTS, managed_profanity_word
 from steward.detectors.words import WordMatcher, WordsDetector, prepare, profanity_matcher
 from steward.policy import parse_policy
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
+DATA = Path(os.environ.get("STEWARD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]
 LEET = {"a": "4@", "e": "3", "i": "1!", "o": "0", "s": "5$", "t": "7+", "l": "1", "b": "8", "g": "9"}

@@ -59,6 +59,21 @@ def recall_at_fpr(pos: np.ndarray, neg: np.ndarray, fpr: float) -> float:
     return float(np.mean(pos > thr))
 
 
+def bootstrap_interval(
+    pos: np.ndarray, neg: np.ndarray, fpr: float, *, rounds: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile interval of :func:`recall_at_fpr` with positives and negatives resampled.
+
+    Why: the harmful-request target rests on 69 written test rows, so one row moves recall by
+    1.4 points; the interval says how far the figure could move on another sample of the same
+    size, which a single number hides (two runs of the same recipe have differed by 0.2).
+    """
+    rng = np.random.default_rng(seed)
+    draws = [recall_at_fpr(rng.choice(pos, len(pos)), rng.choice(neg, len(neg)), fpr) for _ in range(rounds)]
+    low, high = np.quantile(draws, [0.025, 0.975])
+    return float(low), float(high)
+
+
 def rate(x: np.ndarray, thr: float) -> float:
     return float(np.mean(x >= thr)) if len(x) else float("nan")
 
@@ -271,6 +286,27 @@ def main() -> None:
     print(f"{'metric':<{width}}{'target':>10}" + "".join(f"{n:>22}" for n in names))
     for metric, target, vals in table:
         print(f"{metric:<{width}}{target:>10}" + "".join(f"{vals[n]:>22.3f}" for n in names))
+    steward_harm, steward_attack = systems["steward"]
+    intervals = {
+        "harmful requests recall @3% FPR": bootstrap_interval(
+            steward_harm[harmful], steward_harm[benign], 0.03
+        ),
+        "attacks (unseen sources) recall @5% FPR": bootstrap_interval(
+            steward_attack[all_attacks], steward_attack[triggers], 0.05
+        ),
+    }
+    for metric, (low, high) in intervals.items():
+        print(f"steward {metric}: 95% bootstrap interval {low:.3f}-{high:.3f}")
+    # Do-Not-Answer is the held-out public set of harmful requests; many of its harm types are
+    # outside the content taxonomy (privacy, misinformation, treating the chatbot as a human),
+    # so its recall is shown per type, at the same 3%-FPR threshold as the target above.
+    threshold = np.quantile(steward_harm[benign], 0.97, method="higher")
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for i in dna:
+        by_type[held[i].kind].append(i)
+    print(f"Do-Not-Answer recall at the 3%-FPR threshold ({threshold:.2f}), by its type of harm:")
+    for kind, idx in sorted(by_type.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {float(np.mean(steward_harm[idx] > threshold)):.2f}  ({len(idx):>3})  {kind}")
     # Multilingual and per-category views of our model only.
     langs = sel(lambda ex: is_ct(ex) and "language" in ex.kind)
     if len(langs):
@@ -290,6 +326,9 @@ def main() -> None:
                 }
                 for m, t, vals in table
             ],
+            "bootstrap_95pct_intervals": {
+                m: [round(lo, 4), round(hi, 4)] for m, (lo, hi) in intervals.items()
+            },
         }
         card_path.write_text(json.dumps(card, indent=2) + "\n")
         print(f"metrics written to {card_path}")

@@ -26,13 +26,17 @@ def test_default_pack_covers_the_acceptable_use_rules() -> None:
         "Disinformation",
         "Privacy violation",
         "Impersonation",
-        "Harm to minors",
         "Harassment",
         "Circumventing safety",
         "Autonomous weapons",
     } <= topics
     categories = {f.category for f in policy.content_filters}
     assert set(ContentCategory) <= categories
+    # Child safety is the trained filter at its most sensitive strength both ways, not a
+    # second, looser denied topic (which blocked protective parenting questions).
+    child = next(f for f in policy.content_filters if f.category is ContentCategory.CHILD_SAFETY)
+    assert (child.input_strength, child.output_strength) == (Strength.HIGH, Strength.HIGH)
+    assert "Harm to minors" not in topics
     assert policy.sensitive_information is not None
     assert len(policy.sensitive_information.pii_entities) >= 10
 
