@@ -53,12 +53,16 @@ def model_scores(model: TextClassifier, rows: list[Example]) -> np.ndarray:
     return out
 
 
+def threshold_at_fpr(neg: np.ndarray, fpr: float) -> float:
+    """The lowest score threshold whose false-positive rate on ``neg`` is <= ``fpr``."""
+    return float(np.quantile(neg, 1 - fpr, method="higher"))
+
+
 def recall_at_fpr(pos: np.ndarray, neg: np.ndarray, fpr: float) -> float:
-    """Recall at the lowest threshold whose false-positive rate on ``neg`` is <= ``fpr``."""
+    """Recall at :func:`threshold_at_fpr` (a score counts when it is above the threshold)."""
     if len(pos) == 0 or len(neg) == 0:
         return float("nan")
-    thr = np.quantile(neg, 1 - fpr, method="higher")
-    return float(np.mean(pos > thr))
+    return float(np.mean(pos > threshold_at_fpr(neg, fpr)))
 
 
 def bootstrap_interval(
@@ -68,7 +72,8 @@ def bootstrap_interval(
 
     Why: the harmful-request target rests on 69 written test rows, so one row moves recall by
     1.4 points; the interval says how far the figure could move on another sample of the same
-    size, which a single number hides (two runs of the same recipe have differed by 0.2).
+    size, which a single number hides (runs whose data differed by a few hundred rows have
+    moved it by 0.04-0.05).
     """
     rng = np.random.default_rng(seed)
     draws = [recall_at_fpr(rng.choice(pos, len(pos)), rng.choice(neg, len(neg)), fpr) for _ in range(rounds)]
@@ -302,7 +307,7 @@ def main() -> None:
     # Do-Not-Answer is the held-out public set of harmful requests; many of its harm types are
     # outside the content taxonomy (privacy, misinformation, treating the chatbot as a human),
     # so its recall is shown per type, at the same 3%-FPR threshold as the target above.
-    threshold = np.quantile(steward_harm[benign], 0.97, method="higher")
+    threshold = threshold_at_fpr(steward_harm[benign], 0.03)
     by_type: dict[str, list[int]] = defaultdict(list)
     for i in dna:
         by_type[held[i].kind].append(i)
