@@ -33,6 +33,7 @@ from sklearn.metrics import average_precision_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import LABELS, Example, load_examples, split_rows
 
+from steward.evaluate import metrics
 from steward.models.classifier import ARTIFACTS_DIR, DEFAULT_MODEL, TextClassifier
 
 CONTENT = [lab for lab in LABELS if lab != "PROMPT_ATTACK"]
@@ -59,10 +60,10 @@ def threshold_at_fpr(neg: np.ndarray, fpr: float) -> float:
 
 
 def recall_at_fpr(pos: np.ndarray, neg: np.ndarray, fpr: float) -> float:
-    """Recall at :func:`threshold_at_fpr` (a score counts when it is above the threshold)."""
-    if len(pos) == 0 or len(neg) == 0:
-        return float("nan")
-    return float(np.mean(pos > threshold_at_fpr(neg, fpr)))
+    """:func:`steward.evaluate.metrics.recall_at_fpr` (the harness's definition) on positive
+    and negative scores; NaN without both."""
+    value = metrics.recall_at_fpr([1] * len(pos) + [0] * len(neg), np.r_[pos, neg].tolist(), fpr)
+    return float("nan") if value is None else value
 
 
 def bootstrap_interval(
