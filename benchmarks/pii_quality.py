@@ -14,8 +14,8 @@ explicit tables below; labels with no counterpart (ORGANIZATION, DATE_TIME, TITL
 are not scored, and predictions of unscored types are ignored.
 
 Span matching rule: a gold span and a predicted span of the same (mapped) type match when
-they overlap by at least half of the shorter of the two (``--exact``: only when they are
-the same span). Recall counts gold spans matched
+they overlap by at least half of the shorter of the two (``steward.evaluate.spans.spans_match``,
+the rule ``steward eval`` scores gold spans with; ``--exact``: only when they are the same span). Recall counts gold spans matched
 by some prediction; precision counts predictions that match some gold span. An ADDRESS
 prediction that covers a gold GPE or ZIP_CODE span (a city, country or postcode, which
 Bedrock's ADDRESS includes) is not counted as a false positive.
@@ -37,6 +37,7 @@ from _data import Labelled, load_presidio_synth, presidio_engines
 from steward.assessment import Source
 from steward.detectors.base import DetectionRequest
 from steward.detectors.pii import NameModel, PiiDetector, SpacyNameModel
+from steward.evaluate.spans import spans_match
 from steward.policy.schema import PiiType
 
 #: Dataset label → shared type.
@@ -80,12 +81,6 @@ SUPPORTED = {
 Predict = Callable[[str], list[tuple[str, int, int]]]
 
 
-def matches(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Overlap of at least half the shorter span."""
-    overlap = min(a[1], b[1]) - max(a[0], b[0])
-    return overlap > 0 and overlap * 2 >= min(a[1] - a[0], b[1] - b[0])
-
-
 def exact(a: tuple[int, int], b: tuple[int, int]) -> bool:
     """The same characters exactly (``--exact``): boundaries must agree too."""
     return a == b
@@ -94,7 +89,7 @@ def exact(a: tuple[int, int], b: tuple[int, int]) -> bool:
 def score(
     rows: Iterable[Labelled],
     predict: Predict,
-    matches: Callable[[tuple[int, int], tuple[int, int]], bool] = matches,
+    matches: Callable[[tuple[int, int], tuple[int, int]], bool] = spans_match,
 ) -> dict[str, Counter[str]]:
     """Per shared type: gold, found (gold matched), predicted, correct (prediction matched)."""
     out: dict[str, Counter[str]] = {}
@@ -197,7 +192,7 @@ def main() -> None:
     results = {}
     for name, predict in predictors.items():
         t0 = time.perf_counter()
-        results[name] = score(rows, predict, exact if args.exact else matches)
+        results[name] = score(rows, predict, exact if args.exact else spans_match)
         print(f"{name}: {len(rows)} sentences in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     print(
         f"\nPII quality on presidio-research synth_dataset_v2 ({len(rows)} sentences); "

@@ -158,6 +158,14 @@ class Finding:
         """The score's confidence bucket."""
         return confidence_for(self.score)
 
+    @property
+    def risk(self) -> float:
+        """The score as a risk, higher = worse: turned round (``1 - score``) for grounding and
+        relevance, where a low score is the bad sign."""
+        if self.policy is PolicyKind.CONTEXTUAL_GROUNDING:
+            return 1.0 - self.score
+        return self.score
+
     def with_action(self, action: FindingAction) -> Finding:
         """A copy of this finding with the guard's action filled in."""
         return replace(self, action=action)
@@ -219,9 +227,22 @@ class Assessment:
     policy_name: str
     policies_run: tuple[PolicyKind, ...]
     action_reason: str = ""
-    #: Continuous scores per content category (and grounding/relevance), for callers that
-    #: want to set their own thresholds; includes scores below any filter's strength.
+    #: Continuous scores per content category (and grounding/relevance, where high = well
+    #: grounded), for callers that want to set their own thresholds: every rule enabled in
+    #: this direction, scores below any filter's strength and report-only (action NONE) rules
+    #: included, since watching a report-only filter's scores is how one tunes it before it
+    #: acts. For ranking texts use :attr:`risk_score`, which leaves report-only rules out.
     scores: dict[str, float] = field(default_factory=dict)
+    #: The ranking score, 0–1, higher = worse: the highest risk among the candidates of
+    #: rules that can act in this direction (action BLOCK or ANONYMIZE), whether or not this
+    #: candidate reached the rule's strength or threshold (so it ranks texts continuously);
+    #: a grounding or relevance score counts as ``1 - score``. A report-only rule (action
+    #: NONE: profanity on input in the default pack, an unsupported language under REVIEW)
+    #: never raises it. 0.0 when nothing that can act was found.
+    risk_score: float = 0.0
+    #: :attr:`risk_score` over blocking rules only (masking rules left out): the ranking
+    #: that matches "caught = blocked".
+    block_risk_score: float = 0.0
     #: The pseudonym vault used for masking (pseudonym style only); the caller keeps it, or
     #: seals it with a key, for the next turn of the conversation.
     vault: PseudonymVault | None = None
@@ -341,10 +362,12 @@ class Assessment:
         return body
 
     def steward_extras(self, *, request_id: str | None = None, include_match: bool = False) -> dict[str, Any]:
-        """What Steward adds beyond Bedrock: offsets, scores, trace, latency in ms."""
+        """What Steward adds beyond Bedrock: offsets, scores, ranking scores, trace, latency in ms."""
         extras: dict[str, Any] = {
             "findings": [f.to_dict(include_match=include_match) for f in self.findings],
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "riskScore": round(self.risk_score, 4),
+            "blockRiskScore": round(self.block_risk_score, 4),
             "trace": [t.to_dict() for t in self.trace],
             "latencyMs": round(self.latency_ms, 3),
             "policy": self.policy_name,

@@ -7,10 +7,18 @@ ones after. Once a finding blocks the text, the remaining detectors cannot chang
 decision, so they are skipped unless the caller asked for the full picture
 (``output_scope="FULL"``). Each finding is then judged against the policy rule it names,
 for the direction being checked: off, reported only, masked, or blocked.
+
+A detector that reads only some languages (the learned ones read English) never judges text
+in another: the language of each piece of the text is identified once per call
+(:class:`~steward.detectors.language.TextLanguages`, on the request), the detector gets a
+copy of the text with the pieces it cannot read blanked (offsets unchanged), and it is
+skipped, with a trace step naming the language, when nothing it can read remains. What it
+did not read is the language check's to report (the policy's ``languages`` section).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -28,6 +36,7 @@ from steward.assessment import (
     meets_strength,
 )
 from steward.detectors import DetectionRequest, Detector, detector_classes
+from steward.detectors.language import LanguagePiece, TextLanguages, preload
 from steward.errors import InputError, InputTooLargeError
 from steward.models.classifier import shared_encoding
 from steward.policy import limits
@@ -37,6 +46,8 @@ from steward.rules import RuleSetting, rule_settings
 __all__ = ["Guard", "validate_text"]
 
 _ACTIONS = {"BLOCK": FindingAction.BLOCKED, "ANONYMIZE": FindingAction.ANONYMIZED, "NONE": FindingAction.NONE}
+#: Rule actions that change the text; only their findings feed the ranking score.
+_ACTING = frozenset({"BLOCK", "ANONYMIZE"})
 
 
 def validate_text(text: object, *, field: str = "text", max_chars: int = limits.TEXT_MAX_CHARS) -> str:
@@ -64,6 +75,8 @@ class Guard:
             detectors = [d for d in built if d is not None]
         self.detectors: list[Detector] = sorted(detectors, key=lambda d: d.cost)
         self._rules = {source: rule_settings(policy, source) for source in Source}
+        if any(d.languages is not None for d in self.detectors):
+            preload()  # language identification's model, so the first foreign text does not wait
 
     def apply(
         self,
@@ -90,12 +103,19 @@ class Guard:
         if query is not None:
             validate_text(query, field="query")
         rules = self._rules[src]
+        identified = TextLanguages(text)  # pieces are identified on first use, once per call
         request = DetectionRequest(
-            source=src, grounding_source=grounding_source, query=query, untrusted=untrusted, rules=rules
+            source=src,
+            grounding_source=grounding_source,
+            query=query,
+            untrusted=untrusted,
+            rules=rules,
+            text_languages=identified,
         )
         full = output_scope == "FULL"
         findings: list[Finding] = []
         scores: dict[str, float] = {}
+        risks: dict[str, float] = {}
         trace: list[TraceStep] = []
         ran: set[PolicyKind] = set()
         # Detectors reading the same text (content filters, denied topics) share one encoder pass.
@@ -107,30 +127,47 @@ class Guard:
                     trace.append(TraceStep(detector.name, "skipped: the text is already blocked"))
                     continue
                 t0 = time.perf_counter()
-                raw = detector.detect(text, request)
+                readable, unread = _reading(detector, identified)
+                if unread and not _LETTER.search(readable):
+                    trace.append(TraceStep(detector.name, "skipped: " + _unread_note(detector, unread)))
+                    continue
+                raw = detector.detect(readable, request)
+                if unread:
+                    raw = [_restore(f, text, unread) for f in raw]
                 ran.add(detector.policy_kind)
-                judged = [j for j in (self._judge(f, rules, scores) for f in raw) if j is not None]
+                judged = [j for j in (self._judge(f, rules, scores, risks) for f in raw) if j is not None]
                 findings.extend(judged)
                 trace.append(
                     TraceStep(
                         detector.name,
-                        f"{len(raw)} candidate(s), {len(judged)} finding(s)",
+                        f"{len(raw)} candidate(s), {len(judged)} finding(s)"
+                        + (f"; {_unread_note(detector, unread)}" if unread else ""),
                         (time.perf_counter() - t0) * 1000,
                     )
                 )
-        return self._decide(text, src, findings, scores, trace, ran, started, vault)
+        return self._decide(text, src, findings, scores, risks, trace, ran, started, vault)
 
     def apply_batch(self, texts: Sequence[str], source: str | Source = Source.INPUT) -> list[Assessment]:
         """Check many texts; equivalent to calling :meth:`apply` on each."""
         return [self.apply(t, source) for t in texts]
 
     @staticmethod
-    def _judge(finding: Finding, rules: dict[str, RuleSetting], scores: dict[str, float]) -> Finding | None:
+    def _judge(
+        finding: Finding, rules: dict[str, RuleSetting], scores: dict[str, float], risks: dict[str, float]
+    ) -> Finding | None:
+        """The finding with the rule's action, or ``None`` when the rule is off or not reached.
+
+        Every candidate of an enabled rule feeds ``scores`` (display, report-only rules too);
+        only a rule that can act (BLOCK, ANONYMIZE) feeds ``risks``, the ranking score per
+        action, and it does so below its strength or threshold too, so texts rank continuously.
+        """
         setting = rules.get(finding.rule)
         if setting is None:
             return None
         if finding.policy in (PolicyKind.CONTENT, PolicyKind.CONTEXTUAL_GROUNDING):
             scores[finding.type] = max(scores.get(finding.type, 0.0), finding.score)
+        if setting.action in _ACTING:
+            risks[setting.action] = max(risks.get(setting.action, 0.0), finding.risk)
         if setting.strength is not None:
             if not meets_strength(finding.confidence, setting.strength):
                 return None
@@ -154,6 +191,7 @@ class Guard:
         source: Source,
         findings: list[Finding],
         scores: dict[str, float],
+        risks: dict[str, float],
         trace: list[TraceStep],
         ran: set[PolicyKind],
         started: float,
@@ -181,6 +219,10 @@ class Guard:
             reported = [f for f in findings if f.action is FindingAction.NONE]
             reason = ("reported only: " + _describe(reported)) if reported else ""
         trace.append(TraceStep("decision", f"{action.value}: {reason}" if reason else action.value))
+        # A finding acted on counts even if it reached the list without passing _judge.
+        for f in [*blocking, *masking]:
+            key = "BLOCK" if f.action is FindingAction.BLOCKED else "ANONYMIZE"
+            risks[key] = max(risks.get(key, 0.0), f.risk)
         return Assessment(
             action=action,
             source=source,
@@ -193,6 +235,8 @@ class Guard:
             policies_run=tuple(sorted(ran)),
             action_reason=reason,
             scores=scores,
+            risk_score=max(risks.values(), default=0.0),
+            block_risk_score=risks.get("BLOCK", 0.0),
             vault=used_vault,
         )
 
@@ -203,3 +247,39 @@ def _describe(findings: Sequence[Finding]) -> str:
     for f in findings:
         counts[(f.policy.value, f.type)] = counts.get((f.policy.value, f.type), 0) + 1
     return ", ".join(f"{p} {t}" + (f" x{n}" if n > 1 else "") for (p, t), n in counts.items())
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _reading(detector: Detector, identified: TextLanguages) -> tuple[str, list[LanguagePiece]]:
+    """The text as ``detector`` can read it (other languages blanked) and the pieces it cannot read."""
+    if detector.languages is None:
+        return identified.text, []
+    return identified.readable(detector.languages), identified.outside(detector.languages)
+
+
+def _unread_note(detector: Detector, unread: Sequence[LanguagePiece]) -> str:
+    """``not read: 2 piece(s) in zh, fr (140 chars); it reads en``, for the trace."""
+    names = sorted({p.guess.language for p in unread if p.guess is not None})
+    chars = sum(p.end - p.start for p in unread)
+    reads = ", ".join(sorted(detector.languages or ()))
+    return f"not read: {len(unread)} piece(s) in {', '.join(names)} ({chars} chars); it reads {reads}"
+
+
+def _restore(finding: Finding, text: str, unread: Sequence[LanguagePiece]) -> Finding:
+    """A finding made on the blanked copy, made to point at the text the user sent.
+
+    Its span loses any end that lies in a piece the detector did not read (the detector saw
+    only spaces there) and its match is taken from the original text.
+    """
+    start, end = finding.start, finding.end
+    for piece in unread:
+        if piece.start <= start < piece.end:
+            start = piece.end
+    for piece in reversed(unread):
+        if piece.start < end <= piece.end:
+            end = piece.start
+    if start >= end:
+        start, end = finding.start, finding.end
+    return replace(finding, start=start, end=end, match=text[start:end])

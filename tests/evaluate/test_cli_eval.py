@@ -63,11 +63,13 @@ def _invoke(*args: str) -> tuple[int, str, str]:
 
 
 def test_json_report_has_the_documented_names(files: dict[str, Path]) -> None:
-    code, out, _ = _invoke(str(files["first"]), "--policy", str(files["policy"]), "--json")
+    args = [str(files["first"]), "--policy", str(files["policy"]), "--json"]
+    code, out, _ = _invoke(*args, "--caught", "intervened")
     assert code == ExitCode.OK
     report = json.loads(out)
-    assert set(report) >= TOP_LEVEL | {"fpr_spread", "latency_ms"}
+    assert set(report) >= TOP_LEVEL | {"fpr_spread", "latency_ms", "masked", "masked_rate", "warnings"}
     assert set(report["latency_ms"]) == {"p50", "p99"}
+    assert report["warnings"] == [] and "pii" not in report  # no ignored fields, no gold spans
     # caught = intervened: the block and the mask both count
     assert (
         report["n"] == 4 and report["recall"] == 0.5 and report["fpr"] == 0.5 and report["precision"] == 0.5
@@ -86,13 +88,27 @@ def test_blocked_only_ignores_masking(files: dict[str, Path]) -> None:
     assert json.loads(out)["fpr"] == 0.0
 
 
+def test_caught_means_blocked_by_default_and_masking_is_reported_apart(files: dict[str, Path]) -> None:
+    code, out, _ = _invoke(str(files["first"]), "--policy", str(files["policy"]), "--json")
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    # "please maskme" (label 0) is masked, not blocked: not a false positive, but counted as masked
+    assert report["fpr"] == 0.0 and report["recall"] == 0.5 and report["precision"] == 1.0
+    assert report["masked"] == 1 and report["masked_rate"] == 0.25
+    assert report["by_group"]["age:young"]["masked"] == 1 and report["by_group"]["age:old"]["masked"] == 0
+    assert report["by_group"]["age:young"]["masked_rate"] == 0.5
+    code, out, _ = _invoke(str(files["first"]), "--policy", str(files["policy"]))
+    header, _, first = (line.split() for line in out.splitlines()[1:4])
+    assert first[header.index("masked")] == "1" and first[header.index("masked_rate")] == "0.250"
+
+
 def test_several_datasets_give_one_report_each_plus_overall(files: dict[str, Path]) -> None:
     code, out, _ = _invoke(
         str(files["first"]), str(files["second"]), "--policy", str(files["policy"]), "--json"
     )
     assert code == ExitCode.OK
     report = json.loads(out)
-    assert set(report) == {"datasets", "overall"}
+    assert set(report) == {"datasets", "overall", "warnings"}
     assert set(report["datasets"]) == {"first", "second"}
     assert report["datasets"]["second"]["recall"] == 1.0
     assert report["overall"]["n"] == 6
@@ -106,7 +122,7 @@ def test_several_datasets_give_one_report_each_plus_overall(files: dict[str, Pat
 
 
 def test_gates_set_the_exit_code(files: dict[str, Path]) -> None:
-    args = [str(files["first"]), "--policy", str(files["policy"])]
+    args = [str(files["first"]), "--policy", str(files["policy"]), "--caught", "intervened"]
     code, _, err = _invoke(*args, "--fail-under", "recall=0.6")
     assert code == ExitCode.GATE_FAILED
     assert "gate failed: recall>=0.6: recall is 0.5000" in err
@@ -193,3 +209,68 @@ def test_threshold_option_and_gate(files: dict[str, Path]) -> None:
     assert json.loads(out)["at_threshold"]["0.5"]["recall"] == 0.5
     assert _invoke(*args, "--fail-under", "at_threshold.0.5.recall=0.6")[0] == ExitCode.GATE_FAILED
     assert _invoke(*args[:-1], "2")[0] == 2  # out of range is a usage error
+
+
+def test_ignored_fields_are_warned_about_once_per_file_and_field(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    data = tmp_path / "grounded.jsonl"
+    rows = [
+        {"text": "The answer.", "label": 0, "source": "input", "context": "the source"},
+        {"text": "Another answer.", "label": 1, "source": "input", "context": "the source", "query": "q?"},
+        {"text": "A question", "label": 0, "query": "q?"},  # no source, no context: checked as input
+        {"text": "An answer", "label": 0, "context": "the source"},  # checked as output
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    # the test policy has no grounding check: context on the output row is ignored too
+    code, out, err = _invoke(str(data), "--policy", str(files["policy"]), "--json")
+    assert code == ExitCode.OK
+    warnings = json.loads(out)["warnings"]
+    assert len(warnings) == 2 and [w for w in err.splitlines() if w.startswith("warning: ")] == [
+        f"warning: {w}" for w in warnings
+    ]
+    context, query = warnings
+    assert context.startswith('"context" is ignored on 3 rows of grounded.jsonl: ')
+    assert "2 checked as input" in context and '1 policy "eval-test" has no grounding check' in context
+    assert query.startswith('"query" is ignored on 2 rows of grounded.jsonl: checked as input')
+    # the default policy has grounding and relevance: only the rows checked as input are left
+    code, out, err = _invoke(str(data), "--json")
+    warnings = json.loads(out)["warnings"]
+    assert warnings[0] == (
+        '"context" is ignored on 2 rows of grounded.jsonl: checked as input, '
+        "and grounding judges answers (output) only"
+    )
+    assert warnings[1].startswith('"query" is ignored on 2 rows of grounded.jsonl') and len(warnings) == 2
+    assert "warning: " + warnings[0] in err
+
+
+def test_span_rows_report_pii_and_bad_spans_name_the_line(files: dict[str, Path], tmp_path: Path) -> None:
+    data = tmp_path / "spans.jsonl"
+    rows = [
+        {"text": "please maskme now", "spans": [{"start": 7, "end": 13, "type": "MASK"}]},
+        {"text": "nothing", "spans": []},
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    code, out, _ = _invoke(str(data), "--policy", str(files["policy"]), "--json")
+    assert code == ExitCode.OK
+    report = json.loads(out)
+    assert report["pii"]["by_type"]["MASK"]["f1"] == 1.0 and report["pii"]["rows"] == 2
+    assert report["warnings"] == []
+    assert (
+        _invoke(str(data), "--policy", str(files["policy"]), "--fail-under", "pii.overall.recall=1")[0] == 0
+    )
+    code, out, _ = _invoke(str(data), "--policy", str(files["policy"]))
+    assert "PII spans on 2 rows" in out
+    bad = tmp_path / "bad_spans.jsonl"
+    bad.write_text(
+        json.dumps(rows[1])
+        + "\n"
+        + json.dumps({"text": "abc", "spans": [{"start": 1, "end": 9, "type": "X"}]}),
+        encoding="utf-8",
+    )
+    code, _, err = _invoke(str(bad), "--policy", str(files["policy"]))
+    assert code == ExitCode.INPUT_ERROR
+    assert (
+        err.strip()
+        == 'error: bad_spans.jsonl line 2: "spans[0].end" 9 is beyond the end of the text (3 characters)'
+    )

@@ -10,6 +10,7 @@ import pytest
 from steward.assessment import Source
 from steward.errors import InputError, InputTooLargeError
 from steward.evaluate.dataset import MAX_LINE_BYTES, load_dataset
+from steward.evaluate.spans import Span
 
 
 def _write(tmp_path: Path, lines: list[str], name: str = "set.jsonl") -> Path:
@@ -72,7 +73,35 @@ def test_split_and_limit(tmp_path: Path) -> None:
         ('["a list"]', "line 2: must be a JSON object, not list"),
         ('{"label": 1}', 'line 2: needs a "text" string'),
         ('{"text": 5, "label": 1}', 'line 2: needs a "text" string'),
-        ('{"text": "x"}', 'line 2: "label" must be 0 or 1, not None'),
+        ('{"text": "x"}', 'line 2: needs a "label" (0 or 1) or "spans"'),
+        ('{"text": "x", "label": null}', 'line 2: needs a "label" (0 or 1) or "spans"'),
+        ('{"text": "abc", "spans": {"start": 0}}', 'line 2: "spans" must be a list'),
+        ('{"text": "abc", "spans": ["NAME"]}', 'line 2: "spans[0]" must be an object'),
+        (
+            '{"text": "abc", "spans": [{"start": "0", "end": 2, "type": "NAME"}]}',
+            "line 2: \"spans[0].start\" must be an integer, not '0'",
+        ),
+        (
+            '{"text": "abc", "spans": [{"start": 0, "end": true, "type": "NAME"}]}',
+            'line 2: "spans[0].end" must be an integer, not True',
+        ),
+        (
+            '{"text": "abc", "spans": [{"start": -1, "end": 2, "type": "NAME"}]}',
+            'line 2: "spans[0].start" must be 0 or more, not -1',
+        ),
+        (
+            '{"text": "abc", "spans": [{"start": 0, "end": 1, "type": "A"}, {"start": 2, "end": 1, "type": "B"}]}',
+            'line 2: "spans[1]": start 2 must be less than end 1',
+        ),
+        (
+            '{"text": "abc", "spans": [{"start": 0, "end": 4, "type": "NAME"}]}',
+            'line 2: "spans[0].end" 4 is beyond the end of the text (3 characters)',
+        ),
+        (
+            '{"text": "abc", "spans": [{"start": 0, "end": 2, "type": ""}]}',
+            "line 2: \"spans[0].type\" must be a non-empty string, not ''",
+        ),
+        ('{"text": "abc", "spans": [{"start": 0, "end": 2}]}', 'line 2: "spans[0].type" must be a non-empty'),
         ('{"text": "x", "label": 2}', 'line 2: "label" must be 0 or 1, not 2'),
         ('{"text": "x", "label": "1"}', "line 2: \"label\" must be 0 or 1, not '1'"),
         ('{"text": "x", "label": 1, "source": "system"}', "line 2: source must be 'input' or 'output'"),
@@ -118,3 +147,38 @@ def test_extra_scalar_fields_become_tags(tmp_path: Path) -> None:
     path = _write(tmp_path, [json.dumps(row)])
     (loaded,) = load_dataset(path)
     assert loaded.tags == {"family": "f1", "position": "end", "n": "3", "flag": "True"}
+
+
+def test_context_without_source_is_checked_as_output(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        [
+            json.dumps({"text": "answer", "label": 0, "context": "the source"}),
+            json.dumps({"text": "answer", "label": 0, "context": "the source", "source": "input"}),
+            json.dumps({"text": "answer", "label": 0, "context": "the source", "source": None}),
+            json.dumps({"text": "question", "label": 0, "query": "a question alone"}),
+        ],
+    )
+    assert [r.source for r in load_dataset(path)] == [
+        Source.OUTPUT,
+        Source.INPUT,
+        Source.OUTPUT,
+        Source.INPUT,
+    ]
+
+
+def test_spans_rows_load_and_imply_the_label(tmp_path: Path) -> None:
+    text = "Mail ann@example.com now"
+    path = _write(
+        tmp_path,
+        [
+            json.dumps({"text": text, "spans": [{"start": 5, "end": 20, "type": "EMAIL"}]}),
+            json.dumps({"text": "nothing personal", "spans": []}),
+            json.dumps({"text": text, "label": 0, "spans": [{"start": 5, "end": 20, "type": "EMAIL"}]}),
+            json.dumps({"text": "plain", "label": 1}),
+        ],
+    )
+    rows = load_dataset(path)
+    assert [r.label for r in rows] == [1, 0, 0, 1]  # a given label wins over the spans
+    assert rows[0].spans == (Span(5, 20, "EMAIL"),) and rows[1].spans == () and rows[3].spans is None
+    assert "spans" not in rows[0].tags

@@ -1,7 +1,9 @@
 """``steward eval``: measure a policy on labelled JSONL sets, and gate CI on the numbers.
 
 Exit codes: 0 every gate passed (or none given), 7 a gate failed, 4 bad policy,
-5 a bad dataset line (the message names the file and line).
+5 a bad dataset line (the message names the file and line). Fields the run would ignore
+(a ``context`` on a row checked as input, ...) are warned about on stderr and listed under
+``warnings`` in the report, once per file and field.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import click
 
 from steward.cli.exit_codes import ExitCode
 from steward.evaluate import check_gates, load_dataset, parse_gate, render_table, run_guard, summarise
+from steward.evaluate.dataset import ignored_fields
 from steward.evaluate.report import summarise_many
 from steward.guard import Guard
 from steward.policy import load_policy
@@ -76,10 +79,11 @@ def _names(paths: tuple[Path, ...]) -> list[str]:
 )
 @click.option(
     "--caught",
-    type=click.Choice(["intervened", "blocked"]),
-    default="intervened",
+    type=click.Choice(["blocked", "intervened"]),
+    default="blocked",
     show_default=True,
-    help="Count a row as caught when the guard intervenes (blocks or masks) or only when it blocks.",
+    help="Count a row as caught only when the guard blocks it, or when it blocks or masks "
+    "(intervened). Masking is reported apart as masked / masked_rate either way.",
 )
 def command(
     datasets: tuple[Path, ...],
@@ -94,10 +98,12 @@ def command(
     bootstrap: int,
     caught: str,
 ) -> None:
-    """Evaluate a policy on DATASETS (JSONL: text, label, optional source/category/group/context/query).
+    """Evaluate a policy on DATASETS (JSONL: text, label and/or PII spans, optional
+    source/category/group/context/query).
 
     Several datasets give one report per dataset plus "overall"; gates apply to overall,
-    or to one dataset as datasets.NAME.METRIC.
+    or to one dataset as datasets.NAME.METRIC. Rows with context and no source are checked
+    as output (grounding runs on answers only).
     """
     gates = [parse_gate(s, default_op=">=") for s in fail_under] + [
         parse_gate(s, default_op="<=") for s in fail_over
@@ -105,6 +111,13 @@ def command(
     policy = load_policy(policy_ref)
     # read every dataset before building detectors, so a bad line fails in a moment
     loaded = [load_dataset(path, split=split, limit=limit) for path in datasets]
+    warnings = [
+        warning
+        for path, rows in zip(datasets, loaded, strict=True)
+        for warning in ignored_fields(rows, policy, name=path.name)
+    ]
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     guard = Guard(policy)
     named = {
         name: run_guard(guard, rows, caught="blocked" if caught == "blocked" else "intervened")
@@ -119,6 +132,7 @@ def command(
         # gates read the overall figures, and per dataset as datasets.NAME.METRIC
         gate_view = {**report["overall"], "datasets": report["datasets"]}
     failures = check_gates(gate_view, gates)
+    report["warnings"] = warnings  # after the gates: a list of messages is not a metric
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:

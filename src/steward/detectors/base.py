@@ -7,7 +7,10 @@ objects for a text. The guard decides what each finding means for the request
 (block, mask, report); detectors only say what is there, where, and how sure they are.
 
 ``cost`` orders the cascade: the guard runs cheap deterministic detectors first and
-may skip expensive learned ones once the text is already blocked.
+may skip expensive learned ones once the text is already blocked. ``languages`` says which
+languages a detector can read: the guard hands a learned, English-only detector only the
+English parts of a text (see :mod:`steward.detectors.language`), so it never judges text it
+cannot read.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from steward.assessment import Finding, PolicyKind, Source
 from steward.policy.schema import Policy
 from steward.rules import RuleSetting
+
+if TYPE_CHECKING:
+    from steward.detectors.language import TextLanguages
 
 __all__ = ["DetectionRequest", "Detector"]
 
@@ -39,6 +45,10 @@ class DetectionRequest:
     #: The policy's rules enabled for this direction (see :mod:`steward.rules`); a detector
     #: may skip work for rules that are absent.
     rules: Mapping[str, RuleSetting] = field(default_factory=dict)
+    #: The language of each piece of the checked text, identified once per request by the
+    #: guard and shared by every detector (the language check reports from it); ``None``
+    #: outside the guard, where a detector that needs it identifies the text itself.
+    text_languages: TextLanguages | None = None
 
 
 class Detector(ABC):
@@ -50,6 +60,11 @@ class Detector(ABC):
     policy_kind: ClassVar[PolicyKind]
     #: Relative cost; the guard runs detectors in ascending cost.
     cost: ClassVar[int] = 0
+    #: ISO 639 codes of the languages the detector can read, or ``None`` when it does not
+    #: depend on language (patterns, checksums, word lists). The guard gives a detector with
+    #: a set only the pieces of a text in those languages (the others are blanked, offsets
+    #: kept) and skips it when none remain; the language check reports what it did not read.
+    languages: ClassVar[frozenset[str] | None] = None
 
     @classmethod
     @abstractmethod

@@ -1,39 +1,64 @@
-"""Language coverage: text in a language the detectors are not trusted on must not pass silently.
+"""Language coverage: which parts of a text are in which language, and who may judge them.
 
-The learned detectors (content filters, denied topics, grounding) are trained and measured
-on English; a prompt in another language mostly slips past them. A policy's ``languages``
-section names the supported languages and what to do with the rest: ``BLOCK`` it,
-``REVIEW`` it (reported with action NONE, so it is recorded and can be queued for a person),
-or ``ALLOW`` it (no check). The finding is a content-policy finding of type
-``UNSUPPORTED_LANGUAGE`` whose score is the probability that the text is in an unsupported
-language; ``details`` names the detected language.
+The learned detectors (content filters and prompt attacks, denied topics, grounding) read
+English only (:attr:`~steward.detectors.base.Detector.languages`); a prompt in another
+language slips past them or, worse, is misread (Bengali and Chinese prompts used to come
+out as child-safety content). So the guard identifies the language of every piece of a
+text once per request (:class:`TextLanguages`, carried on the
+:class:`~steward.detectors.base.DetectionRequest`), gives each learned detector a copy of
+the text in which the pieces it cannot read are blanked, and skips it when nothing it can
+read remains. What the learned detectors did not read is reported here, as the policy's
+``languages`` section says: ``BLOCK`` it, ``REVIEW`` it (reported with action NONE, so it
+is recorded and can be queued for a person), or ``ALLOW`` it (no report: the learned
+filters simply do not see it). The finding is a content-policy finding of type
+``UNSUPPORTED_LANGUAGE`` whose score (0–1) is how sure the guess is that the piece is in
+none of the supported languages; ``details`` names the detected language.
 
-Detection is offline and cheap:
+Detection is offline and cheap. E-mail addresses, URLs, numbers, code identifiers and other
+tokens that are not words of any language are set aside first (``jane.doe@example.com``
+made "Email jane.doe@example.com the report" Dutch), and letters in disguise (full-width,
+mathematical, small capitals, Greek or Cyrillic look-alikes inside Latin words) are read as
+the Latin letters they show: an obfuscated English attack is English, and must reach the
+English detectors. Then, per piece:
 
-1. a script count: text written mostly in a non-Latin script (Cyrillic, Greek, Arabic,
-   Hebrew, Devanagari, Han, Kana, Hangul, Thai, ...) whose languages are not supported is
-   reported without running any model;
+1. a script count: a piece written mostly in a non-Latin script (Cyrillic, Greek, Arabic,
+   Hebrew, Devanagari, Bengali, Han, Kana, Hangul, Thai, ...; dense scripts weighted as
+   below) whose languages are not supported is decided without running any model. A
+   script's vowel signs and other combining marks count as its letters, in the share and
+   in the letter count alike, so the share never exceeds 1;
 2. when English is supported, a piece whose words are at least :data:`ENGLISH_FUNCTION_SHARE`
    English function words ("the", "and", "with", ...; none of them common words of
    another language) is English without running the model: most traffic is, and the
    model is the detector's main cost;
 3. otherwise ``py3langid`` (BSD-3-Clause; its model ships inside the package and it never
-   downloads) ranks 142 languages; the text counts as unsupported when the supported
-   languages together get less than :data:`SUPPORTED_MASS_MIN` of the probability.
-   Mixed signals (code, names, slang) leave some mass on English and pass.
+   downloads) ranks 142 languages, after capitalised words (mostly names) are set aside;
+   the piece counts as unsupported when the supported languages together get less than
+   :data:`SUPPORTED_MASS_MIN` of the probability. A piece that is mostly names, or whose
+   ranking is spread thin (under :data:`MODEL_SURE_MIN` on the three likeliest languages:
+   code, lists of names), is not judged. Mixed signals (slang, code in a sentence) leave
+   some mass on English and pass.
 
-Texts with fewer than :data:`MIN_LETTERS` letters are not judged: a greeting or a name is
-too short to tell. A Han, Kana or Hangul character counts as :data:`DENSE_SCRIPT_WEIGHT`
-letters, because it carries a syllable or a word: a 19-character Chinese instruction is a
-whole sentence, not a greeting, and must not pass unjudged. Long texts are judged in pieces
-of about :data:`CHUNK_CHARS` characters, so a paragraph in another language inside an English document is found and located.
+A piece with fewer than :data:`MIN_LETTERS` letters left is not judged: a greeting, a name
+or an e-mail address is too short to tell, and a piece that is not judged is read by every
+detector. A Han, Kana or Hangul character counts as :data:`DENSE_SCRIPT_WEIGHT` letters,
+because it carries a syllable or a word: a 19-character Chinese instruction is a whole
+sentence, not a greeting, and must not pass unjudged.
+
+Pieces: sentences are grouped into runs of one script (a Chinese paragraph inside an English
+document is a piece of its own, located to the sentence); a run too short to judge joins its
+neighbour, so scattering short foreign fragments between English ones does not hide them;
+runs longer than :data:`CHUNK_CHARS` are cut at sentence ends. A Latin-script paragraph in
+another language inside an English document is found within a piece or so.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from steward.assessment import Finding, PolicyKind
@@ -41,15 +66,21 @@ from steward.detectors.base import DetectionRequest, Detector
 from steward.errors import DetectorUnavailableError
 from steward.policy.schema import Policy, UnsupportedLanguageAction
 from steward.rules import rule_key
+from steward.text.normalize import fold_char
 
 __all__ = [
     "CHUNK_CHARS",
     "DENSE_SCRIPT_WEIGHT",
     "MIN_LETTERS",
+    "MODEL_SURE_MIN",
     "SUPPORTED_MASS_MIN",
+    "UNSUPPORTED_MIN",
     "LanguageDetector",
     "LanguageGuess",
+    "LanguagePiece",
+    "TextLanguages",
     "guess_language",
+    "preload",
 ]
 
 #: Fewest letters a text (or piece) needs before its language is judged.
@@ -61,6 +92,15 @@ DENSE_SCRIPT_WEIGHT = 3
 CHUNK_CHARS = 600
 #: Below this share of probability on supported languages, a Latin-script text is unsupported.
 SUPPORTED_MASS_MIN = 0.2
+#: py3langid must put at least this much probability on its three likeliest languages for a
+#: piece to be judged: spread thin over dozens, it cannot tell (code, names, lists), and
+#: "none of them English" would be noise ("Recommend a Sony WH-1000XM5 alternative" was
+#: Romanian with 0.06 on its top three). Sentences in a language, even short ones and close
+#: relatives (Croatian, Norwegian), scored over 0.6 in the tests written for this.
+MODEL_SURE_MIN = 0.5
+#: A piece whose guess is at least this sure that it is in none of a set of languages is
+#: reported as unsupported, and blanked for a detector that reads only that set.
+UNSUPPORTED_MIN = 1.0 - SUPPORTED_MASS_MIN
 #: Share of a piece's words that must be English function words for it to pass as English
 #: without the model (English prose: about 0.3–0.45; French, Spanish, German: under 0.05).
 ENGLISH_FUNCTION_SHARE = 0.25
@@ -131,33 +171,103 @@ _SCRIPT_SHARE_MIN = 0.5
 RULE = rule_key("languages")
 FINDING_TYPE = "UNSUPPORTED_LANGUAGE"
 
-#: Non-Latin scripts, their letters, and the py3langid languages written in them.
-_SCRIPTS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
-    name: (re.compile(pattern), frozenset(langs.split()))
-    for name, pattern, langs in (
-        ("Cyrillic", r"[\u0400-\u052F]", "ru uk bg mk sr be kk ky mn tg tt ba"),
-        ("Greek", r"[\u0370-\u03FF\u1F00-\u1FFF]", "el grc"),
-        ("Arabic", r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF]", "ar fa ur ps ug ku sdh ary arz"),
-        ("Hebrew", r"[\u0590-\u05FF]", "he hbo"),
-        ("Devanagari", r"[\u0900-\u097F]", "hi mr ne sa gom"),
-        ("Bengali", r"[\u0980-\u09FF]", "bn as"),
-        ("Han", r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]", "zh ja wuu yue"),
-        ("Kana", r"[\u3040-\u30FF]", "ja"),
-        ("Hangul", r"[\u1100-\u11FF\u3130-\u318F\uAC00-\uD7AF]", "ko"),
-        ("Thai", r"[\u0E00-\u0E7F]", "th"),
-        ("Georgian", r"[\u10A0-\u10FF]", "ka"),
-        ("Armenian", r"[\u0530-\u058F]", "hy"),
-        ("Tamil", r"[\u0B80-\u0BFF]", "ta"),
-    )
-}
-_LETTER = re.compile(r"[^\W\d_]")
+#: Non-Latin scripts, their code points, and the py3langid languages written in them.
+_SCRIPT_RANGES = (
+    ("Cyrillic", r"\u0400-\u052F", "ru uk bg mk sr be kk ky mn tg tt ba"),
+    ("Greek", r"\u0370-\u03FF\u1F00-\u1FFF", "el grc"),
+    ("Arabic", r"\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF", "ar fa ur ps ug ku sdh ary arz"),
+    ("Hebrew", r"\u0590-\u05FF", "he hbo"),
+    ("Devanagari", r"\u0900-\u097F", "hi mr ne sa gom"),
+    ("Bengali", r"\u0980-\u09FF", "bn as"),
+    ("Han", r"\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF", "zh ja wuu yue"),
+    ("Kana", r"\u3040-\u30FF\uFF66-\uFF9F", "ja"),
+    ("Hangul", r"\u1100-\u11FF\u3130-\u318F\uAC00-\uD7AF", "ko"),
+    ("Thai", r"\u0E00-\u0E7F", "th"),
+    ("Georgian", r"\u10A0-\u10FF", "ka"),
+    ("Armenian", r"\u0530-\u058F", "hy"),
+    ("Tamil", r"\u0B80-\u0BFF", "ta"),
+)
+
+
+def _ranges(ranges: str) -> list[tuple[int, int]]:
+    return [(int(lo, 16), int(hi, 16)) for lo, hi in re.findall(r"\\u([0-9A-F]{4})-\\u([0-9A-F]{4})", ranges)]
+
+
+def _marks() -> str:
+    """The combining marks of the scripts above and of Latin (``e`` + U+0301), as a class body.
+
+    Vowel signs, viramas and tone marks (Thai, Bengali, Devanagari, Tamil, Arabic harakat)
+    are part of every word but are not letters to Python's ``re``; Han and Hangul have none.
+    """
+    spans = [(0x300, 0x36F)]
+    for name, ranges, _ in _SCRIPT_RANGES:
+        if name not in ("Han", "Hangul"):
+            spans.extend(_ranges(ranges))
+    marks = [c for lo, hi in spans for c in range(lo, hi + 1) if unicodedata.category(chr(c))[0] == "M"]
+    runs: list[list[int]] = []
+    for c in marks:
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return "".join(f"\\u{lo:04X}" + (f"-\\u{hi:04X}" if hi > lo else "") for lo, hi in runs)
+
+
+_MARK = re.compile(f"[{_marks()}]")
+#: A letter or a combining mark.
+_LETTER = re.compile(rf"[^\W\d_]|{_MARK.pattern}")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+
+
+def _count_letters(text: str) -> int:
+    """How many characters of ``text`` :data:`_LETTER` matches (counted faster than findall)."""
+    letters = len(_NOT_LETTERS.sub("", text))
+    return letters if text.isascii() else letters + len(_MARK.findall(text))
+
+
+#: The languages written in each script.
+_SCRIPTS = {name: frozenset(langs.split()) for name, _, langs in _SCRIPT_RANGES}
+#: Private-use characters that stand for "a letter of script i" in :func:`_script_codes`.
+_CODE_BASE = 0xE000
+_CODES = {name: chr(_CODE_BASE + i) for i, (name, _, _) in enumerate(_SCRIPT_RANGES)}
+
+
+@lru_cache(maxsize=1)
+def _script_codes() -> dict[int, str]:
+    """A ``str.translate`` table turning each letter of a script above into that script's code.
+
+    Only characters :data:`_LETTER` matches get a code (and private-use characters that look
+    like codes become spaces), so a script never counts more characters than the text has
+    letters: its share is at most 1 by construction. Built on first use (about 10 ms).
+    """
+    table: dict[int, str] = {_CODE_BASE + i: " " for i in range(len(_CODES))}
+    for name, ranges, _ in _SCRIPT_RANGES:
+        for lo, hi in _ranges(ranges):
+            table.update({c: _CODES[name] for c in range(lo, hi + 1) if _LETTER.match(chr(c))})
+    return table
+
+
 #: Scripts whose characters carry a syllable or a word (see :data:`DENSE_SCRIPT_WEIGHT`).
 _DENSE_SCRIPTS = ("Han", "Kana", "Hangul")
 _WORD = re.compile(r"\b\w[\w'’-]*")
+#: A run of printable ASCII that is not a word of any language: it contains a digit or a
+#: symbol words do not ("@", "_", "/", "=", "#", ...), a dot between letters (a domain, a
+#: file name, ``os.path``), a lowercase letter followed by a capital (``getUserName``,
+#: ``iPhone``) or a call (``print(``). The lazy prefix tries each position once, so the
+#: pattern is linear in the length of a run.
+_NOT_A_WORD = re.compile(
+    r"(?<![!-~])[!-~]*?"
+    r"(?:[0-9@_/\\=<>{}\[\]|~^#$%*+`]|[A-Za-z0-9]\.[A-Za-z0-9]|[a-z][A-Z]|[A-Za-z0-9]\()"
+    r"[!-~]*"
+)
 #: Labels py3langid gives to informal text in a supported language: Nigerian Pidgin for
 #: chatty English and for code.
 _ALIASES: dict[str, tuple[str, ...]] = {"en": ("pcm",)}
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？\n])\s+")
+#: Where a sentence (or a line) ends: the places a text may be cut into pieces.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\s*\n\s*")
+#: Pieces' script classes: Han and Kana form one (Japanese mixes them in every sentence).
+_CLASS = {"Kana": "Han"}
+_LATIN = "Latin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +275,30 @@ class LanguageGuess:
     """The most likely language of a text and how sure the guess is that it is unsupported."""
 
     language: str
-    #: Probability that the text is in none of the supported languages.
+    #: Probability that the text is in none of the supported languages (0–1).
     unsupported: float
     #: ``script`` (decided by the writing system), ``function-words`` (plainly English) or
     #: ``model`` (py3langid).
     method: str
+
+    def __post_init__(self) -> None:
+        # A probability by construction; this is the last guard, not the fix.
+        if not 0.0 <= self.unsupported <= 1.0:
+            raise ValueError(f"unsupported must be a probability, not {self.unsupported}")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguagePiece:
+    """A piece of a text (character offsets) and its language, judged against a set of languages."""
+
+    start: int
+    end: int
+    #: ``None`` when the piece is too short to judge.
+    guess: LanguageGuess | None
+
+    def outside(self) -> bool:
+        """Whether the piece is in none of the languages it was judged against."""
+        return self.guess is not None and self.guess.unsupported >= UNSUPPORTED_MIN
 
 
 @lru_cache(maxsize=1)
@@ -182,65 +311,325 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def guess_language(text: str, supported: frozenset[str]) -> LanguageGuess | None:
-    """The language of ``text`` judged against ``supported``; ``None`` when too short to judge."""
-    letters = len(_LETTER.findall(text))
-    counts = {name: len(pattern.findall(text)) for name, (pattern, _) in _SCRIPTS.items()}
-    dense = sum(counts[name] for name in _DENSE_SCRIPTS)
-    if letters + (DENSE_SCRIPT_WEIGHT - 1) * dense < MIN_LETTERS:
-        return None
+def preload() -> None:
+    """Load py3langid now rather than on the first text that needs it."""
+    _identifier()
+
+
+class _Latinize(dict[int, str]):
+    """A ``str.translate`` table: Latin letters in disguise become the ASCII letter they show.
+
+    Full-width, mathematical and circled letters (NFKC) and small capitals (by name) are
+    English written oddly, not another language; left alone they read as Cantonese or
+    Amharic, and the English-only detectors would not see an obfuscated attack. One
+    character each way, so offsets hold; accented letters (``é``) are left alone.
+    """
+
+    def __missing__(self, cp: int) -> str:
+        ch = chr(cp)
+        compatible = unicodedata.normalize("NFKC", ch)
+        if len(compatible) == 1 and compatible.isascii() and compatible.isalpha():
+            latin = compatible
+        elif m := _LATIN_VARIANT.fullmatch(unicodedata.name(ch, "")):
+            latin = m.group(1).lower()
+        else:
+            latin = ch
+        if len(self) < _LATINIZE_CACHE_MAX:
+            self[cp] = latin
+        return latin
+
+
+_LATIN_VARIANT = re.compile(r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL )?([A-Z])")
+_LATINIZE_CACHE_MAX = 100_000
+_LATINIZE = _Latinize()
+#: A word mixing Latin letters with Greek or Cyrillic ones (``рrеvіоus``): a look-alike
+#: disguise, since real Greek and Cyrillic words do not borrow Latin letters. Starts only at
+#: the start of a run of such letters, so a long run is scanned once.
+_MIXED_WORD = re.compile(
+    r"(?<![A-Za-z\u00C0-\u024F\u0370-\u052F])[A-Za-z\u00C0-\u024F\u0370-\u052F]*?"
+    r"(?:[A-Za-z\u00C0-\u024F][\u0370-\u052F]|[\u0370-\u052F][A-Za-z\u00C0-\u024F])"
+    r"[A-Za-z\u00C0-\u024F\u0370-\u052F]*"
+)
+
+
+def _unmix(match: re.Match[str]) -> str:
+    """A mixed-script word with each Greek or Cyrillic look-alike read as its Latin letter."""
+    out = []
+    for ch in match.group():
+        folded = fold_char(ch) if "\u0370" <= ch <= "\u052f" else ch
+        out.append(folded if len(folded) == 1 and folded.isascii() and folded.isalpha() else ch)
+    return "".join(out)
+
+
+def _words_only(text: str) -> str:
+    """``text`` as language identification reads it (same length, so offsets hold).
+
+    Disguised Latin letters are read as plain ones (:class:`_Latinize`, :data:`_MIXED_WORD`),
+    and e-mail addresses, URLs, numbers and code are blanked: they are words of no language.
+    """
+    if not text.isascii():
+        text = _MIXED_WORD.sub(_unmix, text.translate(_LATINIZE))
+    return _NOT_A_WORD.sub(lambda m: " " * len(m.group()), text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Script:
+    """Letters of a piece (dense scripts weighted) and its main non-Latin script, if any."""
+
+    letters: int
+    weighted: int
+    script: str | None
+    share: float
+
+    @property
+    def cls(self) -> str | None:
+        """The piece's script class, ``None`` when it has no letters."""
+        if self.script is not None and self.share >= _SCRIPT_SHARE_MIN:
+            return _CLASS.get(self.script, self.script)
+        return _LATIN if self.letters else None
+
+
+def _script(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    codes: str | None = None,
+    present: dict[str, str] | None = None,
+) -> _Script:
+    """Count the letters of ``text[start:end]`` and find its main non-Latin script.
+
+    ``codes`` is ``text`` through :func:`_script_codes` and ``present`` the scripts (and
+    codes) found in it, when the caller made them once for many pieces. Shares are of weighted letters (a Han, Kana or Hangul character counts as
+    :data:`DENSE_SCRIPT_WEIGHT`, as against :data:`MIN_LETTERS`): "Please translate:" before
+    two Chinese sentences does not make them a mixed text.
+    """
+    end = len(text) if end is None else end
+    letters = _count_letters(text[start:end])
+    if not letters:
+        return _Script(0, 0, None, 0.0)
+    if codes is None:
+        if text.isascii():
+            return _Script(letters, letters, None, 0.0)
+        codes = text.translate(_script_codes())
+    counts = {
+        name: codes.count(code, start, end) for name, code in (_CODES if present is None else present).items()
+    }
+    if not any(counts.values()):
+        return _Script(letters, letters, None, 0.0)
+    weighted = letters + (DENSE_SCRIPT_WEIGHT - 1) * sum(counts.get(name, 0) for name in _DENSE_SCRIPTS)
+    for name in _DENSE_SCRIPTS:
+        if name in counts:
+            counts[name] *= DENSE_SCRIPT_WEIGHT
     script = max(counts, key=lambda name: counts[name])
-    share = counts[script] / letters
-    if script in ("Han", "Kana") and counts["Kana"]:
+    share = counts[script] / weighted
+    if script in ("Han", "Kana") and counts.get("Kana"):
         # Japanese mixes kanji and kana in every sentence: together they are its script.
-        script, share = "Kana", (counts["Han"] + counts["Kana"]) / letters
-    if share >= _SCRIPT_SHARE_MIN:
-        languages = _SCRIPTS[script][1]
-        if not languages & supported:
-            return LanguageGuess(
-                language=sorted(languages)[0] if len(languages) == 1 else script,
-                unsupported=share,
-                method="script",
+        script, share = "Kana", (counts.get("Han", 0) + counts["Kana"]) / weighted
+    return _Script(letters, weighted, script, share)
+
+
+class _Sample:
+    """What is measured of one piece once, whatever set of languages it is judged against."""
+
+    __slots__ = ("_function_share", "_ranking", "_script", "_text")
+
+    def __init__(self, words: str, script: _Script | None = None) -> None:
+        self._text = words
+        self._script = _script(words) if script is None else script
+        self._function_share: float | None = None
+        self._ranking: list[tuple[str, float]] | None = None
+
+    def judge(self, supported: frozenset[str]) -> LanguageGuess | None:
+        """The piece's language judged against ``supported``; ``None`` when too short to judge."""
+        script = self._script
+        if script.weighted < MIN_LETTERS:
+            return None
+        if script.script is not None and script.share >= _SCRIPT_SHARE_MIN:
+            languages = _SCRIPTS[script.script]
+            if not languages & supported:
+                return LanguageGuess(
+                    language=sorted(languages)[0] if len(languages) == 1 else script.script,
+                    unsupported=script.share,
+                    method="script",
+                )
+        if "en" in supported and self._english_function_share() >= ENGLISH_FUNCTION_SHARE:
+            return LanguageGuess(language="en", unsupported=0.0, method="function-words")
+        ranking = self._rank()
+        if ranking is None or sum(p for _, p in ranking[:3]) < MODEL_SURE_MIN:
+            return None
+        accepted = supported | {alias for lang in supported for alias in _ALIASES.get(lang, ())}
+        top = ranking[0][0]
+        if top in accepted:
+            return LanguageGuess(language=top, unsupported=0.0, method="model")
+        supported_mass = sum(p for lang, p in ranking if lang in accepted)
+        return LanguageGuess(
+            language=top, unsupported=min(1.0, max(0.0, 1.0 - supported_mass)), method="model"
+        )
+
+    def _english_function_share(self) -> float:
+        if self._function_share is None:
+            words = _WORD.findall(self._text.lower())
+            self._function_share = (
+                sum(w in _ENGLISH_FUNCTION_WORDS for w in words) / len(words) if words else 0.0
             )
-    if "en" in supported and _english_function_share(text) >= ENGLISH_FUNCTION_SHARE:
-        return LanguageGuess(language="en", unsupported=0.0, method="function-words")
-    # Capitalised words are mostly names, which say little about the language a text is
-    # written in ("Send it to Jean-Pierre at Société Générale" is English).
-    without_names = _WORD.sub(lambda m: " " if m.group()[0].isupper() else m.group(), text)
-    if len(_LETTER.findall(without_names)) >= MIN_LETTERS // 2:
-        text = without_names
-    ranking: list[tuple[str, float]] = _identifier().rank(text)
-    accepted = supported | {alias for lang in supported for alias in _ALIASES.get(lang, ())}
-    top = ranking[0][0]
-    if top in accepted:
-        return LanguageGuess(language=top, unsupported=0.0, method="model")
-    supported_mass = sum(p for lang, p in ranking if lang in accepted)
-    return LanguageGuess(language=top, unsupported=max(0.0, 1.0 - supported_mass), method="model")
+        return self._function_share
+
+    def _rank(self) -> list[tuple[str, float]] | None:
+        """py3langid's ranking of the piece without its names; ``None`` when it is mostly names."""
+        if self._ranking is None:
+            # Capitalised words are mostly names, which say little about the language a text is
+            # written in ("Send it to Jean-Pierre at Société Générale" is English); a piece that
+            # is little else ("Install Kubernetes on Ubuntu") is too short to judge.
+            without_names = _WORD.sub(lambda m: " " if m.group()[0].isupper() else m.group(), self._text)
+            enough = _count_letters(without_names) >= MIN_LETTERS // 2
+            self._ranking = _identifier().rank(without_names) if enough else []
+        return self._ranking or None
 
 
-def _english_function_share(text: str) -> float:
-    words = _WORD.findall(text.lower())
-    return sum(w in _ENGLISH_FUNCTION_WORDS for w in words) / len(words) if words else 0.0
+def guess_language(text: str, supported: frozenset[str]) -> LanguageGuess | None:
+    """The language of ``text`` (as one piece) judged against ``supported``; ``None`` when too short to judge."""
+    return _Sample(_words_only(text)).judge(supported)
 
 
-def _chunks(text: str) -> list[tuple[int, int]]:
-    """Pieces of about :data:`CHUNK_CHARS` characters, cut after sentence ends where possible."""
-    if len(text) <= CHUNK_CHARS:
-        return [(0, len(text))]
+class TextLanguages:
+    """The language of every piece of one text, identified once per request.
+
+    The guard makes one per checked text and puts it on the request: each learned detector
+    asks for the text as it can read it (:meth:`readable`), the language check for what no
+    supported language covers (:meth:`outside`). Pieces are cut and measured once, py3langid
+    ranks a piece at most once, and judging against another set of languages is arithmetic.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._samples: list[tuple[int, int, _Sample]] | None = None
+        self._judged: dict[frozenset[str], tuple[LanguagePiece, ...]] = {}
+        self._readable: dict[frozenset[str], str] = {}
+
+    def pieces(self, languages: frozenset[str]) -> tuple[LanguagePiece, ...]:
+        """Every piece of the text, in order, judged against ``languages``."""
+        judged = self._judged.get(languages)
+        if judged is None:
+            if self._samples is None:
+                words = _words_only(self.text)
+                codes = "" if words.isascii() else words.translate(_script_codes())
+                present = {name: code for name, code in _CODES.items() if code in codes}
+                self._samples = [
+                    (s, e, _Sample(words[s:e], _script(words, s, e, codes, present)))
+                    for s, e in _pieces(words, codes, present)
+                ]
+            judged = tuple(LanguagePiece(s, e, sample.judge(languages)) for s, e, sample in self._samples)
+            self._judged[languages] = judged
+        return judged
+
+    def outside(self, languages: frozenset[str]) -> list[LanguagePiece]:
+        """The pieces in none of ``languages``; adjacent ones in the same language are merged."""
+        merged: list[LanguagePiece] = []
+        for piece in self.pieces(languages):
+            if not piece.outside():
+                continue
+            previous = merged[-1] if merged else None
+            if (
+                previous is not None
+                and previous.end == piece.start
+                and previous.guess is not None
+                and piece.guess is not None
+                and previous.guess.language == piece.guess.language
+            ):
+                guess = max(previous.guess, piece.guess, key=lambda g: g.unsupported)
+                merged[-1] = LanguagePiece(previous.start, piece.end, guess)
+            else:
+                merged.append(piece)
+        return merged
+
+    def readable(self, languages: frozenset[str]) -> str:
+        """The text with every piece in none of ``languages`` blanked: spaces, line breaks kept.
+
+        Same length as the text, so a finding's offsets index into the text the user sent.
+        """
+        view = self._readable.get(languages)
+        if view is None:
+            parts: list[str] = []
+            done = 0
+            for piece in self.outside(languages):
+                parts.append(self.text[done : piece.start])
+                parts.append(re.sub(r"[^\n]", " ", self.text[piece.start : piece.end]))
+                done = piece.end
+            view = "".join(parts) + self.text[done:] if parts else self.text
+            self._readable[languages] = view
+        return view
+
+
+class _Run:
+    """Consecutive sentences of one script class, while :func:`_pieces` gathers them."""
+
+    __slots__ = ("cls", "cuts", "end", "start", "weight")
+
+    def __init__(self, start: int, end: int, cls: str | None, weight: int) -> None:
+        self.start, self.end, self.cls, self.weight = start, end, cls, weight
+        self.cuts: list[int] = []
+
+
+def _pieces(words: str, codes: str, present: dict[str, str]) -> list[tuple[int, int]]:
+    """Cut a text (non-words already blanked) into pieces of one script, each judged on its own.
+
+    Sentences of one script class form a run; a sentence without letters joins its run, and a
+    run too short to judge merges with its neighbour (taking the heavier one's class), so
+    short foreign fragments scattered between English ones are judged together, not one by
+    one and each too short. Long runs are cut at sentence ends. ``codes`` is ``words`` through
+    :func:`_script_codes`, ``present`` the scripts found in it.
+    """
+    if len(words) <= CHUNK_CHARS and not present:
+        return [(0, len(words))]
+    cuts = sorted({0, len(words), *(m.end() for m in _SENTENCE_END.finditer(words))})
+    if not present:
+        return _chunks(0, len(words), cuts)  # Latin script throughout: nothing to separate
+    whole = _script(words, codes=codes, present=present)
+    main = [code for name, code in present.items() if _CLASS.get(name, name) == whole.cls]
+    if whole.letters == sum(codes.count(code) for code in main):
+        return _chunks(0, len(words), cuts)  # one script throughout
+    runs: list[_Run] = []
+    for start, end in pairwise(cuts):
+        script = _script(words, start, end, codes, present)
+        cls, run = script.cls, runs[-1] if runs else None
+        if run is None:
+            runs.append(_Run(start, end, cls, script.weighted))
+            continue
+        short = run.weight < MIN_LETTERS or script.weighted < MIN_LETTERS
+        if not (cls is None or run.cls is None or cls == run.cls or short):
+            runs.append(_Run(start, end, cls, script.weighted))
+            continue
+        if run.cls is None or (cls is not None and script.weighted > run.weight):
+            run.cls = cls
+        run.end, run.weight = end, run.weight + script.weighted
+        run.cuts.append(start)
     pieces: list[tuple[int, int]] = []
-    start = 0
-    while start < len(text):
-        end = min(len(text), start + CHUNK_CHARS)
-        if end < len(text):
-            cuts = [m.end() for m in _SENTENCE_END.finditer(text, start + CHUNK_CHARS // 2, end)]
-            end = cuts[-1] if cuts else end
-        pieces.append((start, end))
-        start = end
+    for run in runs:
+        pieces.extend(_chunks(run.start, run.end, run.cuts))
+    return pieces
+
+
+def _chunks(start: int, end: int, cuts: list[int]) -> list[tuple[int, int]]:
+    """``start``–``end`` in pieces of about :data:`CHUNK_CHARS`, cut at sentence ends if possible.
+
+    A remainder under a quarter of that joins the last piece rather than standing alone,
+    too short to judge.
+    """
+    pieces: list[tuple[int, int]] = []
+    while end - start > CHUNK_CHARS:
+        limit = start + CHUNK_CHARS
+        i = bisect_right(cuts, limit)
+        cut = cuts[i - 1] if i and cuts[i - 1] >= start + CHUNK_CHARS // 2 else limit
+        if end - cut < CHUNK_CHARS // 4:
+            break
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
     return pieces
 
 
 class LanguageDetector(Detector):
-    """Reports text written in a language the policy does not list as supported."""
+    """Reports the parts of a text written in a language the policy does not list as supported."""
 
     name = "language"
     policy_kind = PolicyKind.CONTENT
@@ -248,7 +637,7 @@ class LanguageDetector(Detector):
 
     def __init__(self, supported: frozenset[str]) -> None:
         self.supported = supported
-        _identifier()  # load now, not on the first request
+        preload()  # now, not on the first request
 
     @classmethod
     def from_policy(cls, policy: Policy) -> LanguageDetector | None:
@@ -263,34 +652,32 @@ class LanguageDetector(Detector):
         return frozenset({RULE})
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
-        """One finding per piece of text in an unsupported language (adjacent pieces merged)."""
+        """One finding per piece of text in an unsupported language (adjacent pieces merged).
+
+        Reuses the request's identification when it is of this text (inside the guard it is),
+        so the pieces the learned detectors did not read are exactly the pieces reported here.
+        """
         if request.rules and RULE not in request.rules:
             return []
-        flagged: list[tuple[int, int, LanguageGuess]] = []
-        for start, end in _chunks(text):
-            guess = guess_language(text[start:end], self.supported)
-            if guess is None or guess.unsupported < 1.0 - SUPPORTED_MASS_MIN:
-                continue
-            if flagged and flagged[-1][1] == start and flagged[-1][2].language == guess.language:
-                previous = flagged.pop()
-                guess = max(previous[2], guess, key=lambda g: g.unsupported)
-                start = previous[0]
-            flagged.append((start, end, guess))
+        identified = request.text_languages
+        if identified is None or identified.text != text:
+            identified = TextLanguages(text)
         return [
             Finding(
                 policy=PolicyKind.CONTENT,
                 type=FINDING_TYPE,
                 detector=self.name,
-                start=start,
-                end=end,
-                match=text[start:end],
-                score=guess.unsupported,
+                start=piece.start,
+                end=piece.end,
+                match=text[piece.start : piece.end],
+                score=piece.guess.unsupported,
                 rule=RULE,
                 details={
-                    "language": guess.language,
-                    "method": guess.method,
+                    "language": piece.guess.language,
+                    "method": piece.guess.method,
                     "supported": sorted(self.supported),
                 },
             )
-            for start, end, guess in flagged
+            for piece in identified.outside(self.supported)
+            if piece.guess is not None
         ]

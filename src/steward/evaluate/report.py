@@ -2,8 +2,9 @@
 
 The report is a plain dict so ``--json`` prints it as it is and gates can address any
 number in it by a dotted path (``by_category.HATE.recall``). Names are fixed: ``n``,
-``precision``, ``recall``, ``f1``, ``fpr``, ``auprc``, ``recall_at_1pct_fpr``,
-``by_group``, ``by_category``, ``fpr_spread``, ``latency_ms`` (``p50``, ``p99``).
+``precision``, ``recall``, ``f1``, ``fpr``, ``auprc``, ``recall_at_1pct_fpr``, ``masked``,
+``masked_rate``, ``by_group``, ``by_category``, ``fpr_spread``, ``latency_ms`` (``p50``,
+``p99``), and ``pii`` (``rows``, ``by_type``, ``overall``) when rows carry gold spans.
 """
 
 from __future__ import annotations
@@ -20,11 +21,24 @@ from steward.evaluate.metrics import (
     recall_at_fpr,
 )
 from steward.evaluate.runner import RowResult
+from steward.evaluate.spans import span_report
 
 __all__ = ["METRIC_NAMES", "render_table", "slice_metrics", "summarise", "summarise_many"]
 
 #: The per-slice metrics, in table order.
-METRIC_NAMES = ("n", "precision", "recall", "f1", "fpr", "auprc", "recall_at_1pct_fpr")
+METRIC_NAMES = (
+    "n",
+    "precision",
+    "recall",
+    "f1",
+    "fpr",
+    "auprc",
+    "recall_at_1pct_fpr",
+    "masked",
+    "masked_rate",
+)
+#: The per-type PII span metrics, in table order.
+PII_NAMES = ("gold", "predicted", "precision", "recall", "f1")
 
 
 def slice_metrics(results: Sequence[RowResult]) -> dict[str, Any]:
@@ -39,6 +53,9 @@ def slice_metrics(results: Sequence[RowResult]) -> dict[str, Any]:
     out.update(classification_metrics(labels, [r.caught for r in results]))
     out["auprc"] = average_precision(labels, scores)
     out["recall_at_1pct_fpr"] = recall_at_fpr(labels, scores, 0.01)
+    masked = sum(r.masked for r in results)
+    out["masked"] = masked
+    out["masked_rate"] = masked / len(results) if results else None
     return out
 
 
@@ -79,6 +96,8 @@ def summarise(
     ``kind``, ``carrier``, any scalar field of the rows) adds a ``by_<field>`` section; each
     of ``thresholds`` adds the precision, recall, F1 and FPR of "caught when score >= t"
     under ``at_threshold`` (keyed ``"0.6"``), to choose a strength or threshold from data.
+    Rows with gold PII spans add ``pii``: per-type and micro precision, recall and F1 of
+    the spans found (:func:`steward.evaluate.spans.span_report`).
     """
     report = slice_metrics(results)
     if thresholds:
@@ -102,6 +121,9 @@ def summarise(
     report["fpr_spread"] = _spread(report["by_group"])
     latencies = [r.latency_ms for r in results]
     report["latency_ms"] = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
+    spanned = [(r.row.spans, r.predicted_spans) for r in results if r.row.spans is not None]
+    if spanned:
+        report["pii"] = span_report(spanned)
     return report
 
 
@@ -156,14 +178,7 @@ def render_table(report: Mapping[str, Any], *, title: str = "all") -> str:
         if section.startswith("by_") and section not in ("by_category", "by_group"):
             for name, m in overall[section].items():
                 add(f"{section[3:]} {name}", m)
-    widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
-
-    def fmt(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-
-    out = [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in lines)]
+    out = _aligned([header, [""] * len(header), *lines])
     out.append(f"fpr_spread across groups: {_cell(overall['fpr_spread'])}")
     for t, m in overall.get("at_threshold", {}).items():
         out.append(
@@ -174,4 +189,30 @@ def render_table(report: Mapping[str, Any], *, title: str = "all") -> str:
     if ci:
         spans = ", ".join(f"{k} [{v[0]:.3f}, {v[1]:.3f}]" for k, v in ci.items() if v is not None)
         out.append(f"95% bootstrap intervals ({'overall' if 'datasets' in report else title}): {spans}")
+    if "pii" in overall:
+        out += ["", _pii_table(overall["pii"])]
     return "\n".join(out)
+
+
+def _pii_table(pii: Mapping[str, Any]) -> str:
+    """Per-type and micro span metrics of the rows with gold spans."""
+    header = ["pii type", *PII_NAMES]
+    lines = [[name, *(_cell(m[k]) for k in PII_NAMES)] for name, m in pii["by_type"].items()]
+    lines.append(["micro (all types)", *(_cell(pii["overall"][k]) for k in PII_NAMES)])
+    out = [
+        f"PII spans on {pii['rows']} rows (match: same type, overlap >= half the shorter span)",
+        *_aligned([header, [""] * len(header), *lines]),
+    ]
+    return "\n".join(out)
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-align the first column, right-align the rest; an all-empty row becomes a rule."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            ("-" * w if not any(r) else c.ljust(w) if i == 0 else c.rjust(w))
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]

@@ -2,10 +2,15 @@
 
 Each row is checked with ``output_scope="FULL"`` so every detector runs and continuous
 scores exist even for texts another detector already blocked. A row is *caught* when the
-guard intervenes (blocks or masks), or, with ``caught="blocked"``, only when it blocks
-(and then masked findings do not count towards the score either).
-Its ranking score is its highest risk: a content or topic score as is, a grounding or
-relevance score turned round (``1 - score``), since there a low score is the bad sign.
+guard blocks it (the default, ``caught="blocked"``: what a user of the field sees refused),
+or, with ``caught="intervened"``, when it blocks or masks. A row masked but not blocked is
+recorded as ``masked`` either way, so masking is reported beside the catch rate.
+
+Its ranking score is the guard's own (:attr:`steward.assessment.Assessment.risk_score`):
+the highest risk among rules that can act, never a report-only one. With
+``caught="blocked"`` it is the blocking rules' alone
+(:attr:`~steward.assessment.Assessment.block_risk_score`), so masking a name does not
+rank a benign prompt as harmful.
 """
 
 from __future__ import annotations
@@ -16,17 +21,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from steward.assessment import Assessment, FindingAction, PolicyKind
+from steward.assessment import Assessment
 from steward.errors import InputError
 from steward.evaluate.dataset import EvalRow
+from steward.evaluate.spans import Span, predicted_spans
 from steward.guard import Guard
 
 __all__ = ["CaughtWhen", "RowResult", "risk_score", "run_guard"]
 
 CaughtWhen = Literal["intervened", "blocked"]
 
-#: Score types where a low value means trouble (contextual grounding).
-GROUNDING_TYPES = frozenset({"GROUNDING", "RELEVANCE"})
 #: Rows at least this many get a progress bar on stderr.
 PROGRESS_MIN_ROWS = 500
 
@@ -39,23 +43,18 @@ class RowResult:
     caught: bool
     score: float
     latency_ms: float
+    #: Masked but not blocked.
+    masked: bool = False
+    #: The PII spans the guard found, for rows with gold ``spans`` (empty otherwise).
+    predicted_spans: tuple[Span, ...] = ()
 
 
 def risk_score(assessment: Assessment, *, ignore_masking: bool = False) -> float:
-    """The highest risk in an assessment, on a 0–1 scale where higher means worse.
+    """The assessment's ranking score, 0–1, higher = worse, as the guard defines it.
 
-    With ``ignore_masking`` the findings the guard masked (PII) do not count, so when only
-    blocks are counted as caught, a name in a benign prompt does not rank it as harmful.
+    ``ignore_masking`` picks the blocking rules' score, for when only blocks count as caught.
     """
-    risks = [0.0]
-    for name, value in assessment.scores.items():
-        risks.append(1.0 - value if name in GROUNDING_TYPES else value)
-    for finding in assessment.findings:
-        if ignore_masking and finding.action is FindingAction.ANONYMIZED:
-            continue
-        grounding = finding.policy is PolicyKind.CONTEXTUAL_GROUNDING
-        risks.append(1.0 - finding.score if grounding else finding.score)
-    return max(risks)
+    return assessment.block_risk_score if ignore_masking else assessment.risk_score
 
 
 def _apply(guard: Guard, row: EvalRow) -> Assessment:
@@ -72,7 +71,7 @@ def _apply(guard: Guard, row: EvalRow) -> Assessment:
         raise InputError(exc.message, field=row.origin or None) from None
 
 
-def run_guard(guard: Guard, rows: Sequence[EvalRow], *, caught: CaughtWhen = "intervened") -> list[RowResult]:
+def run_guard(guard: Guard, rows: Sequence[EvalRow], *, caught: CaughtWhen = "blocked") -> list[RowResult]:
     """Check every row once (after one untimed warm-up call) and record the verdicts."""
     from tqdm import tqdm
 
@@ -88,5 +87,14 @@ def run_guard(guard: Guard, rows: Sequence[EvalRow], *, caught: CaughtWhen = "in
         blocked_only = caught == "blocked"
         hit = assessment.blocked if blocked_only else assessment.intervened
         score = risk_score(assessment, ignore_masking=blocked_only)
-        results.append(RowResult(row=row, caught=hit, score=score, latency_ms=elapsed))
+        results.append(
+            RowResult(
+                row=row,
+                caught=hit,
+                score=score,
+                latency_ms=elapsed,
+                masked=assessment.intervened and not assessment.blocked,
+                predicted_spans=predicted_spans(assessment) if row.spans is not None else (),
+            )
+        )
     return results

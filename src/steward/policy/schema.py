@@ -9,10 +9,11 @@ turns a filter off.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from steward.policy import limits
 
@@ -283,8 +284,11 @@ class UnsupportedLanguageAction(StrEnum):
 class Languages(_Model):
     """The languages the policy's detectors are trusted on (ISO 639 codes), and what to do with others.
 
-    Learned detectors are mostly English-only; without this, text in another language would
-    pass them silently.
+    The learned detectors (content filters, denied topics, grounding) read English only and
+    never see text in another language: the guard blanks it for them. This section says what
+    happens to that text: BLOCK, REVIEW (reported, not blocked) or ALLOW (passed, unjudged by
+    the learned detectors). ``supported`` may only list languages every learned detector the
+    policy uses reads (see :meth:`Policy._supported_languages_are_read`).
     """
 
     supported: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=200)
@@ -297,6 +301,35 @@ class Languages(_Model):
             if not (code.isascii() and code.isalpha() and code.islower() and 2 <= len(code) <= 3):
                 raise ValueError(f"language {i} ({code!r}) is not an ISO 639 code such as 'en' or 'fr'")
         return codes
+
+
+def _learned_sections(data: Mapping[str, Any]) -> list[tuple[str, frozenset[str]]]:
+    """The policy's sections served by a language-limited learned detector, and what it reads.
+
+    ``data`` holds the fields validated so far; a section that failed validation is absent
+    (its own error says why).
+    """
+    # Imported here: the detectors import this module, and what they read is theirs to say.
+    from steward.detectors.content import ContentDetector
+    from steward.detectors.grounding import GroundingDetector
+    from steward.detectors.topics import TopicDetector
+
+    used: list[tuple[str, frozenset[str] | None]] = []
+    filters: list[ContentFilter] = data.get("content_filters") or []
+    if any(
+        (f.input_enabled and f.input_strength is not Strength.NONE)
+        or (f.output_enabled and f.output_strength is not Strength.NONE)
+        for f in filters
+    ):
+        used.append(("content_filters", ContentDetector.languages))
+    if data.get("denied_topics"):
+        used.append(("denied_topics", TopicDetector.languages))
+    grounding: ContextualGrounding | None = data.get("contextual_grounding")
+    if grounding is not None and any(
+        g is not None and g.enabled for g in (grounding.grounding, grounding.relevance)
+    ):
+        used.append(("contextual_grounding", GroundingDetector.languages))
+    return [(section, reads) for section, reads in used if reads is not None]
 
 
 class AuditSettings(_Model):
@@ -325,6 +358,32 @@ class Policy(_Model):
         max_length=limits.BLOCKED_MESSAGE_MAX,
     )
     audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    @field_validator("languages")
+    @classmethod
+    def _supported_languages_are_read(
+        cls, languages: Languages | None, info: ValidationInfo
+    ) -> Languages | None:
+        """Refuse a supported language that a learned detector the policy uses cannot read.
+
+        Such a detector never judges that language (the guard blanks it), and the language
+        check would not report it either, so "supported" would mean "passes unjudged".
+        """
+        if languages is None:
+            return None
+        problems = [
+            f"{section} (reads {', '.join(sorted(reads))}) cannot read {', '.join(unread)}"
+            for section, reads in _learned_sections(info.data)
+            if (unread := [code for code in languages.supported if code not in reads])
+        ]
+        if problems:
+            raise ValueError(
+                "supported lists languages the learned detectors do not read: "
+                + "; ".join(problems)
+                + ". Text in them would pass those detectors unjudged and unreported; list only "
+                "languages they read (text in any other gets unsupported_action)"
+            )
+        return languages
 
     @field_validator("content_filters")
     @classmethod
