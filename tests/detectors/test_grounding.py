@@ -15,6 +15,7 @@ from steward.detectors.grounding import (
     RELEVANCE_RULE,
     GroundingCalibration,
     GroundingDetector,
+    query_names_subject,
 )
 from steward.errors import DetectorUnavailableError
 from steward.guard import Guard
@@ -227,3 +228,160 @@ def test_plural_and_hyphenated_units_match(detector: GroundingDetector) -> None:
 def test_works_with_sockets_disabled(no_sockets: None) -> None:
     found = _check(GroundingDetector(), "The tower is 330 metres tall.")
     assert set(found) == {"GROUNDING", "RELEVANCE"}
+
+
+# -- Answers to task instructions: summaries and replies (issue 14) ---------------------------
+
+ARTICLE = (
+    "The city council of Riverton voted on Tuesday to build a new public library on the site of "
+    "the old bus depot. The project will cost 12 million dollars and is expected to open in 2027. "
+    "Mayor Helen Ortiz said the library would include a children's wing, a maker space and a cafe. "
+    "Opponents argued that the money should go to road repairs instead. The council approved the "
+    "plan by seven votes to two."
+)
+POLICY_TEXT = (
+    "Orders placed before 2 pm ship the same day. Standard delivery takes three to five working "
+    "days; express delivery arrives the next working day for 9 euros. Customers can return unused "
+    "items within 30 days for a full refund, and the return label is free."
+)
+#: Faithful answers, in other words than their source's, each with its source and a task
+#: instruction that names no subject.
+FAITHFUL = [
+    (
+        ARTICLE,
+        "Summarize the following article.",
+        "Riverton's council approved a new public library where the old bus depot stands. It will "
+        "cost 12 million dollars and should open in 2027. Critics wanted the money spent on roads, "
+        "but the plan passed by seven votes to two.",
+    ),
+    (
+        ARTICLE,
+        "TL;DR",
+        "Riverton will get a new library with a children's wing, a maker space and a cafe, opening in 2027.",
+    ),
+    (
+        ARTICLE,
+        "What does this say?",
+        "It says the council backed a 12 million dollar library on the former bus depot site, "
+        "despite opponents who preferred road repairs.",
+    ),
+    (
+        POLICY_TEXT,
+        "Reply to the customer.",
+        "Thanks for your message! Orders placed before 2 pm ship the same day, and standard "
+        "delivery takes three to five working days. If you change your mind, you can return "
+        "unused items within 30 days for a full refund; the return label is free.",
+    ),
+    (
+        POLICY_TEXT,
+        "Draft a reply to this email.",
+        "Sorry for the wait. Express delivery gets your order to you the next working day for 9 euros.",
+    ),
+]
+#: Unfaithful answers to the same instructions: a changed number, a swapped name, an
+#: invented detail, an off-topic reply.
+UNFAITHFUL = [
+    (
+        ARTICLE,
+        "Summarize the following article.",
+        "The new library will cost 15 million dollars and open in 2027.",
+    ),
+    (
+        ARTICLE,
+        "Summarize the following article.",
+        "Mayor Laura Chen said the library would include a children's wing.",
+    ),
+    (POLICY_TEXT, "Reply to the customer.", "Returns are accepted within 90 days for a full refund."),
+    (
+        POLICY_TEXT,
+        "Reply to the customer.",
+        "Our chef recommends the mushroom risotto with a glass of red wine.",
+    ),
+]
+
+
+def _pack_thresholds() -> tuple[float, float]:
+    section = load_policy("default").contextual_grounding
+    assert section is not None and section.grounding is not None and section.relevance is not None
+    return section.grounding.threshold, section.relevance.threshold
+
+
+@pytest.mark.parametrize(("source", "query", "answer"), FAITHFUL)
+def test_faithful_summaries_and_replies_pass_the_default_pack(
+    detector: GroundingDetector, source: str, query: str, answer: str
+) -> None:
+    grounding_min, relevance_min = _pack_thresholds()
+    for asked in (query, None):  # the query is optional
+        request = DetectionRequest(source=Source.OUTPUT, grounding_source=source, query=asked)
+        found = {f.type: f for f in detector.detect(answer, request)}
+        assert found["GROUNDING"].score >= grounding_min, (asked, found["GROUNDING"].details)
+        if asked is None:
+            assert "RELEVANCE" not in found
+        else:
+            assert found["RELEVANCE"].score >= relevance_min, found["RELEVANCE"].details
+
+
+@pytest.mark.parametrize(("source", "query", "answer"), UNFAITHFUL)
+def test_unfaithful_summaries_and_replies_are_still_caught(
+    detector: GroundingDetector, source: str, query: str, answer: str
+) -> None:
+    grounding_min, relevance_min = _pack_thresholds()
+    request = DetectionRequest(source=Source.OUTPUT, grounding_source=source, query=query)
+    found = {f.type: f.score for f in detector.detect(answer, request)}
+    assert found["GROUNDING"] < grounding_min or found["RELEVANCE"] < relevance_min, found
+
+
+def test_off_topic_reply_is_irrelevant_to_both_query_and_source(detector: GroundingDetector) -> None:
+    off_topic = UNFAITHFUL[-1][2]
+    request = DetectionRequest(
+        source=Source.OUTPUT, grounding_source=POLICY_TEXT, query="Reply to the customer."
+    )
+    (relevance,) = [f for f in detector.detect(off_topic, request) if f.type == "RELEVANCE"]
+    assert relevance.score < _pack_thresholds()[1]
+    assert relevance.details["judged_against"] == "source"
+
+
+def test_a_task_instruction_names_no_subject() -> None:
+    for generic in (
+        "Summarize the following article.",
+        "Reply to the customer.",
+        "Tell me more.",
+        "TL;DR",
+        "What does this say?",
+    ):
+        assert not query_names_subject(generic), generic
+    for specific in (
+        QUERY,
+        WHO,
+        "What happened in 1889?",
+        "Summarize the article about the Riverton library.",
+    ):
+        assert query_names_subject(specific), specific
+
+
+def test_relevance_is_judged_against_the_source_when_the_query_names_no_subject(
+    detector: GroundingDetector,
+) -> None:
+    answer = FAITHFUL[0][2]
+    judged = detector.relevance_judgement(answer, "Summarize the following article.", ARTICLE)
+    assert judged.against == "source" and judged.score >= _pack_thresholds()[1]
+    assert judged.span is not None
+    # Without a source, a query of task words alone cannot make an answer off-topic...
+    alone = detector.relevance_judgement(answer, "Summarize the following article.")
+    assert (alone.against, alone.score) == ("none", 1.0)
+    # ...but one that names a subject still can, and the better of query and source counts.
+    assert detector.relevance_judgement(answer, "How tall is the Eiffel Tower?").score < _pack_thresholds()[1]
+    both = detector.relevance_judgement(answer, "How tall is the Eiffel Tower?", ARTICLE)
+    assert both.against == "source" and both.score >= _pack_thresholds()[1]
+    # An answer without a content word has no subject to be off: "Yes." to a yes/no question.
+    yes = detector.relevance_judgement("Yes.", "Is the Eiffel Tower in Paris?")
+    assert (yes.against, yes.score) == ("none", 1.0)
+    assert detector.relevance_judgement("", "Is the Eiffel Tower in Paris?").score == 0.0
+
+
+def test_number_words_meet_digits_and_contractions_are_not_names(detector: GroundingDetector) -> None:
+    (support,) = detector.sentence_support(
+        "I'm told a six foot blonde sat at the bar for eleven years.",
+        "A 6 foot blonde sat at the bar. She had been there 11 years.",
+    )
+    assert support.unsupported_numbers == () and support.unsupported_names == ()

@@ -11,7 +11,8 @@ the user's question (``query``), the detector returns two scores in 0–1, as Be
   embedding cosine to the source sentences that share the most words with it. Words that
   merely restate the query count neither way: an answer that repeats the question and adds
   one invented name is judged on that name, not carried by the repeated words (and a bare
-  "Delhi" is judged on "Delhi"). A response is as grounded as its weakest sentence, so the
+  "Delhi" is judged on "Delhi"); nor does a reply's courtesy ("Thanks for your message!").
+  Number words count as digits ("six feet" is supported by "6 foot"). A response is as grounded as its weakest sentence, so the
   score is the lowest sentence score, and the finding names that sentence (offsets, score,
   and how many numbers, names and qualifiers it adds) in ``details["least_supported"]``;
   :meth:`GroundingDetector.sentence_support` also returns the unsupported words themselves,
@@ -21,15 +22,26 @@ the user's question (``query``), the detector returns two scores in 0–1, as Be
   claim flipped or narrowed with the source's own words ("X did not…", "only Y"); the
   embedding lets a faithful paraphrase through, and is skipped for a sentence whose new
   words are all in the source (it could only raise a support that is already complete).
-* **relevance** — does the response address the query? Query-to-response cosine (whole
-  response and best sentence) plus the share of the query's content words the response
-  repeats.
+* **relevance** — is the response about what the query asks about? Two curves, and the
+  response is as relevant as the better of them: against the query (query-to-response
+  cosine, whole response and best sentence, plus the share of the query's content words the
+  response repeats) and, when a source is given, against the source (the response's cosine
+  to the source sentences that share most of its words, whole and per sentence, plus the
+  share of its content words found in the source). A task instruction ("Summarize the
+  following article.", "Reply to the customer.") names no subject of its own: what the answer
+  must be about is the source, and a summary shares few words with "summarize". So a query
+  made only of task words (:data:`_TASK_WORDS`) is not compared at all; with no source either,
+  nothing can make the answer off-topic and relevance is 1.0, as it is for an answer without
+  a content word ("Yes.", "1957"). Relevance thus blocks only an answer that is off-topic for
+  both the query and its source.
 
-Each score is a logistic curve fitted once by ``training/calibrate_grounding.py`` (on a set
-built from TruthfulQA; measured on HaluEval-QA, a different source: see
-``benchmarks/grounding_quality.py``). The guard compares each score with the policy's
-threshold and acts when the score is lower, so the detector always reports both scores
-when it can compute them: grounding needs a source, relevance a query.
+Each score is a logistic curve fitted once by ``training/calibrate_grounding.py`` (grounding
+on TruthfulQA, DocNLI's MNLI and FEVER pairs and WiCE claims; relevance on TruthfulQA, and
+against the source on the same pairs; measured on held-out files of those sets and on
+HaluEval-QA, a source no curve saw: see ``benchmarks/grounding_quality.py``). The guard
+compares each score with the policy's threshold and acts when the score is lower, so the
+detector always reports both scores when it can compute them: grounding needs a source,
+relevance a query (the source alone is not a question to answer).
 
 Content-word matching and qualifiers are English-centred (stop words, suffix stripping);
 numbers and names work in any Latin-script language, and the embedder is English-trained.
@@ -64,7 +76,9 @@ __all__ = [
     "RELEVANCE_RULE",
     "GroundingCalibration",
     "GroundingDetector",
+    "RelevanceJudgement",
     "SentenceSupport",
+    "query_names_subject",
 ]
 
 CALIBRATION_PATH = Path(__file__).resolve().parents[1] / "models" / "artifacts" / "grounding-calibration.json"
@@ -76,6 +90,7 @@ _SOURCE_CANDIDATES = 6
 #: Inputs of the grounding and relevance curves (:func:`grounding_features`, :func:`relevance_features`).
 _GROUNDING_FEATURES = 4
 _RELEVANCE_FEATURES = 3
+_SOURCE_RELEVANCE_FEATURES = 3
 #: Length of the shared prefix that counts two words as the same (``complet``-ed/-ion).
 _PREFIX = 6
 
@@ -93,6 +108,16 @@ _WORD = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_](?:[^\W_]|['’][^\W\d_])*")
 _NUMBER_TEXT = """zero three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
     hundred thousand million billion first second third"""
 _NUMBER_WORDS = frozenset(_NUMBER_TEXT.split())
+#: Number words written as digits, so "six feet" meets "6 foot" and "eleven years" meets "11".
+_UNITS = """zero - - three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty"""
+_TENS = "thirty forty fifty sixty seventy eighty ninety"
+_NUMBER_VALUES = {word: str(value) for value, word in enumerate(_UNITS.split()) if word != "-"} | {
+    word: str(10 * k) for k, word in enumerate(_TENS.split(), 3)
+}
+_NUMBER_WORDS |= frozenset(_NUMBER_VALUES)
+#: Contractions that open with a stop word ("I'm", "It's", "That's"): capitalised, but not names.
+_APOSTROPHE = re.compile(r"['’]")
 #: Words that flip or narrow a claim, by family: a response may use one only if the query or
 #: the source sentence it rests on uses the same family (any negation supports "never").
 _QUALIFIERS = {
@@ -102,6 +127,28 @@ _QUALIFIERS = {
     **dict.fromkeys(("only", "solely", "exclusively"), "only"),
     **dict.fromkeys(("may", "might", "maybe", "perhaps", "possibly", "probably", "likely"), "hedge"),
 }
+
+
+#: Words of task instructions rather than subjects: a query made only of these (and stop
+#: words) asks for something to be done to a text given elsewhere ("Summarize the following
+#: article.", "Reply to the customer.", "Tell me more."), so it says nothing about what the
+#: answer must be about. English only, like the stop words.
+_TASK_TEXT = """summarize summarise summary summarization sum gist tldr tl dr recap overview outline
+    abstract synopsis digest text article passage document doc paragraph content page story email
+    mail message letter post report paper essay chapter section excerpt snippet transcript note
+    thread conversation chat above below following attached given provided previous earlier last
+    latest write rewrite draft reply respond response explain describe tell give list condense
+    shorten simplify paraphrase rephrase continue elaborate expand clarify help read review analyse
+    analyze mean meaning point idea takeaway key main brief short concise quick sentence word bullet
+    line customer user client please thank thanks kindly want need know see show think go bit little
+    detail information info fact thing"""
+
+
+#: Courtesy that makes no claim ("Thanks for your message!", "Sorry for the wait."): a reply's
+#: pleasantries are neither support nor novelty, like the words that restate the query.
+_COURTESY_TEXT = """thank thanks hello hi hey dear welcome glad pleasure sorry apologise apologize apology
+    apologies regards sincerely cheers certainly sure course hope help helps helpful reaching
+    contacting message wait waiting patience assist assistance"""
 
 
 def _stem(word: str) -> str:
@@ -171,7 +218,10 @@ def _words(text: str) -> _Words:
         family = "negation" if lower.endswith(("n't", "n’t")) else _QUALIFIERS.get(lower)
         if family is not None:
             qualifiers.add(family)
-        if lower in _STOP_WORDS:
+        if lower in _STOP_WORDS or _APOSTROPHE.split(lower, maxsplit=1)[0] in _STOP_WORDS:
+            continue
+        if lower in _NUMBER_VALUES:  # a number, as if written in digits
+            numbers.add(_NUMBER_VALUES[lower])
             continue
         stem = _stem(lower)
         content.add(stem)
@@ -187,6 +237,26 @@ def _words(text: str) -> _Words:
 _NO_WORDS = _Words(frozenset(), frozenset(), frozenset(), frozenset())
 
 
+def _by_shared_words(keys: frozenset[str], source_keys: Sequence[frozenset[str]]) -> list[int]:
+    """Indices of the source sentences, those sharing the most of ``keys`` first (ties in text order)."""
+    return sorted(range(len(source_keys)), key=lambda j: -len(keys & source_keys[j]))
+
+
+_TASK_WORDS = frozenset(_stem(w) for w in _TASK_TEXT.split()) | _NUMBER_WORDS
+_COURTESY_WORDS = frozenset(_stem(w) for w in _COURTESY_TEXT.split())
+
+
+def query_names_subject(query: str) -> bool:
+    """Whether ``query`` names something the answer must be about, beyond task words.
+
+    "When was the Eiffel Tower finished?" does (``eiffel``, ``tower``, ``finish``); "Summarize
+    the following article." and "Tell me more." do not: relevance to them cannot be judged
+    from the query, only from the text they point at. A number in digits counts as a subject.
+    """
+    words = _words(query)
+    return bool(words.content - _TASK_WORDS) or any(n[0].isdigit() for n in words.numbers)
+
+
 @dataclass(frozen=True, slots=True)
 class _Curve:
     weights: tuple[float, ...]
@@ -199,26 +269,33 @@ class _Curve:
 
 @dataclass(frozen=True, slots=True)
 class GroundingCalibration:
-    """The two fitted curves (see :func:`grounding_features` and :func:`relevance_features`)."""
+    """The fitted curves (:func:`grounding_features`, :func:`relevance_features`, :func:`source_relevance_features`)."""
 
     grounding: _Curve
     relevance: _Curve
+    #: Relevance to the source: is the response about the text the query points at?
+    source_relevance: _Curve
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> GroundingCalibration:
         """Read the curves written by ``training/calibrate_grounding.py``."""
         try:
             data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            curves = [
-                _Curve(tuple(float(w) for w in data[k]["weights"]), float(data[k]["bias"]))
-                for k in ("grounding", "relevance")
-            ]
-            # A file fitted for other features would fail on every call; refuse it at load.
-            if len(curves[0].weights) != _GROUNDING_FEATURES or len(curves[1].weights) != _RELEVANCE_FEATURES:
-                raise ValueError("curve weights do not match the detector's features")
+            sizes = {
+                "grounding": _GROUNDING_FEATURES,
+                "relevance": _RELEVANCE_FEATURES,
+                "source_relevance": _SOURCE_RELEVANCE_FEATURES,
+            }
+            curves = {}
+            for key, size in sizes.items():
+                curve = _Curve(tuple(float(w) for w in data[key]["weights"]), float(data[key]["bias"]))
+                # A file fitted for other features would fail on every call; refuse it at load.
+                if len(curve.weights) != size:
+                    raise ValueError("curve weights do not match the detector's features")
+                curves[key] = curve
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DetectorUnavailableError(f"unusable grounding calibration {path}: {exc}") from exc
-        return cls(curves[0], curves[1])
+        return cls(curves["grounding"], curves["relevance"], curves["source_relevance"])
 
     @classmethod
     def from_weights(
@@ -227,9 +304,15 @@ class GroundingCalibration:
         grounding_bias: float,
         relevance: Sequence[float],
         relevance_bias: float,
+        source_relevance: Sequence[float] = (0.0,) * _SOURCE_RELEVANCE_FEATURES,
+        source_relevance_bias: float = 0.0,
     ) -> GroundingCalibration:
         """Curves from explicit weights (for fitting and tests)."""
-        return cls(_Curve(tuple(grounding), grounding_bias), _Curve(tuple(relevance), relevance_bias))
+        return cls(
+            _Curve(tuple(grounding), grounding_bias),
+            _Curve(tuple(relevance), relevance_bias),
+            _Curve(tuple(source_relevance), source_relevance_bias),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -297,12 +380,40 @@ def relevance_features(whole: float, best_sentence: float, query_word_share: flo
     return (whole, best_sentence, query_word_share)
 
 
+def source_relevance_features(
+    whole: float, mean_sentence: float, source_word_share: float
+) -> tuple[float, ...]:
+    """The source-relevance curve's inputs.
+
+    ``whole``: the whole response's best cosine to a source sentence; ``mean_sentence``: each
+    response sentence's best cosine to a source sentence, averaged (an answer that drifts off
+    the source in some sentences scores lower); ``source_word_share``: the share of the
+    response's content words found in the source.
+    """
+    return (whole, mean_sentence, source_word_share)
+
+
+@dataclass(frozen=True, slots=True)
+class RelevanceJudgement:
+    """A relevance score and what it was judged against."""
+
+    score: float
+    #: ``"query"``, ``"source"``, or ``"none"``: the query names no subject and no source was
+    #: given, or the answer has no content word (then nothing makes it off-topic: 1.0), or no
+    #: sentence at all (0.0).
+    against: str
+    #: The response sentence closest to what it was judged against, and its cosine.
+    span: tuple[int, int] | None = None
+    similarity: float = 0.0
+
+
 class GroundingDetector(Detector):
     """Scores a response's grounding in its source and its relevance to the query."""
 
     name = "grounding"
     policy_kind = PolicyKind.CONTEXTUAL_GROUNDING
     cost = 60
+    languages = frozenset({"en"})  # English words and embeddings
 
     def __init__(
         self,
@@ -345,7 +456,7 @@ class GroundingDetector(Detector):
         if GROUNDING_RULE in enabled and request.grounding_source is not None:
             findings.append(self._grounding_finding(text, request.grounding_source, request.query))
         if RELEVANCE_RULE in enabled and request.query is not None:
-            findings.append(self._relevance_finding(text, request.query))
+            findings.append(self._relevance_finding(text, request.query, request.grounding_source))
         return findings
 
     def sentence_support(self, response: str, source: str, query: str | None = None) -> list[SentenceSupport]:
@@ -371,11 +482,15 @@ class GroundingDetector(Detector):
         candidates: list[list[int]] = []
         resting: list[frozenset[str]] = []
         for words in analysed:
-            new = sorted(w for w in words.content if not _found(w, asked.content, query_prefixes))
+            new = sorted(
+                w
+                for w in words.content
+                if w not in _COURTESY_WORDS and not _found(w, asked.content, query_prefixes)
+            )
             new_words.append(new)
             missing.append(tuple(w for w in new if not _found(w, whole_source.content, source_prefixes)))
             keys = words.content | words.numbers
-            ranked = sorted(range(len(source_keys)), key=lambda j: -len(keys & source_keys[j]))
+            ranked = _by_shared_words(keys, source_keys)
             candidates.append(ranked[:_SOURCE_CANDIDATES])
             best = ranked[0] if ranked and keys & source_keys[ranked[0]] else None
             resting.append(source_analysed[best].qualifiers if best is not None else frozenset())
@@ -404,7 +519,16 @@ class GroundingDetector(Detector):
                 word_support=word_support,
                 similarity=similarity.get(k),
                 unsupported_numbers=tuple(sorted(words.numbers - supported_numbers)),
-                unsupported_names=tuple(sorted(words.names - whole_source.content - asked.content)),
+                unsupported_names=tuple(
+                    sorted(
+                        n
+                        for n in words.names
+                        if not (
+                            _found(n, whole_source.content, source_prefixes)
+                            or _found(n, asked.content, query_prefixes)
+                        )
+                    )
+                ),
                 unsupported_qualifiers=qualifiers,
                 unsupported_words=missing[k],
             )
@@ -425,13 +549,77 @@ class GroundingDetector(Detector):
         share = len(query_words & _words(response).content) / len(query_words) if query_words else 0.0
         return relevance_features(float(vectors[1] @ vectors[0]), float(sims[best]), share), spans[best]
 
-    def relevance(self, response: str, query: str) -> tuple[float, tuple[int, int] | None, float]:
-        """The relevance score, the span of the sentence closest to the query, and its cosine."""
-        evidence = self.relevance_evidence(response, query)
-        if evidence is None:
-            return 0.0, None, 0.0
-        features, span = evidence
-        return self._calibration.relevance(features), span, features[1]
+    def source_relevance_evidence(
+        self, response: str, source: str
+    ) -> tuple[tuple[float, ...], tuple[int, int]] | None:
+        """The source-relevance curve's inputs and the span of the sentence closest to the source.
+
+        Each response sentence is compared with the source sentences that share most of its
+        words (as grounding does, and the embedder's cache serves those grounding embedded).
+        """
+        spans = sentence_spans(response)
+        source_spans = sentence_spans(source)
+        if not spans or not source_spans:
+            return None
+        sentences = [response[s:e] for s, e in spans]
+        source_texts = [source[s:e] for s, e in source_spans]
+        source_keys = [w.content | w.numbers for w in map(_words, source_texts)]
+        chosen: set[int] = set()
+        for sentence in sentences:
+            words = _words(sentence)
+            keys = words.content | words.numbers
+            chosen.update(_by_shared_words(keys, source_keys)[:_SOURCE_CANDIDATES])
+        candidates = sorted(chosen)
+        vectors = self._embedder.embed([response, *sentences, *(source_texts[j] for j in candidates)])
+        source_vectors = vectors[1 + len(sentences) :]
+        sims = vectors[1 : 1 + len(sentences)] @ source_vectors.T
+        per_sentence = sims.max(axis=1)
+        best = int(np.argmax(per_sentence))
+        whole_source = _words(source)
+        prefixes = _prefixes(whole_source.content)
+        content = _words(response).content
+        share = (
+            sum(_found(w, whole_source.content, prefixes) for w in content) / len(content) if content else 0.0
+        )
+        whole = float((source_vectors @ vectors[0]).max())
+        return source_relevance_features(whole, float(per_sentence.mean()), share), spans[best]
+
+    def relevance_judgement(self, response: str, query: str, source: str | None = None) -> RelevanceJudgement:
+        """How relevant ``response`` is: the better of its relevance to the query and to the source.
+
+        A query of task words only is not compared (it names no subject); with no source
+        either, the answer cannot be off-topic and the score is 1.0. Nor can an answer without
+        a content word ("Yes.", "No", "1957", "more than 1,600"): it has no subject to be off.
+        An empty response is relevant to nothing (0.0).
+        """
+        if not sentence_spans(response):
+            return RelevanceJudgement(0.0, "none")
+        if not _words(response).content:
+            return RelevanceJudgement(1.0, "none")
+        judged: list[RelevanceJudgement] = []
+        if query_names_subject(query):
+            evidence = self.relevance_evidence(response, query)
+            if evidence is not None:
+                features, span = evidence
+                judged.append(
+                    RelevanceJudgement(self._calibration.relevance(features), "query", span, features[1])
+                )
+        if source is not None:
+            evidence = self.source_relevance_evidence(response, source)
+            if evidence is not None:
+                features, span = evidence
+                score = self._calibration.source_relevance(features)
+                judged.append(RelevanceJudgement(score, "source", span, features[1]))
+        if judged:
+            return max(judged, key=lambda j: j.score)
+        return RelevanceJudgement(1.0, "none")
+
+    def relevance(
+        self, response: str, query: str, source: str | None = None
+    ) -> tuple[float, tuple[int, int] | None, float]:
+        """The relevance score, the span of the sentence closest to the query or source, and its cosine."""
+        judgement = self.relevance_judgement(response, query, source)
+        return judgement.score, judgement.span, judgement.similarity
 
     def _grounding_finding(self, text: str, source: str, query: str | None) -> Finding:
         support = self.sentence_support(text, source, query)
@@ -456,12 +644,17 @@ class GroundingDetector(Detector):
         }
         return _finding("GROUNDING", GROUNDING_RULE, text, weakest.score, details)
 
-    def _relevance_finding(self, text: str, query: str) -> Finding:
-        score, span, similarity = self.relevance(text, query)
-        details: dict[str, Any] = {}
-        if span is not None:
-            details["most_relevant"] = {"start": span[0], "end": span[1], "similarity": round(similarity, 4)}
-        return _finding("RELEVANCE", RELEVANCE_RULE, text, score, details)
+    def _relevance_finding(self, text: str, query: str, source: str | None) -> Finding:
+        judgement = self.relevance_judgement(text, query, source)
+        details: dict[str, Any] = {"judged_against": judgement.against}
+        if judgement.span is not None:
+            start, end = judgement.span
+            details["most_relevant"] = {
+                "start": start,
+                "end": end,
+                "similarity": round(judgement.similarity, 4),
+            }
+        return _finding("RELEVANCE", RELEVANCE_RULE, text, judgement.score, details)
 
 
 def _finding(kind: str, rule: str, text: str, score: float, details: dict[str, Any]) -> Finding:

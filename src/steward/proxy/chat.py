@@ -385,15 +385,19 @@ class _StreamRelay:
         self.tool_indices: set[int] = set()
         self.started: set[int] = set()
         self.meta: dict[str, Any] = {"id": None, "model": request.model, "created": None}
+        self.query = last_user_text(request)
 
     def _guard(self, index: int) -> StreamGuard:
         if index not in self.guards:
             settings = self.proxy.settings
+            # The last user message is the query of the whole-answer check at the end, as
+            # it is for a non-streamed answer (relevance).
             self.guards[index] = StreamGuard(
                 self.binding.guard,
                 holdback=settings.stream_holdback_chars,
                 check_every=settings.stream_check_chars,
                 vault=self.vault,
+                query=self.query,
             )
         return self.guards[index]
 

@@ -7,18 +7,45 @@ behind the newest character, and only after the guard has checked it *together w
 window that follows it and up to one window of already-released text before it (so a
 detector sees the context on both sides). Masked spans are replaced before release; a span
 that straddles the release point is never cut: the point moves back to the span's start,
-so no prefix of a detected span leaves the server. A blocking finding stops the stream.
+so no prefix of a detected span leaves the server. A block stops the stream.
+
+Windows are not the whole answer, and a learned detector can judge a window differently
+from the text it belongs to (a denied topic seen in a window that groups sentences the whole
+text does not group). So a window decides a block only where the whole answer is bound to
+decide the same, and the whole answer has the last word:
+
+* a pattern finding (word list, regex, PII) that blocks inside a window, away from its cut
+  edges, blocks at once: the whole answer contains the same match;
+* any other blocking finding (content filters, prompt attack, denied topics, languages)
+  *suspends* the stream: nothing more is released, no more windows are checked, and the end
+  of the stream decides. A denied-topic finding on a piece the whole answer does not have
+  (several sentences taken together, or a sentence cut by the window) is not even that: a
+  window never invents a piece (:func:`steward.models.sentences.embedding_pieces` takes a
+  short text whole, and a window is a short text);
+* at the end, the **whole answer** is checked as a non-streamed answer is, with the
+  ``query`` and ``grounding_source`` (relevance and grounding run), and that check decides
+  the block and masks what is still held.
 
 Guarantees and limits (also in ``docs/proxy.md``):
 
-* a span the guard detects, of at most ``holdback`` characters, never leaves unmasked;
+* for an answer of at most :data:`~steward.policy.limits.TEXT_MAX_CHARS` characters, the
+  decision (blocked, masked, passed) is the one the guard gives the whole answer at once,
+  save masks: a span the guard detects, of at most ``holdback`` characters, never leaves
+  unmasked, but a longer one, or one a detector only recognises with more than one window
+  of context, may leave before it is recognised (the stream then says passed where the
+  whole answer is masked);
+* the exact bound where equality is impossible: text released before the whole-answer
+  check blocks stays with the user. Release runs ``holdback`` (W) characters behind the
+  newest one, so of an N-character answer at most ``max(0, N - W)`` characters have left
+  when the end-of-stream check blocks (none if the answer fits in the window), and none
+  after a suspension;
 * the text held is at most ``holdback`` characters, plus ``check_every - 1`` when checks
   are batched, plus the length of one detected span that straddles the release point
-  (itself at most ``holdback``; a longer one is released masked as found so far);
-* a span longer than the window, or one a detector only recognises with more than one
-  window of context, may be released before it is recognised;
-* the guard judges windows, not the whole answer: grounding and relevance checks, which
-  need the whole answer, do not run on streams.
+  (itself at most ``holdback``; a longer one is released masked as found so far); a
+  suspended stream holds everything after the suspension, up to ``TEXT_MAX_CHARS``
+  characters of answer (then it blocks: the whole answer can no longer be checked);
+* an answer longer than ``TEXT_MAX_CHARS`` (which a non-streamed answer may not be) gets
+  no whole-answer check: its end is judged as a window.
 """
 
 from __future__ import annotations
@@ -29,6 +56,7 @@ from steward.anonymize import PseudonymOperator, PseudonymVault, TagOperator, re
 from steward.anonymize.base import Operator
 from steward.assessment import Action, Assessment, Finding, FindingAction, PolicyKind, Source, TraceStep
 from steward.guard import Guard
+from steward.models.sentences import sentence_spans
 from steward.policy import limits
 
 __all__ = ["Release", "StreamGuard"]
@@ -42,8 +70,24 @@ class Release:
     blocked: Assessment | None = None
 
 
+#: Findings found by matching patterns: a match inside a window is a match in the whole answer.
+_PATTERN_POLICIES = frozenset({PolicyKind.WORD, PolicyKind.SENSITIVE_INFORMATION})
+
+
 def _shift(finding: Finding, offset: int) -> Finding:
     return replace(finding, start=finding.start + offset, end=finding.end + offset)
+
+
+def _whole_text_sentences(window: str, *, cut_start: bool) -> frozenset[tuple[int, int]]:
+    """The pieces of a mid-stream window that are pieces of the whole answer too.
+
+    Its sentences, less the first when the window starts inside the answer (it may be cut)
+    and the last (the answer goes on: it may be incomplete). A sentence span is local (its
+    boundaries are punctuation and line breaks), so a complete one is cut the same way in
+    the whole answer.
+    """
+    spans = sentence_spans(window)
+    return frozenset(spans[1 if cut_start else 0 : -1])
 
 
 class StreamGuard:
@@ -54,11 +98,22 @@ class StreamGuard:
     """
 
     def __init__(
-        self, guard: Guard, *, holdback: int, check_every: int = 1, vault: PseudonymVault | None = None
+        self,
+        guard: Guard,
+        *,
+        holdback: int,
+        check_every: int = 1,
+        vault: PseudonymVault | None = None,
+        query: str | None = None,
+        grounding_source: str | None = None,
     ) -> None:
+        """``query`` and ``grounding_source`` go to the whole-answer check at the end, as they would
+        to the check of a non-streamed answer (windows are checked without them)."""
         self.guard = guard
         self.holdback = holdback
         self.check_every = max(1, check_every)
+        self.query = query
+        self.grounding_source = grounding_source
         sens = guard.policy.sensitive_information
         self._pseudonyms = sens is not None and sens.anonymization.style == "pseudonym"
         self.vault = vault if vault is not None or not self._pseudonyms else PseudonymVault()
@@ -70,6 +125,12 @@ class StreamGuard:
         self._released = 0
         self.checks = 0
         self.blocked: Assessment | None = None
+        #: The window check that suspended the stream: nothing is released until the end,
+        #: where the whole answer decides.
+        self.suspended: Assessment | None = None
+        #: The whole answer so far, for the check at the end; ``None`` once it is too long.
+        self._answer: list[str] | None = []
+        self._whole_checked = False
         #: Every finding of every check, by absolute span (windows overlap, so each is kept once).
         self._findings: dict[tuple[int, int, str, str], Finding] = {}
         self._policies: set[PolicyKind] = set()
@@ -101,7 +162,7 @@ class StreamGuard:
 
     def due(self, more: int) -> bool:
         """Whether feeding ``more`` characters would run the guard (callers use it to pick a thread)."""
-        if self.blocked is not None:
+        if self.blocked is not None or self.suspended is not None:
             return False
         return self.total + more - self.holdback - self._released >= self.check_every
 
@@ -110,30 +171,93 @@ class StreamGuard:
         if self.blocked is not None:
             return Release()
         self._buf += delta
+        if self._answer is not None:
+            self._answer.append(delta)
+            if self.total > limits.TEXT_MAX_CHARS:
+                self._answer = None  # too long to be checked whole, as a non-streamed answer would be
+        if self.suspended is not None:
+            if self._answer is None:
+                # The whole answer can no longer be checked: the suspending window decides.
+                return self._block(self.suspended)
+            return Release()
         boundary = self.total - self.holdback
         if boundary - self._released < self.check_every:
             return Release()
         return self._check(boundary, final=False)
 
     def finish(self) -> Release:
-        """The stream ended: check and release everything still held."""
-        if self.blocked is not None or self.held == 0:
+        """The stream ended: check the whole answer and release everything still held."""
+        if self.blocked is not None or self.total == 0:
+            return Release()
+        if self._answer is None and self.held == 0:
             return Release()
         return self._check(self.total, final=True)
 
+    def _block(self, assessment: Assessment) -> Release:
+        self.blocked = assessment
+        return Release(blocked=assessment)
+
+    @staticmethod
+    def _window_blocks(assessment: Assessment, text: str, *, cut_start: bool) -> tuple[str, int]:
+        """What a mid-stream window's block means: ``("block" | "suspend" | "pass", hold_from)``.
+
+        ``"pass"`` when every blocking finding is an artefact of the window: a pattern match
+        at its cut start (text judged by an earlier window), or a denied topic on a piece the
+        whole answer does not have. A pattern match that ends at the window's end is not
+        final yet either: the next window sees it with what follows, and nothing from its
+        start on (``hold_from``, an offset in ``text``) is released meanwhile.
+        """
+        pieces = _whole_text_sentences(text, cut_start=cut_start)
+        verdict, hold_from = "pass", len(text)
+        for f in assessment.findings:
+            if f.action is not FindingAction.BLOCKED:
+                continue
+            if f.policy in _PATTERN_POLICIES:
+                if cut_start and f.start == 0:
+                    continue
+                if f.end >= len(text):
+                    hold_from = min(hold_from, f.start)
+                    continue
+                return "block", hold_from
+            if f.policy is PolicyKind.TOPIC and (f.start, f.end) not in pieces:
+                continue
+            verdict = "suspend"
+        return verdict, hold_from
+
     def _check(self, boundary: int, *, final: bool) -> Release:
-        context_start = max(self._base, self._released - self.holdback)
-        text = self._buf[context_start - self._base :]
-        # No vault here: the guard's own masking would number partial spans of the lookahead
-        # (``b@example.co`` before ``b@example.com``); pseudonyms are issued on release only.
-        assessment = self.guard.apply(text, Source.OUTPUT)
+        whole = final and self._answer is not None
+        if whole:
+            assert self._answer is not None
+            context_start, text = 0, "".join(self._answer)
+            self._whole_checked = True
+            assessment = self.guard.apply(
+                text, Source.OUTPUT, query=self.query, grounding_source=self.grounding_source
+            )
+        else:
+            context_start = max(self._base, self._released - self.holdback)
+            text = self._buf[context_start - self._base :]
+            # No vault here: the guard's own masking would number partial spans of the lookahead
+            # (``b@example.co`` before ``b@example.com``); pseudonyms are issued on release only.
+            # Every detector runs (FULL), so a block that turns out to be a window artefact
+            # still leaves the masks of the other findings to apply.
+            assessment = self.guard.apply(text, Source.OUTPUT, output_scope="FULL")
         self.checks += 1
         self._guard_ms += assessment.latency_ms
         self._policies.update(assessment.policies_run)
+        findings = assessment.findings
         if assessment.blocked:
-            self.blocked = assessment
-            return Release(blocked=assessment)
-        shifted = [_shift(f, context_start) for f in assessment.findings]
+            if final:
+                return self._block(assessment)
+            verdict, hold_from = self._window_blocks(assessment, text, cut_start=context_start > 0)
+            if verdict == "block":
+                return self._block(assessment)
+            if verdict == "suspend":
+                self.suspended = assessment
+                return Release()
+            # Artefacts of the window: judged again, whole, by a later window or at the end.
+            findings = tuple(f for f in findings if f.action is not FindingAction.BLOCKED)
+            boundary = min(boundary, context_start + hold_from)
+        shifted = [_shift(f, context_start) for f in findings]
         masked = resolve_overlaps(f for f in shifted if f.action is FindingAction.ANONYMIZED)
         if not final:
             # Findings no longer overlap, so at most one strictly contains the boundary.
@@ -170,7 +294,11 @@ class StreamGuard:
             reason = "masked " + ", ".join(kinds)
         else:
             reason = ("reported only: " + ", ".join(reported)) if reported else ""
-        detail = f"{self.checks} window check(s), hold-back {self.holdback} characters"
+        detail = f"{self.checks} check(s), hold-back {self.holdback} characters"
+        if self._whole_checked:
+            detail += ", the last on the whole answer"
+        if self.suspended is not None:
+            detail += f"; a window's {self.suspended.action_reason} suspended release until then"
         return Assessment(
             action=Action.GUARDRAIL_INTERVENED if masked else Action.NONE,
             source=Source.OUTPUT,
