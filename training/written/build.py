@@ -6,7 +6,11 @@ the few styles in the data (see DESIGN.md, "What a first, naive classifier taugh
 These rows teach the opposite cases on purpose: benign prompts with alarming words,
 counterfactual identity pairs (same sentence frame, benign and hateful), counter-speech,
 benign prompts with injection trigger words, injections in many styles and positions,
-and harmful/benign prompts in seven other languages.
+and harmful/benign prompts in seven other languages. ``precision.jsonl`` (added 2026-12-05) holds
+the cases an independent measurement found over-blocked: security and coding questions, talk about
+instructions, forum banter, documents that discuss harm, positive and contextual identity statements,
+(as HATE) hateful questions, long benign task prompts, discussions of identity groups, curiosity
+questions and technical documentation.
 
 Every sentence here was written for this project (none is copied from a benchmark that
 DESIGN.md names). Templates are expanded combinatorially with a fixed seed, so the files
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -456,7 +461,62 @@ IDENTITY_TERMS = [
     "Korean",
     "Nigerian",
     "Pakistani",
+    # Added on 2026-12-05 so that every group the independent benchmarks named (and its common
+    # spellings) is covered evenly. Each term was read in every frame; "teenage" and
+    # "wheelchair-using" read badly in the many predicative frames ("I'm {t}", "is {t}") and were left out.
+    "homosexual",
+    "LGBTQ",
+    "LGBT",
+    "bi",
+    "heterosexual",
+    "cisgender",
+    "intersex",
+    "asexual",
+    "pansexual",
+    "Hispanic",
+    "Latina",
+    "Latinx",
+    "African American",
+    "European",
+    "Middle Eastern",
+    "Japanese",
+    "Protestant",
+    "Mormon",
+    "Orthodox Christian",
+    "old",
+    "older",
+    "middle-aged",
+    "mentally ill",
+    "Indigenous",
+    "Roma",
+    "Palestinian",
+    "Israeli",
+    "Iranian",
+    "Ukrainian",
+    "Russian",
+    "Jewish-American",
+    "Mexican-American",
+    "Filipino",
+    "Vietnamese",
 ]
+
+
+def _needs_an(term: str) -> bool:
+    """Whether ``term`` starts with a vowel sound ("an Asian", "an LGBTQ", but "a European")."""
+    low = term.lower()
+    if low.startswith(("eu", "uk", "uni", "us")):
+        return False
+    return low[0] in "aeiou" or low.startswith("lgbt")
+
+
+def fill(frame: str, term: str) -> str:
+    """``frame`` with ``{t}`` replaced by ``term``, and "a {t}" turned into "an {t}" where the term
+    needs it: an article that is wrong only before identity terms would be a cue the model could learn."""
+    if _needs_an(term):
+        frame = re.sub(r"\b([Aa]) (?=\{t\})", lambda m: m.group(1) + "n ", frame)
+    return frame.replace("{t}", term)
+
+
 # Benign frames (train) and different frames kept for evaluation only.
 IDENTITY_BENIGN_TRAIN = [
     "My sister is {t} and a great engineer.",
@@ -855,8 +915,84 @@ def framed(frames: list[str], labels: list[str], kind: str) -> list[Row]:
     out: list[Row] = []
     for i, frame in enumerate(frames):
         for j in range(TERMS_PER_FRAME):
-            text = frame.replace("{t}", IDENTITY_TERMS[(i * TERMS_PER_FRAME + j) % len(IDENTITY_TERMS)])
+            text = fill(frame, IDENTITY_TERMS[(i * TERMS_PER_FRAME + j) % len(IDENTITY_TERMS)])
             out.append(row(text[0].upper() + text[1:], labels, kind))
+    return out
+
+
+# ---------------------------------------------------------------- precision (2026-12-05)
+#: Lists written after the second independent measurement (DESIGN.md, "What independent measurement
+#: taught us"): the detectors blocked 43% of benign security and coding prompts (mostly as
+#: PROMPT_ATTACK), 14.5% of benign prompts with trigger words, long ordinary documents, sentences that
+#: merely mention identity terms, positive statements about groups, and counter-speech, quotation,
+#: negation and reclaimed usage, while hateful *questions* mostly passed. Each list teaches one of
+#: those cases; every tenth item (every tenth frame) is held out as ``split="eval"``.
+PRECISION_LISTS = {
+    # Defensive, educational or authorised security, coding, IT and LLM-defence questions.
+    "security_benign": "security_benign",
+    # Texts that talk about instructions, rules, prompts and overriding, aimed at no model.
+    "instruction_talk_benign": "instruction_talk",
+    # Informal comments: banter, reviews, complaints, slang and swearing that insults nobody.
+    "forum_benign": "forum_benign",
+    # 250-1,200-character documents that discuss crime, violence, drugs, suicide, hate and the like.
+    "discussing_harm_documents": "discussing_harm",
+    # Added 2026-12-05 after held-out public sources were still over-blocked:
+    # Long benign prompts full of instructions to the assistant (role set-ups with rules, developers'
+    # system prompts, output formats, batches of requests) read as PROMPT_ATTACK, because nearly all
+    # long role/instruction prompts in training were jailbreaks.
+    "task_prompts_benign": "task_prompt",
+    # Paragraphs and multi-statement posts about identity groups (history, culture, discrimination,
+    # rejected stereotypes, disability awareness) read as HATE, above all several statements together.
+    "group_discussion_benign": "group_discussion",
+    # "What happens if...", "Can you die from...?", "Which country has the most...?" curiosity questions
+    # read as VIOLENCE, SELF_HARM or HATE.
+    "curiosity_questions_benign": "curiosity_question",
+    # READMEs, API docs, runbooks, advisories and guardrail docs that describe (and quote) attacks and
+    # defences read as PROMPT_ATTACK.
+    "technical_docs_benign": "technical_doc",
+}
+#: The kinds in ``identity_context_frames.txt`` (``kind|frame``), each kept as ``identity_<kind>``.
+CONTEXT_KINDS = ("negated", "counter", "quote", "reclaimed", "question")
+
+
+def held_out(i: int) -> str:
+    """``eval`` for every tenth item of a list (index 9, 19, ...), ``train`` otherwise."""
+    return "eval" if i % 10 == 9 else "train"
+
+
+def framed_split(frames: list[str], labels: list[str], kind: str) -> list[Row]:
+    """Every tenth frame filled with all terms for evaluation (grouped by term); the other frames
+    crossed with a rotating share of the terms for training, as in ``framed``."""
+    train = [f for i, f in enumerate(frames) if held_out(i) == "train"]
+    out = framed(train, labels, kind)
+    for frame in (f for i, f in enumerate(frames) if held_out(i) == "eval"):
+        for term in IDENTITY_TERMS:
+            text = fill(frame, term)
+            out.append(row(text[0].upper() + text[1:], labels, kind, split="eval", group=f"term:{term}"))
+    return out
+
+
+def precision_rows() -> list[Row]:
+    """The rows of ``precision.jsonl``: the lists named in PRECISION_LISTS (a literal backslash-n in
+    a line is a line break) and the three identity frame lists."""
+    out: list[Row] = []
+    for name, kind in PRECISION_LISTS.items():
+        for i, text in enumerate(lines(name)):
+            out.append(row(text.replace("\\n", "\n"), [], kind, split=held_out(i)))
+    # Proud, celebratory and everyday statements: positive statements about groups were blocked 54.5%.
+    out += framed_split(lines("identity_positive_frames"), [], "identity_positive")
+    # Negation, counter-speech, quotation, reclaimed usage and sincere questions, split by kind so
+    # that each kind keeps its own held-out frames.
+    by_kind: dict[str, list[str]] = {k: [] for k in CONTEXT_KINDS}
+    for ln in lines("identity_context_frames"):
+        kind, sep, frame = ln.partition("|")
+        if not sep or kind not in by_kind:
+            raise ValueError(f"identity_context_frames.txt: no known kind in {ln!r}")
+        by_kind[kind].append(frame.strip())
+    for kind, frames in by_kind.items():
+        out += framed_split(frames, [], f"identity_{kind}")
+    # Contempt and dehumanisation asked as questions: the hateful form that mostly passed.
+    out += framed_split(lines("hateful_question_frames"), ["HATE"], "identity_hate_question")
     return out
 
 
@@ -908,18 +1044,16 @@ def build() -> dict[str, list[Row]]:
     identity: list[Row] = []
     for term in IDENTITY_TERMS:
         for frame in IDENTITY_BENIGN_TRAIN:
-            identity.append(row(frame.format(t=term), [], "identity_benign"))
+            identity.append(row(fill(frame, term), [], "identity_benign"))
         for frame in IDENTITY_HATE_TRAIN:
-            text = frame.format(t=term)
+            text = fill(frame, term)
             identity.append(row(text[0].upper() + text[1:], ["HATE"], "identity_hate"))
         for frame in COUNTER_SPEECH:
-            identity.append(row(frame.format(t=term), [], "counter_speech"))
+            identity.append(row(fill(frame, term), [], "counter_speech"))
         for frame in IDENTITY_BENIGN_EVAL:
-            identity.append(
-                row(frame.format(t=term), [], "identity_benign", split="eval", group=f"term:{term}")
-            )
+            identity.append(row(fill(frame, term), [], "identity_benign", split="eval", group=f"term:{term}"))
         for frame in IDENTITY_HATE_EVAL:
-            text = frame.format(t=term)
+            text = fill(frame, term)
             identity.append(row(text[0].upper() + text[1:], ["HATE"], "identity_hate", split="eval"))
     identity += framed(lines("identity_benign_frames"), [], "identity_benign")
     identity += framed(lines("identity_hate_frames"), ["HATE"], "identity_hate")
@@ -930,7 +1064,7 @@ def build() -> dict[str, list[Row]]:
     identity += framed(lines("identity_rights_denial_frames"), ["HATE"], "identity_hate")
     for frame in lines("identity_affirm_eval"):
         for term in IDENTITY_TERMS:
-            text = frame.replace("{t}", term)
+            text = fill(frame, term)
             identity.append(
                 row(text[0].upper() + text[1:], [], "identity_affirm", split="eval", group=f"term:{term}")
             )
@@ -981,6 +1115,7 @@ def build() -> dict[str, list[Row]]:
         for text in attacks:
             multi.append(row(text, ["PROMPT_ATTACK"], f"attack_{lang}"))
     files["multilingual"] = multi
+    files["precision"] = precision_rows()
     return files
 
 
