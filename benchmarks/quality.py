@@ -15,10 +15,11 @@ What runs, on the same rows in the same run:
   challenge set's train split and BIPIA's train split), on the attack slices.
 
 Held-out rule (by source), matching what ``training/data.py`` holds out: the challenge
-set's test split, BIPIA's code contexts, GPTFuzz's evaluate split, Tensor Trust, the
-jailbreak prompts only the May 2023 release has, Do-Not-Answer, Alpaca and HaluEval-QA
-are never trained or tuned on. Davidson, AdvBench (behaviours and strings), the
-forbidden-question set and BIPIA's email/table contexts are training sources of the learned
+set's test split, BIPIA's code test contexts and its e-mail and table contexts, Tensor Trust,
+the jailbreak prompts of a community whose prompts the others do not vary (flowgpt),
+Do-Not-Answer, Alpaca and HaluEval-QA are never trained or tuned on. Davidson, AdvBench
+(behaviours and strings), the forbidden-question set and GPTFuzz (its train split trains
+the model; its evaluate split is the same source) are training sources of the learned
 detectors, so their rows are marked ``in-dist`` (in distribution), not held out.
 
 Sampling is deterministic (evenly spaced per label); ``--scale`` multiplies every sample
@@ -55,11 +56,7 @@ SHARED_PARTS: dict[str, tuple[str, int, Callable[[dict[str, Any]], bool]]] = {
     "do_not_answer": ("do_not_answer", 120, lambda r: True),
     "alpaca": ("alpaca", 400, lambda r: True),
     "gptfuzz": ("gptfuzz", 150, lambda r: r["split"] == "test"),
-    "jailbreak_prompts": (
-        "jailbreak_prompts",
-        120,
-        lambda r: r["ref"].startswith("jailbreak_prompts_2023_05_07"),
-    ),
+    "jailbreak_prompts": ("jailbreak_prompts", 120, lambda r: r["unseen"]),
     "bipia_code": ("bipia", 100, lambda r: r["split"] == "test" and r["carrier"] == "code"),
     "bipia_text": ("bipia", 120, lambda r: r["split"] == "test" and r["carrier"] != "code"),
     "tensor_trust": ("tensor_trust", 300, lambda r: True),
@@ -91,7 +88,7 @@ SLICES = (
     Slice("harmful requests vs alpaca", ("do_not_answer", "alpaca"), "content", True),
     Slice("advbench behaviours (all 1)", ("advbench",), "content", False),
     Slice("forbidden questions (all 1)", ("forbidden_questions",), "content", False),
-    Slice("gptfuzz responses (output)", ("gptfuzz",), "content", True),
+    Slice("gptfuzz responses (output)", ("gptfuzz",), "content", False),
     Slice(
         "challenge content (test)",
         ("ch:harmful", "ch:benign_alarming", "ch:speech_context", "ch:identity"),
@@ -101,9 +98,9 @@ SLICES = (
     Slice("  benign, alarming words", ("ch:benign_alarming",), "content", True),
     Slice("  counter-speech/quoting", ("ch:speech_context",), "content", True),
     Slice("  identity templates", ("ch:identity",), "content", True),
-    Slice("jailbreaks 2023-05 vs alpaca", ("jailbreak_prompts", "alpaca"), "attack", True),
+    Slice("jailbreaks, unseen community vs alpaca", ("jailbreak_prompts", "alpaca"), "attack", True),
     Slice("bipia code (test)", ("bipia_code",), "attack", True),
-    Slice("bipia email/table (test)", ("bipia_text",), "attack", False),
+    Slice("bipia email/table (test)", ("bipia_text",), "attack", True),
     Slice("tensor trust", ("tensor_trust",), "attack", True),
     Slice(
         "challenge attacks (test)",

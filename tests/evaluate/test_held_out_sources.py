@@ -65,3 +65,47 @@ def test_no_alpaca_instruction_is_a_training_row(training: tuple[ModuleType, set
     assert len(instructions) > 30_000
     overlap = sorted(t for t in instructions & seen if len(t) >= MIN_CHARS)
     assert not overlap, overlap[:5]
+
+
+def _sentences(text: str) -> set[str]:
+    """Sentence-sized pieces of a text, compared case- and space-blind."""
+    import re
+
+    return {
+        " ".join(piece.lower().split())
+        for piece in re.split(r"(?<=[.!?])\s+|\n+", text)
+        if len(piece.strip()) >= 40
+    }
+
+
+def test_held_out_sources_of_the_precision_benchmark_share_no_text_with_training() -> None:
+    """Every benign and harmful source the precision benchmark reports as held out shares
+    (almost) no sentence of 40 characters or more with any training or calibration text, so
+    its figures come from a model that never read that source (leave-one-source-out, checked
+    on the text, not on names). A source that trained the model shares most of its sentences;
+    the 2% allowance is for boilerplate two unrelated sources both quote ("Is there anything
+    else I can help you with?" is in GPTFuzz's and Do-Not-Answer's chatbot replies alike).
+    """
+    data = _load("steward_training_data", ROOT / "training" / "data.py")
+    train, calib, _ = data.split_rows(data.load_examples())
+    training_sources = {ex.source for ex in [*train, *calib]}
+    seen: set[str] = set()
+    for ex in [*train, *calib]:
+        seen |= _sentences(ex.text)
+    precision = _load("steward_precision_benchmark", ROOT / "benchmarks" / "precision.py")
+    checked: dict[str, int] = {}
+    texts: dict[str, list[str]] = {}
+    for corpus in precision.CORPORA:
+        if not set(corpus.trained_as) & training_sources:  # in-dist ones are reported as such
+            material = corpus.read()
+            texts[corpus.name] = material[:: max(1, len(material) // 300)]
+    for harmful in precision.HARMFUL:
+        if not set(harmful.trained_as) & training_sources:
+            rows = harmful.rows()
+            texts[harmful.name] = [r.text for r in rows[:: max(1, len(rows) // 300)]]
+    for name, sample in texts.items():
+        sentences = [s for text in sample for s in _sentences(text)]
+        leaked = sorted({s for s in sentences if s in seen})
+        checked[name] = len(sentences)
+        assert len(leaked) <= 0.02 * len(sentences), (name, len(leaked), len(sentences), leaked[:3])
+    assert sum(checked.values()) > 5000, checked

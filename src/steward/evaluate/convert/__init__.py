@@ -44,6 +44,9 @@ CONVERTERS: dict[str, Converter] = {
         ),
         Converter("alpaca", harmful.alpaca, "Alpaca instructions, benign label 0 (evaluation only)"),
         Converter("davidson", content.davidson, "tweets: hate -> HATE 1, offensive -> INSULTS 1, neither 0"),
+        Converter(
+            "toxigen", content.toxigen, "implicit-hate and neutral statements about 16 groups, split by statement"
+        ),
         Converter("gptfuzz", content.gptfuzz, "responses to jailbreaks, source output, 1 = jailbroken"),
         Converter(
             "jailbreak_prompts", attacks.jailbreak_prompts, "in-the-wild jailbreak prompts, PROMPT_ATTACK 1"

@@ -3,20 +3,44 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from steward.evaluate.convert._io import Row, read_csv, read_json, read_jsonl
 
-__all__ = ["bipia", "jailbreak_prompts", "tensor_trust"]
+__all__ = [
+    "HELD_OUT_COMMUNITY",
+    "VARIANT_SHARE",
+    "bipia",
+    "jailbreak_prompts",
+    "sentence_keys",
+    "tensor_trust",
+]
 
 POSITIONS = ("start", "middle", "end")
+
+
+#: The jailbreak community held out from training: the flowgpt website's prompts share 7%
+#: of their sentences with the other communities', which share 15-60% with each other (and
+#: the May 2023 release's prompts are nearly all edits of December ones).
+HELD_OUT_COMMUNITY = "flowgpt"
+#: A prompt sharing more than this share of its sentences with another community's is a variant.
+VARIANT_SHARE = 0.2
+
+
+def sentence_keys(text: str) -> set[str]:
+    """A text's sentences of 40 characters or more, case- and space-blind: the unit of the
+    near-duplicate rule (jailbreak communities pass edited copies of the same prompts around)."""
+    return {" ".join(p.lower().split()) for p in re.split(r"(?<=[.!?])\s+|\n+", text) if len(p.strip()) >= 40}
 
 
 def jailbreak_prompts(data: Path) -> list[Row]:
     """In-the-wild jailbreak prompts (both releases, duplicates dropped): PROMPT_ATTACK 1.
 
-    The December release is read first, so rows whose ``ref`` names the May file are the
-    prompts only the May release has (a natural held-out slice).
+    Each row names its ``community`` (the site, subreddit or Discord server) and whether it is
+    ``unseen``: a prompt of :data:`HELD_OUT_COMMUNITY` that shares at most
+    :data:`VARIANT_SHARE` of its sentences with any other community's prompts. Those are the
+    held-out slice; everything else is what the shipped model trains on.
     """
     rows: list[Row] = []
     seen: set[str] = set()
@@ -32,9 +56,14 @@ def jailbreak_prompts(data: Path) -> list[Row]:
                     "label": 1,
                     "category": "PROMPT_ATTACK",
                     "kind": "jailbreak",
+                    "community": r["source"],
                     "ref": f"{name}:{i}",
                 }
             )
+    others = {s for r in rows if r["community"] != HELD_OUT_COMMUNITY for s in sentence_keys(r["text"])}
+    for r in rows:
+        own = sentence_keys(r["text"])
+        r["unseen"] = r["community"] == HELD_OUT_COMMUNITY and len(own & others) <= VARIANT_SHARE * len(own)
     return rows
 
 

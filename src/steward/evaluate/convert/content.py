@@ -1,12 +1,13 @@
-"""Offensive-language tweets and jailbroken model responses from the shared data."""
+"""Offensive-language tweets, implicit hate, and jailbroken model responses from the shared data."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from steward.evaluate.convert._io import Row, read_csv
 
-__all__ = ["davidson", "gptfuzz"]
+__all__ = ["davidson", "gptfuzz", "toxigen", "toxigen_split"]
 
 #: Davidson's majority class: 0 hate speech, 1 offensive language, 2 neither.
 _DAVIDSON = {"0": (1, "HATE"), "1": (1, "INSULTS"), "2": (0, "BENIGN")}
@@ -49,4 +50,39 @@ def gptfuzz(data: Path) -> list[Row]:
                     "ref": f"{name}:{i}",
                 }
             )
+    return rows
+
+
+def toxigen_split(statement: str) -> str:
+    """``train`` or ``test`` for a ToxiGen seed statement, fixed by a hash of its text.
+
+    ToxiGen's 31,000 prompt lines repeat 660 statements, so a split by line would put the
+    same statement on both sides; splitting by the statement itself (case- and
+    space-blind) keeps every test statement unseen by anything trained on the train half,
+    and the same statement listed under two groups lands on the same side.
+    """
+    key = " ".join(statement.lower().split()).encode("utf-8")
+    return "test" if hashlib.sha256(key).digest()[0] % 2 else "train"
+
+
+def toxigen(data: Path) -> list[Row]:
+    """ToxiGen seed statements (MIT + CDLA-Permissive-2.0): hate → HATE 1, neutral → 0.
+
+    One row per distinct statement and group, with ``group`` and a ``split`` by statement
+    (:func:`toxigen_split`).
+    """
+    rows: list[Row] = []
+    for i, r in enumerate(read_csv(data / "toxigen" / "statements_unique.csv")):
+        hateful = r["label"] == "hate"
+        rows.append(
+            {
+                "text": r["statement"],
+                "label": int(hateful),
+                "category": "HATE" if hateful else "BENIGN",
+                "group": r["group"],
+                "kind": "statement",
+                "split": toxigen_split(r["statement"]),
+                "ref": f"statements_unique.csv:{i}",
+            }
+        )
     return rows
