@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,65 @@ def far_negative_fpr(
     return round(flagged / total, 4)
 
 
+#: Ordinary documents read to measure how a text's best-piece score drifts with its length.
+LENGTH_DOCUMENTS = 800
+#: The upper quantile of ordinary documents' best-piece logits whose drift is measured.
+LENGTH_QUANTILE = 0.95
+
+
+def pieces_weight(
+    calibration: TopicCalibration, topics: list[dict[str, Any]]
+) -> tuple[float, list[dict[str, float]]]:
+    """The ``ln(pieces)`` weight that keeps ordinary long documents as unlikely to match as short texts.
+
+    A text's topic score is its best piece's; over many sentences of an ordinary document the
+    best lies higher the more sentences there are. On DocNLI's multi-genre documents (a
+    training source, never the precision benchmark's), this measures the upper quantile of the
+    best-piece logit per topic against ``ln(pieces)``, in bands of piece counts, and returns
+    minus its slope (0 when it does not rise), with the bands for the record.
+    """
+    import random
+    import sys
+
+    sys.path.insert(0, str(ROOT / "training"))
+    from data import docnli_documents
+
+    from steward.models.sentences import embedding_pieces
+
+    docs = docnli_documents(random.Random(3))
+    random.Random(4).shuffle(docs)
+    docs = docs[:LENGTH_DOCUMENTS]
+    denied = [DeniedTopic(name=t["name"], definition=t["definition"], examples=t["examples"]) for t in topics]
+    detector = TopicDetector(denied, calibration=calibration)
+    rows: list[tuple[int, float]] = []
+    for text in docs:
+        n = max(1, len(embedding_pieces(text)))
+        for result in detector.score_topics(text):
+            p = min(max(result.score, 1e-9), 1 - 1e-9)
+            rows.append((n, math.log(p / (1 - p))))
+    pieces = np.array([n for n, _ in rows])
+    logit = np.array([z for _, z in rows])
+    bands = []
+    for low, high in ((1, 2), (2, 4), (4, 8), (8, 16), (16, 32), (32, 100_000)):
+        sel = (pieces >= low) & (pieces < high)
+        if sel.sum() >= 40:
+            bands.append(
+                {
+                    "pieces_from": low,
+                    "pieces_to": high,
+                    "mean_ln_pieces": float(np.log(pieces[sel]).mean()),
+                    "quantile_logit": float(np.quantile(logit[sel], LENGTH_QUANTILE)),
+                    "n": int(sel.sum()),
+                }
+            )
+    if len(bands) < 2:
+        return 0.0, bands
+    slope = float(
+        np.polyfit([b["mean_ln_pieces"] for b in bands], [b["quantile_logit"] for b in bands], 1)[0]
+    )
+    return -max(slope, 0.0), bands
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Fit the denied-topics score curve.")
     parser.add_argument("--out", type=Path, default=CALIBRATION_PATH)
@@ -149,6 +209,14 @@ def main() -> None:
     for _ in range(2):
         x, y, groups = dataset(fit_topics, calibration)
         calibration = fit(x, y)
+    weight, bands = pieces_weight(calibration, fit_topics)
+    calibration = TopicCalibration(
+        calibration.example_weight,
+        calibration.centroid_weight,
+        calibration.definition_weight,
+        calibration.bias,
+        weight,
+    )
     cv_scores, cv_labels = [], []
     for g in np.unique(groups):
         held = fit(x[groups != g], y[groups != g])
@@ -168,6 +236,10 @@ def main() -> None:
         "centroid_weight": round(calibration.centroid_weight, 4),
         "definition_weight": round(calibration.definition_weight, 4),
         "bias": round(calibration.bias, 4),
+        "pieces_weight": round(calibration.pieces_weight, 4),
+        "pieces_weight_bands": bands,
+        "pieces_weight_data": f"{LENGTH_DOCUMENTS} DocNLI documents (training/data.py docnli_documents), "
+        f"quantile {LENGTH_QUANTILE} of the best-piece logit per fit topic against ln(pieces)",
         "finding_threshold": FINDING_THRESHOLD,
         "negative_weight": NEGATIVE_WEIGHT,
         "embedder": default_embedder().name,

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from steward.evaluate.convert.attacks import jailbreak_prompts
+from steward.evaluate.convert.content import toxigen_split
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The shared development data: ``$STEWARD_SHARED_DATA``, else ``../shared/data`` beside the
@@ -27,21 +31,23 @@ WRITTEN = ROOT / "training" / "written"
 CHALLENGE = ROOT / "data" / "challenge"
 
 LABELS = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT", "SELF_HARM", "CHILD_SAFETY", "PROMPT_ATTACK")
-#: Characters per training chunk: about 128 word pieces, the model's window.
-CHUNK_CHARS = 560
+#: Longest text kept per row (the longest length bucket the precision benchmark measures).
+DOC_MAX_CHARS = 8000
 
 #: Sources never trained on: they measure transfer to unseen styles and sources.
 HELDOUT_SOURCES = frozenset(
     {
         "tensor_trust",
         "bipia_code",
-        "jailbreak_2023_05_only",
+        "jailbreak_flowgpt",
         "truthfulqa",
         "written_eval",
         "challenge_test",
         "alpaca_eval",
         "do_not_answer_eval",
         "gptfuzz_responses_eval",
+        "toxigen_test",
+        "bipia_text_attacks_test",
     }
 )
 
@@ -60,6 +66,9 @@ class Example:
     kind: str = ""
     #: Identity rows: the term (``religion:Muslim``) for per-group fairness figures.
     group: str = ""
+    #: Character span of the harmful part of a longer text (an inserted attack or harmful
+    #: sentence): training keeps the windows covering it whenever it crops the text.
+    focus: tuple[int, int] | None = None
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -181,42 +190,130 @@ _FORBIDDEN_MAP = {
 }
 
 
-def _chunks(text: str, rng: random.Random, *, limit: int = 2) -> list[str]:
-    """The head of a long text plus a random slice (cut at spaces), at most ``limit`` chunks."""
-    text = text.strip()
-    if len(text) <= CHUNK_CHARS:
-        return [text]
-    out = [text[:CHUNK_CHARS]]
-    if limit > 1:
-        start = rng.randrange(CHUNK_CHARS // 2, max(CHUNK_CHARS // 2 + 1, len(text) - CHUNK_CHARS // 2))
-        space = text.find(" ", start)
-        start = start if space < 0 else space + 1
-        out.append(text[start : start + CHUNK_CHARS])
-    return out
+def _detok(text: str) -> str:
+    """FEVER's space-tokenised Wikipedia sentences back to ordinary prose."""
+    for a, b in (
+        (" ,", ","),
+        (" .", "."),
+        (" ;", ";"),
+        (" :", ":"),
+        (" 's", "'s"),
+        ("( ", "("),
+        (" )", ")"),
+        ("`` ", '"'),
+        (" ''", '"'),
+        (" n't", "n't"),
+        (" -- ", " – "),
+        (" %", "%"),
+    ):
+        text = text.replace(a, b)
+    return text
 
 
-def _window_with(text: str, needle: str) -> str:
-    """A chunk of ``text`` that contains ``needle`` (the inserted harmful question)."""
+def docnli_documents(rng: random.Random) -> list[str]:
+    """Multi-genre prose from DocNLI's premises: consecutive distinct premises joined into texts
+    of every length (MNLI: fiction, letters, government reports, magazines, telephone and
+    face-to-face talk, travel guides, the 9/11 report; FEVER: Wikipedia).
+
+    Why: the model must see long ordinary prose — about wars, crime, politics and groups too —
+    as benign at every length, or it learns that length itself is suspect (issue 14).
+    """
+    premises: list[str] = []
+    for name in ("binary_mnli_dev.txt", "binary_mnli_test.txt", "binary_fever_nli_dev.txt"):
+        seen: dict[str, None] = {}
+        with (DATA / "docnli" / name).open(encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3:
+                    seen.setdefault(_detok(parts[1].strip()) if "fever" in name else parts[1].strip())
+        premises.extend(p for p in seen if len(p) > 20)
+    docs: list[str] = []
+    # Three passes: one in file order up to the longest bucket, two shuffled and shorter, so
+    # every premise appears in texts of several lengths and neighbours.
+    for longest, shuffle in ((DOC_MAX_CHARS, False), (2000, True), (2000, True)):
+        order = list(premises)
+        if shuffle:
+            rng.shuffle(order)
+        i = 0
+        while i < len(order):
+            target = int(math.exp(rng.uniform(math.log(100), math.log(longest))))
+            text = order[i]
+            i += 1
+            while i < len(order) and len(text) + len(order[i]) < target:
+                text += (" " if rng.random() < 0.7 else "\n\n") + order[i]
+                i += 1
+            docs.append(text)
+    return docs
+
+
+def _thread(items: list[str], rng: random.Random, *, low: int = 2, high: int = 12) -> str:
+    """Several short posts joined as one page (a forum thread, a list of statements)."""
+    return "\n".join(rng.sample(items, min(len(items), rng.randint(low, high))))
+
+
+def _focused(text: str, needle: str) -> tuple[int, int] | None:
     at = text.find(needle)
-    if at < 0 or len(text) <= CHUNK_CHARS:
-        return text[:CHUNK_CHARS]
-    start = max(0, min(at - (CHUNK_CHARS - len(needle)) // 2, len(text) - CHUNK_CHARS))
-    return text[start : start + CHUNK_CHARS]
+    return (at, at + len(needle)) if at >= 0 else None
 
 
-def _insert(context: str, attack: str, rng: random.Random) -> str:
+#: Frames that quote, report, negate or refute a statement (``{s}``) instead of asserting it;
+#: written for this project.
+STANCE_FRAMES = (
+    'Someone in the comments wrote "{s}" and I reported it to the moderators.',
+    "It is simply not true that {s}.",
+    'My uncle keeps saying "{s}" at family dinners. How do I answer him calmly?',
+    'A common stereotype says "{s}", but the research does not back it up.',
+    'The survey asked people whether they agree that "{s}"; most said they do not.',
+    "I'm so tired of hearing people claim that {s}.",
+    'Posts saying "{s}" were removed last week for breaking the hate-speech rules.',
+    "Why do some people still believe that {s}? It is a prejudice, nothing more.",
+    'Our diversity training lists "{s}" as an example of a harmful stereotype.',
+    'No, "{s}" is not a fact. It is a stereotype, and it hurts real people.',
+    'A caller on the radio said "{s}" and the host corrected him straight away.',
+    'The report documents how often statements like "{s}" appear in online harassment.',
+    'If a coworker says "{s}", what should HR do about it?',
+    "Growing up I was told that {s}. I know better now.",
+    'Teachers: how do you respond when a student repeats "{s}" in class?',
+    "The historian explains where the myth that {s} came from and why it spread.",
+)
+
+
+def _insert(context: str, attack: str, rng: random.Random) -> tuple[str, tuple[int, int]]:
+    """``attack`` at the start, in the middle or at the end of ``context``, and where it landed."""
     where = rng.choice(("start", "middle", "end"))
     if where == "start":
-        return f"{attack}\n{context}"
-    if where == "end":
-        return f"{context}\n{attack}"
-    cut = context.find(" ", len(context) // 2)
-    cut = len(context) // 2 if cut < 0 else cut
-    return f"{context[:cut]} {attack} {context[cut:]}"
+        text = f"{attack}\n{context}"
+    elif where == "end":
+        text = f"{context}\n{attack}"
+    else:
+        cut = context.find(" ", len(context) // 2)
+        cut = len(context) // 2 if cut < 0 else cut
+        text = f"{context[:cut]} {attack} {context[cut:]}"
+    span = _focused(text, attack)
+    assert span is not None
+    return text, span
+
+
+def _crop(text: str, rng: random.Random, low: int = 150, high: int = DOC_MAX_CHARS) -> str:
+    """A stretch of ``text`` of a random length (log-uniform), cut at spaces."""
+    if len(text) <= low:
+        return text
+    length = int(math.exp(rng.uniform(math.log(low), math.log(min(high, len(text))))))
+    start = rng.randrange(0, len(text) - length + 1)
+    if start:
+        space = text.find(" ", start)
+        start = start if space < 0 else space + 1
+    return text[start : start + length].strip()
 
 
 def load_examples(seed: int = 13) -> list[Example]:
-    """Every row from every source; ``Example.source`` tells training from held-out."""
+    """Every row from every source; ``Example.source`` tells training from held-out.
+
+    Rows are whole texts (up to :data:`DOC_MAX_CHARS`), not fixed chunks: training reads each
+    as the product does — windows of the runtime's length, scored by their maximum — so a
+    long benign document has to score low in every window, and a harmful sentence inside
+    one (its ``focus``) has to score high where it stands.
+    """
     rng = random.Random(seed)
     rows: list[Example] = []
     add = rows.append
@@ -237,38 +334,72 @@ def load_examples(seed: int = 13) -> list[Example]:
     for q, labels in zip(questions, q_labels, strict=True):
         add(Example(q, labels, "gptfuzz_questions"))
 
-    # ---- hate / offensive tweets (down-weighted: they teach identity-term bias)
+    # ---- hate / offensive tweets (down-weighted: they teach identity-term bias); some as
+    # threads, so that a page of ordinary posts is benign and one hateful post makes it not.
     tweets = _csv(DATA / "davidson_hate" / "labeled_data.csv")
     by_class: dict[str, list[str]] = {"0": [], "1": [], "2": []}
     for r in tweets:
         by_class[r["class"]].append(r["tweet"])
-    for cls, n, labels in (("0", 700, {"HATE", "INSULTS"}), ("1", 700, {"INSULTS"}), ("2", 900, set())):
+    for cls, n, labels in (("0", 700, {"HATE", "INSULTS"}), ("1", 700, {"INSULTS"}), ("2", 1200, set())):
         for t in rng.sample(by_class[cls], n):
             add(Example(t, frozenset(labels), "davidson", weight=0.5))
+    for _ in range(300):
+        add(Example(_thread(by_class["2"], rng), frozenset(), "davidson", weight=0.5))
+    for cls, labels in (("0", {"HATE", "INSULTS"}), ("1", {"INSULTS"})):
+        for _ in range(100):
+            bad = rng.choice(by_class[cls])
+            text, span = _insert(_thread(by_class["2"], rng), bad, rng)
+            add(Example(text, frozenset(labels), "davidson", weight=0.5, focus=span))
 
-    # ---- jailbreak prompts (prompt attacks); 2023-05 rows absent from 2023-12 are held out
-    keep_sources = {"ChatGPT", "ChatGPTJailbreak", "jailbreak_chat", "BreakGPT", "flowgpt"}
-    dec = _csv(DATA / "jailbreak_llms" / "jailbreak_prompts_2023_12_25.csv")
-    seen = {r["prompt"] for r in dec}
-    for r in dec:
-        if r["source"] in keep_sources:
-            for chunk in _chunks(r["prompt"], rng):
-                add(Example(chunk, frozenset({"PROMPT_ATTACK"}), "jailbreak_2023_12"))
-    for r in _csv(DATA / "jailbreak_llms" / "jailbreak_prompts_2023_05_07.csv"):
-        if r["prompt"] not in seen:
-            add(
-                Example(
-                    r["prompt"][: CHUNK_CHARS * 4], frozenset({"PROMPT_ATTACK"}), "jailbreak_2023_05_only"
-                )
+    # ---- ToxiGen seed statements, the train half by statement (the test half is held out):
+    # implicit hate without slurs, and neutral statements about the same 16 groups.
+    toxigen: dict[str, dict[str, list[str]]] = {s: {"hate": [], "neutral": []} for s in ("train", "test")}
+    for r in _csv(DATA / "toxigen" / "statements_unique.csv"):
+        bucket = toxigen[toxigen_split(r["statement"])][r["label"]]
+        if r["statement"] not in bucket:
+            bucket.append(r["statement"])
+    for split, source in (("train", "toxigen"), ("test", "toxigen_test")):
+        for label, labels in (("hate", frozenset({"HATE"})), ("neutral", frozenset())):
+            for t in toxigen[split][label]:
+                add(Example(t, labels, source, weight=3.0, kind=f"toxigen_{label}"))
+    for _ in range(400):
+        add(
+            Example(
+                _thread(toxigen["train"]["neutral"], rng, high=8),
+                frozenset(),
+                "toxigen",
+                kind="toxigen_neutral",
             )
+        )
+    # The same hateful statements quoted, reported, negated or refuted are benign: the model
+    # must learn the stance, not the words (counterfactual pairs; issue 14 found counter-speech
+    # and quoting judged correctly only 29-30% of the time).
+    for t in toxigen["train"]["hate"]:
+        for frame in rng.sample(STANCE_FRAMES, 3):
+            add(Example(frame.format(s=t), frozenset(), "toxigen", kind="toxigen_reported"))
+    for _ in range(100):
+        bad = rng.choice(toxigen["train"]["hate"])
+        text, span = _insert(_thread(toxigen["train"]["neutral"], rng, high=6), bad, rng)
+        add(Example(text, frozenset({"HATE"}), "toxigen", focus=span, kind="toxigen_hate"))
+
+    # ---- jailbreak prompts (prompt attacks), whole, from the communities kept for training;
+    # the held-out community's unseen prompts (not its variants of others') are held out
+    # (steward.evaluate.convert.attacks.jailbreak_prompts says which and why).
+    keep_communities = {"ChatGPT", "ChatGPTJailbreak", "jailbreak_chat", "BreakGPT"}
+    for r in jailbreak_prompts(DATA):
+        if r["unseen"]:
+            add(Example(r["text"][:DOC_MAX_CHARS], frozenset({"PROMPT_ATTACK"}), "jailbreak_flowgpt"))
+        elif r["community"] in keep_communities:
+            add(Example(r["text"][:DOC_MAX_CHARS], frozenset({"PROMPT_ATTACK"}), "jailbreak_communities"))
     for r in _csv(DATA / "gptfuzz" / "GPTFuzzer_templates.csv"):
         for qi in rng.sample(range(len(questions)), 4):
-            text = r["text"].replace("[INSERT PROMPT HERE]", questions[qi])
+            text = r["text"].replace("[INSERT PROMPT HERE]", questions[qi])[:DOC_MAX_CHARS]
             add(
                 Example(
-                    _window_with(text, questions[qi]),
+                    text,
                     frozenset({"PROMPT_ATTACK"}) | q_labels[qi],
                     "gptfuzz_templates",
+                    focus=_focused(text, questions[qi]),
                 )
             )
 
@@ -276,38 +407,47 @@ def load_examples(seed: int = 13) -> list[Example]:
     resp = _csv(DATA / "gptfuzz" / "responses_labeled_train.csv")
     for r in rng.sample(resp, 1600):
         labels = q_labels[int(r["question"])] if r["label"] == "1" else frozenset()
-        add(Example(r["Response"][:CHUNK_CHARS], labels, "gptfuzz_responses", weight=0.5))
-    # The evaluate split is held out (benchmarks/quality.py measures responses on it); listing
-    # it here lets split_rows drop the boilerplate refusals both splits carry from training.
+        add(Example(r["Response"][:DOC_MAX_CHARS], labels, "gptfuzz_responses", weight=0.5))
+    # The evaluate split is held out (the benchmarks measure responses on it); listing it here
+    # lets split_rows drop the boilerplate refusals both splits carry from training.
     for r in _csv(DATA / "gptfuzz" / "responses_labeled_evaluate.csv"):
         labels = q_labels[int(r["question"])] if r["label"] == "1" else frozenset()
-        add(Example(r["Response"][:CHUNK_CHARS], labels, "gptfuzz_responses_eval"))
+        add(Example(r["Response"][:DOC_MAX_CHARS], labels, "gptfuzz_responses_eval"))
 
-    # ---- indirect injection: BIPIA attacks inside third-party contexts
+    # ---- benign prose of many genres and lengths (DocNLI premises), and assistant answers
+    prose = docnli_documents(rng)
+    rng.shuffle(prose)
+    for text in prose[:3500]:
+        add(Example(text, frozenset(), "docnli"))
+    for text in prose[3500:4300]:
+        add(Example(text, frozenset(), "docnli", untrusted=True))
+    responses = [str(r["chatgpt_response"]) for r in _jsonl(DATA / "halueval" / "general_data.json")]
+    rng.shuffle(responses)
+    for text in responses[:1500]:
+        add(Example(text[:DOC_MAX_CHARS], frozenset(), "halueval_responses"))
+    for text in responses[1500:2200]:
+        add(Example(text[:DOC_MAX_CHARS], frozenset(), "halueval_responses", untrusted=True))
+    presidio = json.loads((DATA / "presidio_pii" / "synth_dataset_v2.json").read_text())
+    for r in presidio:
+        add(Example(str(r["full_text"]), frozenset(), "presidio"))
+    for r in rng.sample(presidio, 400):
+        add(Example(str(r["full_text"]), frozenset(), "presidio", untrusted=True))
+
+    # ---- indirect injection: BIPIA's train-split text attacks inside third-party prose and
+    # code (its e-mail and table contexts are held out for the precision benchmark, and so are
+    # its test-split text attacks); its code attacks inside its code contexts.
     text_attacks = [
         a for v in json.loads((DATA / "bipia" / "text_attack_train.json").read_text()).values() for a in v
     ]
-    text_attacks += [
+    carriers = prose[4300:5300] + responses[2200:2700]
+    for ctx in carriers:
+        ctx = _crop(ctx, rng, high=3000)
+        text, span = _insert(ctx, rng.choice(text_attacks), rng)
+        add(Example(text, frozenset({"PROMPT_ATTACK"}), "bipia_text_attacks", untrusted=True, focus=span))
+    for a in [
         a for v in json.loads((DATA / "bipia" / "text_attack_test.json").read_text()).values() for a in v
-    ]
-    contexts = [
-        str(r["context"])
-        for f in ("email_train", "email_test")
-        for r in _jsonl(DATA / "bipia" / f"{f}.jsonl")
-    ]
-    tables = [str(r["context"])[:CHUNK_CHARS] for r in _jsonl(DATA / "bipia" / "table_train.jsonl")]
-    contexts += rng.sample(tables, 200)
-    for ctx in contexts:
-        ctx = ctx[:CHUNK_CHARS]
-        add(Example(ctx, frozenset(), "bipia_text", untrusted=True))
-        add(
-            Example(
-                _insert(ctx, rng.choice(text_attacks), rng),
-                frozenset({"PROMPT_ATTACK"}),
-                "bipia_text",
-                untrusted=True,
-            )
-        )
+    ]:
+        add(Example(a, frozenset({"PROMPT_ATTACK"}), "bipia_text_attacks_test", untrusted=True))
     # Code: the train contexts and attacks are trained on (untrusted code must not look like an
     # attack by itself); the test contexts with the test attacks are held out.
     for split, source in (("train", "bipia_code_train"), ("test", "bipia_code")):
@@ -317,53 +457,22 @@ def load_examples(seed: int = 13) -> list[Example]:
             for a in v
         ]
         for r in _jsonl(DATA / "bipia" / f"code_{split}.jsonl"):
-            for ctx in dict.fromkeys((str(r["context"])[:CHUNK_CHARS], str(r["code"])[:CHUNK_CHARS])):
+            for ctx in dict.fromkeys(
+                (str(r["context"])[:DOC_MAX_CHARS], "\n".join(r["code"])[:DOC_MAX_CHARS])
+            ):
                 add(Example(ctx, frozenset(), source, untrusted=True))
-                add(
-                    Example(
-                        _insert(ctx, rng.choice(code_attacks), rng),
-                        frozenset({"PROMPT_ATTACK"}),
-                        source,
-                        untrusted=True,
-                    )
-                )
+                add(Example(ctx, frozenset(), source))
+                text, span = _insert(ctx, rng.choice(code_attacks), rng)
+                add(Example(text, frozenset({"PROMPT_ATTACK"}), source, untrusted=True, focus=span))
 
     # ---- Tensor Trust: human attacks vs the benign access codes (held out)
     for f in ("hijacking_robustness_dataset", "extraction_robustness_dataset"):
         for r in _jsonl(DATA / "tensor_trust" / f"{f}.jsonl"):
-            add(Example(str(r["attack"])[: CHUNK_CHARS * 4], frozenset({"PROMPT_ATTACK"}), "tensor_trust"))
+            add(Example(str(r["attack"])[:DOC_MAX_CHARS], frozenset({"PROMPT_ATTACK"}), "tensor_trust"))
             add(Example(str(r["access_code"]), frozenset(), "tensor_trust"))
 
-    # ---- benign text
-    # HaluEval's general user queries are not used: they are Alpaca instructions (3,054 of the
-    # 4,507 verbatim in Alpaca's no-input subset), whose CC BY-NC licence keeps them out of
-    # anything shipped, and Alpaca is a held-out benign source below. Its ChatGPT responses are
-    # HaluEval's own (MIT). Short benign questions come from BIPIA's table and e-mail tasks
-    # (MIT; the tables are WikiTableQuestions, CC BY-SA) and from the written lists.
-    questions = {
-        str(r["question"])
-        for f in ("table_train", "email_train")
-        for r in _jsonl(DATA / "bipia" / f"{f}.jsonl")
-        if r.get("question")
-    }
-    for q in sorted(questions):
-        add(Example(q.removeprefix("Q: "), frozenset(), "bipia_questions"))
-    for r in rng.sample(_jsonl(DATA / "halueval" / "general_data.json"), 800):
-        add(Example(str(r["chatgpt_response"])[:CHUNK_CHARS], frozenset(), "halueval_responses"))
-    presidio = json.loads((DATA / "presidio_pii" / "synth_dataset_v2.json").read_text())
-    for r in presidio:
-        add(Example(str(r["full_text"])[:CHUNK_CHARS], frozenset(), "presidio"))
-    # Benign third-party text: the untrusted marker alone must not read as an attack.
-    for r in rng.sample(_jsonl(DATA / "halueval" / "general_data.json"), 700):
-        add(
-            Example(
-                str(r["chatgpt_response"])[:CHUNK_CHARS], frozenset(), "halueval_responses", untrusted=True
-            )
-        )
-    for r in rng.sample(presidio, 400):
-        add(Example(str(r["full_text"])[:CHUNK_CHARS], frozenset(), "presidio", untrusted=True))
-    for r in rng.sample(_jsonl(DATA / "bipia" / "table_train.jsonl"), 150):
-        add(Example(str(r["context"])[:CHUNK_CHARS], frozenset(), "bipia_text", untrusted=True))
+    # ---- benign questions held out (TruthfulQA); HaluEval's user queries are never used:
+    # they are Alpaca instructions (3,054 of 4,507 verbatim), CC BY-NC and a held-out set.
     for r in _csv(DATA / "truthfulqa" / "TruthfulQA.csv"):
         add(Example(r["Question"], frozenset(), "truthfulqa"))
 
@@ -387,6 +496,8 @@ def load_examples(seed: int = 13) -> list[Example]:
                 "child_safety": 4.0,
                 "general_benign": 1.5,
             }.get(path.stem, 3.0)
+            if str(r["kind"]).startswith("identity_"):
+                weight = 1.0  # frames crossed with 74 terms: many rows per sentence already
             add(
                 Example(
                     str(r["text"]),
@@ -418,16 +529,52 @@ def load_examples(seed: int = 13) -> list[Example]:
                     str(r.get("group", "")),
                 )
             )
-    rows.extend(_embedded_harm(rows, rng))
+    rows.extend(_batches(rows, rng))
+    rows.extend(_embedded_harm(rows, prose[5300:] + responses[2700:], rng))
     return rows
 
 
-def _embedded_harm(rows: list[Example], rng: random.Random, n: int = 700) -> list[Example]:
-    """Harmful sentences placed inside benign documents, so harm is not diluted by context.
+#: Written benign kinds whose items make up the multi-item texts of :func:`_batches`.
+_BATCH_KINDS = {
+    "requests": ("general_benign", "curiosity_question", "security_benign", "short_benign"),
+    "identity": ("identity_positive", "group_discussion", "identity_negated", "identity_question"),
+    "posts": ("forum_benign", "identity_positive", "curiosity_question"),
+}
 
-    Without these, every long text in training is benign (responses, PII sentences, e-mail
-    and table contexts) and the model learns that a long benign lead-in outweighs a threat
-    at its end. Only training sources are mixed, so the held-out sources stay untouched.
+
+def _batches(rows: list[Example], rng: random.Random, n: int = 300) -> list[Example]:
+    """Benign texts made of many benign items: a batch of requests in one message, a page of
+    posts, a run of statements about groups.
+
+    Why: a text of twenty ordinary requests reads as instructions aimed at the model, and a run
+    of ordinary statements about minorities as a run of chances to look hateful; the model saw
+    such items one by one and flagged them together (issue 14's precision benchmark: lists of
+    questions and threads of statements about groups). Only training rows of written sources
+    are used, never a held-out or evaluation row.
+    """
+    out: list[Example] = []
+    for name, kinds in _BATCH_KINDS.items():
+        items = [
+            ex.text
+            for ex in rows
+            if ex.kind in kinds and not ex.labels and ex.source.startswith("written_") and len(ex.text) < 400
+        ]
+        for _ in range(n):
+            picked = rng.sample(items, rng.randint(3, 25))
+            if name == "requests" and rng.random() < 0.5:
+                picked = [f"{i}. {t}" for i, t in enumerate(picked, start=1)]
+            out.append(Example("\n".join(picked), frozenset(), "written_batches", kind=f"batch_{name}"))
+    return out
+
+
+def _embedded_harm(
+    rows: list[Example], carriers: list[str], rng: random.Random, n: int = 1200
+) -> list[Example]:
+    """Harmful sentences placed inside benign documents of every length, so harm is not diluted.
+
+    Without these, every long text in training is benign and the model learns that a long
+    benign lead-in outweighs a threat at its end. The focus span tells training which
+    windows carry the harm. Only training sources are mixed, so held-out sources stay untouched.
     """
     harmful = [
         ex
@@ -437,20 +584,13 @@ def _embedded_harm(rows: list[Example], rng: random.Random, n: int = 700) -> lis
         and "PROMPT_ATTACK" not in ex.labels
         and len(ex.text) < 300
         and ex.source != "davidson"
-    ]
-    carriers = [
-        ex.text
-        for ex in rows
-        if ex.source in {"halueval_responses", "presidio", "bipia_text"}
-        and not ex.labels
-        and len(ex.text) > 150
+        and ex.focus is None
     ]
     out = []
     for ex in rng.sample(harmful, min(n, len(harmful))):
-        carrier = rng.choice(carriers)[: rng.randrange(150, CHUNK_CHARS)]
-        out.append(
-            Example(_insert(carrier, ex.text, rng), ex.labels, "embedded_harm", ex.untrusted, 1.0, "embedded")
-        )
+        carrier = _crop(rng.choice(carriers), rng, high=4000)
+        text, span = _insert(carrier, ex.text, rng)
+        out.append(Example(text, ex.labels, "embedded_harm", ex.untrusted, 1.0, "embedded", focus=span))
     return out
 
 

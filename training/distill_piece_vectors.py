@@ -11,9 +11,10 @@ MiniLM-L6 vector of the same sentence read alone — the teacher's geometry, whi
 calibration (``training/calibrate_topics.py``) is then fitted on.
 
 Data: documents from permissively licensed sources in ``../shared/data`` (HaluEval general
-answers, GPTFuzz responses, jailbreak_llms prompts, BIPIA e-mails and tables, TruthfulQA;
-the same documents as ``train_names.py`` minus HaluEval-QA, the grounding check's held-out
-source) and the hand-written training rows in ``training/written``. Unlabelled: only the
+answers, GPTFuzz responses, jailbreak_llms prompts, DocNLI's multi-genre premises; the
+documents of ``train_names.py`` minus HaluEval-QA, the grounding check's held-out source, and
+minus BIPIA's e-mails and tables and TruthfulQA, the precision benchmark's held-out sources)
+and the hand-written training rows in ``training/written``. Unlabelled: only the
 teacher's vectors are used. Never the topics calibration set, never the independent
 benchmarks of DESIGN.md, never non-commercial sources. The pieces are cut and pooled by the
 run-time code itself (``TextClassifier.encode``: ``embedding_pieces`` and the pooling), so training cannot
@@ -41,6 +42,7 @@ import torch
 
 os.environ.setdefault("STEWARD_EMBEDDING_CACHE", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import docnli_documents
 from train_names import corpus
 
 from steward.models.classifier import ARTIFACTS_DIR, TextClassifier
@@ -58,7 +60,11 @@ HELD_OUT_EVERY = 10
 def documents(n: int, seed: int) -> list[tuple[str, str]]:
     """``(source, text)`` for ``n`` shuffled documents, long ones cut to about 1,000 characters."""
     rng = random.Random(seed)
-    docs = [(source, text) for source, text in corpus() if source != "halueval_qa" and len(text.strip()) > 20]
+    # HaluEval-QA is the grounding check's held-out source; BIPIA's e-mails and tables and
+    # TruthfulQA are the precision benchmark's: none of them shapes the screen, even unlabelled.
+    held_out = {"halueval_qa", "bipia", "truthfulqa"}
+    docs = [(source, text) for source, text in corpus() if source not in held_out and len(text.strip()) > 20]
+    docs += [("docnli", text) for text in docnli_documents(random.Random(seed))[:4000]]
     for path in sorted(WRITTEN.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():

@@ -160,7 +160,7 @@ def main() -> None:
     attack_sets = {
         "tensor_trust attacks": sel(lambda ex: ex.source == "tensor_trust" and bool(ex.labels)),
         "bipia code injections (untrusted)": sel(lambda ex: ex.source == "bipia_code" and bool(ex.labels)),
-        "jailbreaks 2023-05 only": sel(lambda ex: ex.source == "jailbreak_2023_05_only"),
+        "jailbreaks of an unseen community (flowgpt)": sel(lambda ex: ex.source == "jailbreak_flowgpt"),
         "written unseen styles": sel(lambda ex: ex.kind == "unseen_style_attack"),
         "challenge test attacks": sel(lambda ex: is_ct(ex) and "PROMPT_ATTACK" in ex.labels),
     }

@@ -110,15 +110,15 @@ def test_short_follow_up_turns_are_not_flagged(model: TextClassifier) -> None:
 def test_held_out_affirmations_of_equal_rights_are_rarely_read_as_hate(model: TextClassifier) -> None:
     """An earlier model read "rights", "equal" or "as everyone else" beside an identity term as
     HATE ("Immigrants deserve fair wages like everyone else" 0.99): it flagged 37% of these
-    240 sentences at MEDIUM, the current one 4%.
+    sentences at MEDIUM, later models 4-8%.
 
     The rows are the ``identity_affirm`` evaluation frames of ``training/written`` (six frames
-    × 40 terms), never used for training; the training frames are different sentences.
+    × every identity term), never used for training; the training frames are different sentences.
     """
     path = Path(__file__).resolve().parents[2] / "training" / "written" / "identity.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     texts = [r["text"] for r in rows if r["kind"] == "identity_affirm"]
-    assert len(texts) == 240
+    assert len(texts) >= 6 * 40
     flagged = [t for t, s in zip(texts, model.score(texts), strict=True) if s.labels["HATE"].score >= 0.6]
     assert len(flagged) / len(texts) <= 0.10, flagged
 

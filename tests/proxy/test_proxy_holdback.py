@@ -370,3 +370,17 @@ def test_default_pack_gives_a_story_the_same_decision_streamed(size: int) -> Non
     assert decision == _decision(whole)
     if decision != "blocked":
         assert released == (whole.output_text if whole.intervened else STORY)
+
+
+def test_the_stream_summary_carries_the_whole_answers_ranking_score() -> None:
+    """The audit record of a streamed answer ranks it as the non-streamed answer would."""
+    guard = Guard(load_policy("pii-mask"))
+    text = "Write to jane.doe@example.com or call +1 415 555 0132 about the order. " * 3
+    stream = StreamGuard(guard, holdback=40)
+    for start in range(0, len(text), 9):
+        stream.feed(text[start : start + 9])
+    stream.finish()
+    whole = guard.apply(text, "output")
+    summary = stream.summary()
+    assert whole.risk_score > 0
+    assert summary.risk_score == pytest.approx(whole.risk_score)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,9 +76,14 @@ def _decoded_base64(text: str) -> list[_View]:
 
 
 def _mostly_latin(text: str) -> bool:
-    """Whether look-alike folding can help: it would garble Cyrillic or Greek prose."""
+    """Whether look-alike folding can help: it would garble Cyrillic or Greek prose.
+
+    Full-width and other compatibility forms of Latin letters (``ｉｇｎｏｒｅ``) count as
+    Latin: folding them is exactly what lets the model read them.
+    """
     letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and sum(ch.isascii() for ch in letters) >= 0.6 * len(letters)
+    latin = sum(ch.isascii() or unicodedata.normalize("NFKC", ch).isascii() for ch in letters)
+    return bool(letters) and latin >= 0.6 * len(letters)
 
 
 def _obfuscated(folded: str, plain: str) -> bool:
@@ -94,6 +100,15 @@ def _obfuscated(folded: str, plain: str) -> bool:
     return changed >= 2 and changed >= 0.1 * len(words)
 
 
+def _disguised(text: str) -> bool:
+    """Whether many letters are compatibility forms of Latin ones (full-width ``ｉｇｎｏｒｅ``,
+    mathematical bold ``𝐤𝐢𝐥𝐥``): the model's vocabulary has no pieces for them, so it must
+    read the folded text."""
+    letters = [ch for ch in text if ch.isalpha()]
+    odd = sum(not ch.isascii() and unicodedata.normalize("NFKC", ch).isascii() for ch in letters)
+    return odd >= 2 and odd >= 0.1 * len(letters)
+
+
 class ContentDetector(Detector):
     """Scores every configured content category and PROMPT_ATTACK with the shipped model."""
 
@@ -101,6 +116,7 @@ class ContentDetector(Detector):
     policy_kind = PolicyKind.CONTENT
     #: Learned and the most expensive: runs after every deterministic detector.
     cost = 50
+    languages = frozenset({"en"})  # the model is trained on English
 
     def __init__(self, categories: Sequence[str], *, model: str = DEFAULT_MODEL) -> None:
         self._categories = tuple(dict.fromkeys(categories))
@@ -133,7 +149,8 @@ class ContentDetector(Detector):
         views = [_View(text, "text")]
         if _mostly_latin(text):
             folded = normalize(text)
-            if _obfuscated(folded.text, normalize(text, leet=False, confusables=False).text):
+            plain = normalize(text, leet=False, confusables=False).text
+            if _obfuscated(folded.text, plain) or _disguised(text):
                 views.append(_View(folded.text, "normalized", normalized=folded))
         views.extend(_decoded_base64(text))
         return views

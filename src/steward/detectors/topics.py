@@ -69,20 +69,30 @@ MAX_CONFIRMED = 1
 
 @dataclass(frozen=True, slots=True)
 class TopicCalibration:
-    """A logistic curve over three cosines: best example, examples' centroid, definition."""
+    """A logistic curve over three cosines: best example, examples' centroid, definition —
+    and a correction for how many pieces the best one was chosen from.
+
+    Why the correction: a text's topic score is its best piece's, and the best of many
+    sentences of an ordinary document lies higher than the best of one, so a curve fitted
+    on one-sentence prompts made long documents look on-topic far more often than short
+    ones (issue 14). ``pieces_weight`` (0 or negative) times ``ln(pieces)`` undoes that
+    drift; ``training/calibrate_topics.py`` measures it on ordinary documents of every length.
+    """
 
     example_weight: float
     centroid_weight: float
     definition_weight: float
     bias: float
+    pieces_weight: float = 0.0
 
-    def score(self, example: float, centroid: float, definition: float) -> float:
-        """The calibrated probability that a piece of text is on the topic."""
+    def score(self, example: float, centroid: float, definition: float, *, pieces: int = 1) -> float:
+        """The calibrated probability that a text whose best piece has these cosines is on the topic."""
         z = (
             self.example_weight * example
             + self.centroid_weight * centroid
             + self.definition_weight * definition
             + self.bias
+            + self.pieces_weight * math.log(max(pieces, 1))
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -91,13 +101,16 @@ class TopicCalibration:
         example: npt.NDArray[np.float32],
         centroid: npt.NDArray[np.float32],
         definition: npt.NDArray[np.float32],
+        *,
+        pieces: int = 1,
     ) -> npt.NDArray[np.float64]:
-        """:meth:`score` for arrays of similarities."""
+        """:meth:`score` for arrays of similarities (all pieces of one text of ``pieces`` pieces)."""
         z = (
             self.example_weight * example.astype(np.float64)
             + self.centroid_weight * centroid.astype(np.float64)
             + self.definition_weight * definition.astype(np.float64)
             + self.bias
+            + self.pieces_weight * math.log(max(pieces, 1))
         )
         out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
         return out
@@ -112,6 +125,7 @@ class TopicCalibration:
                 float(data["centroid_weight"]),
                 float(data["definition_weight"]),
                 float(data["bias"]),
+                float(data.get("pieces_weight", 0.0)),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DetectorUnavailableError(f"unusable topic calibration {path}: {exc}") from exc
@@ -153,6 +167,7 @@ class TopicDetector(Detector):
     name = "topics"
     policy_kind = PolicyKind.TOPIC
     cost = 50
+    languages = frozenset({"en"})  # all-MiniLM-L6-v2 is English-trained
 
     def __init__(
         self,
@@ -255,7 +270,9 @@ class TopicDetector(Detector):
         example_sims = vectors @ topic.example_vectors.T  # (pieces, examples)
         centroid_sims = vectors @ topic.centroid_vector
         definition_sims = vectors @ topic.definition_vector
-        scores = self._calibration.scores(example_sims.max(axis=1), centroid_sims, definition_sims)
+        scores = self._calibration.scores(
+            example_sims.max(axis=1), centroid_sims, definition_sims, pieces=len(vectors)
+        )
         return scores, example_sims, centroid_sims, definition_sims
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:

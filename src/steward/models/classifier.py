@@ -10,9 +10,18 @@ and the sha256 the ONNX file must match).
 Why windows: the model reads at most ``max_tokens`` word pieces, and a short window keeps a
 harmful sentence from being diluted by benign neighbours. A long text is cut into
 overlapping windows, every window of every text goes through one batched onnxruntime call,
-and a text's score per label is the maximum over its windows — so an attack hidden at the
-end of a long document counts as much as one at the start — with the window that scored
+and a text's raw logit per label is the maximum over its windows — so an attack hidden at
+the end of a long document counts as much as one at the start — with the window that scored
 highest kept as the evidence span.
+
+Why the score is calibrated per *document*, not per window: a maximum over many windows
+rises with their number even when every window is ordinary, so thresholding each window as
+if it were a whole text made long benign documents far more suspect than short ones
+(issue 14: 6% of benign texts under 200 characters blocked as attacks, 78% over 2,000).
+The model is trained on the same maximum (``training/train.py``), and ``calibration.json``
+turns it into a probability with the number of windows as a second input:
+``p = sigmoid(a * max_logit + b + c * ln(windows))`` (``c`` is 0 or negative, fitted with
+the same class prior in every length bucket, so length alone never raises a score).
 
 The same pass also yields every token's hidden states (the ONNX output ``token_states``).
 Inside :func:`shared_encoding` (the guard opens one per call) :meth:`TextClassifier.encode`
@@ -214,8 +223,18 @@ class TextClassifier:
             expected = str(card["onnx_sha256"])
             self.labels: tuple[str, ...] = tuple(str(x) for x in calibration["labels"])
             params = calibration["params"]
-            self._a = np.array([float(params[lab]["a"]) for lab in self.labels], dtype=np.float32)
-            self._b = np.array([float(params[lab]["b"]) for lab in self.labels], dtype=np.float32)
+            #: Per reading (the user's own text, marked third-party text), the curve's a, b, c per
+            #: label; c weighs ln(windows): how the maximum's drift with length is undone.
+            self._curves = {
+                untrusted: tuple(
+                    np.array([float(chosen[lab].get(key, 0.0)) for lab in self.labels], dtype=np.float32)
+                    for key in ("a", "b", "c")
+                )
+                for untrusted, chosen in (
+                    (False, params),
+                    (True, calibration.get("params_untrusted", params)),
+                )
+            }
             self.max_tokens = int(calibration["max_tokens"])
             #: Window length used at run time (at most what the model was trained on).
             self.window_tokens = min(WINDOW_TOKENS, self.max_tokens)
@@ -273,7 +292,7 @@ class TextClassifier:
     def _run(
         self, windows: Sequence[TokenWindow], untrusted: bool
     ) -> tuple[npt.NDArray[np.float32], list[_WindowStates]]:
-        """Calibrated probabilities (``[len(windows), len(labels)]``) and each window's token states."""
+        """Raw logits (``[len(windows), len(labels)]``) and each window's token states."""
         extra = 1 if untrusted else 0
         width = max(int(np.sum(w.encoding.attention_mask)) for w in windows) + extra
         ids = np.zeros((len(windows), width), dtype=np.int64)
@@ -291,10 +310,22 @@ class TextClassifier:
         logits, states = self._session.run(
             ["logits", TOKEN_STATES], {"input_ids": ids, "attention_mask": mask}
         )
-        z = np.asarray(logits, dtype=np.float32) * self._a + self._b
-        out: npt.NDArray[np.float32] = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+        out: npt.NDArray[np.float32] = np.asarray(logits, dtype=np.float32)
         kept = [self._window_states(w, states[row, : lengths[row]], extra) for row, w in enumerate(windows)]
         return out, kept
+
+    def calibrate(
+        self, max_logits: npt.NDArray[np.float32], windows: int, *, untrusted: bool = False
+    ) -> npt.NDArray[np.float32]:
+        """A text's probability per label from its maximum logits over ``windows`` windows.
+
+        Marked third-party text has a curve of its own (it is read for a different thing, and
+        its maximum drifts with length differently): ``calibration.json``'s ``params_untrusted``.
+        """
+        a, b, c = self._curves[untrusted]
+        z = max_logits * a + b + c * np.float32(np.log(max(windows, 1)))
+        out: npt.NDArray[np.float32] = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+        return out
 
     @staticmethod
     def _window_states(window: TokenWindow, states: Any, extra: int) -> _WindowStates:
@@ -339,27 +370,42 @@ class TextClassifier:
                 windows.append(window)
         pieces = [embedding_pieces(text) for text in texts]
         pools = [_SpanPool([*p, (0, len(t))], self.state_dims) for p, t in zip(pieces, texts, strict=True)]
-        probs = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
+        logits = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
         # Windows of similar length share a batch, so padding stays small; each batch's token
         # states are pooled into their texts' pieces and dropped before the next batch.
         order = sorted(range(len(windows)), key=lambda j: len(windows[j].encoding.ids))
         for chunk in batched(order, BATCH_WINDOWS):
-            chunk_probs, chunk_states = self._run([windows[j] for j in chunk], untrusted)
-            probs[list(chunk)] = chunk_probs
+            chunk_logits, chunk_states = self._run([windows[j] for j in chunk], untrusted)
+            logits[list(chunk)] = chunk_logits
             for j, states in zip(chunk, chunk_states, strict=True):
                 pools[owners[j]].add(states)
-        best: list[dict[str, LabelScore]] = [{} for _ in texts]
-        counts = [0] * len(texts)
+        owned: list[list[int]] = [[] for _ in texts]
         for j, owner in enumerate(owners):
-            counts[owner] += 1
-            found = best[owner]
-            for k, label in enumerate(self.labels):
-                p = float(probs[j, k])
-                if label not in found or p > found[label].score:
-                    found[label] = LabelScore(p, windows[j].start, windows[j].end)
-        nothing = {label: LabelScore(0.0, 0, 0) for label in self.labels}  # a blank text's scores
+            owned[owner].append(j)
         encoded: list[EncodedText] = []
-        for found, n, spans, pool in zip(best, counts, pieces, pools, strict=True):
+        for rows, spans, pool in zip(owned, pieces, pools, strict=True):
             means = pool.means()
-            encoded.append(EncodedText(TextScores(found or dict(nothing), n), spans, means[:-1], means[-1]))
+            scores = self._text_scores(logits, rows, windows, untrusted)
+            encoded.append(EncodedText(scores, spans, means[:-1], means[-1]))
         return encoded
+
+    def _text_scores(
+        self,
+        logits: npt.NDArray[np.float32],
+        rows: list[int],
+        windows: Sequence[TokenWindow],
+        untrusted: bool,
+    ) -> TextScores:
+        """One text's calibrated score per label from its windows' logits (``rows`` of ``logits``)."""
+        if not rows:  # a blank text: nothing was read
+            return TextScores({label: LabelScore(0.0, 0, 0) for label in self.labels}, 0)
+        own = logits[rows]
+        best = own.argmax(axis=0)
+        probs = self.calibrate(own.max(axis=0), len(rows), untrusted=untrusted)
+        return TextScores(
+            {
+                label: LabelScore(float(probs[k]), windows[rows[best[k]]].start, windows[rows[best[k]]].end)
+                for k, label in enumerate(self.labels)
+            },
+            len(rows),
+        )

@@ -131,6 +131,8 @@ class StreamGuard:
         #: The whole answer so far, for the check at the end; ``None`` once it is too long.
         self._answer: list[str] | None = []
         self._whole_checked = False
+        #: The whole answer's ranking scores (risk, block risk) once it was checked whole.
+        self._whole_risk: tuple[float, float] = (0.0, 0.0)
         #: Every finding of every check, by absolute span (windows overlap, so each is kept once).
         self._findings: dict[tuple[int, int, str, str], Finding] = {}
         self._policies: set[PolicyKind] = set()
@@ -233,6 +235,7 @@ class StreamGuard:
             assessment = self.guard.apply(
                 text, Source.OUTPUT, query=self.query, grounding_source=self.grounding_source
             )
+            self._whole_risk = (assessment.risk_score, assessment.block_risk_score)
         else:
             context_start = max(self._base, self._released - self.holdback)
             text = self._buf[context_start - self._base :]
@@ -310,6 +313,14 @@ class StreamGuard:
             policy_name=self.guard.policy.name,
             policies_run=tuple(sorted(self._policies)),
             action_reason=reason,
+            # The ranking scores: the whole answer's when it was checked whole, else the
+            # highest acted-on finding's (the windows' candidates below a strength are gone).
+            risk_score=max(
+                self._whole_risk[0], *(f.risk for f in findings if f.action is not FindingAction.NONE), 0.0
+            ),
+            block_risk_score=max(
+                self._whole_risk[1], *(f.risk for f in findings if f.action is FindingAction.BLOCKED), 0.0
+            ),
         )
 
     def _release(self, boundary: int, masked: list[Finding]) -> str:
