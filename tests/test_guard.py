@@ -14,6 +14,7 @@ from steward.assessment import (
 )
 from steward.detectors.base import DetectionRequest, Detector
 from steward.errors import InputError, InputTooLargeError
+from steward.policy import load_policy
 from steward.policy.schema import Policy, Strength
 from steward.rules import rule_key
 
@@ -214,8 +215,8 @@ def test_reported_profanity_does_not_raise_the_ranking_score(default_guard: Guar
     )
     assert harmful.blocked
     assert swearing.risk_score < 0.5 < harmful.risk_score
-    # on output the same word list blocks, and then it ranks
-    answer = default_guard.apply("What the fuck is a monad?", "output", output_scope="FULL")
+    # the strict pack's word list blocks, and then it ranks
+    answer = Guard(load_policy("strict")).apply("What the fuck is a monad?", "output", output_scope="FULL")
     assert answer.blocked and answer.risk_score == 1.0
 
 

@@ -264,7 +264,7 @@ def test_matching_needs_no_network(no_sockets: None) -> None:
 # --- through the guard
 
 
-def test_default_pack_reports_profanity_on_input_and_blocks_it_on_output() -> None:
+def test_default_pack_reports_profanity_both_ways_and_the_strict_pack_blocks_it() -> None:
     policy = load_policy("default")
     # Only the word filter: the pack's other detectors are tested in their own modules.
     guard = Guard(policy, detectors=[_built(policy)])
@@ -283,6 +283,13 @@ def test_default_pack_reports_profanity_on_input_and_blocks_it_on_output() -> No
         ],
     }
 
+    # A word list cannot tell a quoted or mild word from abuse: the default only reports it.
+    reported = guard.apply(text, "output", output_scope="FULL")
+    assert reported.action is Action.NONE
+    assert [f.action for f in reported.findings if f.policy is PolicyKind.WORD] == [FindingAction.NONE]
+
+    strict = load_policy("strict")
+    guard = Guard(strict, detectors=[_built(strict)])
     outbound = guard.apply(text, "output")
     assert outbound.action is Action.GUARDRAIL_INTERVENED
     assert outbound.output_text == guard.policy.blocked_output_message

@@ -61,9 +61,11 @@ def jailbreak_prompts(data: Path) -> list[Row]:
                 }
             )
     others = {s for r in rows if r["community"] != HELD_OUT_COMMUNITY for s in sentence_keys(r["text"])}
-    for r in rows:
-        own = sentence_keys(r["text"])
-        r["unseen"] = r["community"] == HELD_OUT_COMMUNITY and len(own & others) <= VARIANT_SHARE * len(own)
+    for row in rows:
+        own = sentence_keys(row["text"])
+        row["unseen"] = row["community"] == HELD_OUT_COMMUNITY and len(own & others) <= VARIANT_SHARE * len(
+            own
+        )
     return rows
 
 
