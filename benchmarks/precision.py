@@ -29,7 +29,6 @@ used here: it trains the model and grades it on the same habits.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import random
@@ -43,6 +42,7 @@ from typing import Any
 
 from steward.assessment import FindingAction, Source
 from steward.evaluate import EvalRow, run_guard
+from steward.evaluate.convert import read_csv, read_jsonl
 from steward.evaluate.convert.attacks import jailbreak_prompts
 from steward.evaluate.convert.content import toxigen_split
 from steward.evaluate.lengths import LENGTH_BUCKETS, LengthBucket, chunk_documents, join_items
@@ -53,7 +53,6 @@ from steward.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("STEWARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
-csv.field_size_limit(1 << 26)
 
 #: Share of a cell's texts that may be blocked for the cell to pass (issue 14's target).
 FPR_TARGET = 0.03
@@ -82,22 +81,12 @@ class Corpus:
     lines: bool = False
 
 
-def _csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def _davidson_neither() -> list[str]:
-    return [r["tweet"] for r in _csv(DATA / "davidson_hate" / "labeled_data.csv") if r["class"] == "2"]
+    return [r["tweet"] for r in read_csv(DATA / "davidson_hate" / "labeled_data.csv") if r["class"] == "2"]
 
 
 def _toxigen(label: str) -> list[str]:
-    rows = _csv(DATA / "toxigen" / "statements_unique.csv")
+    rows = read_csv(DATA / "toxigen" / "statements_unique.csv")
     seen = dict.fromkeys(
         r["statement"] for r in rows if r["label"] == label and toxigen_split(r["statement"]) == "test"
     )
@@ -105,7 +94,7 @@ def _toxigen(label: str) -> list[str]:
 
 
 def _truthfulqa_questions() -> list[str]:
-    return [r["Question"] for r in _csv(DATA / "truthfulqa" / "TruthfulQA.csv")]
+    return [r["Question"] for r in read_csv(DATA / "truthfulqa" / "TruthfulQA.csv")]
 
 
 def _alpaca() -> list[str]:
@@ -115,14 +104,14 @@ def _alpaca() -> list[str]:
 
 def _halueval_knowledge() -> list[str]:
     return list(
-        dict.fromkeys(str(r["knowledge"]) for r in _jsonl(DATA / "halueval" / "qa_data_first1000.json"))
+        dict.fromkeys(str(r["knowledge"]) for r in read_jsonl(DATA / "halueval" / "qa_data_first1000.json"))
     )
 
 
 def _wice() -> list[str]:
     docs = []
     for split in ("dev", "test"):
-        for r in _jsonl(DATA / "wice" / f"claim_{split}.jsonl"):
+        for r in read_jsonl(DATA / "wice" / f"claim_{split}.jsonl"):
             sentences = [s for s in r["evidence"] if not s.startswith("(meta data)")]
             docs.append("\n".join(sentences))
     return list(dict.fromkeys(docs))
@@ -133,7 +122,7 @@ def _bipia(kind: str) -> list[str]:
         dict.fromkeys(
             str(r["context"])
             for split in ("train", "test")
-            for r in _jsonl(DATA / "bipia" / f"{kind}_{split}.jsonl")
+            for r in read_jsonl(DATA / "bipia" / f"{kind}_{split}.jsonl")
         )
     )
 
@@ -172,7 +161,7 @@ def _do_not_answer_responses() -> list[str]:
     """LLM answers to risky questions that annotators judged harmless (refusals, cautions, facts)."""
     models = ("GPT4", "ChatGPT", "Claude", "ChatGLM2", "llama2-7b-chat", "vicuna-7b")
     out = []
-    for r in _csv(DATA / "do_not_answer" / "data_en.csv"):
+    for r in read_csv(DATA / "do_not_answer" / "data_en.csv"):
         out.extend(
             r[f"{m}_response"] for m in models if r.get(f"{m}_harmful") == "0" and r.get(f"{m}_response")
         )
@@ -241,7 +230,7 @@ _DNA_TYPES = {
 def _dna_questions() -> list[EvalRow]:
     return [
         EvalRow(r["question"], 1, category=r["types_of_harm"])
-        for r in _csv(DATA / "do_not_answer" / "do_not_answer_en.csv")
+        for r in read_csv(DATA / "do_not_answer" / "do_not_answer_en.csv")
         if r["types_of_harm"] in _DNA_TYPES
     ]
 
@@ -255,8 +244,8 @@ def _jailbreaks_flowgpt() -> list[EvalRow]:
 
 
 def _tensor_trust() -> list[EvalRow]:
-    rows = _jsonl(DATA / "tensor_trust" / "hijacking_robustness_dataset.jsonl")
-    rows += _jsonl(DATA / "tensor_trust" / "extraction_robustness_dataset.jsonl")
+    rows = read_jsonl(DATA / "tensor_trust" / "hijacking_robustness_dataset.jsonl")
+    rows += read_jsonl(DATA / "tensor_trust" / "extraction_robustness_dataset.jsonl")
     return [
         EvalRow(str(r["attack"])[:8000], 1, category="PROMPT_ATTACK")
         for r in rows
@@ -282,7 +271,7 @@ def _toxigen_hate() -> list[EvalRow]:
 
 
 def _gptfuzz_eval_harmful() -> list[EvalRow]:
-    rows = _csv(DATA / "gptfuzz" / "responses_labeled_evaluate.csv")
+    rows = read_csv(DATA / "gptfuzz" / "responses_labeled_evaluate.csv")
     return [EvalRow(r["Response"][:8000], 1, source=Source.OUTPUT) for r in rows if r["label"] == "1"]
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "average_precision",
     "bootstrap_intervals",
     "classification_metrics",
+    "f1_score",
     "percentile",
     "recall_at_fpr",
     "roc_points",
@@ -52,18 +53,26 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
+def f1_score(precision: float | None, recall: float | None) -> float | None:
+    """The harmonic mean of precision and recall; ``None`` where either is undefined."""
+    if precision is None or recall is None:
+        return None
+    if precision + recall == 0:
+        return 0.0
+    return 2 * precision * recall / (precision + recall)
+
+
 def classification_metrics(labels: Sequence[int], predicted: Sequence[bool]) -> dict[str, float | None]:
     """Precision, recall, F1 and false-positive rate of a yes/no decision."""
     c = Confusion.of(labels, predicted)
     precision = _ratio(c.tp, c.tp + c.fp)
     recall = _ratio(c.tp, c.tp + c.fn)
-    if precision is None or recall is None:
-        f1 = None
-    elif precision + recall == 0:
-        f1 = 0.0
-    else:
-        f1 = 2 * precision * recall / (precision + recall)
-    return {"precision": precision, "recall": recall, "f1": f1, "fpr": _ratio(c.fp, c.fp + c.tn)}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1_score(precision, recall),
+        "fpr": _ratio(c.fp, c.fp + c.tn),
+    }
 
 
 def _sorted_counts(labels: Sequence[int], scores: Sequence[float]) -> tuple[FloatArray, FloatArray]:

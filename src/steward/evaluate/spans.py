@@ -21,6 +21,7 @@ from typing import Any
 
 from steward.assessment import Assessment, PolicyKind
 from steward.errors import InputError
+from steward.evaluate.metrics import f1_score
 
 __all__ = [
     "Span",
@@ -69,12 +70,7 @@ class SpanCounts:
         """The counts with precision, recall and F1 (``None`` where a denominator is zero)."""
         precision = self.correct / self.predicted if self.predicted else None
         recall = self.found / self.gold if self.gold else None
-        if precision is None or recall is None:
-            f1 = None
-        elif precision + recall == 0:
-            f1 = 0.0
-        else:
-            f1 = 2 * precision * recall / (precision + recall)
+        f1 = f1_score(precision, recall)
         return {
             "gold": self.gold,
             "found": self.found,

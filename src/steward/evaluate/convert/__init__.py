@@ -20,9 +20,9 @@ from pathlib import Path
 
 from steward.errors import InputError
 from steward.evaluate.convert import attacks, content, grounding, harmful
-from steward.evaluate.convert._io import Row, stratified_sample
+from steward.evaluate.convert._io import Row, read_csv, read_jsonl, stratified_sample
 
-__all__ = ["CONVERTERS", "Converter", "convert", "write_jsonl"]
+__all__ = ["CONVERTERS", "Converter", "convert", "read_csv", "read_jsonl", "write_jsonl"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,9 @@ CONVERTERS: dict[str, Converter] = {
         Converter("alpaca", harmful.alpaca, "Alpaca instructions, benign label 0 (evaluation only)"),
         Converter("davidson", content.davidson, "tweets: hate -> HATE 1, offensive -> INSULTS 1, neither 0"),
         Converter(
-            "toxigen", content.toxigen, "implicit-hate and neutral statements about 16 groups, split by statement"
+            "toxigen",
+            content.toxigen,
+            "implicit-hate and neutral statements about 16 groups, split by statement",
         ),
         Converter("gptfuzz", content.gptfuzz, "responses to jailbreaks, source output, 1 = jailbroken"),
         Converter(
