@@ -534,6 +534,16 @@ def load_examples(seed: int = 13) -> list[Example]:
     return rows
 
 
+def _written_training(ex: Example) -> bool:
+    """A written row that trains: not one of the held-out ``eval`` rows (source ``written_eval``).
+
+    The shipped model (eighth session) was trained before this check existed: its batch texts
+    included written ``eval`` items, so the written eval figures of the kinds in
+    :data:`_BATCH_KINDS` are not blind for it. The next model trained from this file is clean.
+    """
+    return ex.source.startswith("written_") and ex.source not in HELDOUT_SOURCES
+
+
 #: Written benign kinds whose items make up the multi-item texts of :func:`_batches`.
 _BATCH_KINDS = {
     "requests": ("general_benign", "curiosity_question", "security_benign", "short_benign"),
@@ -557,7 +567,7 @@ def _batches(rows: list[Example], rng: random.Random, n: int = 300) -> list[Exam
         items = [
             ex.text
             for ex in rows
-            if ex.kind in kinds and not ex.labels and ex.source.startswith("written_") and len(ex.text) < 400
+            if ex.kind in kinds and not ex.labels and _written_training(ex) and len(ex.text) < 400
         ]
         for _ in range(n):
             picked = rng.sample(items, rng.randint(3, 25))

@@ -7,6 +7,13 @@ as hate, while hateful *questions* mostly passed (issue 14). The rows here are t
 split of ``training/written`` (frames written for this project and never trained on, each
 filled with every identity term): a regression test of those habits, not evidence that the
 model generalises — that is what ``benchmarks/precision.py`` measures on public sources.
+
+Not blind for the shipped model: its training texts made of many written items
+(``training/data.py``, ``_batches``) drew on the ``eval`` rows too, before that was caught.
+They held 507 of the 518 eval ``identity_positive`` sentences, 127 of 148 ``identity_negated``
+and 133 of 148 ``identity_question`` (inside batches, not as single rows). The ``identity.jsonl``
+frames (``identity_benign``, ``identity_affirm``) and the counter-speech, quoting and reclaimed
+kinds were never in them. ``training/data.py`` now keeps eval rows out; the next model is clean.
 """
 
 from __future__ import annotations
