@@ -135,6 +135,18 @@ def _spacy_model_path() -> str:
 
 def presidio_engines() -> dict[str, PresidioFn]:
     """Presidio 2.2 with spaCy's small model, and Presidio without NER (patterns, checksums, phone numbers)."""
+
+    def runner(engine: Any) -> PresidioFn:
+        def run(text: str) -> list[tuple[str, int, int, float]]:
+            return [(r.entity_type, r.start, r.end, r.score) for r in engine.analyze(text, language="en")]
+
+        return run
+
+    return {name: runner(engine) for name, engine in presidio_analyzers().items()}
+
+
+def presidio_analyzers() -> dict[str, Any]:
+    """The two Presidio ``AnalyzerEngine`` set-ups of :func:`presidio_engines`, by the same names."""
     import spacy
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -156,10 +168,4 @@ def presidio_engines() -> dict[str, PresidioFn]:
     registry.recognizers = [r for r in registry.recognizers if not isinstance(r, SpacyRecognizer)]
     regex_only = AnalyzerEngine(registry=registry, nlp_engine=blank, supported_languages=["en"])
 
-    def runner(engine: Any) -> PresidioFn:
-        def run(text: str) -> list[tuple[str, int, int, float]]:
-            return [(r.entity_type, r.start, r.end, r.score) for r in engine.analyze(text, language="en")]
-
-        return run
-
-    return {"presidio-regex": runner(regex_only), "presidio-spacy": runner(full)}
+    return {"presidio-regex": regex_only, "presidio-spacy": full}

@@ -5,12 +5,29 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
 pytest_plugins = ("conftest_db",)
+
+
+#: One master key for every server the tests start. Test servers with different server keys
+#: share the session's databases (a real deployment refuses that: see
+#: ``steward.store.keycheck``); each day's data keys are stored once per database, so under
+#: master keys derived from different server keys they would be unreadable to every server but
+#: the first. Tests of master keys themselves set or remove the variable.
+TEST_MASTER_KEY = "c3Rld2FyZC10ZXN0LW1hc3Rlci1rZXktMzItYnl0ZXM="
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_master_key() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STEWARD_MASTER_KEY", TEST_MASTER_KEY)
+        yield
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -71,3 +88,22 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     yield
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``run(*args, code=0, stdin=None)``: invoke ``steward`` in process on a fresh SQLite database
+    in ``tmp_path`` and check its exit code (the output says what went wrong when it differs).
+
+    A folder that needs more (files, settings) overrides ``run`` and asks for this one."""
+    from steward.cli import main
+
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'gov.db'}")
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0, stdin: str | None = None) -> Result:
+        result = runner.invoke(main, list(args), input=stdin)
+        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{result.output}"
+        return result
+
+    return invoke

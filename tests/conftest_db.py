@@ -4,6 +4,9 @@ Loaded from ``tests/conftest.py`` (``pytest_plugins``), so any test can ask for:
 
 * ``db_url`` — a migrated database shared by the whole session, once per backend
   (tests must use their own ids, since others write to it too);
+* ``package_db_url`` — a migrated database of the test package's own, on ``db_url``'s backend
+  (for packages that run a server with another server key, whose audit records would break
+  the shared database's audit-chain verification);
 * ``fresh_db_url`` — an empty, unmigrated database of its own, once per backend;
 * ``pg_db_url`` — an empty PostgreSQL database of its own (for PostgreSQL-only tests);
 * ``pg_admin_url`` — the maintenance URL of the local PostgreSQL.
@@ -60,6 +63,19 @@ def pg_admin_url() -> str:
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database shared by the session, once for SQLite and once for PostgreSQL."""
     url, pg_name = _new_database(request.param, tmp_path_factory.mktemp("db"))
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        if pg_name:
+            _drop_pg_database(pg_name)
+
+
+@pytest.fixture(scope="package")
+def package_db_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of the test package's own, on the backend of ``db_url``."""
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    url, pg_name = _new_database(backend, tmp_path_factory.mktemp("package-db"))
     try:
         upgrade(url)
         yield url

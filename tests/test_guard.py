@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from detector_fakes import FixedContent
 from steward import Action, Guard, parse_policy
 from steward.assessment import (
     Confidence,
@@ -12,37 +13,11 @@ from steward.assessment import (
     confidence_for,
     meets_strength,
 )
-from steward.detectors.base import DetectionRequest, Detector
+from steward.detectors.base import DetectionRequest
 from steward.errors import InputError, InputTooLargeError
 from steward.policy import load_policy
 from steward.policy.schema import Policy, Strength
-from steward.rules import rule_key
-
-
-class FixedContent(Detector):
-    """A stand-in learned detector that reports fixed category scores."""
-
-    name = "fixed"
-    policy_kind = PolicyKind.CONTENT
-    cost = 10
-
-    def __init__(self, scores: dict[str, float]) -> None:
-        self.scores = scores
-        self.calls = 0
-
-    @classmethod
-    def from_policy(cls, policy: Policy) -> Detector | None:
-        return None
-
-    def rules(self) -> frozenset[str]:
-        return frozenset(rule_key("content_filters", c) for c in self.scores)
-
-    def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
-        self.calls += 1
-        return [
-            Finding(PolicyKind.CONTENT, c, self.name, 0, len(text), text, s, rule_key("content_filters", c))
-            for c, s in self.scores.items()
-        ]
+from steward.server.bedrock import bedrock_response
 
 
 def _policy(**extra: object) -> Policy:
@@ -68,7 +43,7 @@ def test_strength_semantics(score: float, strength: str, acts: bool) -> None:
     assert result.scores["HATE"] == score  # the continuous score is reported either way
     if acts:
         assert result.output_text == policy.blocked_input_message
-        body = result.to_bedrock()
+        body = bedrock_response(result)
         (flt,) = body["assessments"][0]["contentPolicy"]["filters"]
         assert flt["type"] == "HATE" and flt["action"] == "BLOCKED" and flt["filterStrength"] == strength
 
@@ -97,9 +72,11 @@ def test_report_only_action_detects_but_passes() -> None:
     assert result.action is Action.NONE
     assert [f.action for f in result.findings] == [FindingAction.NONE]
     assert "reported only" in result.action_reason
-    assert result.to_bedrock()["assessments"][0].get("contentPolicy") is None
+    assert bedrock_response(result)["assessments"][0].get("contentPolicy") is None
     assert (
-        result.to_bedrock(output_scope="FULL")["assessments"][0]["contentPolicy"]["filters"][0]["action"]
+        bedrock_response(result, output_scope="FULL")["assessments"][0]["contentPolicy"]["filters"][0][
+            "action"
+        ]
         == "NONE"
     )
 
@@ -127,7 +104,7 @@ def test_regex_masking_and_bedrock_shape() -> None:
     policy = _policy(sensitive_information={"regexes": [{"name": "ticket", "pattern": r"TICKET-\d+"}]})
     result = Guard(policy).apply("see TICKET-12 and TICKET-345")
     assert result.output_text == "see {ticket} and {ticket}"
-    body = result.to_bedrock(request_id="r1")
+    body = bedrock_response(result, request_id="r1")
     assert body["action"] == "GUARDRAIL_INTERVENED"
     assert body["outputs"] == [{"text": "see {ticket} and {ticket}"}]
     regexes = body["assessments"][0]["sensitiveInformationPolicy"]["regexes"]
@@ -197,7 +174,7 @@ def test_masking_rules_rank_but_not_among_blocking_rules() -> None:
     assert result.risk_score == 1.0 and result.block_risk_score == 0.0
     body = result.to_dict()  # what `steward check --json` prints
     assert (body["riskScore"], body["blockRiskScore"]) == (1.0, 0.0)
-    assert result.to_bedrock()["steward"]["riskScore"] == 1.0
+    assert bedrock_response(result)["steward"]["riskScore"] == 1.0
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ kept only to measure per-group results.
 Writes, into --out:
   credit-model.json     the fitted weights (its SHA-256 goes into the evidence)
   credit-eval.json      metrics in the shape `steward eval --json` prints
-  credit-fairness.json  per-group metrics (sex, race) for the fairness evidence
+  credit-predictions.csv  the holdout rows' sex, race, label, decision and score, which
+                          `steward fairness` measures per group for the fairness evidence
 
     python examples/governance/train_credit_model.py --data /work/shared/data/adult --out /tmp/credit
 """
@@ -17,6 +18,7 @@ Writes, into --out:
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import time
 from pathlib import Path
@@ -155,12 +157,15 @@ def main() -> None:
         "by_category": {},
         "latency_ms": {"p50": float(np.percentile(timings, 50)), "p99": float(np.percentile(timings, 99))},
     }
-    fairness = {"metrics": {"n": len(test), "selection_rate": overall["selection_rate"]}, "by_group": by_group}
     args.out.mkdir(parents=True, exist_ok=True)
     model = {"features": NUMERIC + CATEGORICAL, "threshold": THRESHOLD, "weights": [round(float(w), 8) for w in weights]}
     (args.out / "credit-model.json").write_text(json.dumps(model, sort_keys=True) + "\n")
     (args.out / "credit-eval.json").write_text(json.dumps(evaluation, indent=2, sort_keys=True) + "\n")
-    (args.out / "credit-fairness.json").write_text(json.dumps(fairness, indent=2, sort_keys=True) + "\n")
+    with (args.out / "credit-predictions.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sex", "race", "label", "prediction", "score"])
+        for row, y, decision, p in zip(test, y_test, pred, score, strict=True):
+            writer.writerow([row["sex"], row["race"], int(y), int(decision), f"{p:.6f}"])
     print(
         f"trained on {len(train)} rows, tested on {len(test)}: precision {overall['precision']:.3f} "
         f"recall {overall['recall']:.3f} fpr {overall['fpr']:.3f} auprc {evaluation['auprc']:.3f}"

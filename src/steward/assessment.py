@@ -2,9 +2,10 @@
 
 A :class:`Finding` says what a detector found, where (character offsets), how sure it
 is and which policy entry made it matter. An :class:`Assessment` is the guard's whole
-answer; :meth:`Assessment.to_bedrock` renders it in the exact shape of Amazon Bedrock's
-``ApplyGuardrail`` response, with Steward's extras (offsets, scores, trace) under a
-``steward`` key that Bedrock clients ignore.
+answer. No API's wire format lives here: :func:`steward.server.bedrock.bedrock_response`
+renders an assessment as Amazon Bedrock's ``ApplyGuardrail`` response (with
+:meth:`Assessment.steward_extras` under a ``steward`` key that Bedrock clients ignore), and
+:meth:`Assessment.to_dict` is Steward's own JSON form.
 
 Matched text is sensitive: ``repr()`` of a finding masks it, and :meth:`Finding.to_dict`
 only includes it when asked, so logs and the audit trail stay clean by default.
@@ -13,7 +14,6 @@ only includes it when asked, so logs and the audit trail stay clean by default.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -152,6 +152,9 @@ class Finding:
     rule: str
     action: FindingAction = FindingAction.NONE
     details: dict[str, Any] = field(default_factory=dict)
+    #: Whether this finding sends the text to human review (a REVIEW rule, or a score inside a
+    #: content filter's review band). ``action`` is what the caller was answered with meanwhile.
+    review: bool = False
 
     @property
     def confidence(self) -> Confidence:
@@ -192,6 +195,8 @@ class Finding:
         out["match"] = self.match if include_match else mask_text(self.match)
         if self.details:
             out["details"] = self.details
+        if self.review:
+            out["review"] = True
         return out
 
 
@@ -257,6 +262,16 @@ class Assessment:
         """Whether the guard changed or blocked the text."""
         return self.action is Action.GUARDRAIL_INTERVENED
 
+    @property
+    def review_findings(self) -> tuple[Finding, ...]:
+        """The findings that send this text to human review (empty: no review needed)."""
+        return tuple(f for f in self.findings if f.review)
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether a person should look at this decision (some finding routes it to review)."""
+        return any(f.review for f in self.findings)
+
     def usage(self) -> dict[str, int]:
         """Text units processed per policy type, in Bedrock's field names."""
         units = text_units(self.text_length)
@@ -274,93 +289,6 @@ class Assessment:
             "contextualGroundingPolicyUnits": u(PolicyKind.CONTEXTUAL_GROUNDING),
         }
 
-    def _policy_assessment(self, findings: Sequence[Finding]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in findings:
-            detected = True
-            if f.policy is PolicyKind.CONTENT:
-                section = out.setdefault("contentPolicy", {"filters": []})
-                section["filters"].append(
-                    {
-                        "type": f.type,
-                        "confidence": f.confidence.value,
-                        "filterStrength": f.details.get("strength", "NONE"),
-                        "action": f.action.value,
-                        "detected": detected,
-                    }
-                )
-            elif f.policy is PolicyKind.TOPIC:
-                section = out.setdefault("topicPolicy", {"topics": []})
-                section["topics"].append(
-                    {"name": f.type, "type": "DENY", "action": f.action.value, "detected": detected}
-                )
-            elif f.policy is PolicyKind.WORD:
-                section = out.setdefault("wordPolicy", {"customWords": [], "managedWordLists": []})
-                if f.type == "PROFANITY":
-                    section["managedWordLists"].append(
-                        {"match": f.match, "type": "PROFANITY", "action": f.action.value, "detected": True}
-                    )
-                else:
-                    section["customWords"].append(
-                        {"match": f.match, "action": f.action.value, "detected": True}
-                    )
-            elif f.policy is PolicyKind.SENSITIVE_INFORMATION:
-                section = out.setdefault("sensitiveInformationPolicy", {"piiEntities": [], "regexes": []})
-                if f.details.get("regex") is not None:
-                    section["regexes"].append(
-                        {
-                            "name": f.type,
-                            "match": f.match,
-                            "regex": f.details["regex"],
-                            "action": f.action.value,
-                            "detected": True,
-                        }
-                    )
-                else:
-                    section["piiEntities"].append(
-                        {"match": f.match, "type": f.type, "action": f.action.value, "detected": True}
-                    )
-            elif f.policy is PolicyKind.CONTEXTUAL_GROUNDING:
-                section = out.setdefault("contextualGroundingPolicy", {"filters": []})
-                section["filters"].append(
-                    {
-                        "type": f.type,
-                        "threshold": f.details.get("threshold", 0.0),
-                        "score": round(f.score, 4),
-                        "action": f.action.value,
-                        "detected": f.action is FindingAction.BLOCKED,
-                    }
-                )
-        return out
-
-    def to_bedrock(
-        self, *, output_scope: str = "INTERVENTIONS", request_id: str | None = None
-    ) -> dict[str, Any]:
-        """The assessment as an ApplyGuardrail response body.
-
-        With ``output_scope="FULL"`` findings whose action is NONE are listed too, as Bedrock
-        does; by default only findings that made the guard act are listed.
-        """
-        shown = [f for f in self.findings if output_scope == "FULL" or f.action is not FindingAction.NONE]
-        usage = self.usage()
-        coverage = {"textCharacters": {"guarded": self.text_length, "total": self.text_length}}
-        assessment = self._policy_assessment(shown)
-        assessment["invocationMetrics"] = {
-            "guardrailProcessingLatency": round(self.latency_ms),
-            "usage": usage,
-            "guardrailCoverage": coverage,
-        }
-        body: dict[str, Any] = {
-            "usage": usage,
-            "action": self.action.value,
-            "actionReason": self.action_reason,
-            "outputs": [] if self.output_text is None else [{"text": self.output_text}],
-            "assessments": [assessment],
-            "guardrailCoverage": coverage,
-            "steward": self.steward_extras(request_id=request_id),
-        }
-        return body
-
     def steward_extras(self, *, request_id: str | None = None, include_match: bool = False) -> dict[str, Any]:
         """What Steward adds beyond Bedrock: offsets, scores, ranking scores, trace, latency in ms."""
         extras: dict[str, Any] = {
@@ -374,6 +302,8 @@ class Assessment:
         }
         if request_id is not None:
             extras["requestId"] = request_id
+        if self.needs_review:
+            extras["review"] = {"required": True, "rules": sorted({f.rule for f in self.review_findings})}
         return extras
 
     def to_dict(self, *, include_match: bool = False) -> dict[str, Any]:

@@ -13,7 +13,8 @@ fix the call without reading our source.
     ├── DetectorUnavailableError a detector's model or optional package is missing
     ├── StorageError             the database refused or failed an operation
     │   ├── NotFoundError        no object of that kind with that id
-    │   └── ConflictError        the change clashes with what is stored
+    │   ├── ConflictError        the change clashes with what is stored
+    │   └── ShreddedError        kept text whose data key was deleted (crypto-shredded)
     ├── AuthError                the caller is not authenticated
     │   ├── InvalidSignatureError   an AWS SigV4 signature does not match the request
     │   └── PermissionDeniedError   authenticated, but the role does not allow it
@@ -36,6 +37,7 @@ __all__ = [
     "PermissionDeniedError",
     "PolicyError",
     "PolicyNotFoundError",
+    "ShreddedError",
     "StewardError",
     "StorageError",
     "ThrottledError",
@@ -111,6 +113,11 @@ class NotFoundError(StorageError):
 
 class ConflictError(StorageError):
     """The change clashes with what is stored (a duplicate id, an immutable version)."""
+
+
+class ShreddedError(StorageError):
+    """Kept text cannot be read because its data key was deleted on purpose (retention, a
+    data-protection request): the text is gone, not damaged, so callers show it as removed."""
 
 
 class AuthError(StewardError):

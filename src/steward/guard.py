@@ -6,7 +6,8 @@ Detectors run in ascending cost (the cascade): cheap deterministic ones first, l
 ones after. Once a finding blocks the text, the remaining detectors cannot change the
 decision, so they are skipped unless the caller asked for the full picture
 (``output_scope="FULL"``). Each finding is then judged against the policy rule it names,
-for the direction being checked: off, reported only, masked, or blocked.
+for the direction being checked: off, reported only, masked, blocked, or sent to human
+review (answered meanwhile as the policy's ``review_answer`` says).
 
 A detector that reads only some languages (the learned ones read English) never judges text
 in another: the language of each piece of the text is identified once per call
@@ -40,7 +41,7 @@ from steward.detectors.language import LanguagePiece, TextLanguages, preload
 from steward.errors import InputError, InputTooLargeError
 from steward.models.classifier import shared_encoding
 from steward.policy import limits
-from steward.policy.schema import Policy
+from steward.policy.schema import Policy, ReviewAnswer
 from steward.rules import RuleSetting, rule_settings
 
 __all__ = ["Guard", "validate_text"]
@@ -75,6 +76,10 @@ class Guard:
             detectors = [d for d in built if d is not None]
         self.detectors: list[Detector] = sorted(detectors, key=lambda d: d.cost)
         self._rules = {source: rule_settings(policy, source) for source in Source}
+        #: What a REVIEW finding does to the answer the caller gets at once.
+        self._review_action = (
+            FindingAction.BLOCKED if policy.review_answer is ReviewAnswer.BLOCKED else FindingAction.NONE
+        )
         if any(d.languages is not None for d in self.detectors):
             preload()  # language identification's model, so the first foreign text does not wait
 
@@ -135,7 +140,11 @@ class Guard:
                 if unread:
                     raw = [_restore(f, text, unread) for f in raw]
                 ran.add(detector.policy_kind)
-                judged = [j for j in (self._judge(f, rules, scores, risks) for f in raw) if j is not None]
+                judged = [
+                    j
+                    for j in (self._judge(f, rules, scores, risks, self._review_action) for f in raw)
+                    if j is not None
+                ]
                 findings.extend(judged)
                 trace.append(
                     TraceStep(
@@ -147,19 +156,22 @@ class Guard:
                 )
         return self._decide(text, src, findings, scores, risks, trace, ran, started, vault)
 
-    def apply_batch(self, texts: Sequence[str], source: str | Source = Source.INPUT) -> list[Assessment]:
-        """Check many texts; equivalent to calling :meth:`apply` on each."""
-        return [self.apply(t, source) for t in texts]
-
     @staticmethod
     def _judge(
-        finding: Finding, rules: dict[str, RuleSetting], scores: dict[str, float], risks: dict[str, float]
+        finding: Finding,
+        rules: dict[str, RuleSetting],
+        scores: dict[str, float],
+        risks: dict[str, float],
+        review_action: FindingAction = FindingAction.NONE,
     ) -> Finding | None:
         """The finding with the rule's action, or ``None`` when the rule is off or not reached.
 
         Every candidate of an enabled rule feeds ``scores`` (display, report-only rules too);
         only a rule that can act (BLOCK, ANONYMIZE) feeds ``risks``, the ranking score per
         action, and it does so below its strength or threshold too, so texts rank continuously.
+        A REVIEW rule, or a content score inside the filter's review band, marks the finding
+        for review; ``review_action`` is what such a finding does to the answer meanwhile
+        (the policy's ``review_answer``: NONE for ORIGINAL, BLOCKED for BLOCKED).
         """
         setting = rules.get(finding.rule)
         if setting is None:
@@ -168,15 +180,23 @@ class Guard:
             scores[finding.type] = max(scores.get(finding.type, 0.0), finding.score)
         if setting.action in _ACTING:
             risks[setting.action] = max(risks.get(setting.action, 0.0), finding.risk)
+        band = setting.review_band
+        in_band = band is not None and band.holds(finding.score)
+        if in_band and band is not None:
+            finding = replace(finding, details={**finding.details, "review_band": [band.low, band.high]})
         if setting.strength is not None:
             if not meets_strength(finding.confidence, setting.strength):
-                return None
+                if not in_band:
+                    return None
+                return replace(finding, review=True, action=review_action)
             finding = replace(finding, details={**finding.details, "strength": setting.strength.value})
         if setting.threshold is not None:
             if finding.score >= setting.threshold:
                 return None
             finding = replace(finding, details={**finding.details, "threshold": setting.threshold})
-        return finding.with_action(_ACTIONS[setting.action])
+        if setting.action == "REVIEW":
+            return replace(finding, review=True, action=review_action)
+        return replace(finding, review=in_band, action=_ACTIONS[setting.action])
 
     def _operator(self, vault: PseudonymVault | None) -> tuple[Operator, PseudonymVault | None]:
         sens = self.policy.sensitive_information
@@ -218,6 +238,9 @@ class Guard:
             output = None
             reported = [f for f in findings if f.action is FindingAction.NONE]
             reason = ("reported only: " + _describe(reported)) if reported else ""
+        review = [f for f in findings if f.review]
+        if review:
+            reason += ("; " if reason else "") + "sent to review: " + _describe(review)
         trace.append(TraceStep("decision", f"{action.value}: {reason}" if reason else action.value))
         # A finding acted on counts even if it reached the list without passing _judge.
         for f in [*blocking, *masking]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from steward.assessment import Source
-from steward.policy.schema import Policy, Strength, UnsupportedLanguageAction
+from steward.policy.schema import Policy, ReviewBand, Strength, UnsupportedLanguageAction
 
 __all__ = ["RuleSetting", "rule_key", "rule_settings"]
 
@@ -25,12 +25,14 @@ def rule_key(section: str, name: str | None = None) -> str:
 class RuleSetting:
     """What one rule does in one direction."""
 
-    #: ``BLOCK``, ``ANONYMIZE`` or ``NONE`` (detect and report only).
+    #: ``BLOCK``, ``ANONYMIZE``, ``REVIEW`` (send to a person) or ``NONE`` (detect and report only).
     action: str
     #: Content filters only: how eagerly the filter acts.
     strength: Strength | None = None
     #: Grounding and relevance only: the score under which the rule acts.
     threshold: float | None = None
+    #: Content filters only: scores that go to human review whatever the strength says.
+    review_band: ReviewBand | None = None
 
 
 def rule_settings(policy: Policy, source: Source) -> dict[str, RuleSetting]:
@@ -43,7 +45,7 @@ def rule_settings(policy: Policy, source: Source) -> dict[str, RuleSetting]:
         if enabled and strength is not Strength.NONE:
             action = cf.input_action if inp else cf.output_action
             rules[rule_key("content_filters", cf.category.value)] = RuleSetting(
-                action.value, strength=strength
+                action.value, strength=strength, review_band=cf.review_band
             )
     for topic in policy.denied_topics:
         if topic.input_enabled if inp else topic.output_enabled:
@@ -70,9 +72,9 @@ def rule_settings(policy: Policy, source: Source) -> dict[str, RuleSetting]:
                 rules[rule_key("sensitive_information.regexes", regex.name)] = RuleSetting(regex_action)
     languages = policy.languages
     if languages is not None and languages.unsupported_action is not UnsupportedLanguageAction.ALLOW:
-        # REVIEW reports the text (action NONE) so it can be queued for a person to check.
+        # REVIEW queues the text for a person; the caller is answered as ``review_answer`` says.
         block = languages.unsupported_action is UnsupportedLanguageAction.BLOCK
-        rules[rule_key("languages")] = RuleSetting("BLOCK" if block else "NONE")
+        rules[rule_key("languages")] = RuleSetting("BLOCK" if block else "REVIEW")
     grounding = policy.contextual_grounding
     # Grounding and relevance judge a model's answer, so they apply to output only, as in Bedrock.
     if grounding is not None and not inp:

@@ -9,6 +9,7 @@ processes agree. Defaults suit a single machine: a SQLite file under the data di
 | ``STEWARD_DATABASE_URL`` | ``sqlite:///<data dir>/steward.db`` | SQLite or PostgreSQL URL |
 | ``STEWARD_SECRET_KEY`` | the file ``<data dir>/secret.key`` (created) | key that encrypts API-key signing secrets |
 | ``STEWARD_MAX_BODY_BYTES`` | 1 MiB | largest request body accepted |
+| ``STEWARD_BODY_TIMEOUT_S`` | 30 | seconds a client has to send a whole request body (408 beyond) |
 | ``STEWARD_RESOLVE_TTL_S`` | 1.0 | how long a process trusts a resolved alias or version |
 | ``STEWARD_KEY_CACHE_TTL_S`` | 5.0 | how long a process trusts a looked-up API key (revocation delay) |
 | ``STEWARD_AUDIT_BATCH`` | 256 | most audit records written in one transaction |
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BODY_BYTES = 1 << 20
+#: Seconds a client has to send a request body: a slow or stalled upload cannot hold a connection.
+DEFAULT_BODY_TIMEOUT_S = 30.0
 #: onnxruntime intra-op threads per learned model: two keep one request fast on a small machine.
 DEFAULT_MODEL_THREADS = 2
 
@@ -93,6 +96,7 @@ class Settings:
     database_url: str
     data_dir: Path
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
     resolve_ttl_s: float = 1.0
     key_cache_ttl_s: float = 5.0
     audit_batch: int = 256
@@ -109,6 +113,7 @@ class Settings:
             database_url=database_url or resolve_url(),
             data_dir=data_dir(),
             max_body_bytes=int(_number("STEWARD_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1024)),
+            body_timeout_s=_number("STEWARD_BODY_TIMEOUT_S", DEFAULT_BODY_TIMEOUT_S, minimum=0.1),
             resolve_ttl_s=_number("STEWARD_RESOLVE_TTL_S", 1.0, minimum=0.0),
             key_cache_ttl_s=_number("STEWARD_KEY_CACHE_TTL_S", 5.0, minimum=0.0),
             audit_batch=int(_number("STEWARD_AUDIT_BATCH", 256, minimum=1)),

@@ -26,8 +26,30 @@ def test_db_upgrade_and_current(runner: CliRunner) -> None:
     assert runner.invoke(main, ["db", "current"]).output.strip() != "empty"
 
 
+@pytest.fixture
+def initialised(runner: CliRunner) -> CliRunner:
+    """The runner over a database a server would have created (migrated, seeded, key recorded)."""
+    from steward.store.local import open_stores
+
+    with open_stores(create=True):
+        pass
+    return runner
+
+
+def test_keys_create_says_when_no_server_uses_the_data_directory(runner: CliRunner, tmp_path: Path) -> None:
+    refused = runner.invoke(main, ["keys", "create", "--role", "app"])
+    assert refused.exit_code == 6
+    assert "no Steward database at sqlite:///" in refused.output and "--init" in refused.output
+    assert "Traceback" not in refused.output and len(refused.output.strip().splitlines()) == 1
+    assert not (tmp_path / "cli.db").exists() and not (tmp_path / "secret.key").exists()
+    for other in (["keys", "list"], ["audit", "search"], ["guardrail", "list"]):
+        result = runner.invoke(main, other)
+        assert result.exit_code == 6 and "no Steward database" in result.output, other
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_keys_create_list_revoke(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["keys", "create", "--role", "app", "--json", "--name", "bot"])
+    result = runner.invoke(main, ["keys", "create", "--role", "app", "--json", "--name", "bot", "--init"])
     assert result.exit_code == 0, result.output
     key = json.loads(result.output)
     assert set(key) == {"id", "secret", "role"} and key["role"] == "app"
@@ -41,7 +63,8 @@ def test_keys_create_list_revoke(runner: CliRunner) -> None:
     assert bad_role.exit_code == 2
 
 
-def test_guardrail_lifecycle_and_audit(runner: CliRunner, tmp_path: Path) -> None:
+def test_guardrail_lifecycle_and_audit(initialised: CliRunner, tmp_path: Path) -> None:
+    runner = initialised
     assert "default" in runner.invoke(main, ["guardrail", "list"]).output  # seeded on first use
     assert runner.invoke(main, ["guardrail", "create", "bot", "--policy", "pii-mask"]).exit_code == 0
     assert "version 1" in runner.invoke(main, ["guardrail", "version", "bot"]).output
@@ -100,10 +123,8 @@ def test_serve_shares_the_cores_among_workers_models(
     """Several workers on two cores get one model thread each, unless the user chose a number."""
     import os
 
-    import uvicorn
-
     started: dict[str, object] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.update(kw))
+    monkeypatch.setattr("steward.server.supervisor.run", lambda **kw: started.update(kw))
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setenv("STEWARD_MODEL_THREADS", preset or "")  # restored after the test, whatever serve sets
     if preset is None:
@@ -121,32 +142,75 @@ def test_serve_refuses_a_bad_thread_count(runner: CliRunner, monkeypatch: pytest
     assert result.exit_code != 0 and "STEWARD_MODEL_THREADS" in result.output
 
 
-def test_audit_prune_asks_and_reports(runner: CliRunner) -> None:
+def test_audit_prune_asks_and_reports(initialised: CliRunner) -> None:
+    runner = initialised
     refused = runner.invoke(main, ["audit", "prune", "--before", "2020-01-01"], input="n\n")
     assert refused.exit_code != 0
     result = runner.invoke(main, ["audit", "prune", "--before", "2020-01-01", "--yes"])
     assert result.exit_code == 0 and "deleted 0 records" in result.output
 
 
-def test_audit_verify_fails_on_a_changed_record(runner: CliRunner) -> None:
-    from sqlalchemy import update
-
+def _write_audit_record(request_id: str) -> None:
     from steward.audit.chain import chain_key
     from steward.audit.record import AuditRecord
     from steward.audit.writer import AuditWriter
-    from steward.settings import Settings
+    from steward.store.local import open_stores
+
+    with open_stores(create=True) as stores:
+        writer = AuditWriter(stores.sessions.kw["bind"], chain_key=chain_key(stores.server_key))
+        writer.submit(AuditRecord(request_id=request_id, endpoint="apply", source="input", action="NONE"))
+        writer.close()
+
+
+def test_audit_verify_fails_on_a_changed_record(runner: CliRunner) -> None:
+    from sqlalchemy import update
+
     from steward.store.local import open_stores
     from steward.store.models.core import AuditRow
-    from steward.store.sealing import load_server_key
 
-    with open_stores() as stores:
-        key = chain_key(load_server_key(Settings.from_env().data_dir))
-        writer = AuditWriter(stores.sessions.kw["bind"], chain_key=key)
-        writer.submit(AuditRecord(request_id="r1", endpoint="apply", source="input", action="NONE"))
-        writer.close()
-        with stores.sessions() as session:
-            session.execute(update(AuditRow).values(action="GUARDRAIL_INTERVENED"))
-            session.commit()
+    _write_audit_record("r1")
+    with open_stores() as stores, stores.sessions() as session:
+        session.execute(update(AuditRow).values(action="GUARDRAIL_INTERVENED"))
+        session.commit()
     result = runner.invoke(main, ["audit", "verify"])
     assert result.exit_code == 6
     assert "was changed or forged" in result.output and "not intact" in result.output
+
+
+def test_audit_verify_and_keys_create_say_the_server_key_differs(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    _write_audit_record("r2")
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+    monkeypatch.setenv("STEWARD_SECRET_KEY", Fernet.generate_key().decode())
+    for args in (["audit", "verify"], ["keys", "create", "--role", "app"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 6, args
+        assert "the server key differs" in result.output and "STEWARD_SECRET_KEY" in result.output
+        assert "changed or forged" not in result.output and "secret:" not in result.output
+    assert runner.invoke(main, ["audit", "search"]).exit_code == 0  # reading needs no key
+    monkeypatch.delenv("STEWARD_SECRET_KEY")
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+
+
+def test_a_database_from_before_fingerprints_is_checked_against_a_sealed_secret(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+    from sqlalchemy import delete
+
+    from steward.store.local import open_stores
+    from steward.store.models.core import ServerKeyCheck
+
+    assert runner.invoke(main, ["keys", "create", "--role", "admin", "--init"]).exit_code == 0
+    with open_stores() as stores, stores.sessions() as session:
+        session.execute(delete(ServerKeyCheck))  # as an older Steward left it
+        session.commit()
+    monkeypatch.setenv("STEWARD_SECRET_KEY", Fernet.generate_key().decode())
+    result = runner.invoke(main, ["keys", "create", "--role", "app"])
+    assert result.exit_code == 6 and "the server key differs" in result.output
+    monkeypatch.delenv("STEWARD_SECRET_KEY")
+    # The right key opens the sealed secret, so it is recorded and the command works.
+    assert runner.invoke(main, ["keys", "create", "--role", "app"]).exit_code == 0

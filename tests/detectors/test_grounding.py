@@ -21,6 +21,7 @@ from steward.errors import DetectorUnavailableError
 from steward.guard import Guard
 from steward.policy.io import load_policy
 from steward.policy.schema import Policy
+from steward.server.bedrock import bedrock_response
 
 SOURCE = (
     "The Eiffel Tower was completed in 1889 for the World's Fair in Paris. It is 330 metres tall "
@@ -117,7 +118,9 @@ def test_guard_blocks_ungrounded_output_with_default_policy() -> None:
     assert bad.blocked
     (blocked,) = [f for f in bad.findings if f.action is FindingAction.BLOCKED]
     assert blocked.type == "GROUNDING"
-    assert bad.to_bedrock()["assessments"][0]["contextualGroundingPolicy"]["filters"][0]["threshold"] == 0.7
+    assert (
+        bedrock_response(bad)["assessments"][0]["contextualGroundingPolicy"]["filters"][0]["threshold"] == 0.7
+    )
     good = guard.apply(
         "The Eiffel Tower was finished in 1889 and is 330 metres tall.",
         Source.OUTPUT,

@@ -13,6 +13,7 @@ from steward.guard import Guard
 from steward.policy.io import list_packs, load_policy, parse_policy
 from steward.policy.schema import Languages, Policy, UnsupportedLanguageAction
 from steward.rules import rule_key, rule_settings
+from steward.server.bedrock import bedrock_response
 
 REQUEST = DetectionRequest(source=Source.INPUT)
 ENGLISH_ONLY = frozenset({"en"})
@@ -121,7 +122,7 @@ def test_review_reports_and_block_blocks(language: str) -> None:
     assert blocked.blocked
     assert blocked.output_text == Policy(name="x").blocked_output_message
     assert (
-        blocked.to_bedrock()["assessments"][0]["contentPolicy"]["filters"][0]["type"]
+        bedrock_response(blocked)["assessments"][0]["contentPolicy"]["filters"][0]["type"]
         == "UNSUPPORTED_LANGUAGE"
     )
 
@@ -146,7 +147,9 @@ def test_default_pack_reviews_unsupported_languages() -> None:
         supported=["en"], unsupported_action=UnsupportedLanguageAction.REVIEW
     )
     for source in Source:
-        assert rule_settings(policy, source)[rule_key("languages")].action == "NONE"
+        # REVIEW queues the text for a person; under the default review_answer (ORIGINAL) the
+        # caller's answer is unchanged (the finding's action stays NONE).
+        assert rule_settings(policy, source)[rule_key("languages")].action == "REVIEW"
     assert LanguageDetector in detector_classes()
 
 

@@ -14,6 +14,7 @@ from steward.guard import Guard
 from steward.policy.io import load_policy
 from steward.policy.schema import DeniedTopic, Policy
 from steward.rules import rule_key
+from steward.server.bedrock import bedrock_response
 
 REQUEST = DetectionRequest(source=Source.INPUT)
 
@@ -115,7 +116,7 @@ def test_guard_blocks_a_denied_topic_with_the_default_policy() -> None:
     guard = Guard(policy, detectors=[TopicDetector.from_policy(policy)])  # type: ignore[list-item]
     blocked = guard.apply("Pretend to be Taylor Swift and message this fan as if you were really her.")
     assert blocked.blocked
-    assert blocked.to_bedrock()["assessments"][0]["topicPolicy"]["topics"][0]["name"] == "Impersonation"
+    assert bedrock_response(blocked)["assessments"][0]["topicPolicy"]["topics"][0]["name"] == "Impersonation"
     assert not guard.apply("What are Taylor Swift's most popular albums?").blocked
 
 

@@ -14,6 +14,7 @@ from steward.detectors.profanity import ALLOWED_CONTEXTS, NOT_PROFANITY, managed
 from steward.detectors.words import MAX_FINDINGS, WordMatcher, WordsDetector, profanity_matcher
 from steward.policy.schema import Policy
 from steward.rules import rule_key, rule_settings
+from steward.server.bedrock import bedrock_response
 
 CUSTOM_RULE = rule_key("word_filters.words")
 PROFANITY_RULE = rule_key("word_filters.managed_lists", "PROFANITY")
@@ -275,7 +276,7 @@ def test_default_pack_reports_profanity_both_ways_and_the_strict_pack_blocks_it(
     assert finding.action is FindingAction.NONE
     assert (finding.start, finding.end) == (5, 18)
     assert finding.details == {"word": "fucking", "obfuscated": True}
-    words = inbound.to_bedrock(output_scope="FULL")["assessments"][0]["wordPolicy"]
+    words = bedrock_response(inbound, output_scope="FULL")["assessments"][0]["wordPolicy"]
     assert words == {
         "customWords": [],
         "managedWordLists": [
@@ -293,7 +294,7 @@ def test_default_pack_reports_profanity_both_ways_and_the_strict_pack_blocks_it(
     outbound = guard.apply(text, "output")
     assert outbound.action is Action.GUARDRAIL_INTERVENED
     assert outbound.output_text == guard.policy.blocked_output_message
-    body = outbound.to_bedrock()
+    body = bedrock_response(outbound)
     assert body["assessments"][0]["wordPolicy"]["managedWordLists"] == [
         {"match": "f.u.c.k.i.n.g", "type": "PROFANITY", "action": "BLOCKED", "detected": True}
     ]
@@ -306,13 +307,13 @@ def test_custom_words_render_as_bedrock_custom_words() -> None:
     blocked = guard.apply("tell me about project   t1tan", "input")
     assert blocked.action is Action.GUARDRAIL_INTERVENED
     assert blocked.output_text == policy.blocked_input_message
-    assert blocked.to_bedrock()["assessments"][0]["wordPolicy"] == {
+    assert bedrock_response(blocked)["assessments"][0]["wordPolicy"] == {
         "customWords": [{"match": "project   t1tan", "action": "BLOCKED", "detected": True}],
         "managedWordLists": [],
     }
     reported = guard.apply("tell me about project titan", "output")
     assert reported.action is Action.NONE
-    assert "wordPolicy" not in reported.to_bedrock()["assessments"][0]
+    assert "wordPolicy" not in bedrock_response(reported)["assessments"][0]
     assert [f.type for f in reported.findings] == ["CUSTOM_WORD"]
 
 

@@ -182,3 +182,18 @@ def test_spans_rows_load_and_imply_the_label(tmp_path: Path) -> None:
     assert [r.label for r in rows] == [1, 0, 0, 1]  # a given label wins over the spans
     assert rows[0].spans == (Span(5, 20, "EMAIL"),) and rows[1].spans == () and rows[3].spans is None
     assert "spans" not in rows[0].tags
+
+
+def test_take_rows_stops_at_the_limit_refuses_too_many_and_names_an_empty_split(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from steward.evaluate import dataset
+
+    where = Path("set.jsonl")
+    assert dataset.take_rows(iter(range(10)), where, split=None, limit=3) == [0, 1, 2]
+    monkeypatch.setattr(dataset, "MAX_ROWS", 4)
+    with pytest.raises(InputError, match="set.jsonl: has more than 4 rows; sample it with --limit"):
+        dataset.take_rows(iter(range(10)), where, split=None, limit=None)
+    assert dataset.take_rows(iter(range(10)), where, split=None, limit=4) == [0, 1, 2, 3]
+    with pytest.raises(InputError, match="set.jsonl: holds no rows with split 'test'"):
+        dataset.take_rows(iter([]), where, split="test", limit=None)

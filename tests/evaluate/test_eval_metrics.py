@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from scipy.stats import binomtest
 
 from steward.evaluate.metrics import (
     Confusion,
@@ -12,6 +13,7 @@ from steward.evaluate.metrics import (
     percentile,
     recall_at_fpr,
     roc_points,
+    wilson_interval,
 )
 
 
@@ -152,3 +154,23 @@ def test_agrees_with_scikit_learn_on_random_data_with_ties(seed: int) -> None:
     p, r, f, _ = precision_recall_fscore_support(labels, caught, average="binary")
     ours = classification_metrics(labels, caught)
     assert (ours["precision"], ours["recall"], ours["f1"]) == pytest.approx((p, r, f))
+
+
+def test_wilson_interval_matches_the_textbook_value_and_scipy() -> None:
+    low, high = wilson_interval(5, 10)  # type: ignore[misc]
+    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
+    for k, n in ((0, 7), (3, 29), (3, 40), (10, 10), (40, 40), (1, 1)):
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert wilson_interval(k, n) == pytest.approx((ci.low, ci.high), abs=1e-9)
+    wide = wilson_interval(5, 10, z=2.5758293035489004)  # 99%
+    assert wide is not None and wide[0] < low and wide[1] > high
+
+
+def test_wilson_interval_is_undefined_at_zero_and_refuses_impossible_counts() -> None:
+    assert wilson_interval(0, 0) is None
+    with pytest.raises(ValueError, match="between 0 and 3, not 4"):
+        wilson_interval(4, 3)
+    with pytest.raises(ValueError, match="between 0 and 3, not -1"):
+        wilson_interval(-1, 3)
+    with pytest.raises(ValueError, match="between 0 and -2"):
+        wilson_interval(1, -2)

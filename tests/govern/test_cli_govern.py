@@ -5,11 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner, Result
-
-from steward.cli import main
-
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "governance"
 
 EVAL = {
@@ -20,23 +15,16 @@ EVAL = {
     "fpr": 0.067,
     "auprc": 0.76,
     "recall_at_1pct_fpr": 0.29,
-    "by_group": {"sex": {"Female": {"recall": 0.53, "fpr": 0.02}, "Male": {"recall": 0.6, "fpr": 0.09}}},
+    # The example's fairness requirement reads tpr per sex and the selection-rate ratio by sex (>= 0.8).
+    "by_group": {
+        "sex": {
+            "Female": {"recall": 0.53, "tpr": 0.53, "fpr": 0.02, "selection_rate": 0.161},
+            "Male": {"recall": 0.6, "tpr": 0.6, "fpr": 0.09, "selection_rate": 0.155},
+        }
+    },
     "by_category": {},
     "latency_ms": {"p50": 0.02, "p99": 0.06},
 }
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'gov.db'}")
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0, stdin: str | None = None) -> Result:
-        result = runner.invoke(main, list(args), input=stdin)
-        assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{result.output}"
-        return result
-
-    return invoke
 
 
 def test_worked_example_from_inventory_to_published_cards(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -129,7 +129,7 @@ def test_cache_size_comes_from_the_environment_and_zero_turns_it_off(monkeypatch
     monkeypatch.setenv("STEWARD_EMBEDDING_CACHE", "2")
     small = SentenceEmbedder(DEFAULT_MODEL_DIR)
     small.embed(["one sentence.", "another sentence.", "a third sentence."])
-    assert list(small._cache) == ["another sentence.", "a third sentence."]
+    assert small._cache.keys() == ["another sentence.", "a third sentence."]
     monkeypatch.setenv("STEWARD_EMBEDDING_CACHE", "lots")
     with pytest.raises(InputError, match="STEWARD_EMBEDDING_CACHE"):
         SentenceEmbedder(DEFAULT_MODEL_DIR)

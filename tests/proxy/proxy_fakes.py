@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,6 +66,9 @@ class Upstream:
     url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: What the model says to a request that names no script (the red-team tests' scripted
+    #: model); ``None`` echoes the last user message.
+    reply: Callable[[dict[str, Any]], str] | None = None
 
     def chat_requests(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -184,9 +187,9 @@ def make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             if kind == "say":
                 name, _, size = arg.partition(":")
                 content = CANNED[name]
-            else:  # echo
+            else:  # echo, or the reply given
                 size = ""
-                content = "You said: " + _last_user_text(body)
+                content = upstream.reply(body) if upstream.reply else "You said: " + _last_user_text(body)
             if not body.get("stream"):
                 self._json(200, _completion(model, content))
                 return
@@ -244,6 +247,22 @@ def make_handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
     return Handler
+
+
+@contextmanager
+def running_upstream(reply: Callable[[dict[str, Any]], str] | None = None) -> Iterator[Upstream]:
+    """Another fake upstream on its own free port, for tests that need several (data-flow routing)
+    or their own ``reply``."""
+    state = Upstream(url="", reply=reply)
+    server = QuietServer(("127.0.0.1", 0), make_handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextmanager

@@ -6,9 +6,11 @@ import pytest
 
 from steward.errors import (
     AuthError,
+    ConflictError,
     DetectorUnavailableError,
     InputError,
     InputTooLargeError,
+    InvalidSignatureError,
     NotFoundError,
     PermissionDeniedError,
     PolicyError,
@@ -19,7 +21,7 @@ from steward.errors import (
     UpstreamRejectedError,
     UpstreamTimeoutError,
 )
-from steward.proxy.chat import error_parts
+from steward.proxy.openai_format import error_parts
 
 
 @pytest.mark.parametrize(
@@ -41,7 +43,11 @@ from steward.proxy.chat import error_parts
         (UpstreamTimeoutError("late"), 504, "upstream_error", "upstream_timeout"),
         (StorageError("db"), 503, "server_error", "unavailable"),
         (DetectorUnavailableError("no model"), 503, "server_error", "unavailable"),
-        (PolicyError("stored policy is invalid"), 500, "server_error", "steward_error"),
+        # The same status as the Bedrock API answers (tests/test_error_tables.py keeps them equal).
+        (PolicyError("stored policy is invalid"), 400, "invalid_request_error", "invalid_policy"),
+        (ConflictError("exists"), 409, "invalid_request_error", "conflict"),
+        (InvalidSignatureError("stale"), 403, "permission_error", "invalid_signature"),
+        (StewardError("a known failure"), 500, "server_error", "steward_error"),
     ],
 )
 def test_status_type_and_code(exc: StewardError, status: int, type_: str, code: str) -> None:

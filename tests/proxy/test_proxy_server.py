@@ -111,9 +111,9 @@ def test_history_is_masked_and_only_the_new_turn_and_interventions_are_audited(
         )
     sent = upstream.chat_requests()[-1]
     messages = sent["body"]["messages"]
-    # User text is masked; the deployer's system prompt is not checked.
+    # Every role is masked: the deployer's system prompt too (masked, never blocked).
     assert [m["content"] for m in messages] == [
-        "Support bot. Escalate to boss@corp.example.com.",
+        "Support bot. Escalate to {EMAIL}.",
         "I am {EMAIL}.",
         "Hello!",
         "What did I say?",
@@ -124,6 +124,7 @@ def test_history_is_masked_and_only_the_new_turn_and_interventions_are_audited(
     records = steward.audit(raw.headers["x-steward-request-id"])
     request_id = raw.headers["x-steward-request-id"]
     assert [(r["requestId"].removeprefix(request_id), r["action"]) for r in records] == [
+        ("-in-0", "GUARDRAIL_INTERVENED"),
         ("-in-1", "GUARDRAIL_INTERVENED"),
         ("-in-3", "NONE"),
         ("-out-0", "NONE"),

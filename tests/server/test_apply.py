@@ -162,7 +162,9 @@ def test_policy_can_keep_matched_text_in_the_audit(
     gid = new_guardrail({**SMALL_POLICY, "audit": {"keep_matched_text": True}})
     _apply(client, app_key, gid, "1", apply_body("mail ann@example.org"))
     state.audit.flush()
-    record = search(state.sessions, AuditQuery(guardrail_id=gid))["records"][0]
+    stored = search(state.sessions, AuditQuery(guardrail_id=gid))["records"][0]
+    assert stored["findings"][0]["match"] is None  # without the sealer no clear text comes back
+    record = search(state.sessions, AuditQuery(guardrail_id=gid), sealer=state.keys.sealer)["records"][0]
     assert record["findings"][0]["match"] == "ann@example.org"
 
 

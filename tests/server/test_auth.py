@@ -4,9 +4,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from server_helpers import apply_body, bearer
+from server_helpers import apply_body, bearer, sigv4_sign
 
-from steward.server import sigv4
 from steward.server.state import ServerState
 from steward.store.keys import NewKey, Role
 
@@ -16,7 +15,7 @@ def _signed(
 ) -> dict[str, str]:
     amz_date = (when or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     headers = {"host": "testserver", "x-amz-date": amz_date, "content-type": "application/json"}
-    auth = sigv4.sign(
+    auth = sigv4_sign(
         access_key_id=key.id,
         secret=secret or key.secret,
         method="POST",

@@ -8,6 +8,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from server_helpers import sigv4_sign
 
 from steward.errors import AuthError, InvalidSignatureError
 from steward.server import sigv4
@@ -62,7 +63,7 @@ def test_our_signer_matches_botocore() -> None:
     path, body = "/guardrail/abc/version/1/apply", b"{}"
     request = _botocore_signed(path, body)
     amz_date = request.headers["X-Amz-Date"]
-    ours = sigv4.sign(
+    ours = sigv4_sign(
         access_key_id="STWTESTKEY0000000000",
         secret="s3cr3t",
         method="POST",

@@ -11,7 +11,11 @@ enters the database). :func:`verify` recomputes every digest and follows every c
 
 What it cannot see: records deleted from the *end* of a chain (the newest ones of a writer),
 and a whole chain deleted. Pruning old records (``steward audit prune``) removes the start of
-chains; verification then starts each chain at its oldest remaining record.
+chains; verification then starts each chain at its oldest remaining record. Retention that
+removes records from the middle of a chain (one guardrail's records kept shorter than
+another's, a data-protection request) first writes a checkpoint per removed run
+(:class:`~steward.store.models.retention.AuditCheckpoint`, MACed with the chain key); a gap
+that checkpoints bridge exactly is counted as ``pruned``, any other gap is still a problem.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.store.models.core import AuditRow, as_utc
+from steward.store.models.retention import AuditCheckpoint
 
-__all__ = ["ChainState", "Verification", "chain_key", "digest_of", "verify"]
+__all__ = ["ChainState", "Verification", "chain_key", "checkpoint_mac", "digest_of", "verify"]
 
 #: Rows read per query while verifying.
 _CHUNK = 5000
@@ -64,6 +69,14 @@ def digest_of(key: bytes, values: dict[str, Any], prev_digest: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def checkpoint_mac(
+    key: bytes, chain_id: str, seq_from: int, seq_to: int, last_digest: str, reason: str
+) -> str:
+    """The HMAC of one checkpoint's fields (so a checkpoint cannot be forged to hide a deletion)."""
+    message = f"checkpoint\n{chain_id}\n{seq_from}\n{seq_to}\n{last_digest}\n{reason}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 class ChainState:
     """One writer's chain: its id, the last sequence number and digest written."""
 
@@ -97,6 +110,8 @@ class Verification:
     verified: int = 0
     unchained: int = 0
     chains: int = 0
+    #: Chain positions removed by retention and vouched for by checkpoints.
+    pruned: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -112,6 +127,7 @@ class Verification:
             "verified": self.verified,
             "unchained": self.unchained,
             "chains": self.chains,
+            "pruned": self.pruned,
             "problems": self.problems[:100],
         }
 
@@ -122,9 +138,36 @@ def _row_values(row: AuditRow) -> dict[str, Any]:
     return values
 
 
+def _checkpoints(
+    sessions: sessionmaker[Session], key: bytes, result: Verification
+) -> dict[str, dict[int, tuple[int, str]]]:
+    """Every valid checkpoint, by chain and first position; a forged one is a problem."""
+    runs: dict[str, dict[int, tuple[int, str]]] = {}
+    with sessions() as session:
+        for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
+            expected = checkpoint_mac(key, cp.chain_id, cp.seq_from, cp.seq_to, cp.last_digest, cp.reason)
+            if not hmac.compare_digest(expected, cp.mac):
+                result.problems.append(f"checkpoint {cp.id} (chain {cp.chain_id}) was changed or forged")
+                continue
+            runs.setdefault(cp.chain_id, {})[cp.seq_from] = (cp.seq_to, cp.last_digest)
+    return runs
+
+
+def _bridge(runs: dict[int, tuple[int, str]], start: int, end: int, prev: str) -> int | None:
+    """How many positions checkpoints remove between ``start`` and ``end`` (None if they do not fit)."""
+    position, link = start, None
+    while position < end:
+        run = runs.get(position)
+        if run is None:
+            return None
+        position, link = run[0] + 1, run[1]
+    return end - start if position == end and link == prev else None
+
+
 def verify(sessions: sessionmaker[Session], key: bytes) -> Verification:
     """Recompute every digest and follow every chain; problems name the record ids."""
     result = Verification()
+    runs = _checkpoints(sessions, key, result)
     last: dict[str, tuple[int, str]] = {}
     after = (" ", 0)
     while True:
@@ -152,9 +195,14 @@ def verify(sessions: sessionmaker[Session], key: bytes) -> Verification:
             if chain not in last:
                 result.chains += 1
             elif last[chain][0] + 1 != seq or last[chain][1] != prev:
-                result.problems.append(
-                    f"records missing from chain {chain} between #{last[chain][0]} and #{seq} (before record {row.id})"
-                )
+                bridged = _bridge(runs.get(chain, {}), last[chain][0] + 1, seq, prev)
+                if bridged is not None:
+                    result.pruned += bridged
+                else:
+                    result.problems.append(
+                        f"records missing from chain {chain} between #{last[chain][0]} and #{seq} "
+                        f"(before record {row.id})"
+                    )
             last[chain] = (seq, str(row.digest))
             result.verified += 1
         if len(rows) < _CHUNK:

@@ -2,7 +2,8 @@
 
 The record never holds the checked text. Findings keep their type, rule, offsets, score
 and action; the matched text is masked (first character and length) unless the policy
-sets ``audit.keep_matched_text``.
+sets ``audit.keep_matched_text`` (``keeps_text``); the writer then seals the kept text
+with envelope encryption before it reaches the database (:mod:`steward.audit.writer`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class AuditRecord:
     latency_ms: float = 0.0
     caller_key_id: str | None = None
     created_at: datetime = field(default_factory=utcnow)
+    #: Whether ``findings`` carry raw matched text (the policy keeps it), to be sealed on write.
+    keeps_text: bool = False
 
     @classmethod
     def from_assessment(
@@ -74,6 +77,7 @@ class AuditRecord:
             text_length=assessment.text_length,
             latency_ms=assessment.latency_ms if latency_ms is None else latency_ms,
             caller_key_id=caller,
+            keeps_text=keep,
         )
 
     @property

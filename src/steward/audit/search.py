@@ -1,7 +1,7 @@
 """Finding audit records and exporting them as JSONL or CSV.
 
 Filters combine with AND: time range, guardrail, version, action, source, finding type,
-endpoint and caller. Search pages newest-first with a ``before`` cursor (the last id
+endpoint, caller and request id. Search pages newest-first with a ``before`` cursor (the last id
 seen); export walks oldest-first in chunks, so any number of records streams in bounded
 memory.
 """
@@ -19,8 +19,9 @@ import orjson
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from steward.errors import InputError
+from steward.errors import InputError, ShreddedError
 from steward.store.models.core import AuditRow
+from steward.store.sealing import Sealer
 
 __all__ = ["CSV_COLUMNS", "MAX_PAGE", "AuditQuery", "count", "export", "row_to_dict", "search"]
 
@@ -44,6 +45,7 @@ CSV_COLUMNS = (
     "textLength",
     "latencyMs",
     "callerKeyId",
+    "receipt",
 )
 
 
@@ -66,6 +68,7 @@ class AuditQuery:
     finding_type: str | None = None
     endpoint: str | None = None
     caller_key_id: str | None = None
+    request_id: str | None = None
     limit: int = 100
     before_id: int | None = None
 
@@ -100,11 +103,29 @@ class AuditQuery:
             query = query.where(AuditRow.endpoint == self.endpoint)
         if self.caller_key_id is not None:
             query = query.where(AuditRow.caller_key_id == self.caller_key_id)
+        if self.request_id is not None:
+            query = query.where(AuditRow.request_id == self.request_id)
         return query
 
 
-def row_to_dict(row: AuditRow) -> dict[str, Any]:
-    """A stored record in the API's JSON form."""
+def _open_findings(findings: list[dict[str, Any]], sealer: Sealer | None) -> list[dict[str, Any]]:
+    """Findings with sealed matched text opened (``None`` and ``matchRemoved`` once shredded)."""
+    out = []
+    for finding in findings:
+        if not finding.get("matchSealed"):
+            out.append(finding)
+            continue
+        opened = {k: v for k, v in finding.items() if k != "matchSealed"}
+        try:
+            opened["match"] = sealer.unseal(str(finding["match"])) if sealer is not None else None
+        except ShreddedError:
+            opened["match"], opened["matchRemoved"] = None, True
+        out.append(opened)
+    return out
+
+
+def row_to_dict(row: AuditRow, sealer: Sealer | None = None) -> dict[str, Any]:
+    """A stored record in the API's JSON form; kept matched text opened with ``sealer``."""
     created = _utc(row.created_at)
     return {
         "id": row.id,
@@ -118,21 +139,24 @@ def row_to_dict(row: AuditRow) -> dict[str, Any]:
         "action": row.action,
         "actionReason": row.action_reason,
         "findingTypes": [t for t in row.finding_types.split(",") if t],
-        "findings": row.findings,
+        "findings": _open_findings(row.findings, sealer),
         "textLength": row.text_length,
         "latencyMs": row.latency_ms,
         "callerKeyId": row.caller_key_id,
+        "receipt": row.receipt,
     }
 
 
-def search(sessions: sessionmaker[Session], query: AuditQuery) -> dict[str, Any]:
+def search(
+    sessions: sessionmaker[Session], query: AuditQuery, *, sealer: Sealer | None = None
+) -> dict[str, Any]:
     """One page of matching records, newest first, with the cursor for the next page."""
     stmt = query._filtered(select(AuditRow))
     if query.before_id is not None:
         stmt = stmt.where(AuditRow.id < query.before_id)
     stmt = stmt.order_by(AuditRow.id.desc()).limit(query.limit)
     with sessions() as session:
-        records = [row_to_dict(r) for r in session.scalars(stmt)]
+        records = [row_to_dict(r, sealer) for r in session.scalars(stmt)]
     more = len(records) == query.limit
     return {"records": records, "next": records[-1]["id"] if more and records else None}
 
@@ -144,13 +168,15 @@ def count(sessions: sessionmaker[Session], query: AuditQuery | None = None) -> i
         return int(session.scalar(stmt) or 0)
 
 
-def _all(sessions: sessionmaker[Session], query: AuditQuery) -> Iterator[dict[str, Any]]:
+def _all(
+    sessions: sessionmaker[Session], query: AuditQuery, sealer: Sealer | None
+) -> Iterator[dict[str, Any]]:
     last = 0
     base = query._filtered(select(AuditRow))
     while True:
         stmt = base.where(AuditRow.id > last).order_by(AuditRow.id).limit(_EXPORT_CHUNK)
         with sessions() as session:
-            rows = [row_to_dict(r) for r in session.scalars(stmt)]
+            rows = [row_to_dict(r, sealer) for r in session.scalars(stmt)]
         yield from rows
         if len(rows) < _EXPORT_CHUNK:
             return
@@ -166,7 +192,9 @@ def _csv_line(record: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def export(sessions: sessionmaker[Session], query: AuditQuery, *, fmt: str = "jsonl") -> Iterator[str]:
+def export(
+    sessions: sessionmaker[Session], query: AuditQuery, *, fmt: str = "jsonl", sealer: Sealer | None = None
+) -> Iterator[str]:
     """Every matching record, oldest first, as JSONL lines or CSV rows (with a header)."""
     if fmt not in ("jsonl", "csv"):
         raise InputError("must be 'jsonl' or 'csv'", field="format")
@@ -175,8 +203,8 @@ def export(sessions: sessionmaker[Session], query: AuditQuery, *, fmt: str = "js
         header = io.StringIO()
         csv.writer(header).writerow(CSV_COLUMNS)
         yield header.getvalue()
-        for record in _all(sessions, query):
+        for record in _all(sessions, query, sealer):
             yield _csv_line(record)
         return
-    for record in _all(sessions, query):
+    for record in _all(sessions, query, sealer):
         yield orjson.dumps(record).decode() + "\n"

@@ -6,7 +6,10 @@ instead of one commit per decision. :meth:`AuditWriter.close` drains the queue, 
 the server calls on clean shutdown. A crash (SIGKILL, power loss) loses what was still
 queued: at most the records of the last few milliseconds, bounded by ``max_queue``.
 Given a ``chain_key``, the writer chains its records for tamper evidence
-(:mod:`steward.audit.chain`).
+(:mod:`steward.audit.chain`). Given a ``sealer``, the matched text of records whose policy
+keeps it is sealed (envelope encryption under the day's ``audit:<guardrail>`` data key)
+*before* chaining, so the digest covers the ciphertext: shredding that key later makes the
+text unreadable while the chain still verifies.
 """
 
 from __future__ import annotations
@@ -18,19 +21,35 @@ import time
 import uuid
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from steward.audit.chain import ChainState
 from steward.audit.record import AuditRecord
-from steward.errors import StorageError
+from steward.errors import StewardError, StorageError
+from steward.store.envelope import scope_of
 from steward.store.models.core import AuditRow
+from steward.store.sealing import Sealer
 
 __all__ = ["AuditWriter"]
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+#: Longest receipt stored (a receipt is about 540 characters; the verifier refuses over 8,192).
+RECEIPT_MAX_CHARS = 8192
+#: Receipts kept waiting for a record not written yet (a streamed answer's; see ``_write_receipts``).
+RECEIPTS_WAITING_MAX = 10_000
+
+
+class _Receipt:
+    """A provenance receipt to store on the record of ``request_id`` (queued after that record)."""
+
+    __slots__ = ("receipt", "request_id")
+
+    def __init__(self, request_id: str, receipt: str) -> None:
+        self.request_id = request_id
+        self.receipt = receipt
 
 
 class AuditWriter:
@@ -42,9 +61,16 @@ class AuditWriter:
     """
 
     def __init__(
-        self, engine: Engine, *, batch: int = 256, max_queue: int = 100_000, chain_key: bytes | None = None
+        self,
+        engine: Engine,
+        *,
+        batch: int = 256,
+        max_queue: int = 100_000,
+        chain_key: bytes | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self._engine = engine
+        self._sealer = sealer
         self._chain = ChainState(chain_key, uuid.uuid4().hex) if chain_key is not None else None
         self._batch = batch
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
@@ -52,6 +78,8 @@ class AuditWriter:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
+        #: Receipts by request id whose record is not written yet (touched by the writer thread only).
+        self._waiting: dict[str, str] = {}
 
     @property
     def written(self) -> int:
@@ -71,6 +99,22 @@ class AuditWriter:
             raise StorageError("the audit writer is closed; the server is shutting down")
         self.start()
         self._queue.put(record)
+
+    def add_receipt(self, request_id: str, receipt: str) -> None:
+        """Store ``receipt`` on the record of ``request_id``, once that record is written.
+
+        The proxy signs an answer after its decision was recorded, so the receipt follows the
+        record through the same queue and lands by an update. It stays outside the chain's
+        digest (the record was chained without it); its own signature covers the request id.
+        A receipt for a request id with no record, or over the size limit, is not stored.
+        """
+        if self._closed:
+            raise StorageError("the audit writer is closed; the server is shutting down")
+        if len(receipt) > RECEIPT_MAX_CHARS:
+            log.error("a provenance receipt over %d characters was not stored", RECEIPT_MAX_CHARS)
+            return
+        self.start()
+        self._queue.put(_Receipt(request_id, receipt))
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until everything submitted so far is stored (or ``timeout`` passes)."""
@@ -99,7 +143,7 @@ class AuditWriter:
         """Records queued and not yet stored."""
         return self._queue.unfinished_tasks
 
-    def _take_batch(self) -> tuple[list[AuditRecord], bool]:
+    def _take_batch(self) -> tuple[list[AuditRecord | _Receipt], bool]:
         first = self._queue.get()
         if first is _STOP:
             self._queue.task_done()
@@ -116,11 +160,35 @@ class AuditWriter:
                 stop = True
                 break
             batch.append(item)
-        return [r for r in batch if isinstance(r, AuditRecord)], stop
+        return [r for r in batch if isinstance(r, (AuditRecord, _Receipt))], stop
 
     def _rows(self, records: list[AuditRecord]) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
-        rows = [r.to_row() for r in records]
+        rows = [self._sealed(r) for r in records]
         return rows, (self._chain.seal(rows) if self._chain is not None else None)
+
+    def _sealed(self, record: AuditRecord) -> dict[str, Any]:
+        """The record's row, its kept matched text sealed (kept text never lands in the clear)."""
+        row = record.to_row()
+        row["receipt"] = self._waiting.pop(record.request_id, None)  # every row: one insert needs one shape
+        if not record.keeps_text:
+            return row
+        if self._sealer is None:
+            # No sealer (a tool or test without the master key): keep nothing rather than clear text.
+            row["findings"] = [{**f, "match": None} for f in row["findings"]]
+            return row
+        scope = scope_of("audit", record.guardrail_id)
+        try:
+            row["findings"] = [
+                {**f, "match": self._sealer.seal(f["match"], scope=scope), "matchSealed": True}
+                if isinstance(f.get("match"), str)
+                else f
+                for f in row["findings"]
+            ]
+        except StewardError as exc:
+            # The record matters more than the kept text: store it without the text, never in the clear.
+            log.error("kept audit text could not be sealed (%s); stored without it", type(exc).__name__)
+            row["findings"] = [{**f, "match": None} for f in row["findings"]]
+        return row
 
     def _stored(self, count: int, chain_state: tuple[int, str] | None) -> None:
         self._written += count
@@ -159,13 +227,37 @@ class AuditWriter:
             except IntegrityError:
                 log.error("audit record refused by the database (duplicate request id?); skipped")
 
+    def _write_receipts(self, receipts: list[_Receipt]) -> None:
+        """Update each receipt's record; one whose record is not written yet waits for it.
+
+        A streamed answer is signed in its last chunk, before its decision is recorded, so its
+        receipt reaches the queue first: it is kept (at most :data:`RECEIPTS_WAITING_MAX`) and
+        written with the record's insert.
+        """
+        stmt = update(AuditRow).where(AuditRow.request_id == bindparam("rid")).values(receipt=bindparam("r"))
+        try:
+            with self._engine.begin() as conn:
+                for r in receipts:
+                    if conn.execute(stmt, {"rid": r.request_id, "r": r.receipt}).rowcount == 0:
+                        self._waiting[r.request_id] = r.receipt
+        except Exception as exc:
+            # A receipt is also in the answer the client holds; losing the stored copy is logged, not retried.
+            log.error("%d provenance receipts not stored (%s)", len(receipts), type(exc).__name__)
+        while len(self._waiting) > RECEIPTS_WAITING_MAX:
+            self._waiting.pop(next(iter(self._waiting)))  # the oldest: its record never came
+
     def _run(self) -> None:
         stop = False
         while not stop:
             batch, stop = self._take_batch()
             if batch:
                 try:
-                    self._write(batch)
+                    records = [r for r in batch if isinstance(r, AuditRecord)]
+                    if records:
+                        self._write(records)
+                    receipts = [r for r in batch if isinstance(r, _Receipt)]
+                    if receipts:  # after the inserts: a receipt's record came before it in the queue
+                        self._write_receipts(receipts)
                 finally:
                     for _ in batch:
                         self._queue.task_done()

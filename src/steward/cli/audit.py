@@ -15,7 +15,6 @@ from steward.audit.retention import prune
 from steward.audit.search import MAX_PAGE, AuditQuery, export, search
 from steward.errors import StorageError
 from steward.store.local import open_stores
-from steward.store.sealing import load_server_key
 
 __all__ = ["command"]
 
@@ -70,7 +69,7 @@ def command() -> None:
 def search_(database_url: str | None, limit: int, as_json: bool, **filters: Any) -> None:
     """The newest matching decisions."""
     with open_stores(database_url) as stores:
-        page = search(stores.sessions, _query(**filters, limit=limit))
+        page = search(stores.sessions, _query(**filters, limit=limit), sealer=stores.keys.sealer)
     for record in page["records"]:
         if as_json:
             click.echo(json.dumps(record))
@@ -79,6 +78,7 @@ def search_(database_url: str | None, limit: int, as_json: bool, **filters: Any)
             click.echo(
                 f"{record['createdAt']}  {record['guardrailId'] or '(inline)'}:{record['version'] or '-'}  "
                 f"{record['source']:6} {record['action']:20} {types}  {record['requestId']}"
+                + ("  receipt" if record.get("receipt") else "")
             )
 
 
@@ -91,7 +91,7 @@ def search_(database_url: str | None, limit: int, as_json: bool, **filters: Any)
 def export_(database_url: str | None, fmt: str, output: str | None, **filters: Any) -> None:
     """Every matching decision, oldest first."""
     with open_stores(database_url) as stores:
-        lines = export(stores.sessions, _query(**filters), fmt=fmt)
+        lines = export(stores.sessions, _query(**filters), fmt=fmt, sealer=stores.keys.sealer)
         if output is None:
             for line in lines:
                 sys.stdout.write(line)
@@ -120,7 +120,8 @@ def prune_(before: datetime, database_url: str | None) -> None:
 def verify_(database_url: str | None) -> None:
     """Check every audit record's HMAC and every writer's chain (needs the server key)."""
     with open_stores(database_url) as stores:
-        result = verify(stores.sessions, chain_key(load_server_key(stores.settings.data_dir)))
+        stores.require_same_key()  # else every record would look changed or forged
+        result = verify(stores.sessions, chain_key(stores.server_key))
     for problem in result.problems[:50]:
         click.echo(f"problem: {problem}")
     click.echo(

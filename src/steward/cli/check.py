@@ -127,6 +127,11 @@ def _parse_line(raw: bytes, number: int) -> dict[str, Any]:
     "--grounding-source", default=None, help="Reference text for the grounding check (output only)."
 )
 @click.option("--query", default=None, help="The user's question, for the relevance check (output only).")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="For each learned-detector finding, show the words that raised its score most (occlusion).",
+)
 def command(
     text: str | None,
     policy_ref: str,
@@ -136,6 +141,7 @@ def command(
     full: bool,
     grounding_source: str | None,
     query: str | None,
+    explain: bool,
 ) -> None:
     """Check TEXT (or '-' for stdin) against a policy and print the decision.
 
@@ -145,6 +151,8 @@ def command(
     if jsonl is not None:
         if text is not None:
             raise click.UsageError("give either TEXT or --jsonl, not both")
+        if explain:
+            raise click.UsageError("--explain works on one TEXT, not --jsonl")
         sys.exit(_check_jsonl(guard, jsonl, source, full))
     if text is None:
         raise click.UsageError("give TEXT, '-' for stdin, or --jsonl FILE")
@@ -158,7 +166,16 @@ def command(
         output_scope="FULL" if full else "INTERVENTIONS",
     )
     if as_json:
-        click.echo(json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False))
+        payload = assessment.to_dict()
+        if explain:
+            from steward.cli.check_explain import explain_json
+
+            payload["explanations"] = explain_json(guard, text, assessment)
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         _render(assessment, sys.stdout)
+        if explain:
+            from steward.cli.check_explain import render_explanations
+
+            render_explanations(guard, text, assessment)
     sys.exit(_code([assessment]))

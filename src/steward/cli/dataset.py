@@ -8,13 +8,11 @@ from pathlib import Path
 
 import click
 
-from steward.cli._govern_io import open_register, read_yaml, write_output
-from steward.errors import ConflictError
+from steward.cli._govern_io import open_register, read_yaml, record_evidence, write_output
 from steward.govern._validation import parse_model
 from steward.govern.cards import datasheet_card
 from steward.govern.datasheet import Datasheet
 from steward.govern.documents import FORMATS
-from steward.govern.evidence import evidence_from_metrics_json
 from steward.govern.profile import PII_SAMPLE_DEFAULT, profile_dataset
 from steward.govern.requirements import EvidenceKind
 
@@ -100,7 +98,6 @@ def profile(
         found = ", ".join(f"{k} {v}" for k, v in measured.pii_counts.items()) or "none"
         click.echo(f"  PII in {measured.pii_rows_scanned} rows scanned: {found}")
     if system_id is not None:
-        system = store.get_system(system_id)
         metrics = {
             "rows": measured.rows,
             "exact_duplicate_rows": measured.exact_duplicate_rows,
@@ -111,21 +108,20 @@ def profile(
         payload = json.dumps(
             {"dataset": dataset_id, "file_sha256": measured.file_sha256, **metrics}, sort_keys=True
         ).encode()
-        evidence = evidence_from_metrics_json(
+        recorded = record_evidence(
             payload,
-            system_id=system.id,
-            system_version=system.version,
+            system_id=system_id,
             kind=EvidenceKind.DATASET_SCAN,
             name=f"dataset scan {dataset_id}",
             subject=f"dataset:{dataset_id}",
             subject_version=sheet.version,
-            recorded_at=datetime.now(UTC),
             inputs={measured.file_name: measured.file_sha256},
             source=measured.file_name,
+            rerun_ok=True,
+            store=store,
         )
-        try:
-            store.add_evidence(evidence)
-        except ConflictError:
+        system, evidence = recorded.system, recorded.evidence
+        if not recorded.added:
             click.echo(f"{evidence.id}: this scan is already recorded for {system.id} {system.version}")
         else:
             click.echo(f"recorded {evidence.id}: dataset-scan for {system.id} {system.version}")
@@ -145,4 +141,8 @@ def list_() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def show(dataset_id: str, fmt: str, out: Path | None) -> None:
     """Print (or write) a datasheet."""
-    write_output(datasheet_card(open_register().get_dataset(dataset_id), now=datetime.now(UTC)), fmt, out)
+    store = open_register()
+    sheet = store.get_dataset(dataset_id)
+    # Scans and scrubs of this data set may be recorded for any system.
+    evidence = [e for system in store.list_systems() for e in store.list_evidence(system.id)]
+    write_output(datasheet_card(sheet, now=datetime.now(UTC), evidence=evidence), fmt, out)

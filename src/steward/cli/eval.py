@@ -85,6 +85,26 @@ def _names(paths: tuple[Path, ...]) -> list[str]:
     help="Count a row as caught only when the guard blocks it, or when it blocks or masks "
     "(intervened). Masking is reported apart as masked / masked_rate either way.",
 )
+@click.option(
+    "--bias",
+    is_flag=True,
+    help="Report the guard's own bias over identity-term data (JSONL or CSV): subgroup, BPSN and "
+    "BNSP AUCs and FPR/FNR per identity. See docs/evaluation.md.",
+)
+@click.option(
+    "--identity",
+    "identity_columns",
+    multiple=True,
+    metavar="COLUMN",
+    help="With --bias: a column naming identities ('a|b') or flagging one (0/1). Default: identity.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1, max=10_000),
+    default=5,
+    show_default=True,
+    help="With --bias: rows a metric needs on each side; fewer = inestimable.",
+)
 def command(
     datasets: tuple[Path, ...],
     policy_ref: str,
@@ -97,6 +117,9 @@ def command(
     thresholds: tuple[float, ...],
     bootstrap: int,
     caught: str,
+    bias: bool,
+    identity_columns: tuple[str, ...],
+    min_count: int,
 ) -> None:
     """Evaluate a policy on DATASETS (JSONL: text, label and/or PII spans, optional
     source/category/group/context/query).
@@ -105,6 +128,26 @@ def command(
     or to one dataset as datasets.NAME.METRIC. Rows with context and no source are checked
     as output (grounding runs on answers only).
     """
+    if bias:
+        if by or thresholds:
+            raise click.UsageError("--by and --threshold do not apply to --bias")
+        from steward.cli.eval_bias import run_bias
+
+        run_bias(
+            datasets,
+            _names(datasets),
+            policy_ref=policy_ref,
+            identity_columns=identity_columns,
+            split=split,
+            limit=limit,
+            caught=caught,
+            bootstrap=bootstrap,
+            min_count=min_count,
+            gate_specs=(fail_under, fail_over),
+            as_json=as_json,
+        )
+    if identity_columns:
+        raise click.UsageError("--identity applies only with --bias")
     gates = [parse_gate(s, default_op=">=") for s in fail_under] + [
         parse_gate(s, default_op="<=") for s in fail_over
     ]

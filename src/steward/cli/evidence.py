@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from steward.cli._govern_io import open_register, read_document
-from steward.errors import InputError
+from steward.cli._govern_io import hash_inputs, open_register, read_document, record_evidence
 from steward.govern.controls import resolve_control
-from steward.govern.evidence import attestation, evidence_from_metrics_json, sha256_hex
+from steward.govern.evidence import attestation
 from steward.govern.requirements import EvidenceKind
 
 __all__ = ["command"]
@@ -58,29 +57,19 @@ def add(
     actor: str | None,
 ) -> None:
     """Record the metrics JSON in PATH ('-' for stdin), e.g. the output of `steward eval --json`."""
-    store = open_register()
-    system = store.get_system(system_id)
-    hashes = {}
-    for file in inputs:
-        try:
-            hashes[file.name] = sha256_hex(file.read_bytes())
-        except OSError as exc:
-            raise InputError(f"cannot be read ({exc.strerror})", field=str(file)) from None
-    evidence = evidence_from_metrics_json(
+    recorded = record_evidence(
         read_document(path),
-        system_id=system.id,
-        system_version=system.version,
+        system_id=system_id,
         kind=EvidenceKind(kind),
         name=name,
         subject=subject,
         subject_version=subject_version,
-        recorded_at=datetime.now(UTC),
-        recorded_by=actor,
+        actor=actor,
         controls=_check_controls(controls),
-        inputs=hashes,
+        inputs=hash_inputs(inputs),
         source=Path(path).name if path != "-" else "stdin",
     )
-    store.add_evidence(evidence)
+    system, evidence = recorded.system, recorded.evidence
     click.echo(
         f"recorded {evidence.id}: {kind} {name!r} for {system.id} {system.version} ({len(evidence.metrics)} metrics, {len(evidence.slices)} groups, sha256 {evidence.content_sha256[:12]})"
     )

@@ -16,7 +16,27 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["ExitCode"]
+from steward.errors import (
+    AuthError,
+    ConflictError,
+    DetectorUnavailableError,
+    InputError,
+    InputTooLargeError,
+    InvalidSignatureError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyError,
+    PolicyNotFoundError,
+    ShreddedError,
+    StewardError,
+    StorageError,
+    ThrottledError,
+    UpstreamError,
+    UpstreamRejectedError,
+    UpstreamTimeoutError,
+)
+
+__all__ = ["ERRORS", "ExitCode", "exit_code_for"]
 
 
 class ExitCode(IntEnum):
@@ -30,3 +50,35 @@ class ExitCode(IntEnum):
     INPUT_ERROR = 5
     ERROR = 6
     GATE_FAILED = 7
+
+
+#: The exit code of each Steward error the command reports. Every class of :mod:`steward.errors`
+#: is listed (a test keeps it so, and keeps it in step with the HTTP tables: what the API answers
+#: with 400 is a policy or input error here); an error takes its nearest listed class.
+ERRORS: dict[type[StewardError], ExitCode] = {
+    StewardError: ExitCode.ERROR,
+    PolicyError: ExitCode.POLICY_ERROR,
+    PolicyNotFoundError: ExitCode.POLICY_ERROR,
+    InputError: ExitCode.INPUT_ERROR,
+    InputTooLargeError: ExitCode.INPUT_ERROR,
+    DetectorUnavailableError: ExitCode.ERROR,
+    StorageError: ExitCode.ERROR,
+    NotFoundError: ExitCode.ERROR,
+    ConflictError: ExitCode.ERROR,
+    ShreddedError: ExitCode.ERROR,
+    AuthError: ExitCode.ERROR,
+    InvalidSignatureError: ExitCode.ERROR,
+    PermissionDeniedError: ExitCode.ERROR,
+    ThrottledError: ExitCode.ERROR,
+    UpstreamError: ExitCode.ERROR,
+    UpstreamRejectedError: ExitCode.ERROR,
+    UpstreamTimeoutError: ExitCode.ERROR,
+}
+
+
+def exit_code_for(exc: StewardError) -> ExitCode:
+    """The exit code for a Steward error: its nearest class in :data:`ERRORS`."""
+    for cls in type(exc).__mro__:
+        if cls in ERRORS:
+            return ERRORS[cls]
+    return ExitCode.ERROR

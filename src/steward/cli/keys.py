@@ -6,6 +6,7 @@ import json
 
 import click
 
+from steward.errors import StorageError
 from steward.store.keys import Role
 from steward.store.local import open_stores
 
@@ -25,10 +26,16 @@ def command() -> None:
 )
 @click.option("--name", default="", help="A label to recognise the key by.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object {id, secret, role}.")
+@click.option(
+    "--init",
+    is_flag=True,
+    help="Create the database (and the server key) if no server has used this data directory yet.",
+)
 @_URL
-def create(role: str, name: str, as_json: bool, database_url: str | None) -> None:
+def create(role: str, name: str, as_json: bool, init: bool, database_url: str | None) -> None:
     """Create a key and print its id and secret (shown this once only)."""
-    with open_stores(database_url) as stores:
+    with open_stores(database_url, create=init, create_hint=", or pass --init to create it here") as stores:
+        stores.require_same_key()  # a secret sealed under another key would be useless to the server
         key = stores.keys.create(Role(role), name=name)
     if as_json:
         click.echo(json.dumps(key.to_dict()))
@@ -61,3 +68,33 @@ def revoke(key_id: str, database_url: str | None) -> None:
     with open_stores(database_url) as stores:
         info = stores.keys.revoke(key_id)
     click.echo(f"revoked: {info.id} ({info.role.value})")
+
+
+@command.command("rotate-master")
+@click.option(
+    "--new", "make_new", is_flag=True, help="First make a fresh master key current in the key file."
+)
+@click.option(
+    "--retire", is_flag=True, help="Then drop old master keys that no data key uses from the key file."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_URL
+def rotate_master_(make_new: bool, retire: bool, as_json: bool, database_url: str | None) -> None:
+    """Re-wrap every data key under the current master key (safe to run again; no downtime)."""
+    from steward.store.envelope import rotate_master
+
+    with open_stores(database_url) as stores:
+        envelope = stores.keys.sealer.envelope
+        if envelope is None:
+            raise StorageError("this database's stores were opened without envelope encryption")
+        report, retired = rotate_master(stores.sessions, envelope.provider, new=make_new, retire=retire)
+    out = {**report.to_dict(), "retired": retired}
+    if as_json:
+        click.echo(json.dumps(out))
+        return
+    click.echo(
+        f"master key {report.master_id}: {report.rewrapped} data keys re-wrapped, "
+        f"{report.already} already under it, {report.shredded} shredded"
+    )
+    if retired:
+        click.echo(f"retired master keys: {', '.join(retired)}")

@@ -1,7 +1,12 @@
-"""``steward serve``: run the HTTP server (Bedrock ApplyGuardrail API, management, audit)."""
+"""``steward serve``: run the HTTP server (Bedrock ApplyGuardrail API, management, audit).
+
+What a user must act on goes to stdout: the bootstrap admin key (printed once, when it is
+created) and the address the server listens on. Notes about first-start work go to stderr.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import click
@@ -30,9 +35,10 @@ def command(
     host: str, port: int, database_url: str | None, workers: int, bootstrap_admin_key: bool, log_level: str
 ) -> None:
     """Serve the API; migrates the database and seeds guardrail 'default' on first start."""
-    import uvicorn
-
+    from steward.proxy.settings import ProxySettings
     from steward.server.bootstrap import prepare_database
+    from steward.server.supervisor import run as run_server
+    from steward.store.local import check_key_of
 
     # Worker processes read their settings from the environment.
     if database_url:
@@ -41,13 +47,21 @@ def command(
         os.environ["STEWARD_MODEL_THREADS"] = str(serve_model_threads(workers, os.cpu_count()))
     settings = Settings.from_env()
     threads = model_threads()  # a bad value fails here, not later in every worker
-    prepared = prepare_database(settings, bootstrap_admin_key=bootstrap_admin_key)
+    ProxySettings.from_env()  # so does a bad proxy setting or upstreams file, naming the field
+    prepared = prepare_database(settings)
+    # Before a bootstrap key is sealed under it: refuse a server key the database does not know.
+    check_key_of(settings)
+    if bootstrap_admin_key:
+        seeded = prepared.seeded_default
+        prepared = prepare_database(settings, bootstrap_admin_key=True)
+        prepared = dataclasses.replace(prepared, seeded_default=seeded)
     if prepared.seeded_default:
         click.echo("created guardrail 'default' (the default policy pack, version 1)", err=True)
     if prepared.new_admin_key is not None:
         key = prepared.new_admin_key
-        click.echo("bootstrap admin key (shown once, store it now):", err=True)
-        click.echo(f"  id:     {key.id}\n  secret: {key.secret}", err=True)
+        # On stdout (the rest is on stderr), so `steward serve ... | head -4` or a log catches it.
+        click.echo("bootstrap admin key (shown once, store it now):")
+        click.echo(f"  id:     {key.id}\n  secret: {key.secret}\n  bearer: {key.bearer}")
     elif prepared.admin_keys == 0:
         click.echo(
             "no admin API key exists: create one with `steward keys create --role admin` "
@@ -58,17 +72,9 @@ def command(
     click.echo(
         f"Steward listening on http://{host}:{port} ({workers} worker(s), {threads} model thread(s) each; "
         f"OpenAPI: {docs})",
-        err=True,
     )
-    uvicorn.run(
-        "steward.server.app:worker_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        loop="auto",  # uvloop when installed
-        http="auto",  # httptools when installed
-        access_log=False,
-        proxy_headers=False,
+    click.echo(
+        f"Steward console on http://{host}:{port}/console (sign in with an admin, reviewer or auditor key)"
     )
+    # uvicorn, with Steward's access log and a supervisor that logs worker deaths and restarts.
+    run_server(host=host, port=port, workers=workers, log_level=log_level)

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from steward.assessment import Source
 from steward.errors import InputError, InputTooLargeError
@@ -27,7 +27,18 @@ from steward.evaluate.spans import Span, parse_spans
 from steward.policy.schema import Policy
 from steward.rules import rule_key, rule_settings
 
-__all__ = ["MAX_LINE_BYTES", "MAX_ROWS", "EvalRow", "ignored_fields", "load_dataset", "parse_row"]
+__all__ = [
+    "MAX_LINE_BYTES",
+    "MAX_ROWS",
+    "EvalRow",
+    "ignored_fields",
+    "jsonl_items",
+    "load_dataset",
+    "parse_row",
+    "take_rows",
+]
+
+T = TypeVar("T")
 
 #: A line longer than this is refused (the largest checkable text plus room for the JSON).
 MAX_LINE_BYTES = 1 << 20
@@ -200,13 +211,12 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
         yield from enumerate(fh, start=1)
 
 
-def load_dataset(path: Path, *, split: str | None = None, limit: int | None = None) -> list[EvalRow]:
-    """Read a JSONL evaluation set; keep only rows of ``split`` if given, at most ``limit`` rows.
+def jsonl_items(path: Path) -> Iterator[tuple[str, object]]:
+    """Each non-blank line of a JSONL file, parsed, with where it stands (``name line N``).
 
-    Blank lines are skipped. The first bad line stops the load with an error naming the
-    file and line, because a silently skipped row would change every metric.
+    Read line by line, so a large file costs one line of memory; a line that is too long,
+    not UTF-8 or not JSON stops the read with an error naming the file and line.
     """
-    rows: list[EvalRow] = []
     for number, raw in _lines(path):
         where = f"{path.name} line {number}"
         if len(raw) > MAX_LINE_BYTES:
@@ -219,15 +229,32 @@ def load_dataset(path: Path, *, split: str | None = None, limit: int | None = No
             raise InputError(f"is not valid UTF-8 (byte {exc.start})", field=where) from None
         except json.JSONDecodeError as exc:
             raise InputError(f"is not valid JSON ({exc.msg} at column {exc.colno})", field=where) from None
-        row = parse_row(item, where)
-        if split is not None and row.split != split:
-            continue
-        rows.append(row)
-        if limit is not None and len(rows) >= limit:
+        yield where, item
+
+
+def load_dataset(path: Path, *, split: str | None = None, limit: int | None = None) -> list[EvalRow]:
+    """Read a JSONL evaluation set; keep only rows of ``split`` if given, at most ``limit`` rows.
+
+    Blank lines are skipped. The first bad line stops the load with an error naming the
+    file and line, because a silently skipped row would change every metric.
+    """
+    parsed = (parse_row(item, where) for where, item in jsonl_items(path))
+    return take_rows(
+        (row for row in parsed if split is None or row.split == split), path, split=split, limit=limit
+    )
+
+
+def take_rows(rows: Iterable[T], path: Path, *, split: str | None, limit: int | None) -> list[T]:
+    """The first ``limit`` of ``rows`` (the rows of ``split``, read from ``path``), under
+    :data:`MAX_ROWS`; none at all is an error, as a metric over nothing would mislead."""
+    taken: list[T] = []
+    for row in rows:
+        taken.append(row)
+        if limit is not None and len(taken) >= limit:
             break
-        if len(rows) > MAX_ROWS:
+        if len(taken) > MAX_ROWS:
             raise InputError(f"has more than {MAX_ROWS} rows; sample it with --limit", field=str(path))
-    if not rows:
+    if not taken:
         wanted = f" with split {split!r}" if split is not None else ""
         raise InputError(f"holds no rows{wanted}", field=str(path))
-    return rows
+    return taken

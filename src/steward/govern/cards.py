@@ -86,7 +86,7 @@ def all_cards(inputs: CardInputs) -> dict[str, Document]:
     for model in system.models:
         docs[f"{system.id}-model-card-{model.name}"] = model_card(inputs, model)
     for sheet in inputs.datasheets.values():
-        docs[f"datasheet-{sheet.id}"] = datasheet_card(sheet, now=inputs.now)
+        docs[f"datasheet-{sheet.id}"] = datasheet_card(sheet, now=inputs.now, evidence=inputs.evidence)
     return docs
 
 
@@ -198,6 +198,7 @@ def system_card(inputs: CardInputs) -> Document:
     evals = inputs.current(EvidenceKind.EVALUATION)
     fairness = inputs.current(EvidenceKind.FAIRNESS)
     redteam = inputs.current(EvidenceKind.RED_TEAM)
+    explanations = inputs.current(EvidenceKind.EXPLANATION)
     scans = inputs.current(EvidenceKind.DATASET_SCAN)
     reviews = inputs.current(EvidenceKind.REVIEW) + inputs.current(EvidenceKind.ATTESTATION)
     gaps = [c for c in inputs.coverage if c.state is ControlState.GAP]
@@ -249,7 +250,11 @@ def system_card(inputs: CardInputs) -> Document:
             tables=[t for e in fairness for t in _evidence_sections(e)],
             text=[] if fairness else _none("fairness"),
         ),
-        Section("Explainability", text=[s.explainability or "Not documented."]),
+        Section(
+            "Explainability",
+            text=[s.explainability or "Not documented."],
+            tables=[_explanation_table(e) for e in explanations if e.slices],
+        ),
         Section(
             "Robustness",
             tables=[t for e in redteam for t in _evidence_sections(e)],
@@ -322,9 +327,38 @@ def system_card(inputs: CardInputs) -> Document:
         generated_at=inputs.now.isoformat(timespec="seconds"),
         sections=sections,
         data={
-            "evidence": sorted({e.id for e in evals + fairness + redteam + scans + reviews}),
+            "evidence": sorted({e.id for e in evals + fairness + redteam + scans + reviews + explanations}),
             "controls": {"met": sum(c.state is ControlState.MET for c in inputs.coverage), "gaps": len(gaps)},
         },
+    )
+
+
+#: Per-feature columns of an explanation record (``steward explain``), in table order.
+_EXPLANATION_COLUMNS = (
+    ("permutation_importance", "permutation importance"),
+    ("permutation_importance_std", "± std"),
+    ("mean_abs_shap", "mean |SHAP|"),
+    ("local_shap", "SHAP, one row"),
+)
+
+
+def _explanation_table(e: Evidence) -> Table:
+    """One row per model input, most important first, from an explanation record's slices."""
+    shown = [(key, title) for key, title in _EXPLANATION_COLUMNS if any(key in v for v in e.slices.values())]
+    ranked = sorted(e.slices.items(), key=lambda kv: -kv[1].get("permutation_importance", 0.0))
+    rows = [[feature, *(_fmt(v[key]) if key in v else "—" for key, _ in shown)] for feature, v in ranked]
+    local = ""
+    if "local.prediction" in e.metrics:
+        local = (
+            f"; the SHAP column explains row {_fmt(e.metrics.get('local.row', 0))}: prediction "
+            f"{_fmt(e.metrics['local.prediction'])} = average {_fmt(e.metrics.get('local.base_value', 0))} "
+            "+ the column's sum"
+        )
+    scoring = f", baseline score {_fmt(e.metrics['baseline_score'])}" if "baseline_score" in e.metrics else ""
+    return Table(
+        ["feature", *(title for _, title in shown)],
+        rows,
+        caption=f"{e.name} — {e.subject} {e.subject_version}{scoring}{local} ({_cite(e)})",
     )
 
 
@@ -338,6 +372,9 @@ def model_card(inputs: CardInputs, model: ModelRef) -> Document:
     s = inputs.system
     evals = _model_evidence(inputs, model, EvidenceKind.EVALUATION)
     fairness = _model_evidence(inputs, model, EvidenceKind.FAIRNESS)
+    explanations = _model_evidence(inputs, model, EvidenceKind.EXPLANATION)
+    # A red team run against the model itself (``steward redteam run --url … --subject model:NAME``).
+    redteam = _model_evidence(inputs, model, EvidenceKind.RED_TEAM)
     factors = sorted({split_slice(name)[0] or "group" for e in evals + fairness for name in e.slices})
     eval_sets = [d for d in s.datasets if d.purpose == "evaluation"]
     training = inputs.datasheets.get(model.dataset) if model.dataset else None
@@ -368,6 +405,22 @@ def model_card(inputs: CardInputs, model: ModelRef) -> Document:
             "Metrics",
             tables=[t for e in evals + fairness for t in _evidence_sections(e)],
             text=[] if evals or fairness else [f"No evaluation of {model.name} {model.version} is recorded."],
+        ),
+        Section(
+            "Explainability",
+            tables=[_explanation_table(e) for e in explanations if e.slices],
+            text=[]
+            if explanations
+            else [f"No explanation of {model.name} {model.version} is recorded (see `steward explain`)."],
+        ),
+        Section(
+            "Robustness",
+            tables=[t for e in redteam for t in _evidence_sections(e)],
+            text=[]
+            if redteam
+            else [
+                f"No red-team result for {model.name} {model.version} is recorded (see `steward redteam`)."
+            ],
         ),
         Section(
             "Evaluation data",
@@ -404,7 +457,7 @@ def model_card(inputs: CardInputs, model: ModelRef) -> Document:
         subtitle=f"version {model.version}, in {s.id} {s.version}",
         generated_at=inputs.now.isoformat(timespec="seconds"),
         sections=sections,
-        data={"evidence": sorted(e.id for e in evals + fairness)},
+        data={"evidence": sorted(e.id for e in evals + fairness + explanations + redteam)},
     )
 
 
@@ -417,8 +470,39 @@ def _counts_table(title: str, counts: dict[str, int], total: int, other: int, mi
     return Table(["value", "rows", "share"], rows, caption=title)
 
 
-def datasheet_card(sheet: Datasheet, *, now: dt.datetime) -> Document:
-    """A datasheet: the seven sections, then the facts Steward measured."""
+def _scan_table(sheet: Datasheet, evidence: Sequence[Evidence]) -> Table | None:
+    """The ``steward scan`` / ``steward scrub`` evidence recorded about this data set (``--dataset``)."""
+    about = sorted(
+        (e for e in evidence if e.kind is EvidenceKind.DATASET_SCAN and e.subject == f"dataset:{sheet.id}"),
+        key=lambda e: (e.recorded_at, e.id),
+    )
+    rows = []
+    for e in about:
+        m = e.metrics
+        pii = int(sum(v for k, v in m.items() if k.startswith("pii.")))
+        blocked = m.get("rows_blocked", m.get("rows_dropped", 0) + m.get("rows_flagged", 0))
+        rows.append(
+            [
+                e.name,
+                f"{e.system_id} {e.system_version}",
+                str(int(m.get("rows", m.get("rows_read", 0)))),
+                str(pii),
+                str(int(blocked)),
+                f"{e.id}, {e.recorded_at.date().isoformat()}, data {e.subject_version}",
+            ]
+        )
+    if not rows:
+        return None
+    columns = ["run", "for system", "rows", "PII findings", "rows blocked", "evidence"]
+    return Table(columns, rows, caption="Scans and scrubs recorded as evidence")
+
+
+def datasheet_card(sheet: Datasheet, *, now: dt.datetime, evidence: Sequence[Evidence] = ()) -> Document:
+    """A datasheet: the seven sections, then the facts Steward measured.
+
+    ``evidence`` may hold any evidence; the dataset-scan records about this data set (``steward
+    scan`` or ``steward scrub`` with ``--dataset``) are listed with their counts.
+    """
     sections = [
         Section("Motivation", text=[sheet.motivation]),
         Section("Composition", text=[sheet.composition]),
@@ -468,6 +552,9 @@ def datasheet_card(sheet: Datasheet, *, now: dt.datetime) -> Document:
                 tables=tables,
             )
         )
+    scans = _scan_table(sheet, evidence)
+    if scans is not None:
+        sections.append(Section("Scans and scrubs", tables=[scans]))
     return Document(
         kind="datasheet",
         title=f"Datasheet: {sheet.name}",

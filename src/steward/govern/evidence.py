@@ -7,7 +7,8 @@ inputs it was made from, so a card or a gate can cite it and anyone can check it
 :func:`evidence_from_metrics_json` accepts the JSON ``steward eval --json`` prints
 (``n``, ``precision``, ``recall``, ``f1``, ``fpr``, ``auprc``, ``recall_at_1pct_fpr``,
 ``by_group``, ``by_category``, ``latency_ms`` {p50, p99}) and any generic metrics JSON: a
-flat object of numbers, or one with a ``metrics`` object, optionally ``by_group``/``groups``.
+flat object of numbers, or one with a ``metrics`` object, optionally ``by_group``/``groups``
+(or ``by_feature``, per model input, as ``steward explain --json`` prints).
 Metrics that are ``null`` (undefined, such as precision with no positives) are left out. The
 multi-data-set form of ``steward eval`` (``datasets`` + ``overall``) records the overall
 report and each set's headline numbers as ``datasets.NAME.metric``.
@@ -96,7 +97,9 @@ class Evidence(BaseModel):
 
 
 #: Keys holding per-slice tables or wrappers rather than headline metrics.
-_NESTED = frozenset({"by_group", "groups", "slices", "by_category", "metrics", "datasets", "overall"})
+_NESTED = frozenset(
+    {"by_group", "groups", "slices", "by_feature", "by_category", "metrics", "datasets", "overall"}
+)
 
 
 def _number(value: Any, where: str) -> float | None:
@@ -191,7 +194,8 @@ def evidence_from_metrics_json(
                 headline = {k: v for k, v in report.items() if k not in _NESTED}
                 _flatten(headline, f"datasets.{set_name}.", metrics, f"{origin}.datasets.{set_name}")
         doc = dict(doc["overall"])
-    group_key = next((k for k in ("by_group", "groups", "slices") if k in doc), None)
+    # ``by_feature``: one slice per model input (``steward explain``'s importances)
+    group_key = next((k for k in ("by_group", "groups", "slices", "by_feature") if k in doc), None)
     slices = _slices(doc[group_key], f"{origin}.{group_key}") if group_key else {}
     categories = _slices(doc["by_category"], f"{origin}.by_category") if "by_category" in doc else {}
     body = doc["metrics"] if isinstance(doc.get("metrics"), Mapping) else doc

@@ -6,7 +6,8 @@ The gate checks, and explains in words, each of:
 * every guardrail it names is a frozen version that exists in the guard's store (when the
   caller passes the store's versions, as the database-backed store always does);
 * every required piece of evidence exists for this system version, is no older than its
-  ``max_age_days``, did not fail, and meets each of its thresholds;
+  ``max_age_days``, did not fail, and meets each of its thresholds and its per-attribute
+  fairness limits (a disparate-impact floor, an equalized-odds ceiling);
 * a system that makes or supports consequential decisions (or is EU high-risk) has human
   oversight configured, at least one release requirement, and a completed risk
   assessment: at least one risk, each with a treatment, a residual rating and a review.
@@ -23,7 +24,7 @@ from typing import Any
 
 from steward.govern.evidence import Evidence
 from steward.govern.inventory import GATED_STATUSES, AISystem, EuAiActTier, HumanOversight, Lifecycle
-from steward.govern.requirements import EvidenceRequirement, lookup_metric
+from steward.govern.requirements import EvidenceRequirement, ProtectedAttributeLimit, Threshold, lookup_metric
 from steward.govern.risk import Risk
 
 __all__ = ["GateCheck", "GateDecision", "evaluate_gate", "latest_evidence", "pinned_version"]
@@ -148,6 +149,9 @@ def _requirement_checks(
     if found.passed is False:
         checks.append(GateCheck(f"outcome:{label}", False, f"{label} {found.id} records a failure", found.id))
     for threshold in req.parsed_thresholds():
+        if threshold.metric.startswith(EVERY_CATEGORY):
+            checks.append(_every_category_check(threshold, found, label, when))
+            continue
         actual = lookup_metric(threshold.metric, found.metrics, found.slices)
         if actual is None:
             checks.append(
@@ -168,7 +172,46 @@ def _requirement_checks(
                 found.id,
             )
         )
+    checks.extend(_fairness_checks(req, found, label, when))
     return checks
+
+
+#: ``every_category.METRIC <= X``: the threshold must hold in each category the evidence
+#: reports (``steward redteam``'s attack success per category, for example).
+EVERY_CATEGORY = "every_category."
+
+
+def _every_category_check(threshold: Threshold, found: Evidence, label: str, when: str) -> GateCheck:
+    """One check over every category of ``found``; a failure names each category that fails."""
+    name = f"threshold:{threshold}"
+    metric = threshold.metric.removeprefix(EVERY_CATEGORY)
+    if not metric:
+        return GateCheck(name, False, f"{threshold} names no metric after {EVERY_CATEGORY!r}", found.id)
+    if metric.endswith("_rate") and not 0 <= threshold.value <= 1:
+        detail = (
+            f"{threshold} compares a rate, which lies between 0 and 1, with {threshold.value:g} "
+            "(write 5% as 0.05)"
+        )
+        return GateCheck(name, False, detail, found.id)
+    values = {c: m[metric] for c, m in found.categories.items() if metric in m}
+    if not values:
+        return GateCheck(
+            name, False, f"{label} {found.id} has no per-category {metric!r} for {threshold}", found.id
+        )
+    failing = sorted(c for c, v in values.items() if not threshold.holds(v))
+    if failing:
+        shown = ", ".join(f"{c} = {values[c]:.4g}" for c in failing[:10]) + (
+            " ..." if len(failing) > 10 else ""
+        )
+        detail = f"{metric} fails {threshold} in {len(failing)} of {len(values)} categories: {shown} ({found.id}, {when})"
+        return GateCheck(name, False, detail, found.id)
+    pick = max if threshold.op in ("<=", "<") else min
+    worst = pick(values, key=lambda c: values[c])
+    detail = (
+        f"{metric} meets {threshold} in all {len(values)} categories "
+        f"(worst {worst} = {values[worst]:.4g}; {found.id}, {when})"
+    )
+    return GateCheck(name, True, detail, found.id)
 
 
 def _consequential_checks(system: AISystem, risks: Sequence[Risk], today: dt.date) -> list[GateCheck]:
@@ -230,6 +273,78 @@ def _guardrail_checks(system: AISystem, known: Collection[tuple[str, str]]) -> l
             )
         else:
             checks.append(GateCheck(name, True, f"guardrail {ref.id!r} version {ref.version} is in place"))
+    return checks
+
+
+def _fairness_value(found: Evidence, attribute: str, metric: str) -> tuple[float, str] | None:
+    """A fairness figure for ``attribute`` and how it was found, or ``None`` when the evidence lacks it.
+
+    ``steward fairness`` records ``ATTRIBUTE.METRIC`` with its interval; other evidence with
+    per-group slices (``steward eval``'s ``by_group``) gives the figure from its groups instead.
+    """
+    key = f"{attribute}.{metric}"
+    if key in found.metrics:
+        low, high = found.metrics.get(f"{key}.ci95_low"), found.metrics.get(f"{key}.ci95_high")
+        interval = f"95% CI {low:.2f}-{high:.2f}" if low is not None and high is not None else "no interval"
+        return found.metrics[key], interval
+    if metric == "demographic_parity_ratio":
+        ratio = lookup_metric(f"group_ratio[{attribute}].selection_rate", found.metrics, found.slices)
+        return None if ratio is None else (ratio, "from the per-group slices, no interval")
+    gaps = [
+        lookup_metric(f"group_gap[{attribute}].{rate}", found.metrics, found.slices)
+        for rate in ("tpr", "recall", "fpr")
+    ]
+    tpr_gap = gaps[0] if gaps[0] is not None else gaps[1]
+    if tpr_gap is None or gaps[2] is None:
+        return None
+    return max(tpr_gap, gaps[2]), "from the per-group slices, no interval"
+
+
+def _fairness_checks(req: EvidenceRequirement, found: Evidence, label: str, when: str) -> list[GateCheck]:
+    """One check per fairness limit; the detail names the attribute, the figure and the limit."""
+    checks = []
+    for limit in req.protected_attributes:
+        checks += _limit_checks(limit, found, label, when)
+    return checks
+
+
+def _limit_checks(limit: ProtectedAttributeLimit, found: Evidence, label: str, when: str) -> list[GateCheck]:
+    wanted = [
+        (
+            "demographic_parity_ratio",
+            "selection-rate ratio (disparate impact)",
+            limit.min_selection_rate_ratio,
+            True,
+        ),
+        (
+            "equalized_odds_difference",
+            "equalized odds difference",
+            limit.max_equalized_odds_difference,
+            False,
+        ),
+    ]
+    checks = []
+    for metric, words, bound, is_floor in wanted:
+        if bound is None:
+            continue
+        name = f"fairness:{limit.attribute}.{metric}"
+        got = _fairness_value(found, limit.attribute, metric)
+        if got is None:
+            detail = (
+                f"{label} {found.id} has no {words} for {limit.attribute!r} (measure it with "
+                f"steward fairness --group {limit.attribute}; too few estimable groups also leave it out)"
+            )
+            checks.append(GateCheck(name, False, detail, found.id))
+            continue
+        value, how = got
+        ok = value >= bound if is_floor else value <= bound
+        relation = (
+            ("meets the floor of" if ok else "is under the floor of")
+            if is_floor
+            else ("is within the limit of" if ok else "is over the limit of")
+        )
+        detail = f"{limit.attribute}: {words} {value:.2f} ({how}) {relation} {bound:g} ({found.id}, {when})"
+        checks.append(GateCheck(name, ok, detail, found.id))
     return checks
 
 

@@ -249,8 +249,3 @@ def parse_status(value: str | Lifecycle) -> Lifecycle:
     except ValueError:
         names = ", ".join(s.value for s in Lifecycle)
         raise InputError(f"{value!r} is not a lifecycle status ({names})", field="status") from None
-
-
-def is_slug(value: str) -> bool:
-    """Whether ``value`` is a valid id for a system, data set or risk."""
-    return bool(_ID_RE.match(value))

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 __all__ = [
     "EvidenceKind",
     "EvidenceRequirement",
+    "ProtectedAttributeLimit",
     "Threshold",
     "lookup_metric",
     "parse_threshold",
@@ -39,6 +40,8 @@ class EvidenceKind(StrEnum):
     DATASET_SCAN = "dataset-scan"
     REVIEW = "review"
     ATTESTATION = "attestation"
+    #: How a model reaches its outputs: permutation importance, SHAP values (``steward explain``).
+    EXPLANATION = "explanation"
 
 
 #: Longest threshold expression accepted (``group_ratio[attribute].metric >= 0.8`` is ~40).
@@ -128,6 +131,32 @@ def split_slice(name: str) -> tuple[str | None, str]:
     return None, name
 
 
+class ProtectedAttributeLimit(BaseModel):
+    """Fairness limits on one protected attribute, checked against ``steward fairness`` evidence.
+
+    ``min_selection_rate_ratio`` is a disparate-impact floor: the lowest group's selection rate over
+    the highest's (0.8 is the four-fifths rule). ``max_equalized_odds_difference`` caps the larger of
+    the groups' TPR and FPR gaps. Groups too small to estimate do not count either way.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attribute: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    min_selection_rate_ratio: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False, strict=True)
+    max_equalized_odds_difference: float | None = Field(
+        default=None, ge=0, le=1, allow_inf_nan=False, strict=True
+    )
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> ProtectedAttributeLimit:
+        if self.min_selection_rate_ratio is None and self.max_equalized_odds_difference is None:
+            raise ValueError(
+                f"attribute {self.attribute!r} sets no limit: give min_selection_rate_ratio, "
+                "max_equalized_odds_difference or both"
+            )
+        return self
+
+
 class EvidenceRequirement(BaseModel):
     """Evidence a system version needs before it may deploy."""
 
@@ -149,12 +178,32 @@ class EvidenceRequirement(BaseModel):
         default_factory=list, max_length=50
     )
 
+    protected_attributes: list[ProtectedAttributeLimit] = Field(
+        default_factory=list,
+        max_length=50,
+        description="fairness limits per protected attribute (fairness or evaluation evidence only)",
+    )
+
     @field_validator("thresholds")
     @classmethod
     def _parse_each(cls, value: list[str]) -> list[str]:
         for text in value:
             parse_threshold(text)
         return value
+
+    @model_validator(mode="after")
+    def _fairness_limits_fit(self) -> EvidenceRequirement:
+        if not self.protected_attributes:
+            return self
+        if self.kind not in (EvidenceKind.FAIRNESS, EvidenceKind.EVALUATION):
+            raise ValueError(
+                f"protected_attributes apply to fairness or evaluation evidence, not {self.kind.value!r}"
+            )
+        names = [limit.attribute for limit in self.protected_attributes]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"protected_attributes lists {', '.join(map(repr, repeated))} more than once")
+        return self
 
     def parsed_thresholds(self) -> list[Threshold]:
         """The thresholds, parsed."""

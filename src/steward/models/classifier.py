@@ -9,8 +9,8 @@ and the sha256 the ONNX file must match).
 
 Why windows: the model reads at most ``max_tokens`` word pieces, and a short window keeps a
 harmful sentence from being diluted by benign neighbours. A long text is cut into
-overlapping windows, every window of every text goes through one batched onnxruntime call,
-and a text's raw logit per label is the maximum over its windows — so an attack hidden at
+overlapping windows, each window goes through onnxruntime on its own (see below), and a
+text's raw logit per label is the maximum over its windows — so an attack hidden at
 the end of a long document counts as much as one at the start — with the window that scored
 highest kept as the evidence span.
 
@@ -50,7 +50,6 @@ import numpy.typing as npt
 from steward.errors import DetectorUnavailableError
 from steward.models.onnx_runtime import (
     TokenWindow,
-    batched,
     load_tokenizer,
     make_session,
     token_windows,
@@ -79,8 +78,6 @@ DEFAULT_MODEL = "guard-minilm-l3"
 WINDOW_TOKENS = 64
 #: Word pieces shared by neighbouring windows, so a phrase cut by a window edge is seen whole.
 WINDOW_OVERLAP = 16
-#: Windows per onnxruntime call: large enough to amortise the call, small enough for the cache.
-BATCH_WINDOWS = 32
 #: The ONNX output with every layer's token states (see ``training/export.py``).
 TOKEN_STATES = "token_states"  # noqa: S105 - an ONNX output name, not a secret
 
@@ -207,7 +204,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 class TextClassifier:
-    """A loaded model: thread-safe scoring of texts in batched windows.
+    """A loaded model: thread-safe scoring of texts, window by window.
 
     Build it with :meth:`load` (one instance per model folder and thread count per process);
     the constructor reads and verifies the files eagerly.
@@ -345,8 +342,8 @@ class TextClassifier:
     def encode(self, texts: Sequence[str], *, untrusted: bool = False) -> list[EncodedText]:
         """One encoder pass per text: scores per label and token states to pool.
 
-        Windows of all texts go through batched onnxruntime calls; a text's score per label
-        is the maximum over its windows. Inside :func:`shared_encoding`, texts already
+        Each window is its own onnxruntime call (see :meth:`_encode_uncached`); a text's
+        score per label is the maximum over its windows. Inside :func:`shared_encoding`, texts already
         encoded in the block are not read again.
         """
         shared = _SHARED.get()
@@ -371,14 +368,15 @@ class TextClassifier:
         pieces = [embedding_pieces(text) for text in texts]
         pools = [_SpanPool([*p, (0, len(t))], self.state_dims) for p, t in zip(pieces, texts, strict=True)]
         logits = np.zeros((len(windows), len(self.labels)), dtype=np.float32)
-        # Windows of similar length share a batch, so padding stays small; each batch's token
-        # states are pooled into their texts' pieces and dropped before the next batch.
-        order = sorted(range(len(windows)), key=lambda j: len(windows[j].encoding.ids))
-        for chunk in batched(order, BATCH_WINDOWS):
-            chunk_logits, chunk_states = self._run([windows[j] for j in chunk], untrusted)
-            logits[list(chunk)] = chunk_logits
-            for j, states in zip(chunk, chunk_states, strict=True):
-                pools[owners[j]].add(states)
+        # One window per call, never a padded batch: the int8 model quantizes its activations
+        # with one range per call, so in a batch a window's logits moved with whatever else
+        # shared the call (up to 0.14 in probability on 130 texts, 2% of label scores by more
+        # than 0.02), and a text scored differently in `steward eval` than alone on the server.
+        # Alone, a window's score depends on its own tokens only.
+        for j, window in enumerate(windows):
+            window_logits, window_states = self._run([window], untrusted)
+            logits[j] = window_logits[0]
+            pools[owners[j]].add(window_states[0])
         owned: list[list[int]] = [[] for _ in texts]
         for j, owner in enumerate(owners):
             owned[owner].append(j)

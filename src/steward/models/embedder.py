@@ -15,8 +15,6 @@ against many answers) are served from a small cache.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from steward.cache import LruCache
 from steward.errors import DetectorUnavailableError
 from steward.models.onnx_runtime import (
     encode_batch,
@@ -68,9 +67,7 @@ class SentenceEmbedder:
         self._inputs = [i.name for i in self._session.get_inputs()]
         self._tokenizer = load_tokenizer(directory / "tokenizer.json", max_tokens=self.max_tokens)
         self.dim = int(self._session.get_outputs()[0].shape[-1])
-        self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
-        self._cache_size = embedding_cache_size(_CACHE_SIZE)
-        self._lock = threading.Lock()
+        self._cache: LruCache[str, npt.NDArray[np.float32]] = LruCache(embedding_cache_size(_CACHE_SIZE))
 
     @property
     def tokenizer(self) -> Any:
@@ -79,33 +76,27 @@ class SentenceEmbedder:
 
     def clear_cache(self) -> None:
         """Forget every cached vector (benchmarks use it to time the model, not the cache)."""
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Unit-length vectors, one row per text (texts over :attr:`max_tokens` are truncated)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         todo: list[int] = []
-        with self._lock:
-            for i, text in enumerate(texts):
-                hit = self._cache.get(text)
-                if hit is None:
-                    todo.append(i)
-                else:
-                    self._cache.move_to_end(text)
-                    out[i] = hit
+        for i, text in enumerate(texts):
+            hit = self._cache.get(text)
+            if hit is None:
+                todo.append(i)
+            else:
+                out[i] = hit
         if todo:
             unique = list(dict.fromkeys(texts[i] for i in todo))
             vectors = self._run(unique)
             by_text = dict(zip(unique, vectors, strict=True))
             for i in todo:
                 out[i] = by_text[texts[i]]
-            with self._lock:
-                for text, vector in by_text.items():
-                    if len(text) <= _CACHE_TEXT_MAX:
-                        self._cache[text] = vector
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+            for text, vector in by_text.items():
+                if len(text) <= _CACHE_TEXT_MAX:
+                    self._cache.put(text, vector)
         return out
 
     def embed_pieces(

@@ -1,6 +1,6 @@
 """Policies: schema, YAML/JSON I/O, limits and ready-made packs."""
 
-from steward.policy.io import dump_policy, list_packs, load_policy, parse_policy, parse_policy_text
+from steward.policy.io import dump_policy, list_packs, load_pack, load_policy, parse_policy, parse_policy_text
 from steward.policy.schema import (
     ContentCategory,
     FilterAction,
@@ -19,6 +19,7 @@ __all__ = [
     "Strength",
     "dump_policy",
     "list_packs",
+    "load_pack",
     "load_policy",
     "parse_policy",
     "parse_policy_text",

@@ -18,7 +18,7 @@ from steward.errors import PolicyError, PolicyNotFoundError
 from steward.policy.schema import Policy
 from steward.validation import validation_problems
 
-__all__ = ["dump_policy", "list_packs", "load_policy", "parse_policy", "parse_policy_text"]
+__all__ = ["dump_policy", "list_packs", "load_pack", "load_policy", "parse_policy", "parse_policy_text"]
 
 #: A policy file larger than this is refused before parsing (the largest valid policy,
 #: 10,000 words of 100 characters, is about 1.1 MB).
@@ -76,6 +76,13 @@ def load_policy(ref: str | Path) -> Policy:
     name = str(ref)
     if name not in list_packs():
         raise PolicyNotFoundError(f"no policy file or pack named {name!r}; packs: {', '.join(list_packs())}")
+    return load_pack(name)
+
+
+def load_pack(name: str) -> Policy:
+    """A ready-made pack by name, never a file: for callers (HTTP) who must not reach the file system."""
+    if name not in list_packs():
+        raise PolicyNotFoundError(f"no policy pack named {name!r}; packs: {', '.join(list_packs())}")
     text = (_pack_dir() / f"{name}.yaml").read_text(encoding="utf-8")
     return parse_policy_text(text, origin=f"policy pack {name!r}")
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from steward.policy import limits
+from steward.policy.dataflow import DATA_FLOW_RULES_MAX, DataFlowRule, FlowAction
 
 __all__ = [
     "Anonymization",
@@ -23,8 +24,11 @@ __all__ = [
     "ContentCategory",
     "ContentFilter",
     "ContextualGrounding",
+    "DataFlowRule",
     "DeniedTopic",
     "FilterAction",
+    "FlowAction",
+    "FourEyes",
     "GroundingFilter",
     "Languages",
     "PiiAction",
@@ -32,6 +36,9 @@ __all__ = [
     "PiiType",
     "Policy",
     "RegexFilter",
+    "ReviewAnswer",
+    "ReviewBand",
+    "ReviewSettings",
     "SensitiveInformation",
     "Strength",
     "UnsupportedLanguageAction",
@@ -49,18 +56,29 @@ class Strength(StrEnum):
 
 
 class FilterAction(StrEnum):
-    """What to do with a finding: BLOCK the content, or NONE (detect and report only)."""
+    """What to do with a finding: BLOCK the content, NONE (detect and report only), or REVIEW
+    (send it to a person; the caller is answered at once as ``review_answer`` says)."""
 
     BLOCK = "BLOCK"
+    REVIEW = "REVIEW"
     NONE = "NONE"
 
 
 class PiiAction(StrEnum):
-    """What to do with sensitive information: block, mask it, or report only."""
+    """What to do with sensitive information: block, mask it, send it to review, or report only."""
 
     BLOCK = "BLOCK"
     ANONYMIZE = "ANONYMIZE"
+    REVIEW = "REVIEW"
     NONE = "NONE"
+
+
+class ReviewAnswer(StrEnum):
+    """What the caller gets at once for a text sent to review: the text as it came (ORIGINAL)
+    or the blocked message (BLOCKED); a person decides afterwards either way."""
+
+    ORIGINAL = "ORIGINAL"
+    BLOCKED = "BLOCKED"
 
 
 class ContentCategory(StrEnum):
@@ -126,8 +144,29 @@ def _expand_action(data: Any) -> Any:
     return data
 
 
+class ReviewBand(_Model):
+    """Scores where a content filter is unsure enough to ask a person: ``low <= score < high``.
+
+    A finding in the band goes to review whatever the filter's strength says; the filter's own
+    action still applies to findings that reach its strength.
+    """
+
+    low: float = Field(ge=0.0, le=1.0)
+    high: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReviewBand:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be under high ({self.high})")
+        return self
+
+    def holds(self, score: float) -> bool:
+        """Whether ``score`` lies in the band."""
+        return self.low <= score < self.high
+
+
 class ContentFilter(_Model):
-    """One harm category, with a strength and an action per direction."""
+    """One harm category, with a strength and an action per direction, and an optional review band."""
 
     category: ContentCategory
     input_strength: Strength = Strength.MEDIUM
@@ -136,6 +175,7 @@ class ContentFilter(_Model):
     output_action: FilterAction = FilterAction.BLOCK
     input_enabled: bool = True
     output_enabled: bool = True
+    review_band: ReviewBand | None = None
 
     _expand = model_validator(mode="before")(_expand_action)
 
@@ -274,7 +314,7 @@ class ContextualGrounding(_Model):
 
 
 class UnsupportedLanguageAction(StrEnum):
-    """What to do with text in a language the detectors are not trusted on (REVIEW: flag it)."""
+    """What to do with text in a language the detectors are not trusted on (REVIEW: a person checks it)."""
 
     BLOCK = "BLOCK"
     REVIEW = "REVIEW"
@@ -286,7 +326,8 @@ class Languages(_Model):
 
     The learned detectors (content filters, denied topics, grounding) read English only and
     never see text in another language: the guard blanks it for them. This section says what
-    happens to that text: BLOCK, REVIEW (reported, not blocked) or ALLOW (passed, unjudged by
+    happens to that text: BLOCK, REVIEW (sent to human review, answered meanwhile as the
+    policy's ``review_answer`` says: by default unblocked) or ALLOW (passed, unjudged by
     the learned detectors). ``supported`` may only list languages every learned detector the
     policy uses reads (see :meth:`Policy._supported_languages_are_read`).
     """
@@ -333,9 +374,71 @@ def _learned_sections(data: Mapping[str, Any]) -> list[tuple[str, frozenset[str]
 
 
 class AuditSettings(_Model):
-    """What the audit trail may keep; matched text is redacted unless asked for here."""
+    """What the audit trail may keep; matched text is redacted unless asked for here.
+
+    Kept matched text is sealed (envelope encryption). ``retention_days`` keeps this
+    guardrail's audit records shorter or longer than ``STEWARD_RETENTION_AUDIT_DAYS``.
+    """
 
     keep_matched_text: bool = False
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
+
+
+class FourEyes(StrEnum):
+    """Which review items need a second reviewer (a different key) agreeing with the first."""
+
+    NEVER = "NEVER"
+    CONSEQUENTIAL = "CONSEQUENTIAL"
+    ALWAYS = "ALWAYS"
+
+
+#: Most hand-off trigger phrases a policy may name, and the longest one.
+HANDOFF_PHRASES_MAX = 100
+HANDOFF_PHRASE_MAX = 200
+
+
+class ReviewSettings(_Model):
+    """How decisions reach the human review queue beyond REVIEW findings.
+
+    ``audit_sample_rate`` sends that share of texts the guard let through (action NONE) to
+    review, so reviewers also see what passed. ``consequential_sample_rate`` is the share of
+    all decisions sent to review when the guardrail version serves a system the inventory
+    registers as consequential. ``four_eyes`` says which items need a second reviewer: NEVER,
+    CONSEQUENTIAL (items of consequential systems) or ALWAYS (``true``/``false`` mean ALWAYS
+    and NEVER). ``retention_days`` is how long the reviewed text is kept (sealed).
+    """
+
+    audit_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    consequential_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    four_eyes: FourEyes = FourEyes.NEVER
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    #: Phrases by which an end user asks for a person on the proxy (``"talk to a human"``): the
+    #: model is not called and a hand-off item opens. Matched as whole words, case-insensitively,
+    #: on normalised text (:mod:`steward.review.handoff`).
+    handoff_phrases: list[str] = Field(default_factory=list, max_length=HANDOFF_PHRASES_MAX)
+
+    @field_validator("handoff_phrases")
+    @classmethod
+    def _phrases_have_words(cls, phrases: list[str]) -> list[str]:
+        for i, phrase in enumerate(phrases):
+            if not phrase.strip():
+                raise ValueError(f"phrase {i} is empty")
+            if len(phrase) > HANDOFF_PHRASE_MAX:
+                raise ValueError(f"phrase {i} is {len(phrase)} characters, over {HANDOFF_PHRASE_MAX}")
+        return phrases
+
+    @field_validator("four_eyes", mode="before")
+    @classmethod
+    def _boolean_four_eyes(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return FourEyes.ALWAYS if value else FourEyes.NEVER
+        return value
+
+    def needs_four_eyes(self, *, consequential: bool) -> bool:
+        """Whether an item (of a consequential system or not) needs a second reviewer."""
+        return self.four_eyes is FourEyes.ALWAYS or (
+            self.four_eyes is FourEyes.CONSEQUENTIAL and consequential
+        )
 
 
 class Policy(_Model):
@@ -358,6 +461,11 @@ class Policy(_Model):
         max_length=limits.BLOCKED_MESSAGE_MAX,
     )
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    #: What a caller is answered with while a REVIEW finding waits for a person.
+    review_answer: ReviewAnswer = ReviewAnswer.ORIGINAL
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    #: Where the proxy may send a request, by what the input guard found (:mod:`steward.policy.dataflow`).
+    data_flow: list[DataFlowRule] = Field(default_factory=list, max_length=DATA_FLOW_RULES_MAX)
 
     @field_validator("languages")
     @classmethod
@@ -403,6 +511,33 @@ class Policy(_Model):
         if dupes:
             raise ValueError(f"topic names must be unique; repeated: {', '.join(dupes)}")
         return topics
+
+    @field_validator("data_flow")
+    @classmethod
+    def _flow_types_are_detected(cls, rules: list[DataFlowRule], info: ValidationInfo) -> list[DataFlowRule]:
+        """Refuse a rule naming a type the policy never looks for: it would never apply, silently."""
+        names = [r.name for r in rules]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"rule names must be unique; repeated: {', '.join(dupes)}")
+        sens: SensitiveInformation | None = info.data.get("sensitive_information")
+        detected = set()
+        if sens is not None:
+            detected |= {e.type.value for e in sens.pii_entities if e.input_enabled}
+            detected |= {r.name for r in sens.regexes if r.input_enabled}
+        problems = [
+            f"rule {rule.name!r} names {kind!r}, which sensitive_information does not detect on input"
+            for rule in rules
+            for kind in rule.types
+            if kind not in detected
+        ]
+        if problems:
+            raise ValueError(
+                "; ".join(problems)
+                + ". Add each type to sensitive_information.pii_entities (a PII type) or .regexes "
+                "(a custom pattern), input_enabled; action NONE detects it without masking"
+            )
+        return rules
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-ready form that round-trips through :func:`steward.policy.parse_policy`."""

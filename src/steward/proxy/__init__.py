@@ -4,6 +4,8 @@
 * :mod:`~steward.proxy.request` — validating a chat-completions body;
 * :mod:`~steward.proxy.conversation` — which messages are checked, and how;
 * :mod:`~steward.proxy.upstream` — the HTTP client for the upstream, with clear errors;
+* :mod:`~steward.proxy.upstreams` — several upstreams, each ``local`` or ``external`` (``STEWARD_PROXY_UPSTREAMS_FILE``);
+* :mod:`~steward.proxy.dataflow` — the policy's data-flow rules pick the upstream, mask or block;
 * :mod:`~steward.proxy.holdback` — guarding a streamed answer with a bounded hold-back window;
 * :mod:`~steward.proxy.chat` — the request flow; :mod:`~steward.proxy.openai_format` — wire shapes.
 

@@ -8,38 +8,30 @@ thread pool and never stall the event loop that relays other streams.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from steward.anonymize import PseudonymVault
 from steward.assessment import Action, Assessment, Source
-from steward.errors import (
-    AuthError,
-    DetectorUnavailableError,
-    InputError,
-    NotFoundError,
-    PermissionDeniedError,
-    StewardError,
-    StorageError,
-    ThrottledError,
-    UpstreamError,
-    UpstreamRejectedError,
-    UpstreamTimeoutError,
-)
+from steward.errors import StewardError, UpstreamError
 from steward.guard import Guard
 from steward.proxy import openai_format as oai
 from steward.proxy.conversation import InputDecision, check_messages, last_user_text
+from steward.proxy.dataflow import plan_route
 from steward.proxy.holdback import StreamGuard
 from steward.proxy.request import ChatRequest, parse_chat_request
 from steward.proxy.settings import ProxySettings
 from steward.proxy.tool_calls import GuardedCalls, ToolCallBuffer, guard_tool_calls
 from steward.proxy.upstream import UpstreamClient
 
-__all__ = ["ChatProxy", "GuardBinding", "error_parts", "error_response"]
+if TYPE_CHECKING:
+    from steward.provenance.issuer import ReceiptIssuer
+
+__all__ = ["ChatProxy", "GuardBinding", "error_response"]
 
 #: Longest ``x-steward-reason`` header value.
 _REASON_MAX = 300
@@ -56,6 +48,13 @@ class GuardBinding:
     #: ``audit(assessment, decision)`` records one decision; ``decision`` names it within the
     #: request (``in-<message index>``, ``out-<choice index>``), since one request makes several.
     audit: Callable[[Assessment, str], None]
+    #: ``await review(assessment, decision, text)`` offers one decision, with the text it was
+    #: made on, to the human review queue (the audit trail keeps no text, so the audit
+    #: callback cannot do it). None: nothing is queued. It must never raise.
+    review: Callable[[Assessment, str, str], Awaitable[None]] | None = None
+    #: ``receipt(audit request id, receipt)`` keeps a provenance receipt with the audit record
+    #: of the decision it covers. None: receipts go to the client only.
+    receipt: Callable[[str, str], None] | None = None
 
 
 def _header_text(text: str) -> str:
@@ -64,35 +63,9 @@ def _header_text(text: str) -> str:
     return cleaned[:_REASON_MAX]
 
 
-def error_parts(exc: StewardError) -> tuple[int, dict[str, Any]]:
-    """The status and OpenAI-style error body for one of Steward's errors."""
-    if isinstance(exc, UpstreamTimeoutError):
-        status, type_, code, param = 504, "upstream_error", "upstream_timeout", None
-    elif isinstance(exc, UpstreamRejectedError):
-        status, type_, code, param = exc.status, "upstream_error", "upstream_rejected", None
-    elif isinstance(exc, UpstreamError):
-        status, type_, code, param = 502, "upstream_error", "upstream_failed", None
-    elif isinstance(exc, InputError):
-        status, type_, code, param = 400, "invalid_request_error", "invalid_request", exc.field
-    elif isinstance(exc, NotFoundError):
-        code = exc.kind.lower().replace(" ", "_") + "_not_found"
-        status, type_, param = 404, "invalid_request_error", None
-    elif isinstance(exc, PermissionDeniedError):
-        status, type_, code, param = 403, "permission_error", "permission_denied", None
-    elif isinstance(exc, AuthError):
-        status, type_, code, param = 401, "authentication_error", "invalid_api_key", None
-    elif isinstance(exc, ThrottledError):
-        status, type_, code, param = 429, "rate_limit_error", "rate_limit_exceeded", None
-    elif isinstance(exc, (StorageError, DetectorUnavailableError)):
-        status, type_, code, param = 503, "server_error", "unavailable", None
-    else:
-        status, type_, code, param = 500, "server_error", "steward_error", None
-    return status, oai.error_body(exc.message, type_=type_, code=code, param=param)
-
-
 def error_response(exc: StewardError, *, headers: dict[str, str] | None = None) -> JSONResponse:
-    """An OpenAI-style error response: 400, 404, 502 or 504, never a stack trace."""
-    status, body = error_parts(exc)
+    """An OpenAI-style error response (status and body from :data:`openai_format.ERRORS`), never a stack trace."""
+    status, body = oai.error_parts(exc)
     return JSONResponse(body, status, headers=headers)
 
 
@@ -105,19 +78,40 @@ def _reason(direction: str, assessment: Assessment | None) -> str | None:
 class ChatProxy:
     """Handles ``/v1/chat/completions`` and ``/v1/models`` for one proxy configuration."""
 
-    def __init__(self, settings: ProxySettings, *, upstream: UpstreamClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: ProxySettings,
+        *,
+        upstream: UpstreamClient | None = None,
+        receipts: ReceiptIssuer | None = None,
+    ) -> None:
         self.settings = settings
         self.upstream = upstream or UpstreamClient(settings)
+        #: Every upstream and the one a model asks for (None: none configured), and a client each.
+        self.table = settings.upstream_table()
+        self.clients: dict[str, UpstreamClient] = {}
+        if settings.upstreams is not None:
+            self.clients = {
+                u.name: UpstreamClient.for_upstream(settings, u) for u in settings.upstreams.upstreams
+            }
+            self.upstream = upstream or self.clients[settings.upstreams.default]
+        elif self.table is not None:
+            self.clients = {"default": self.upstream}
+        #: Signs each answer's text (``STEWARD_PROVENANCE_RECEIPTS``); None when off.
+        self.receipts = receipts
 
     # -- headers and the ``steward`` field -------------------------------------------------
 
     def headers(
-        self, binding: GuardBinding | None, request_id: str, decisions: list[tuple[str, Assessment | None]]
+        self, binding: GuardBinding | None, decisions: list[tuple[str, Assessment | None]]
     ) -> dict[str, str]:
-        """The response headers: request id, disclosure, guardrail, action and reason."""
-        headers = {"x-steward-request-id": request_id}
-        if self.settings.disclosure_notice:
-            headers["x-ai-disclosure"] = self.settings.disclosure_notice
+        """The response headers of a decision: guardrail, action and reason.
+
+        The request id and the AI-use notice are on every answer of the proxy's paths, errors
+        included, so the server's request middleware adds them (see
+        ``steward.server.routers.proxy.answer_headers``).
+        """
+        headers: dict[str, str] = {}
         if binding is not None:
             headers["x-steward-guardrail"] = f"{binding.guardrail_id}:{binding.version}"
         reasons = [r for r in (_reason(d, a) for d, a in decisions) if r]
@@ -158,14 +152,31 @@ class ChatProxy:
 
     # -- /v1/models ------------------------------------------------------------------------
 
-    async def models(self, request_id: str) -> Response:
-        """The upstream's model list, relayed as is."""
-        headers = self.headers(None, request_id, [])
+    async def models(self) -> Response:
+        """The upstream's model list, relayed as is; with several upstreams, their lists joined."""
+        headers = self.headers(None, [])
         try:
-            data = await self.upstream.models()
+            if len(self.clients) <= 1:
+                data = await self.upstream.models()
+            else:
+                data = {"object": "list", "data": []}
+                seen: set[Any] = set()
+                for client in self.clients.values():
+                    listed = (await client.models()).get("data")
+                    for model in listed if isinstance(listed, list) else []:
+                        key = model.get("id") if isinstance(model, dict) else None
+                        if key not in seen:
+                            seen.add(key)
+                            data["data"].append(model)
         except StewardError as exc:
             return error_response(exc, headers=headers)
         return JSONResponse(data, headers=headers)
+
+    async def aclose(self) -> None:
+        """Close every upstream's connection pool (on server shutdown)."""
+        await self.upstream.aclose()
+        for client in self.clients.values():
+            await client.aclose()
 
     # -- /v1/chat/completions --------------------------------------------------------------
 
@@ -177,23 +188,43 @@ class ChatProxy:
         """Guard ``request``, forward it if allowed, and guard the answer."""
         vault = _vault_for(binding.guard)
         try:
-            decision = await run_in_threadpool(check_messages, binding.guard, request, vault=vault)
+            decision = await run_in_threadpool(
+                check_messages,
+                binding.guard,
+                request,
+                vault=vault,
+                mask_all_roles=self.settings.mask_all_roles,
+            )
         except StewardError as exc:
-            return error_response(exc, headers=self.headers(binding, binding.request_id, []))
+            return error_response(exc, headers=self.headers(binding, []))
         for item, assessment in decision.to_audit():
             part = "" if item.part is None else f"-{item.part}"
             binding.audit(assessment, f"in-{item.message}{part}")
+            if binding.review is not None:
+                await binding.review(assessment, f"in-{item.message}{part}", item.text)
         input_assessment = decision.blocked or _strongest(decision)
         if decision.blocked is not None:
             return self._blocked_input(request, binding, decision.blocked)
-        body = request.with_texts(decision.replacements)
+        body, client = request.with_texts(decision.replacements), self.upstream
+        if self.table is not None and (len(self.table.upstreams) > 1 or binding.guard.policy.data_flow):
+            # Data-flow rules pick the upstream and may mask more (steward.proxy.dataflow).
+            try:
+                route = await run_in_threadpool(
+                    plan_route, binding.guard, request, decision.replacements, self.table, vault=vault
+                )
+            except StewardError as exc:
+                return error_response(exc, headers=self.headers(binding, [("input", input_assessment)]))
+            binding.audit(route.assessment, "route")
+            if route.upstream is None:
+                return self._blocked_input(request, binding, route.assessment)
+            body, client = route.body, self.clients[route.upstream.name]
         if request.stream:
-            return await self._stream(request, body, binding, input_assessment, vault)
-        return await self._complete(request, body, binding, input_assessment, vault)
+            return await self._stream(request, body, binding, input_assessment, vault, client)
+        return await self._complete(request, body, binding, input_assessment, vault, client)
 
     def _blocked_input(self, request: ChatRequest, binding: GuardBinding, blocked: Assessment) -> Response:
         decisions: list[tuple[str, Assessment | None]] = [("input", blocked)]
-        headers = self.headers(binding, binding.request_id, decisions)
+        headers = self.headers(binding, decisions)
         message = blocked.output_text or binding.guard.policy.blocked_input_message
         extra = {"steward": self.steward_field(binding, decisions)}
         if not request.stream:
@@ -228,24 +259,24 @@ class ChatProxy:
         binding: GuardBinding,
         input_assessment: Assessment | None,
         vault: PseudonymVault | None,
+        client: UpstreamClient | None = None,
     ) -> Response:
         try:
-            answer = await self.upstream.complete(body)
+            answer = await (client or self.upstream).complete(body)
         except StewardError as exc:
-            return error_response(
-                exc, headers=self.headers(binding, binding.request_id, [("input", input_assessment)])
-            )
+            return error_response(exc, headers=self.headers(binding, [("input", input_assessment)]))
         query = last_user_text(request)
         try:
             outputs = await run_in_threadpool(_guard_choices, binding.guard, answer, query, vault)
         except StewardError as exc:
-            return error_response(
-                exc, headers=self.headers(binding, binding.request_id, [("input", input_assessment)])
-            )
+            return error_response(exc, headers=self.headers(binding, [("input", input_assessment)]))
         for verdict in outputs:
             for decision, assessment in verdict.decisions():
                 binding.audit(assessment, decision)
             choice, message = verdict.choice, verdict.choice["message"]
+            content = message.get("content")
+            if binding.review is not None and verdict.text is not None and isinstance(content, str):
+                await binding.review(verdict.text, f"out-{choice.get('index', 0)}", content)
             blocked = verdict.blocked
             if blocked is not None:
                 message["content"] = blocked.output_text or binding.guard.policy.blocked_output_message
@@ -265,7 +296,18 @@ class ChatProxy:
         output_assessment = _strongest_of([a for v in outputs for _, a in v.decisions()])
         decisions = [("input", input_assessment), ("output", output_assessment)]
         answer["steward"] = self.steward_field(binding, decisions)
-        return JSONResponse(answer, headers=self.headers(binding, binding.request_id, decisions))
+        headers = self.headers(binding, decisions)
+        if self.receipts is not None:
+            self.receipts.attach(
+                answer,
+                headers,
+                request_id=binding.request_id,
+                guardrail_id=binding.guardrail_id,
+                version=binding.version,
+                choices=[(v.choice, _receipt_decision(v)) for v in outputs],
+                record=binding.receipt,
+            )
+        return JSONResponse(answer, headers=headers)
 
     async def _stream(
         self,
@@ -274,10 +316,11 @@ class ChatProxy:
         binding: GuardBinding,
         input_assessment: Assessment | None,
         vault: PseudonymVault | None,
+        client: UpstreamClient | None = None,
     ) -> Response:
-        chunks = self.upstream.stream(body)
+        chunks = (client or self.upstream).stream(body)
         decisions: list[tuple[str, Assessment | None]] = [("input", input_assessment)]
-        headers = self.headers(binding, binding.request_id, decisions)
+        headers = self.headers(binding, decisions)
         try:
             first: dict[str, Any] | None = await chunks.__anext__()
         except StopAsyncIteration:
@@ -305,6 +348,13 @@ def _strongest_of(assessments: list[Assessment]) -> Assessment | None:
         if assessment.intervened:
             return assessment
     return assessments[-1] if assessments else None
+
+
+def _receipt_decision(verdict: _ChoiceVerdict) -> str:
+    """PASSED, MASKED or BLOCKED: what the guard did to the choice a provenance receipt covers."""
+    if verdict.blocked is not None:
+        return "BLOCKED"
+    return "MASKED" if any(a.intervened for _, a in verdict.decisions()) else "PASSED"
 
 
 def _strongest(decision: InputDecision) -> Assessment | None:
@@ -386,6 +436,8 @@ class _StreamRelay:
         self.started: set[int] = set()
         self.meta: dict[str, Any] = {"id": None, "model": request.model, "created": None}
         self.query = last_user_text(request)
+        #: The text sent for each choice, kept for its provenance receipt when receipts are on.
+        self.sent: dict[int, list[str]] = {}
 
     def _guard(self, index: int) -> StreamGuard:
         if index not in self.guards:
@@ -492,6 +544,8 @@ class _StreamRelay:
             new_delta = {k: v for k, v in delta.items() if k not in ("content", "tool_calls")}
             if text:
                 new_delta["content"] = self._text(index, text)
+                if self.proxy.receipts is not None:
+                    self.sent.setdefault(index, []).append(new_delta["content"])
             if calls:
                 new_delta["tool_calls"] = calls
             if new_delta or finish is not None:
@@ -506,7 +560,29 @@ class _StreamRelay:
             summaries += [a for i, _, a in self.tool_decisions if i in finished]
             decisions = [("input", self.input_assessment), ("output", _strongest_of(summaries))]
             out["steward"] = self.proxy.steward_field(self.binding, decisions)
+            if self.proxy.receipts is not None:
+                self._sign(out, finished)
         return [out], False
+
+    def _sign(self, out: dict[str, Any], finished: list[int]) -> None:
+        """Receipts for the whole text of each choice that ended, in the final chunk's ``steward`` field."""
+        choices: list[tuple[dict[str, Any], str]] = []
+        for i in finished:
+            if i in self.sent:
+                checked = [self.guards[i].summary(), *(a for j, _, a in self.tool_decisions if j == i)]
+                decision = "MASKED" if any(a.intervened for a in checked) else "PASSED"
+                choices.append(({"index": i, "message": {"content": "".join(self.sent[i])}}, decision))
+        if self.proxy.receipts is not None and choices:
+            binding = self.binding
+            self.proxy.receipts.attach(
+                out,
+                {},  # the headers left with the first chunk
+                request_id=binding.request_id,
+                guardrail_id=binding.guardrail_id,
+                version=binding.version,
+                choices=choices,
+                record=binding.receipt,
+            )
 
     def flush(self) -> list[dict[str, Any]]:
         """The upstream ended without finishing some choices: release what they still hold."""
@@ -558,7 +634,7 @@ class _StreamRelay:
             yield oai.DONE
         except StewardError as exc:
             # Headers are gone already: the error travels as an event, which OpenAI's clients raise.
-            yield oai.sse(error_parts(exc)[1])
+            yield oai.sse(oai.error_parts(exc)[1])
         finally:
             # Audit first: if the client went away, closing the upstream may be cancelled.
             for index, guard in sorted(self.guards.items()):

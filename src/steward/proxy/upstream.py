@@ -8,6 +8,7 @@ so the proxy can answer the caller with a clear 502 or 504 instead of a stack tr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -17,6 +18,7 @@ import httpx
 
 from steward.errors import UpstreamError, UpstreamRejectedError, UpstreamTimeoutError
 from steward.proxy.settings import ProxySettings
+from steward.proxy.upstreams import UpstreamConfig
 
 __all__ = ["RELAYED_STATUSES", "UpstreamClient", "safe_url"]
 
@@ -39,6 +41,25 @@ def safe_url(url: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _parse_url(url: str) -> httpx.URL | None:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return None
+    return parsed if parsed.scheme in ("http", "https") and parsed.host else None
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    """Scheme, host and port (the default one filled in): what must match to be the same server."""
+    port = url.port if url.port is not None else (443 if url.scheme == "https" else 80)
+    return url.scheme, url.host.lower(), port
+
+
+def _origin_text(url: httpx.URL) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}"
 
 
 def _quote_error(response: httpx.Response, body: bytes) -> str:
@@ -67,6 +88,22 @@ class UpstreamClient:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Where the time-out is set, named in a time-out error.
+        self.timeout_setting = "STEWARD_UPSTREAM_TIMEOUT_S"
+
+    @classmethod
+    def for_upstream(cls, settings: ProxySettings, upstream: UpstreamConfig) -> UpstreamClient:
+        """A client for one upstream of an upstreams file (its URL, key and time-out)."""
+        own = dataclasses.replace(
+            settings,
+            upstream_url=upstream.url,
+            upstream_api_key=upstream.api_key,
+            upstream_timeout_s=upstream.timeout_s,
+            upstreams=None,
+        )
+        client = cls(own)
+        client.timeout_setting = f"timeout_s of upstream {upstream.name!r}"
+        return client
 
     @property
     def configured(self) -> bool:
@@ -107,7 +144,7 @@ class UpstreamClient:
         if isinstance(exc, httpx.TimeoutException):
             return UpstreamTimeoutError(
                 f"the upstream at {where} did not answer within {self.settings.upstream_timeout_s:g} s "
-                "(STEWARD_UPSTREAM_TIMEOUT_S)"
+                f"({self.timeout_setting})"
             )
         if isinstance(exc, httpx.ConnectError):
             return UpstreamError(
@@ -165,6 +202,50 @@ class UpstreamClient:
     async def models(self) -> dict[str, Any]:
         """GET ``/models``."""
         return await self._get_json("GET", "models")
+
+    async def generate_images(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``/images/generations`` and return the decoded answer (it must hold a ``data`` list)."""
+        data = await self._get_json("POST", "images/generations", body)
+        if not isinstance(data.get("data"), list):
+            raise UpstreamError(
+                f"the upstream at {self._where('images/generations')} answered without a 'data' list"
+            )
+        return data
+
+    async def fetch_image(self, url: str, *, max_bytes: int) -> bytes:
+        """GET an image the upstream answered by URL, only from the upstream's own host.
+
+        Any other host is network use nobody configured, so it is refused with a message saying
+        to ask for ``response_format: b64_json``; redirects are not followed for the same reason.
+        """
+        own, wanted = httpx.URL(self.settings.upstream_url or ""), _parse_url(url)
+        if wanted is None or _origin(wanted) != _origin(own):
+            shown = safe_url(url) if wanted is not None else "a malformed URL"
+            raise UpstreamError(
+                f"the upstream answered an image URL on {shown}, not on its own host "
+                f"{_origin_text(own)}: Steward fetches images only from the configured upstream "
+                "(ask for response_format b64_json)"
+            )
+        client = self._http()
+        try:
+            response = await client.send(client.build_request("GET", wanted), stream=True)
+            try:
+                if response.status_code >= 400:
+                    raise UpstreamError(
+                        f"the upstream's image at {safe_url(url)} answered HTTP {response.status_code}"
+                    )
+                raw = bytearray()
+                async for piece in response.aiter_bytes():
+                    raw += piece
+                    if len(raw) > max_bytes:
+                        raise UpstreamError(
+                            f"the upstream's image at {safe_url(url)} is over {max_bytes} bytes"
+                        )
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise self._failure(exc, "images/generations") from None
+        return bytes(raw)
 
     async def stream(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         """POST a streamed ``/chat/completions``; yield each chunk's JSON until ``[DONE]``.

@@ -7,8 +7,6 @@ set up. On shutdown the lifespan flushes the audit trail before closing the data
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,11 +15,15 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
+from steward import console
+from steward.proxy.settings import ProxySettings
+from steward.server import openapi
 from steward.server.auth import require_role
 from steward.server.bootstrap import prepare_database
 from steward.server.errors import install_error_handlers
+from steward.server.lifeline import exit_with_supervisor
 from steward.server.middleware import RequestContextMiddleware
-from steward.server.routers import apply, audit, check, guardrails, keys, meta
+from steward.server.routers import apply, audit, check, guardrails, keys, meta, monitor, proxy, review
 from steward.server.routers.meta import steward_version
 from steward.server.state import ServerState
 from steward.settings import Settings
@@ -55,7 +57,11 @@ def create_app(settings: Settings, *, prepare: bool = True, warm: bool = False) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm:
             await anyio.to_thread.run_sync(app.state.steward.guards.warm)
+        monitor.start(app)  # the alert scheduler: an asyncio task beside the requests
+        review.start_purge(app)  # the retention purge, likewise
         yield
+        await review.stop_purge(app)
+        await monitor.stop(app)
         app.state.steward.close()
 
     app = FastAPI(
@@ -71,10 +77,18 @@ def create_app(settings: Settings, *, prepare: bool = True, warm: bool = False) 
     if not settings.public_docs:
         _serve_openapi_to_key_holders(app)
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    openapi.install(app)  # every error status documented, no FastAPI 422
+    proxy_settings = ProxySettings.from_env()
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
+        path_headers=proxy.answer_headers(proxy_settings),  # the AI-use notice, on refusals too
+    )
     for module in (meta, apply, check, guardrails, keys, audit):
         app.include_router(module.router)
-    _include_other_areas(app)
+    _include_other_areas(app, proxy_settings)
+    console.install(app)  # /console: the web console, on the same stores and guards as the API
     return app
 
 
@@ -89,21 +103,26 @@ def _serve_openapi_to_key_holders(app: FastAPI) -> None:
         return JSONResponse(app.openapi())
 
 
-def _include_other_areas(app: FastAPI) -> None:
-    """Routers owned by other areas: the OpenAI-compatible proxy and governance."""
-    from steward.proxy.settings import ProxySettings
-    from steward.server.routers import proxy
+def _include_other_areas(app: FastAPI, proxy_settings: ProxySettings) -> None:
+    """Routers owned by other areas: the OpenAI-compatible proxy, provenance, review and governance."""
+    from steward.server.routers import feedback, govern, provenance
 
-    app.include_router(proxy.create_router(ProxySettings.from_env()))
-    if importlib.util.find_spec("steward.server.routers.govern") is not None:
-        app.include_router(importlib.import_module("steward.server.routers.govern").router)
+    app.include_router(proxy.create_router(proxy_settings, data_dir=app.state.steward.settings.data_dir))
+    app.include_router(provenance.router)
+    app.include_router(review.router)  # /v1/review/...: the human review queue
+    review.install_purge(app)  # drops review text past retention, on a schedule
+    app.include_router(feedback.router)  # /v1/feedback, /v1/appeals: end users' voice
+    monitor.install(app)  # /v1/monitor, /metrics, request and decision metrics
+    app.include_router(govern.router)  # /v1/systems, /v1/risks...: the governance register
 
 
 def worker_app() -> FastAPI:
     """The app for a uvicorn worker process (``steward serve`` prepared the database already).
 
-    Guards are warmed at start-up unless ``STEWARD_WARM_GUARDS=0``.
+    Guards are warmed at start-up unless ``STEWARD_WARM_GUARDS=0``. A worker started by the
+    multi-worker supervisor ends when the supervisor dies (see :mod:`steward.server.lifeline`).
     """
+    exit_with_supervisor()
     return create_app(
         Settings.from_env(), prepare=False, warm=os.environ.get("STEWARD_WARM_GUARDS", "1") != "0"
     )

@@ -2,6 +2,8 @@
 
 * ``Authorization: Bearer <id>.<secret>`` — checked against a slow scrypt hash once per
   process, then remembered (by a SHA-256 of the token) so later requests cost microseconds.
+  The memory is an LRU (:class:`steward.cache.LruCache`): a flood of new tokens evicts the
+  least recently used ones, never every verified token at once.
 * ``Authorization: AWS4-HMAC-SHA256 Credential=<id>/...`` — what boto3 sends when the key
   id and secret are used as AWS credentials; verified with the key's secret (see
   :mod:`steward.store.sealing` for why the secret is kept encrypted).
@@ -15,13 +17,12 @@ everything.
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 
+from steward.cache import LruCache
 from steward.errors import AuthError, PermissionDeniedError
 from steward.server import sigv4
 from steward.store.keys import ApiKeyStore, Role, StoredKey, verify_secret
@@ -42,36 +43,32 @@ class Caller:
 @dataclass(slots=True)
 class _Entry:
     key: StoredKey | None
-    fetched: float
     secret: str | None = None
 
 
 class Authenticator:
     """Turns an Authorization header into a :class:`Caller`, or raises :class:`AuthError`."""
 
-    def __init__(self, keys: ApiKeyStore, *, ttl_s: float = 5.0) -> None:
+    def __init__(
+        self, keys: ApiKeyStore, *, ttl_s: float = 5.0, max_remembered: int = _MAX_REMEMBERED
+    ) -> None:
         self._keys = keys
-        self._ttl = ttl_s
-        self._entries: dict[str, _Entry] = {}
-        self._verified: dict[bytes, str] = {}
-        self._lock = threading.Lock()
+        #: Key records by id, fetched again after ``ttl_s`` (a revocation elsewhere is seen then).
+        self._entries: LruCache[str, _Entry] = LruCache(max_remembered, ttl_s=ttl_s)
+        #: SHA-256 of a bearer token whose scrypt check passed -> its key id.
+        self._verified: LruCache[bytes, str] = LruCache(max_remembered)
 
     def forget(self, key_id: str) -> None:
         """Drop what this process remembers about a key (after revoking it)."""
-        with self._lock:
-            self._entries.pop(key_id, None)
+        self._entries.pop(key_id)
 
     def _entry(self, key_id: str) -> _Entry:
-        now = time.monotonic()
         entry = self._entries.get(key_id)
-        if entry is None or now - entry.fetched > self._ttl:
+        if entry is None:
             if len(key_id) > 64:
                 raise AuthError("the API key id is not recognised")
-            entry = _Entry(self._keys.lookup(key_id), now)
-            with self._lock:
-                if len(self._entries) >= _MAX_REMEMBERED:
-                    self._entries.clear()
-                self._entries[key_id] = entry
+            entry = _Entry(self._keys.lookup(key_id))
+            self._entries.put(key_id, entry)
         return entry
 
     def _active(self, key_id: str) -> _Entry:
@@ -93,10 +90,7 @@ class Authenticator:
         if self._verified.get(digest) != key_id:
             if not verify_secret(secret, entry.key.secret_hash):
                 raise AuthError("the API key secret is wrong")
-            with self._lock:
-                if len(self._verified) >= _MAX_REMEMBERED:
-                    self._verified.clear()
-                self._verified[digest] = key_id
+            self._verified.put(digest, key_id)
         return Caller(entry.key.id, entry.key.role)
 
     def sigv4(self, header: str, request: Request, body: bytes) -> Caller:

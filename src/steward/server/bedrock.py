@@ -1,4 +1,11 @@
-"""The ApplyGuardrail request, and how its content blocks become one text to check.
+"""Bedrock's wire format, in one place: the ApplyGuardrail request, its response, its error table.
+
+Everything a Bedrock client sees is shaped here and nowhere else: the request model and how its
+content blocks become one text to check (:func:`guard_input`), the response body built from an
+:class:`~steward.assessment.Assessment` (:func:`bedrock_response`; the assessment itself knows no
+wire format), and which HTTP status and ``x-amzn-ErrorType`` each Steward error gets
+(:data:`ERRORS`, :func:`status_for`). :mod:`steward.server.errors` only installs the handlers
+that use this table.
 
 Bedrock's request: ``source`` (INPUT|OUTPUT), ``content`` (a list of blocks, each
 ``{"text": {"text": ..., "qualifiers": [...]}}``), and ``outputScope`` (INTERVENTIONS|FULL).
@@ -16,15 +23,44 @@ Bedrock also returns a single decision and one masked output for the request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from steward.errors import InputError, InputTooLargeError
+from steward.assessment import Assessment, Finding, FindingAction, PolicyKind
+from steward.errors import (
+    AuthError,
+    ConflictError,
+    DetectorUnavailableError,
+    InputError,
+    InputTooLargeError,
+    InvalidSignatureError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyError,
+    PolicyNotFoundError,
+    ShreddedError,
+    StewardError,
+    StorageError,
+    ThrottledError,
+    UpstreamError,
+    UpstreamRejectedError,
+    UpstreamTimeoutError,
+)
 from steward.policy import limits
 
-__all__ = ["ApplyGuardrailRequest", "ApplyGuardrailResponse", "GuardInput", "bedrock_body", "guard_input"]
+__all__ = [
+    "ERRORS",
+    "HTTP_ERROR_TYPES",
+    "ApplyGuardrailRequest",
+    "ApplyGuardrailResponse",
+    "GuardInput",
+    "bedrock_response",
+    "guard_input",
+    "status_for",
+]
 
 #: Most content blocks in one request.
 MAX_BLOCKS = 1000
@@ -134,20 +170,161 @@ def guard_input(blocks: list[ContentBlock]) -> GuardInput:
     )
 
 
-def bedrock_body(
-    assessment_body: dict[str, Any], *, guarded_chars: int, total_chars: int, guardrail_id: str, version: str
+def _policy_assessment(findings: Sequence[Finding]) -> dict[str, Any]:
+    """Findings grouped into Bedrock's policy sections (``contentPolicy``, ``topicPolicy``...)."""
+    out: dict[str, Any] = {}
+    for f in findings:
+        if f.policy is PolicyKind.CONTENT:
+            section = out.setdefault("contentPolicy", {"filters": []})
+            section["filters"].append(
+                {
+                    "type": f.type,
+                    "confidence": f.confidence.value,
+                    "filterStrength": f.details.get("strength", "NONE"),
+                    "action": f.action.value,
+                    "detected": True,
+                }
+            )
+        elif f.policy is PolicyKind.TOPIC:
+            section = out.setdefault("topicPolicy", {"topics": []})
+            section["topics"].append(
+                {"name": f.type, "type": "DENY", "action": f.action.value, "detected": True}
+            )
+        elif f.policy is PolicyKind.WORD:
+            section = out.setdefault("wordPolicy", {"customWords": [], "managedWordLists": []})
+            if f.type == "PROFANITY":
+                section["managedWordLists"].append(
+                    {"match": f.match, "type": "PROFANITY", "action": f.action.value, "detected": True}
+                )
+            else:
+                section["customWords"].append({"match": f.match, "action": f.action.value, "detected": True})
+        elif f.policy is PolicyKind.SENSITIVE_INFORMATION:
+            section = out.setdefault("sensitiveInformationPolicy", {"piiEntities": [], "regexes": []})
+            if f.details.get("regex") is not None:
+                section["regexes"].append(
+                    {
+                        "name": f.type,
+                        "match": f.match,
+                        "regex": f.details["regex"],
+                        "action": f.action.value,
+                        "detected": True,
+                    }
+                )
+            else:
+                section["piiEntities"].append(
+                    {"match": f.match, "type": f.type, "action": f.action.value, "detected": True}
+                )
+        elif f.policy is PolicyKind.CONTEXTUAL_GROUNDING:
+            section = out.setdefault("contextualGroundingPolicy", {"filters": []})
+            section["filters"].append(
+                {
+                    "type": f.type,
+                    "threshold": f.details.get("threshold", 0.0),
+                    "score": round(f.score, 4),
+                    "action": f.action.value,
+                    "detected": f.action is FindingAction.BLOCKED,
+                }
+            )
+    return out
+
+
+def bedrock_response(
+    assessment: Assessment,
+    *,
+    output_scope: str = "INTERVENTIONS",
+    request_id: str | None = None,
+    guarded_chars: int | None = None,
+    total_chars: int | None = None,
+    guardrail_id: str | None = None,
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """Fill in coverage over all blocks and the applied guardrail, as Bedrock reports them."""
-    coverage = {"textCharacters": {"guarded": guarded_chars, "total": total_chars}}
-    assessment_body["guardrailCoverage"] = coverage
-    for assessment in assessment_body.get("assessments", []):
-        metrics = assessment.get("invocationMetrics")
-        if isinstance(metrics, dict):
-            metrics["guardrailCoverage"] = coverage
-        assessment["appliedGuardrailDetails"] = {
+    """The ApplyGuardrail response body for ``assessment``, with Steward's extras under ``steward``.
+
+    With ``output_scope="FULL"`` findings whose action is NONE are listed too, as Bedrock does;
+    by default only findings that made the guard act. Coverage counts ``guarded_chars`` of
+    ``total_chars`` (both default to the checked text's length: every block was checked);
+    ``guardrail_id`` and ``version`` fill in ``appliedGuardrailDetails`` as Bedrock reports it.
+    """
+    shown = [f for f in assessment.findings if output_scope == "FULL" or f.action is not FindingAction.NONE]
+    guarded = assessment.text_length if guarded_chars is None else guarded_chars
+    coverage = {
+        "textCharacters": {"guarded": guarded, "total": guarded if total_chars is None else total_chars}
+    }
+    usage = assessment.usage()
+    section = _policy_assessment(shown)
+    section["invocationMetrics"] = {
+        "guardrailProcessingLatency": round(assessment.latency_ms),
+        "usage": usage,
+        "guardrailCoverage": coverage,
+    }
+    if guardrail_id is not None:
+        section["appliedGuardrailDetails"] = {
             "guardrailId": guardrail_id,
             "guardrailVersion": version,
             "guardrailOrigin": ["REQUEST"],
             "guardrailOwnership": "SELF",
         }
-    return assessment_body
+    return {
+        "usage": usage,
+        "action": assessment.action.value,
+        "actionReason": assessment.action_reason,
+        "outputs": [] if assessment.output_text is None else [{"text": assessment.output_text}],
+        "assessments": [section],
+        "guardrailCoverage": coverage,
+        "steward": assessment.steward_extras(request_id=request_id),
+    }
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+#: Each Steward error's HTTP status and ``x-amzn-ErrorType`` (boto3 raises the exception class of
+#: that name). Every class of :mod:`steward.errors` is listed (a test keeps it so); an error takes
+#: the entry of its nearest listed class. ``None`` as status: the error's own ``status`` (an
+#: upstream's refusal, relayed). The OpenAI proxy's table (:mod:`steward.proxy.openai_format`)
+#: gives every class the same status; docs/server.md shows both.
+ERRORS: dict[type[StewardError], tuple[int | None, str]] = {
+    StewardError: (500, "InternalServerException"),
+    PolicyError: (400, "ValidationException"),
+    PolicyNotFoundError: (400, "ValidationException"),
+    InputError: (400, "ValidationException"),
+    InputTooLargeError: (400, "ValidationException"),
+    DetectorUnavailableError: (503, "ServiceUnavailableException"),
+    StorageError: (503, "ServiceUnavailableException"),
+    NotFoundError: (404, "ResourceNotFoundException"),
+    ConflictError: (409, "ConflictException"),
+    ShreddedError: (503, "ServiceUnavailableException"),
+    AuthError: (401, "UnrecognizedClientException"),
+    InvalidSignatureError: (403, "InvalidSignatureException"),
+    PermissionDeniedError: (403, "AccessDeniedException"),
+    ThrottledError: (429, "ThrottlingException"),
+    UpstreamError: (502, "DependencyFailedException"),
+    UpstreamRejectedError: (None, "ValidationException"),
+    UpstreamTimeoutError: (504, "DependencyFailedException"),
+}
+
+#: ``x-amzn-ErrorType`` for statuses the web framework answers itself (no route, a bad method...).
+HTTP_ERROR_TYPES = {
+    400: "ValidationException",
+    401: "UnrecognizedClientException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    405: "UnknownOperationException",
+    408: "RequestTimeoutException",
+    409: "ConflictException",
+    413: "ValidationException",
+    415: "ValidationException",
+    429: "ThrottlingException",
+    422: "ValidationException",
+}
+
+
+def status_for(exc: StewardError) -> tuple[int, str]:
+    """The HTTP status and Bedrock error type for a Steward error (its nearest class in :data:`ERRORS`)."""
+    for cls in type(exc).__mro__:
+        if cls in ERRORS:
+            status, kind = ERRORS[cls]
+            if status is None:  # relayed: the status the upstream answered
+                status = exc.status if isinstance(exc, UpstreamRejectedError) else 502
+                kind = HTTP_ERROR_TYPES.get(status, kind)
+            return status, kind
+    raise TypeError(f"{type(exc).__name__} is not a StewardError")  # unreachable: StewardError is listed

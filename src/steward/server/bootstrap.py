@@ -14,7 +14,7 @@ from steward.settings import Settings
 from steward.store.db import current_revision, make_engine, session_factory, upgrade
 from steward.store.guardrails import GuardrailStore
 from steward.store.keys import ApiKeyStore, NewKey, Role
-from steward.store.sealing import Sealer, load_server_key
+from steward.store.sealing import open_sealer
 
 __all__ = ["DEFAULT_GUARDRAIL", "Prepared", "prepare_database"]
 
@@ -56,7 +56,7 @@ def prepare_database(settings: Settings, *, bootstrap_admin_key: bool = False) -
                 seeded = True
             except ConflictError:
                 pass  # another process seeded it first
-        keys = ApiKeyStore(sessions, Sealer(load_server_key(settings.data_dir)))
+        keys = ApiKeyStore(sessions, open_sealer(sessions, settings.data_dir))
         admins = keys.count_active(Role.ADMIN)
         new_key = None
         if bootstrap_admin_key and admins == 0:

@@ -1,14 +1,18 @@
 """Errors as Bedrock shapes them: ``{"message": ...}`` plus an ``x-amzn-ErrorType`` header.
 
 boto3 reads the header to raise the matching exception class (``ValidationException``,
-``ResourceNotFoundException``...), so SDK users handle Steward's errors as Bedrock's.
-Every Steward error maps to a 4xx naming the problem; anything unexpected becomes a 500
-carrying the request id (the cause is logged by type only, never with request content).
+``ResourceNotFoundException``...), so SDK users handle Steward's errors as Bedrock's. Which
+status and type each Steward error gets is the table in :mod:`steward.server.bedrock`; this
+module installs the handlers that apply it. Anything unexpected becomes a 500
+carrying the request id, answered by :mod:`steward.server.middleware` so that it carries the
+request-id header like every other answer (the cause is logged by type only, never with request
+content).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -17,66 +21,27 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
-from steward.errors import (
-    AuthError,
-    ConflictError,
-    InputError,
-    InputTooLargeError,
-    InvalidSignatureError,
-    NotFoundError,
-    PermissionDeniedError,
-    PolicyError,
-    StewardError,
-    StorageError,
-    ThrottledError,
-    UpstreamError,
-)
+from steward.errors import StewardError
+from steward.server.bedrock import HTTP_ERROR_TYPES, status_for
+from steward.server.bounds import TOO_DEEP_MESSAGE
 from steward.validation import UNKNOWN_FIELD, field_path
 
 __all__ = ["error_response", "install_error_handlers", "status_for"]
 
 log = logging.getLogger(__name__)
 
-#: (exception class, HTTP status, x-amzn-ErrorType), most specific first.
-_MAPPING: tuple[tuple[type[StewardError], int, str], ...] = (
-    (InputTooLargeError, 400, "ValidationException"),
-    (PolicyError, 400, "ValidationException"),
-    (InputError, 400, "ValidationException"),
-    (NotFoundError, 404, "ResourceNotFoundException"),
-    (ConflictError, 409, "ConflictException"),
-    (InvalidSignatureError, 403, "InvalidSignatureException"),
-    (PermissionDeniedError, 403, "AccessDeniedException"),
-    (AuthError, 401, "UnrecognizedClientException"),
-    (ThrottledError, 429, "ThrottlingException"),
-    (UpstreamError, 502, "DependencyFailedException"),
-    (StorageError, 503, "ServiceUnavailableException"),
-)
 
-_HTTP_TYPES = {
-    400: "ValidationException",
-    401: "UnrecognizedClientException",
-    403: "AccessDeniedException",
-    404: "ResourceNotFoundException",
-    405: "UnknownOperationException",
-    409: "ConflictException",
-    413: "ValidationException",
-    415: "ValidationException",
-    429: "ThrottlingException",
-    422: "ValidationException",
-}
-
-
-def status_for(exc: StewardError) -> tuple[int, str]:
-    """The HTTP status and Bedrock error type for a Steward error."""
-    for cls, status, kind in _MAPPING:
-        if isinstance(exc, cls):
-            return status, kind
-    return 400, "ValidationException"
-
-
-def error_response(status: int, kind: str, message: str, *, extra: dict[str, Any] | None = None) -> Response:
-    """A Bedrock-style error response."""
+def error_response(
+    status: int,
+    kind: str,
+    message: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A Bedrock-style error response (``headers`` adds to ``x-amzn-ErrorType``)."""
     body: dict[str, Any] = {"message": message}
     if extra:
         body.update(extra)
@@ -84,7 +49,7 @@ def error_response(status: int, kind: str, message: str, *, extra: dict[str, Any
         orjson.dumps(body),
         status_code=status,
         media_type="application/json",
-        headers={"x-amzn-ErrorType": kind},
+        headers={**(headers or {}), "x-amzn-ErrorType": kind},
     )
 
 
@@ -117,6 +82,24 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(dict.fromkeys(problems)) or "the request is invalid"
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path (Starlette names only the first route's).
+
+    Asks the router, method by method, whether a route would take the request: routers nest, so
+    this is the one question every route answers the same way.
+    """
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a Bedrock-style body."""
 
@@ -133,7 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        kind = _HTTP_TYPES.get(
+        kind = HTTP_ERROR_TYPES.get(
             exc.status_code, "ValidationException" if exc.status_code < 500 else "InternalServerException"
         )
         detail = exc.detail if isinstance(exc.detail, str) else "the request is invalid"
@@ -141,9 +124,17 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"no such operation: {request.method} {request.url.path}"
         elif exc.status_code == 405:
             detail = f"method {request.method} is not allowed on {request.url.path}"
+            headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
+            return error_response(405, kind, detail, headers=headers)
         elif exc.status_code == 400 and "parsing the body" in detail:
-            detail = "the request body could not be decoded: it must be UTF-8 JSON"
-        return error_response(exc.status_code, kind, detail)
+            # FastAPI raises this one error for every decoding failure; the cause tells them apart.
+            if isinstance(exc.__cause__, RecursionError):
+                detail = f"the request body {TOO_DEEP_MESSAGE}"
+            elif isinstance(exc.__cause__, UnicodeDecodeError):
+                detail = f"the request body is not valid UTF-8 (byte {exc.__cause__.start})"
+            else:
+                detail = "the request body could not be decoded: it must be UTF-8 JSON"
+        return error_response(exc.status_code, kind, detail, headers=exc.headers)
 
     async def database_error(request: Request, exc: Exception) -> Response:
         # The driver's message can quote SQL and parameters (request content): log the kind only.
@@ -152,15 +143,7 @@ def install_error_handlers(app: FastAPI) -> None:
             503, "ServiceUnavailableException", "the database failed or is not reachable; retry later"
         )
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        rid = _request_id(request)
-        log.error("request %s failed unexpectedly: %s", rid, type(exc).__name__)
-        return error_response(
-            500, "InternalServerException", f"internal error; quote request id {rid} when reporting it"
-        )
-
     app.add_exception_handler(StewardError, steward_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(DBAPIError, database_error)
-    app.add_exception_handler(Exception, unexpected)

@@ -13,11 +13,11 @@ once).
 from __future__ import annotations
 
 import threading
-import time
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from steward.cache import LruCache
 from steward.errors import StewardError
 from steward.guard import Guard
 from steward.policy import Policy, parse_policy
@@ -27,6 +27,8 @@ __all__ = ["GuardCache", "ResolvedGuard"]
 
 #: Built guards kept per process; the least recently used is dropped beyond this.
 MAX_GUARDS = 64
+#: Resolved references (alias or number -> version) kept per process, least recently used dropped.
+MAX_REFS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,33 +61,26 @@ class GuardCache:
         self, store: GuardrailStore, *, resolve_ttl_s: float = 1.0, max_guards: int = MAX_GUARDS
     ) -> None:
         self._store = store
-        self._ttl = resolve_ttl_s
-        self._max = max_guards
-        self._refs: dict[tuple[str, str], tuple[ResolvedRef, float]] = {}
-        self._guards: OrderedDict[tuple[str, str, int, datetime | None], Guard] = OrderedDict()
-        self._lock = threading.Lock()
+        #: (guardrail id, reference) -> what it resolved to, trusted for ``resolve_ttl_s``.
+        self._refs: LruCache[tuple[str, str], ResolvedRef] = LruCache(MAX_REFS, ttl_s=resolve_ttl_s)
+        self._guards: LruCache[tuple[str, str, int, datetime | None], Guard] = LruCache(max_guards)
         self._build_lock = threading.Lock()
+        #: Applied to every guard as it is built (monitoring's OpenTelemetry spans, when turned on).
+        self.decorate: Callable[[Guard], Guard] | None = None
 
     def invalidate(self, guardrail_id: str) -> None:
         """Forget everything about a guardrail (after this process changed it)."""
-        with self._lock:
-            for key in [k for k in self._refs if k[0] == guardrail_id]:
-                del self._refs[key]
-            for gkey in [k for k in self._guards if k[0] == guardrail_id]:
-                del self._guards[gkey]
+        self._refs.discard_where(lambda key: key[0] == guardrail_id)
+        self._guards.discard_where(lambda key: key[0] == guardrail_id)
 
     def _resolve(self, guardrail_id: str, ref: str) -> ResolvedRef:
         if ref.upper() == DRAFT:
             return self._store.resolve(guardrail_id, DRAFT)
-        now = time.monotonic()
         cached = self._refs.get((guardrail_id, ref))
-        if cached is not None and now - cached[1] <= self._ttl:
-            return cached[0]
+        if cached is not None:
+            return cached
         resolved = self._store.resolve(guardrail_id, ref)
-        with self._lock:
-            if len(self._refs) > 10_000:
-                self._refs.clear()
-            self._refs[(guardrail_id, ref)] = (resolved, now)
+        self._refs.put((guardrail_id, ref), resolved)
         return resolved
 
     def get(self, guardrail_id: str, version: str) -> ResolvedGuard:
@@ -102,17 +97,9 @@ class GuardCache:
                 guard = self._guards.get(key)
                 if guard is None:
                     guard = self._build(resolved)
-                    with self._lock:
-                        if resolved.version == DRAFT:
-                            for old in [k for k in self._guards if k[:2] == key[:2]]:
-                                del self._guards[old]
-                        self._guards[key] = guard
-                        while len(self._guards) > self._max:
-                            self._guards.popitem(last=False)
-        else:
-            with self._lock:
-                if key in self._guards:
-                    self._guards.move_to_end(key)
+                    if resolved.version == DRAFT:  # an older revision of this DRAFT is dead weight
+                        self._guards.discard_where(lambda old: old[:2] == key[:2])
+                    self._guards.put(key, guard)
         return ResolvedGuard(guard=guard, guardrail_id=resolved.guardrail_id, version=resolved.version)
 
     def warm(self, *, limit: int = 16) -> int:
@@ -143,4 +130,5 @@ class GuardCache:
         else:
             document = self._store.get_version(resolved.guardrail_id, int(resolved.version)).policy
         origin = f"stored policy of {resolved.guardrail_id}:{resolved.version}"
-        return Guard(parse_policy(document, origin=origin))
+        guard = Guard(parse_policy(document, origin=origin))
+        return guard if self.decorate is None else self.decorate(guard)

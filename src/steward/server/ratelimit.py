@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
+from steward.cache import LruCache
 from steward.errors import ThrottledError
 
 __all__ = ["RateLimiter"]
@@ -24,8 +25,10 @@ class RateLimiter:
     def __init__(self, rate: float, *, burst: float | None = None) -> None:
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate)
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+        #: key id -> (tokens left, when counted); beyond the bound the least recently used key
+        #: is forgotten (it comes back with a full bucket, as after an idle spell), not every key.
+        self._buckets: LruCache[str, tuple[float, float]] = LruCache(_MAX_BUCKETS)
+        self._lock = threading.Lock()  # one read-modify-write of a bucket at a time
 
     def check(self, key_id: str, *, now: float | None = None) -> None:
         """Take one token for ``key_id``; :class:`ThrottledError` if none is left."""
@@ -36,11 +39,9 @@ class RateLimiter:
             tokens, last = self._buckets.get(key_id, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
             if tokens < 1.0:
-                self._buckets[key_id] = (tokens, now)
+                self._buckets.put(key_id, (tokens, now))
                 wait = (1.0 - tokens) / self.rate
                 raise ThrottledError(
                     f"key {key_id} is over its limit of {self.rate:g} requests per second; retry in {wait:.2f} s"
                 )
-            if len(self._buckets) >= _MAX_BUCKETS and key_id not in self._buckets:
-                self._buckets.clear()
-            self._buckets[key_id] = (tokens - 1.0, now)
+            self._buckets.put(key_id, (tokens - 1.0, now))

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, quote
 
 from steward.errors import AuthError, InvalidSignatureError
 
-__all__ = ["ALGORITHM", "MAX_CLOCK_SKEW_S", "SigV4Credential", "parse_authorization", "sign", "verify"]
+__all__ = ["ALGORITHM", "MAX_CLOCK_SKEW_S", "SigV4Credential", "parse_authorization", "verify"]
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 #: How far the request's X-Amz-Date may be from the server clock (AWS allows 15 minutes).
@@ -168,36 +168,3 @@ def verify(
         raise InvalidSignatureError(
             "the request signature does not match: check the secret key and that the request was not altered"
         )
-
-
-def sign(
-    *,
-    access_key_id: str,
-    secret: str,
-    method: str,
-    raw_path: str,
-    raw_query: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    region: str,
-    service: str,
-    amz_date: str,
-) -> str:
-    """An Authorization header for a request (used by tests and the load benchmark).
-
-    ``headers`` must include ``host`` and ``x-amz-date``; every header given is signed.
-    """
-    names = sorted(h.lower() for h in headers)
-    lowered = {k.lower(): [v] for k, v in headers.items()}
-    canonical = canonical_request(
-        method=method,
-        raw_path=raw_path,
-        raw_query=raw_query,
-        headers=lowered,
-        signed_headers=names,
-        payload_hash=hashlib.sha256(body).hexdigest(),
-    )
-    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
-    key = signing_key(secret, amz_date[:8], region, service)
-    signature = hmac.new(key, string_to_sign(amz_date, scope, canonical).encode(), hashlib.sha256).hexdigest()
-    return f"{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={';'.join(names)}, Signature={signature}"

@@ -21,7 +21,7 @@ from steward.settings import Settings
 from steward.store.db import make_engine, session_factory
 from steward.store.guardrails import GuardrailStore
 from steward.store.keys import ApiKeyStore
-from steward.store.sealing import Sealer, load_server_key
+from steward.store.sealing import load_server_key, open_sealer
 
 __all__ = ["ServerState", "get_state"]
 
@@ -49,7 +49,7 @@ class ServerState:
         sessions = session_factory(engine)
         guardrails = GuardrailStore(sessions)
         server_key = load_server_key(settings.data_dir)
-        keys = ApiKeyStore(sessions, Sealer(server_key))
+        keys = ApiKeyStore(sessions, open_sealer(sessions, settings.data_dir, server_key=server_key))
         return cls(
             settings=settings,
             engine=engine,
@@ -58,7 +58,9 @@ class ServerState:
             keys=keys,
             guards=GuardCache(guardrails, resolve_ttl_s=settings.resolve_ttl_s),
             auth=Authenticator(keys, ttl_s=settings.key_cache_ttl_s),
-            audit=AuditWriter(engine, batch=settings.audit_batch, chain_key=chain_key(server_key)),
+            audit=AuditWriter(
+                engine, batch=settings.audit_batch, chain_key=chain_key(server_key), sealer=keys.sealer
+            ),
             audit_key=chain_key(server_key),
             limiter=RateLimiter(settings.rate_limit, burst=settings.rate_burst),
         )

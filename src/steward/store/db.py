@@ -5,28 +5,40 @@ settings each backend needs (SQLite: WAL so readers never wait for the writer, f
 keys enforced, a busy timeout so concurrent processes queue instead of failing;
 PostgreSQL through psycopg 3), and ``upgrade()`` runs the Alembic migrations shipped in
 this package, so no ``alembic.ini`` is needed at run time.
+
+A SQLite database is created private (0600, in a 0700 data directory; see
+:mod:`steward.store.files`). A database that cannot be reached or opened is a
+:class:`~steward.errors.StorageError` naming it (:func:`storage_errors`), so the CLI says
+so in one line instead of a driver's stack trace.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import StorageError
+from steward.store.files import SQLITE_SIDE_FILES, check_dir, private_dir, private_file
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
+    "current_revision",
     "database_url",
+    "is_initialised",
     "make_engine",
     "normalise_url",
+    "safe_url",
     "session_factory",
+    "storage_errors",
     "upgrade",
 ]
 
@@ -62,6 +74,58 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def safe_url(url: str) -> str:
+    """``url`` with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unparsable URL)"
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's own first line (``connection refused``, ``unable to open database file``)."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return (text.strip().splitlines() or ["unknown error"])[0].strip()
+
+
+@contextmanager
+def storage_errors(url: str) -> Iterator[None]:
+    """Turn a driver error (unreachable server, unopenable file, lost connection) into a
+    :class:`StorageError` that names the database, for a one-line message instead of a trace."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise StorageError(f"the database {safe_url(url)} cannot be used: {_reason(exc)}") from None
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for another backend or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def _ours(directory: Path) -> bool:
+    """Whether ``directory`` is Steward's data directory (or does not exist yet, so Steward makes it)."""
+    from steward.settings import data_dir
+
+    if not directory.exists():
+        return True
+    return directory.expanduser().resolve() == data_dir().expanduser().resolve()
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """The database file private (0600) in a private directory, created if missing.
+
+    The directory is tightened to 0700 only when it is Steward's data directory: a
+    directory the user named for the file (``/srv/db``) may be shared on purpose.
+    """
+    ours = _ours(path.parent)
+    private_dir(path.parent, what="data directory" if ours else "database directory", tighten=ours)
+    private_file(path, side_files=SQLITE_SIDE_FILES)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -76,8 +140,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url or database_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_path(url)
+        if path is not None:
+            _prepare_sqlite_file(path)
         connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -110,7 +175,7 @@ def upgrade(url: str | None = None, *, revision: str = "head") -> None:
     url = normalise_url(url or database_url())
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
+        with storage_errors(url), engine.begin() as connection:
             config = _alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
@@ -122,9 +187,20 @@ def current_revision(url: str | None = None) -> str | None:
     """The migration the database is at, or None for an empty database."""
     from alembic.runtime.migration import MigrationContext
 
+    url = normalise_url(url or database_url())
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
+        with storage_errors(url), engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def is_initialised(url: str | None = None) -> bool:
+    """Whether a Steward schema exists at ``url``, without creating a SQLite file to find out."""
+    url = normalise_url(url or database_url())
+    path = _sqlite_path(url)
+    if path is not None and not path.exists():
+        check_dir(path.parent, what="data directory" if _ours(path.parent) else "database directory")
+        return False
+    return current_revision(url) is not None

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import ConflictError, InputError, NotFoundError
-from steward.policy import Policy, parse_policy
+from steward.policy import Policy
 from steward.store.idents import check_alias, check_guardrail_id
 from steward.store.models.core import Guardrail, GuardrailAlias, GuardrailVersion, as_utc, utcnow
 
@@ -410,16 +410,6 @@ class GuardrailStore:
                 raise NotFoundError(kind, f"{guardrail_id}:{ref}")
             return ResolvedRef(guardrail_id, str(found[0]), 0, found[1])
 
-    def touch_draft(self, guardrail_id: str) -> None:
-        """Bump the DRAFT revision without changing it (forces every process to rebuild)."""
-        with self._sessions() as session:
-            session.execute(
-                update(Guardrail)
-                .where(Guardrail.id == guardrail_id)
-                .values(draft_revision=Guardrail.draft_revision + 1, updated_at=utcnow())
-            )
-            session.commit()
-
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """Leaf values by field path (``content_filters[HATE].input_strength``)."""
@@ -462,8 +452,3 @@ def policy_diff(
         )
     )
     return {"from": old_label, "to": new_label, "changes": changes, "unified": unified}
-
-
-def validated_policy(document: Any, *, field: str = "policy") -> Policy:
-    """Parse a policy document from a request or file; raises :class:`PolicyError` naming fields."""
-    return parse_policy(document, origin=field)

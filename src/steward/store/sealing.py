@@ -6,6 +6,12 @@ stored twice: a slow scrypt hash (for bearer tokens) and a copy encrypted with F
 (AES-128-CBC + HMAC-SHA256) under a server key that never enters the database. A stolen
 database alone reveals no secret; the database plus the server key does.
 
+With an :class:`~steward.store.envelope.Envelope` (as the server and the CLI build it), new
+texts are sealed with envelope encryption instead (AES-GCM under a per-scope, per-day data
+key wrapped by the master key); texts sealed before (bare Fernet tokens) stay readable, so
+no migration of old rows is needed. The envelope format starts with ``v2.``; a Fernet token
+always starts with ``gAAAAA``, so the two never clash.
+
 The server key comes from ``STEWARD_SECRET_KEY`` (a Fernet key), else the file
 ``<data dir>/secret.key``, created with mode 0600 on first use. Every process that
 shares a database must share this key.
@@ -17,10 +23,13 @@ import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import StorageError
+from steward.store.envelope import PREFIX, Envelope, LocalKeyProvider
+from steward.store.files import private_dir
 
-__all__ = ["Sealer", "load_server_key"]
+__all__ = ["Sealer", "load_server_key", "open_sealer"]
 
 KEY_FILE = "secret.key"
 
@@ -32,9 +41,8 @@ def load_server_key(data_dir: Path) -> bytes:
         key = explicit.strip().encode("ascii", "replace")
         _check(key, "STEWARD_SECRET_KEY")
         return key
-    path = data_dir / KEY_FILE
+    path = private_dir(data_dir) / KEY_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -42,7 +50,10 @@ def load_server_key(data_dir: Path) -> bytes:
         else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(Fernet.generate_key())
-    key = path.read_bytes().strip()
+    try:
+        key = path.read_bytes().strip()
+    except OSError as exc:
+        raise StorageError(f"the server key file {path} cannot be read: {exc.strerror}") from None
     _check(key, str(path))
     return key
 
@@ -57,20 +68,37 @@ def _check(key: bytes, origin: str) -> None:
 
 
 class Sealer:
-    """Encrypts and decrypts API-key secrets with the server key."""
+    """Seals kept text: with the envelope when given one, else (and for old rows) with the server key."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, *, envelope: Envelope | None = None) -> None:
         self._fernet = Fernet(key)
+        self.envelope = envelope
 
-    def seal(self, secret: str) -> str:
-        """The secret encrypted, as text for the database."""
+    def seal(self, secret: str, *, scope: str = "keys") -> str:
+        """The text encrypted, as text for the database; ``scope`` picks the data key's retention."""
+        if self.envelope is not None:
+            return self.envelope.encrypt(secret, scope=scope)
         return self._fernet.encrypt(secret.encode("utf-8")).decode("ascii")
 
     def unseal(self, sealed: str) -> str:
-        """The secret back; :class:`StorageError` if the server key does not match."""
+        """The text back; :class:`StorageError` if the key does not match, ShreddedError if shredded."""
+        if sealed.startswith(PREFIX + "."):
+            if self.envelope is None:
+                raise StorageError(
+                    "this text was sealed with envelope encryption; open it with the master key"
+                )
+            return self.envelope.decrypt(sealed)
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
             raise StorageError(
-                "an API key's secret cannot be decrypted: this server's key differs from the one that created it"
+                "a sealed text cannot be decrypted: this server's key differs from the one that created it"
             ) from None
+
+
+def open_sealer(
+    sessions: sessionmaker[Session], data_dir: Path, *, server_key: bytes | None = None
+) -> Sealer:
+    """The sealer the server and the CLI use: envelope encryption under the configured master key."""
+    key = server_key if server_key is not None else load_server_key(data_dir)
+    return Sealer(key, envelope=Envelope(sessions, LocalKeyProvider(data_dir, server_key=key)))

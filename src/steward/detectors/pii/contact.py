@@ -2,7 +2,7 @@
 
 Phone numbers are parsed by ``phonenumbers`` (Google's libphonenumber metadata for every
 region) rather than a home-made pattern; IP addresses by :mod:`ipaddress`; MAC addresses
-by ``stdnum.mac``. Regexes here only find candidates for those validators.
+by ``stdnum.mac`` (a pattern row). Regexes here only find candidates for those validators.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from phonenumbers import re_util
 from stdnum import mac as stdnum_mac
 
 from steward.detectors.pii.context import before, near
+from steward.detectors.pii.pattern import PatternRow, Tier
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
 __all__ = [
+    "MAC_ADDRESS",
     "EmailRecognizer",
     "IpAddressRecognizer",
-    "MacAddressRecognizer",
     "PhoneRecognizer",
     "UrlRecognizer",
 ]
@@ -133,25 +134,25 @@ class IpAddressRecognizer(Recognizer):
             yield Span(m.start(), m.start() + len(value), 0.95, validated=True)
 
 
-class MacAddressRecognizer(Recognizer):
-    """Hardware addresses (``00:1A:2B:3C:4D:5E``, ``00-1a-…``, ``001a.2b3c.4d5e``), checked by ``stdnum.mac``."""
+def _mac_valid(value: str) -> bool:
+    """stdnum.mac on the colon form; Cisco's dotted ``001a.2b3c.4d5e`` is regrouped first."""
+    if "." in value:
+        hexits = value.replace(".", "")
+        value = ":".join(hexits[i : i + 2] for i in range(0, 12, 2))
+    return bool(stdnum_mac.is_valid(value))
 
-    entity = PiiType.MAC_ADDRESS
-    name = "mac_address"
-    trigger = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
-    _pattern = re.compile(
-        r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
-        r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)"
-    )
 
-    def find(self, text: str) -> Iterator[Span]:
-        for m in self._pattern.finditer(text):
-            value = m.group()
-            if "." in value:  # Cisco's dotted form; stdnum reads the colon form
-                hexits = value.replace(".", "")
-                value = ":".join(hexits[i : i + 2] for i in range(0, 12, 2))
-            if stdnum_mac.is_valid(value):
-                yield Span(m.start(), m.end(), 0.95, validated=True)
+MAC_ADDRESS = PatternRow(
+    entity=PiiType.MAC_ADDRESS,
+    name="mac_address",
+    description="Hardware (IEEE 802 MAC-48) addresses: six octets as 00:1A:2B:3C:4D:5E or "
+    "00-1a-..., or Cisco's three dotted groups 001a.2b3c.4d5e, checked by stdnum.mac.",
+    pattern=r"(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:-]|\.\w)",
+    shape=r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",
+    validator=_mac_valid,
+    tiers=(Tier(0.95, checked=True),),
+)
 
 
 _PHONE_WORDS = re.compile(

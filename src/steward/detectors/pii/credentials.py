@@ -3,7 +3,7 @@
 User names and passwords have no shape of their own, so they count only when the text
 says what they are (``username: jdoe``, ``my password is hunter2``). AWS access key
 ids have a fixed prefix and alphabet; secret keys are 40 base64 characters and count
-next to secret-key words or an access key id.
+next to secret-key words or an access key id. The AWS keys are pattern rows.
 """
 
 from __future__ import annotations
@@ -11,55 +11,56 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from steward.detectors.pii.context import near, trigger_near
+from steward.detectors.pii.pattern import Context, PatternRow, Tier
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
-__all__ = [
-    "AwsAccessKeyRecognizer",
-    "AwsSecretKeyRecognizer",
-    "PasswordRecognizer",
-    "UsernameRecognizer",
-]
+__all__ = ["AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PasswordRecognizer", "UsernameRecognizer"]
 
 
-class AwsAccessKeyRecognizer(Recognizer):
-    """AWS access key ids: a four-letter type prefix (AKIA long-term, ASIA temporary, …) and 16 base32 characters."""
+#: The four-letter prefix of an AWS key id says what it identifies (AWS's "unique identifiers" table).
+_AWS_PREFIXES = "AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA"
 
-    entity = PiiType.AWS_ACCESS_KEY
-    name = "aws_access_key"
-    trigger = r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z2-7]{16}"
-    _pattern = re.compile(
-        r"(?<![A-Za-z0-9])(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA)[A-Z2-7]{16}(?![A-Za-z0-9])"
-    )
-
-    def find(self, text: str) -> Iterator[Span]:
-        for m in self._pattern.finditer(text):
-            yield Span(m.start(), m.end(), 1.0 if m.group(1) in ("AKIA", "ASIA") else 0.9)
-
-
-_SECRET_WORDS = re.compile(
-    r"(?i)(?:aws_?secret|secret_?access_?key|secret\s+(?:access\s+)?key|aws.{0,20}secret|"
-    r"\bAKIA[A-Z2-7]{16}\b|\bASIA[A-Z2-7]{16}\b)"
+AWS_ACCESS_KEY = PatternRow(
+    entity=PiiType.AWS_ACCESS_KEY,
+    name="aws_access_key",
+    description="AWS access key ids: a four-letter type prefix and 16 base32 characters (A-Z, 2-7). "
+    "AKIA (long-term) and ASIA (temporary, STS) are access keys proper and score 1.0; the other "
+    "prefixes (ABIA, ACCA, AGPA, AIDA, AIPA, ANPA, ANVA, APKA, AROA) name other IAM entities.",
+    pattern=r"(?<![A-Za-z0-9])(" + _AWS_PREFIXES + r")[A-Z2-7]{16}(?![A-Za-z0-9])",
+    shape=r"(?:" + _AWS_PREFIXES + r")[A-Z2-7]{16}",
+    tiers=(Tier(1.0, when=lambda m: m.group(1) in ("AKIA", "ASIA")), Tier(0.9)),
 )
-_BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+
+
 _HEX = re.compile(r"[0-9a-fA-F]{40}")
 
 
-class AwsSecretKeyRecognizer(Recognizer):
-    """AWS secret access keys: 40 base64 characters next to secret-key words or an access key id."""
+def _could_be_secret(value: str) -> bool:
+    """Not a git hash (40 hex digits), a run of letters or a plain number."""
+    return not (_HEX.fullmatch(value) or value.isalpha() or value.isdigit())
 
-    entity = PiiType.AWS_SECRET_KEY
-    name = "aws_secret_key"
-    trigger = trigger_near(r"secret|AKIA|ASIA", r"[A-Za-z0-9/+]{40}", before=120, after=60)
 
-    def find(self, text: str) -> Iterator[Span]:
-        for m in _BASE64_40.finditer(text):
-            value = m.group()
-            if _HEX.fullmatch(value) or value.isalpha() or value.isdigit():
-                continue  # a git hash, a word run or a plain number
-            if near(text, m.start(), m.end(), _SECRET_WORDS, window_before=120, window_after=60):
-                yield Span(m.start(), m.end(), 0.95)
+AWS_SECRET_KEY = PatternRow(
+    entity=PiiType.AWS_SECRET_KEY,
+    name="aws_secret_key",
+    description="AWS secret access keys: 40 base64 characters with no structure or checksum, so "
+    "only next to secret-key words or an AKIA/ASIA access key id (they are issued as a pair).",
+    pattern=r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+    shape=r"[A-Za-z0-9/+]{40}",
+    keep=_could_be_secret,
+    tiers=(
+        Tier(
+            0.95,
+            context=Context(
+                r"(?:aws_?secret|secret_?access_?key|secret\s+(?:access\s+)?key|aws.{0,20}secret|"
+                r"\bAKIA[A-Z2-7]{16}\b|\bASIA[A-Z2-7]{16}\b)",
+                before=120,
+                after=60,
+            ),
+        ),
+    ),
+)
 
 
 #: Words that follow "password is/to" in ordinary sentences about passwords.

@@ -1,7 +1,8 @@
 """Vehicle identifiers: VINs and licence plates.
 
 python-stdnum has no VIN module, so the ISO 3779 / North American check digit (position
-9) is computed here from the published transliteration table and weights.
+9) is computed here from the published transliteration table and weights; a VIN is matched on
+the upper-cased text, so it stays a class. Plates are a pattern row.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from steward.detectors.pii.context import near, trigger_near
+from steward.detectors.pii.context import near
+from steward.detectors.pii.pattern import Context, PatternRow, Tier
 from steward.detectors.pii.recognizer import Recognizer, Span
 from steward.policy.schema import PiiType
 
-__all__ = ["LicensePlateRecognizer", "VinRecognizer", "vin_check_digit_ok"]
+__all__ = ["LICENSE_PLATE", "VinRecognizer", "vin_check_digit_ok"]
 
 _VIN_VALUES = {
     **{str(d): d for d in range(10)},
@@ -62,27 +64,32 @@ class VinRecognizer(Recognizer):
                 yield Span(m.start(), m.end(), 0.8)
 
 
-_PLATE_WORDS = re.compile(
-    r"(?i)\b(?:licen[cs]e\s+plate|plate\s+(?:number|no)|number\s+plate|registration\s+(?:number|plate|no)|"
-    r"reg\.?\s+(?:number|no)|tag\s+number|plates?)\b"
+def _plate_shaped(value: str) -> bool:
+    """4-9 characters with a digit, and not a four-digit year ("plate from 2019")."""
+    compact = value.replace(" ", "").replace("-", "")
+    if not 4 <= len(compact) <= 9 or not any(c.isdigit() for c in compact):
+        return False
+    return not (compact.isdigit() and len(compact) == 4)
+
+
+LICENSE_PLATE = PatternRow(
+    entity=PiiType.LICENSE_PLATE,
+    name="license_plate",
+    description="Vehicle registration plates: every country and US state has its own format "
+    "(1-4 letters or digits in up to three groups, 4-9 characters with at least one digit), so "
+    "only right after plate or registration words.",
+    pattern=r"(?<![\w-])[A-Z0-9]{1,4}(?:[- ]?[A-Z0-9]{1,4}){1,2}(?![\w-])",
+    shape=r"\d",
+    keep=_plate_shaped,
+    tiers=(
+        Tier(
+            0.8,
+            context=Context(
+                r"\b(?:licen[cs]e\s+plate|plate\s+(?:number|no)|number\s+plate|registration\s+(?:number|plate|no)|"
+                r"reg\.?\s+(?:number|no)|tag\s+number|plates?)\b",
+                before=32,
+                after=0,
+            ),
+        ),
+    ),
 )
-_PLATE_VALUE = re.compile(r"(?<![\w-])[A-Z0-9]{1,4}(?:[- ]?[A-Z0-9]{1,4}){1,2}(?![\w-])")
-
-
-class LicensePlateRecognizer(Recognizer):
-    """Vehicle registration plates, in any country's format, right after plate words."""
-
-    entity = PiiType.LICENSE_PLATE
-    name = "license_plate"
-    trigger = trigger_near(r"plate|registration|\breg\b|tag number", r"\d", before=32, after=0)
-
-    def find(self, text: str) -> Iterator[Span]:
-        for m in _PLATE_VALUE.finditer(text):
-            value = m.group()
-            compact = value.replace(" ", "").replace("-", "")
-            if not 4 <= len(compact) <= 9 or not any(c.isdigit() for c in compact):
-                continue
-            if compact.isdigit() and len(compact) == 4:
-                continue  # a year ("plate from 2019")
-            if near(text, m.start(), m.end(), _PLATE_WORDS, window_before=32, window_after=0):
-                yield Span(m.start(), m.end(), 0.8)

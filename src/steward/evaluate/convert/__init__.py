@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from steward.errors import InputError
-from steward.evaluate.convert import attacks, content, grounding, harmful
+from steward.evaluate.convert import attacks, content, grounding, harmful, identity
 from steward.evaluate.convert._io import Row, read_csv, read_jsonl, stratified_sample
 
 __all__ = ["CONVERTERS", "Converter", "convert", "read_csv", "read_jsonl", "write_jsonl"]
@@ -48,6 +48,16 @@ CONVERTERS: dict[str, Converter] = {
             "toxigen",
             content.toxigen,
             "implicit-hate and neutral statements about 16 groups, split by statement",
+        ),
+        Converter(
+            "toxigen_identity",
+            identity.toxigen_identity,
+            "ToxiGen statements with their target groups as 'identity', for eval --bias",
+        ),
+        Converter(
+            "identity_templates",
+            identity.identity_templates,
+            "written identity sentences (eval split, 74 terms) for eval --bias; reads training/written",
         ),
         Converter("gptfuzz", content.gptfuzz, "responses to jailbreaks, source output, 1 = jailbroken"),
         Converter(

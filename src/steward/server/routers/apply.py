@@ -15,9 +15,16 @@ from starlette.responses import Response
 
 from steward.audit.record import AuditRecord
 from steward.server.auth import Caller, Role, require_role
-from steward.server.bedrock import ApplyGuardrailRequest, ApplyGuardrailResponse, bedrock_body, guard_input
+from steward.server.bedrock import (
+    ApplyGuardrailRequest,
+    ApplyGuardrailResponse,
+    bedrock_response,
+    guard_input,
+)
 from steward.server.offload import run_guard
+from steward.server.params import GuardrailIdentifier, VersionRef
 from steward.server.responses import json_response
+from steward.server.routers.review import route_to_review
 from steward.server.state import get_state
 from steward.store.idents import guardrail_id_from_identifier
 
@@ -44,8 +51,8 @@ _app_role = Depends(require_role(Role.APP))
     },
 )
 async def apply_guardrail(
-    guardrailIdentifier: str,  # noqa: N803 (Bedrock's name)
-    guardrailVersion: str,  # noqa: N803
+    guardrailIdentifier: GuardrailIdentifier,  # noqa: N803 (Bedrock's name)
+    guardrailVersion: VersionRef,  # noqa: N803
     body: ApplyGuardrailRequest,
     request: Request,
     caller: Caller = _app_role,
@@ -66,8 +73,10 @@ async def apply_guardrail(
         ),
     )
     request_id: str = request.state.request_id
-    out = bedrock_body(
-        assessment.to_bedrock(output_scope=body.outputScope, request_id=request_id),
+    out = bedrock_response(
+        assessment,
+        output_scope=body.outputScope,
+        request_id=request_id,
         guarded_chars=len(checked.text),
         total_chars=checked.total_chars,
         guardrail_id=resolved.guardrail_id,
@@ -84,5 +93,14 @@ async def apply_guardrail(
             keep_matched_text=resolved.keep_matched_text,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+    )
+    await route_to_review(  # queues it for a person when the policy asks; never fails the request
+        request,
+        assessment,
+        checked.text,
+        resolved.policy,
+        guardrail_id=resolved.guardrail_id,
+        version=resolved.version,
+        caller=caller,
     )
     return json_response(out)

@@ -5,16 +5,20 @@ Readable with ``reviewer``, ``auditor`` and ``admin`` keys.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from steward.audit.chain import verify
 from steward.audit.search import MAX_PAGE, AuditQuery, export, search
 from steward.server.auth import Caller, Role, require_role
+from steward.server.bounds import INT64_MAX
 from steward.server.responses import json_response
 from steward.server.state import get_state
 
@@ -25,9 +29,23 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 _reader = Depends(require_role(Role.REVIEWER, Role.AUDITOR))
 
 
+def _iso_8601(value: object) -> object:
+    # pydantic also reads a bare number as Unix time; the schema (and the docs) promise ISO 8601.
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise PydanticCustomError(
+            "iso_8601", "must be an ISO 8601 date or date-time, such as 2026-11-01T09:30:00Z"
+        )
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A time in a query: ISO 8601 only.
+Timestamp = Annotated[datetime, BeforeValidator(_iso_8601)]
+
+
 def _query(
-    since: Annotated[datetime | None, Query(description="ISO 8601; naive times are UTC")] = None,
-    until: Annotated[datetime | None, Query()] = None,
+    since: Annotated[Timestamp | None, Query(description="ISO 8601; naive times are UTC")] = None,
+    until: Annotated[Timestamp | None, Query(description="ISO 8601; naive times are UTC")] = None,
     guardrail: Annotated[str | None, Query(max_length=64)] = None,
     version: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[Literal["NONE", "GUARDRAIL_INTERVENED"] | None, Query()] = None,
@@ -37,7 +55,7 @@ def _query(
     caller: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     before: Annotated[
-        int | None, Query(ge=1, description="cursor: the 'next' value of the previous page")
+        int | None, Query(ge=1, le=INT64_MAX, description="cursor: the 'next' value of the previous page")
     ] = None,
 ) -> AuditQuery:
     return AuditQuery(
@@ -61,7 +79,8 @@ _filters = Depends(_query)
 @router.get("", response_class=Response, summary="Search audit records")
 def search_audit(request: Request, query: AuditQuery = _filters, who: Caller = _reader) -> Response:
     """Matching records, newest first; pass ``next`` as ``before`` for the following page."""
-    return json_response(search(get_state(request).sessions, query))
+    state = get_state(request)
+    return json_response(search(state.sessions, query, sealer=state.keys.sealer))
 
 
 @router.get("/export", response_class=Response, summary="Export audit records as JSONL or CSV")
@@ -72,7 +91,8 @@ def export_audit(
     who: Caller = _reader,
 ) -> Response:
     """Every matching record, oldest first, streamed."""
-    lines = export(get_state(request).sessions, query, fmt=format)
+    state = get_state(request)
+    lines = export(state.sessions, query, fmt=format, sealer=state.keys.sealer)
     media = "text/csv" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(
         iterate_in_threadpool(lines),

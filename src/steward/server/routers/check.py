@@ -9,10 +9,8 @@ content, so repeating the same policy costs no rebuild.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -20,11 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from steward.audit.record import AuditRecord
+from steward.cache import LruCache
 from steward.errors import InputError
 from steward.guard import Guard
-from steward.policy import limits, load_policy, parse_policy
+from steward.policy import limits, load_pack, parse_policy
 from steward.server.auth import Caller, Role, require_role
 from steward.server.offload import run_guard
+from steward.server.packs import POLICY_OR_PACK, PackName, PolicyDocument
 from steward.server.responses import json_response
 from steward.server.state import get_state
 
@@ -34,44 +34,39 @@ router = APIRouter(prefix="/v1", tags=["check"])
 
 _app_role = Depends(require_role(Role.APP))
 _CACHE_MAX = 32
-_cache: OrderedDict[str, Guard] = OrderedDict()
-_cache_lock = threading.Lock()
+#: Built guards by policy content (or pack name), least recently used dropped.
+_cache: LruCache[str, Guard] = LruCache(_CACHE_MAX)
 
 
 class CheckRequest(BaseModel):
     """A text and the policy (a document, or a pack name) to check it with."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=POLICY_OR_PACK)
 
     text: str = Field(max_length=limits.TEXT_MAX_CHARS)
     source: Literal["input", "output", "INPUT", "OUTPUT"] = "input"
-    policy: dict[str, Any] | None = None
-    pack: str | None = Field(default=None, max_length=64, examples=["default"])
+    policy: PolicyDocument | None = None
+    pack: PackName | None = None
     grounding_source: str | None = Field(default=None, max_length=limits.TEXT_MAX_CHARS)
     query: str | None = Field(default=None, max_length=limits.TEXT_MAX_CHARS)
-    full: bool = Field(default=False, description="run every detector even after a block (all scores)")
+    full: bool = Field(
+        default=False, strict=True, description="run every detector even after a block (all scores)"
+    )
 
 
 def _guard_for(body: CheckRequest) -> Guard:
     if (body.policy is None) == (body.pack is None):
         raise InputError("give exactly one of 'policy' (a document) or 'pack' (a pack name)", field="policy")
     if body.pack is not None:
-        if "/" in body.pack or "\\" in body.pack or body.pack.startswith("."):
-            raise InputError("must be the name of a ready-made pack", field="pack")
         key = "pack:" + body.pack
     else:
         key = hashlib.sha256(orjson.dumps(body.policy, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    with _cache_lock:
-        guard = _cache.get(key)
-        if guard is not None:
-            _cache.move_to_end(key)
-            return guard
-    policy = load_policy(body.pack) if body.pack is not None else parse_policy(body.policy, origin="policy")
+    guard = _cache.get(key)
+    if guard is not None:
+        return guard
+    policy = load_pack(body.pack) if body.pack is not None else parse_policy(body.policy, origin="policy")
     guard = Guard(policy)
-    with _cache_lock:
-        _cache[key] = guard
-        while len(_cache) > _CACHE_MAX:
-            _cache.popitem(last=False)
+    _cache.put(key, guard)
     return guard
 
 

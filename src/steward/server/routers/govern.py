@@ -24,12 +24,13 @@ from steward.govern.documents import render
 from steward.govern.evidence import attestation, evidence_from_metrics_json
 from steward.govern.heatmap import heat_grid, heatmap_text
 from steward.govern.inventory import AISystem, Lifecycle
-from steward.govern.register import dump_register, parse_register, to_document
+from steward.govern.register import Register, dump_register, parse_register, to_document
 from steward.govern.report import risk_report
 from steward.govern.repository import GovernanceStore
 from steward.govern.requirements import EvidenceKind
 from steward.govern.risk import Risk
 from steward.server.auth import Caller, Role, require_role
+from steward.server.bounds import JsonObject, json_problem
 from steward.server.errors import error_response
 from steward.server.responses import json_response
 from steward.server.state import get_state
@@ -46,6 +47,32 @@ _MEDIA = {
     "json": "application/json",
 }
 Format = Annotated[str, Query(pattern="^(md|html|json)$")]
+
+
+def _body_of(
+    model: type[BaseModel], *, optional: tuple[str, ...] = (), media: tuple[str, ...] = ("application/json",)
+) -> dict[str, Any]:
+    """The request body a route parses itself (with :func:`parse_model`), for the OpenAPI description.
+
+    ``optional`` drops fields the route fills in (a risk's ``system_id`` comes from the path).
+    The model's ``$defs`` are hoisted into the components by :mod:`steward.server.openapi`.
+    """
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema["required"] = [name for name in schema.get("required", []) if name not in optional]
+    return {"requestBody": {"required": True, "content": {kind: {"schema": schema} for kind in media}}}
+
+
+#: What a document route answers, by ``format``: the OpenAPI description lists each media type.
+_DOCUMENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the document as Markdown (`format=md`, the default), HTML or JSON",
+        "content": {
+            "text/markdown": {"schema": {"type": "string"}},
+            "text/html": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
 
 
 class _Body(BaseModel):
@@ -65,7 +92,7 @@ class EvidenceBody(_Body):
     name: str = Field(min_length=1, max_length=200)
     subject: str = Field(min_length=1, max_length=200)
     subject_version: str = Field(min_length=1, max_length=200)
-    metrics: dict[str, Any]
+    metrics: JsonObject
     controls: list[str] = Field(default_factory=list, max_length=100)
     inputs: dict[str, str] = Field(default_factory=dict, max_length=100)
 
@@ -107,8 +134,8 @@ def list_systems(request: Request) -> Response:
     return json_response({"systems": [_dump(s) for s in _store(request).list_systems()]})
 
 
-@router.post("/systems", dependencies=[_admin])
-def add_system(request: Request, body: dict[str, Any]) -> Response:
+@router.post("/systems", dependencies=[_admin], openapi_extra=_body_of(AISystem))
+def add_system(request: Request, body: JsonObject) -> Response:
     """Register a system (it starts before deployment)."""
     system = parse_model(AISystem, body, origin="system")
     return json_response(_dump(_store(request).add_system(system)), status_code=201)
@@ -120,8 +147,8 @@ def get_system(request: Request, system_id: str) -> Response:
     return json_response(_dump(_store(request).get_system(system_id)))
 
 
-@router.put("/systems/{system_id}", dependencies=[_admin])
-def replace_system(request: Request, system_id: str, body: dict[str, Any]) -> Response:
+@router.put("/systems/{system_id}", dependencies=[_admin], openapi_extra=_body_of(AISystem))
+def replace_system(request: Request, system_id: str, body: JsonObject) -> Response:
     """Update a system's record; its status changes only through ``/status``."""
     system = parse_model(AISystem, body, origin="system")
     if system.id != system_id:
@@ -187,8 +214,10 @@ def list_risks(request: Request, system_id: str) -> Response:
     return json_response({"risks": [_risk_dict(r) for r in _store(request).list_risks(system_id)]})
 
 
-@router.post("/systems/{system_id}/risks", dependencies=[_admin])
-def put_risk(request: Request, system_id: str, body: dict[str, Any]) -> Response:
+@router.post(
+    "/systems/{system_id}/risks", dependencies=[_admin], openapi_extra=_body_of(Risk, optional=("system_id",))
+)
+def put_risk(request: Request, system_id: str, body: JsonObject) -> Response:
     """Add or replace one risk."""
     risk = parse_model(Risk, {"system_id": system_id, **body}, origin="risk")
     if risk.system_id != system_id:
@@ -214,7 +243,7 @@ def heatmap(request: Request, system_id: str, residual: bool = False) -> Respons
     )
 
 
-@router.get("/systems/{system_id}/risk-report", dependencies=[_reader])
+@router.get("/systems/{system_id}/risk-report", dependencies=[_reader], responses=_DOCUMENT)
 def report(request: Request, system_id: str, format: Format = "md") -> Response:
     """The risk report as Markdown, HTML or JSON."""
     store = _store(request)
@@ -292,7 +321,7 @@ def cards(request: Request, system_id: str, strict: bool = False) -> Response:
     return json_response({"cards": docs, "problems": problems})
 
 
-@router.get("/systems/{system_id}/cards/{name}", dependencies=[_reader])
+@router.get("/systems/{system_id}/cards/{name}", dependencies=[_reader], responses=_DOCUMENT)
 def card(request: Request, system_id: str, name: str, format: Format = "md") -> Response:
     """One card by its name (``SYSTEM-system-card``, ``SYSTEM-model-card-MODEL``, ``datasheet-ID``)."""
     docs = all_cards(collect_card_inputs(_store(request), system_id, now=datetime.now(UTC)))
@@ -307,8 +336,8 @@ def list_datasets(request: Request) -> Response:
     return json_response({"datasets": [_dump(d) for d in _store(request).list_datasets()]})
 
 
-@router.post("/datasets", dependencies=[_admin])
-def put_dataset(request: Request, body: dict[str, Any]) -> Response:
+@router.post("/datasets", dependencies=[_admin], openapi_extra=_body_of(Datasheet))
+def put_dataset(request: Request, body: JsonObject) -> Response:
     """Add or replace a datasheet (profiles are measured with ``steward dataset profile``)."""
     sheet = parse_model(Datasheet, body, origin="dataset")
     return json_response(_dump(_store(request).put_dataset(sheet)), status_code=201)
@@ -323,7 +352,19 @@ def get_dataset(request: Request, dataset_id: str) -> Response:
 # -- the whole register --------------------------------------------------------------------
 
 
-@router.get("/register", dependencies=[_reader])
+@router.get(
+    "/register",
+    dependencies=[_reader],
+    responses={
+        200: {
+            "description": "the register: YAML by default, JSON with `format=json`",
+            "content": {
+                "application/yaml": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
 def export_register(
     request: Request, format: Annotated[str, Query(pattern="^(yaml|json)$")] = "yaml"
 ) -> Response:
@@ -334,11 +375,18 @@ def export_register(
     return Response(dump_register(register), media_type="application/yaml")
 
 
-@router.post("/register", dependencies=[_admin])
+@router.post(
+    "/register",
+    dependencies=[_admin],
+    openapi_extra=_body_of(Register, media=("application/yaml", "application/json")),
+)
 async def import_register(request: Request) -> Response:
     """Import a register (YAML or JSON body); all or nothing."""
     body = await request.body()
     register = parse_register(body, origin="register")
+    problem = json_problem(to_document(register))
+    if problem is not None:
+        raise InputError(problem[1], field=f"register.{problem[0]}")
     from starlette.concurrency import run_in_threadpool
 
     counts = await run_in_threadpool(_store(request).import_register, register)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from steward.errors import InputError
-from steward.policy import Policy, load_policy, parse_policy
+from steward.policy import Policy, load_pack, parse_policy
 from steward.server.auth import Caller, Role, require_role
+from steward.server.packs import POLICY_OR_PACK, PackName, PolicyDocument
+from steward.server.params import AliasName, FromRef, GuardrailId, ToRef, VersionRef
 from steward.server.responses import json_response
 from steward.server.state import get_state
 from steward.store.guardrails import parse_version_number, policy_diff
-from steward.store.idents import check_guardrail_id
+from steward.store.idents import GUARDRAIL_ID_RE, check_guardrail_id
 
 __all__ = ["router"]
 
@@ -38,11 +40,13 @@ class _Body(BaseModel):
 class CreateGuardrail(_Body):
     """A new guardrail: its id, and its policy as a document or the name of a ready-made pack."""
 
-    id: str = Field(min_length=1, max_length=64, examples=["support-bot"])
+    model_config = ConfigDict(extra="forbid", json_schema_extra=POLICY_OR_PACK)
+
+    id: str = Field(pattern=GUARDRAIL_ID_RE.pattern, examples=["support-bot"])
     name: str = Field(default="", max_length=100)
     description: str = Field(default="", max_length=200)
-    policy: dict[str, Any] | None = None
-    pack: str | None = Field(default=None, max_length=64, examples=["default"])
+    policy: PolicyDocument | None = None
+    pack: PackName | None = None
 
 
 class UpdateGuardrail(_Body):
@@ -50,7 +54,7 @@ class UpdateGuardrail(_Body):
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=200)
-    policy: dict[str, Any] | None = None
+    policy: PolicyDocument | None = None
 
 
 class CreateVersion(_Body):
@@ -62,7 +66,10 @@ class CreateVersion(_Body):
 class SetAlias(_Body):
     """The version number an alias should point to."""
 
-    version: int | str = Field(examples=[1])
+    # Bedrock's version numbers have at most 8 digits (as steward.store.guardrails checks for strings).
+    version: (
+        Annotated[int, Field(ge=1, le=99_999_999)] | Annotated[str, Field(pattern=r"^0*[1-9][0-9]{0,7}$")]
+    ) = Field(examples=[1])
 
 
 def _policy_from(document: dict[str, Any] | None, pack: str | None) -> Policy:
@@ -71,9 +78,7 @@ def _policy_from(document: dict[str, Any] | None, pack: str | None) -> Policy:
     if document is not None:
         return parse_policy(document, origin="policy")
     if pack is not None:
-        if "/" in pack or "\\" in pack or pack.startswith("."):
-            raise InputError("must be the name of a ready-made pack", field="pack")
-        return load_policy(pack)
+        return load_pack(pack)
     raise InputError("is required (or give 'pack', the name of a ready-made policy pack)", field="policy")
 
 
@@ -102,7 +107,7 @@ def list_guardrails(request: Request, caller: Caller = _reader) -> Response:
 
 
 @router.get("/{guardrail_id}", response_class=Response, summary="Get a guardrail and its DRAFT policy")
-def get_guardrail(guardrail_id: str, request: Request, caller: Caller = _reader) -> Response:
+def get_guardrail(guardrail_id: GuardrailId, request: Request, caller: Caller = _reader) -> Response:
     """The guardrail, its DRAFT policy, versions and aliases."""
     state = get_state(request)
     info = state.guardrails.get(guardrail_id)
@@ -114,7 +119,7 @@ def get_guardrail(guardrail_id: str, request: Request, caller: Caller = _reader)
 
 @router.put("/{guardrail_id}", response_class=Response, summary="Edit a guardrail's DRAFT")
 def update_guardrail(
-    guardrail_id: str, body: UpdateGuardrail, request: Request, caller: Caller = _admin
+    guardrail_id: GuardrailId, body: UpdateGuardrail, request: Request, caller: Caller = _admin
 ) -> Response:
     """Change the DRAFT policy, name or description; numbered versions never change."""
     state = get_state(request)
@@ -125,7 +130,7 @@ def update_guardrail(
 
 
 @router.delete("/{guardrail_id}", status_code=204, response_class=Response, summary="Delete a guardrail")
-def delete_guardrail(guardrail_id: str, request: Request, caller: Caller = _admin) -> Response:
+def delete_guardrail(guardrail_id: GuardrailId, request: Request, caller: Caller = _admin) -> Response:
     """Delete the guardrail, its versions and aliases; its audit records stay."""
     state = get_state(request)
     state.guardrails.delete(guardrail_id)
@@ -135,7 +140,7 @@ def delete_guardrail(guardrail_id: str, request: Request, caller: Caller = _admi
 
 @router.post("/{guardrail_id}/versions", status_code=201, response_class=Response, summary="Freeze the DRAFT")
 def create_version(
-    guardrail_id: str, body: CreateVersion, request: Request, caller: Caller = _admin
+    guardrail_id: GuardrailId, body: CreateVersion, request: Request, caller: Caller = _admin
 ) -> Response:
     """Freeze the current DRAFT as the next immutable version number."""
     state = get_state(request)
@@ -147,14 +152,16 @@ def create_version(
 
 
 @router.get("/{guardrail_id}/versions", response_class=Response, summary="List versions")
-def list_versions(guardrail_id: str, request: Request, caller: Caller = _reader) -> Response:
+def list_versions(guardrail_id: GuardrailId, request: Request, caller: Caller = _reader) -> Response:
     """Every frozen version, oldest first."""
     versions = get_state(request).guardrails.list_versions(guardrail_id)
     return json_response({"versions": [v.to_dict(with_policy=False) for v in versions]})
 
 
 @router.get("/{guardrail_id}/versions/{version}", response_class=Response, summary="Get one version's policy")
-def get_version(guardrail_id: str, version: str, request: Request, caller: Caller = _reader) -> Response:
+def get_version(
+    guardrail_id: GuardrailId, version: VersionRef, request: Request, caller: Caller = _reader
+) -> Response:
     """The policy at a version number, ``DRAFT``, ``latest`` or an alias."""
     resolved, policy = get_state(request).guardrails.policy_at(guardrail_id, version)
     return json_response({"guardrailId": guardrail_id, "version": resolved.version, "policy": policy})
@@ -162,10 +169,10 @@ def get_version(guardrail_id: str, version: str, request: Request, caller: Calle
 
 @router.get("/{guardrail_id}/diff", response_class=Response, summary="Compare two versions")
 def diff_versions(
-    guardrail_id: str,
+    guardrail_id: GuardrailId,
     request: Request,
-    from_ref: Annotated[str, Query(alias="from", max_length=64, examples=["1"])],
-    to_ref: Annotated[str, Query(alias="to", max_length=64)] = "DRAFT",
+    from_ref: FromRef,
+    to_ref: ToRef = "DRAFT",
     caller: Caller = _reader,
 ) -> Response:
     """Field-level changes and a unified YAML diff between two versions (numbers, DRAFT or aliases)."""
@@ -180,7 +187,7 @@ def diff_versions(
 
 
 @router.get("/{guardrail_id}/aliases", response_class=Response, summary="List aliases")
-def list_aliases(guardrail_id: str, request: Request, caller: Caller = _reader) -> Response:
+def list_aliases(guardrail_id: GuardrailId, request: Request, caller: Caller = _reader) -> Response:
     """The guardrail's aliases and the versions they point to."""
     aliases = get_state(request).guardrails.list_aliases(guardrail_id)
     return json_response({"aliases": [a.to_dict() for a in aliases]})
@@ -188,7 +195,7 @@ def list_aliases(guardrail_id: str, request: Request, caller: Caller = _reader) 
 
 @router.put("/{guardrail_id}/aliases/{name}", response_class=Response, summary="Point an alias at a version")
 def set_alias(
-    guardrail_id: str, name: str, body: SetAlias, request: Request, caller: Caller = _admin
+    guardrail_id: GuardrailId, name: AliasName, body: SetAlias, request: Request, caller: Caller = _admin
 ) -> Response:
     """Create or move an alias; moving it back to an earlier version is the rollback."""
     state = get_state(request)
@@ -202,7 +209,9 @@ def set_alias(
 @router.delete(
     "/{guardrail_id}/aliases/{name}", status_code=204, response_class=Response, summary="Remove an alias"
 )
-def delete_alias(guardrail_id: str, name: str, request: Request, caller: Caller = _admin) -> Response:
+def delete_alias(
+    guardrail_id: GuardrailId, name: AliasName, request: Request, caller: Caller = _admin
+) -> Response:
     """Remove an alias (the version it pointed to stays)."""
     state = get_state(request)
     state.guardrails.delete_alias(guardrail_id, name)

@@ -9,28 +9,36 @@ usual exceptions.
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from steward.assessment import Assessment
-from steward.audit.record import AuditRecord, new_request_id
+from steward.audit.record import AuditRecord
+from steward.cache import LruCache
 from steward.errors import InputError, NotFoundError, StewardError
 from steward.guard import Guard
 from steward.proxy.chat import ChatProxy, GuardBinding, error_response
+from steward.proxy.images import IMAGES_ENDPOINT, ImagesProxy
 from steward.proxy.settings import ProxySettings
 from steward.store.guardrails import DRAFT
+
+if TYPE_CHECKING:
+    from steward.provenance.image import SigningCredentials
+    from steward.provenance.issuer import ReceiptIssuer
 
 __all__ = [
     "GUARDRAIL_HEADER",
     "BindGuard",
     "DefaultVersion",
+    "answer_headers",
     "build_router",
     "create_router",
+    "disclosure_with_link",
     "parse_guardrail_header",
 ]
 
@@ -39,7 +47,7 @@ GUARDRAIL_HEADER = "x-steward-guardrail"
 #: The version alias tried first when none is configured.
 DEFAULT_ALIAS = "production"
 _ENDPOINT = "/v1/chat/completions"
-REQUEST_ID_HEADER = "x-steward-request-id"
+_MODELS = "/v1/models"
 
 
 _CHAT_DESCRIPTION = """The body of OpenAI's chat completions API. User messages and tool results are
@@ -101,6 +109,9 @@ class ResolvedGuardLike(Protocol):
 
 #: ``(request, caller, guardrail id, version or None, request id) -> binding``.
 BindGuard = Callable[[Request, Any, str, str | None, str], GuardBinding]
+#: ``await link(request, guardrail id, version)``: the path of the AI-use notice of the system the
+#: guardrail version serves, or None.
+NoticeLink = Callable[[Request, str, str], Awaitable[str | None]]
 
 
 def parse_guardrail_header(value: str) -> tuple[str, str | None]:
@@ -112,38 +123,57 @@ def parse_guardrail_header(value: str) -> tuple[str, str | None]:
     return guardrail_id, version or None
 
 
-def _request_id(request: Request) -> str:
-    existing = getattr(request.state, "request_id", None)
-    return existing if isinstance(existing, str) and existing else new_request_id()
+def answer_headers(settings: ProxySettings) -> dict[str, list[tuple[bytes, bytes]]]:
+    """Headers for every answer on the proxy's paths, by path: the AI-use notice, unless it is off.
+
+    The server's request middleware adds them (:class:`~steward.server.middleware.RequestContextMiddleware`),
+    so refusals that never reach these routes — a body over the limit (413), a missing key (401),
+    a role that may not call them (403) — carry the notice as well.
+    """
+    if not settings.disclosure_notice:
+        return {}
+    notice = [(b"x-ai-disclosure", settings.disclosure_notice.encode("latin-1"))]
+    return {_ENDPOINT: notice, _MODELS: notice, IMAGES_ENDPOINT: notice}
 
 
-def _once(request: Request, response: Response) -> Response:
-    """Drop our request-id header where the server's middleware adds the same one."""
-    if getattr(request.state, "request_id", None) and REQUEST_ID_HEADER in response.headers:
-        del response.headers[REQUEST_ID_HEADER]
-    return response
+def disclosure_with_link(notice: str, link: str) -> str:
+    """The ``x-ai-disclosure`` value of an answer whose system is known: the notice and where to read more."""
+    return f"{notice} Notice: {link}"
 
 
-def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: BindGuard) -> APIRouter:
-    """The proxy's routes, with the server's pieces passed in (tests pass their own)."""
-    proxy = ChatProxy(settings)
+def build_router(
+    settings: ProxySettings,
+    *,
+    caller: Callable[..., Any],
+    bind: BindGuard,
+    receipts: ReceiptIssuer | None = None,
+    notice_link: NoticeLink | None = None,
+    image_signing: SigningCredentials | None = None,
+) -> APIRouter:
+    """The proxy's routes, with the server's pieces passed in (tests pass their own).
+
+    With ``notice_link``, an answer whose guardrail serves a system in the inventory links that
+    system's notice from its ``x-ai-disclosure`` header.
+    """
+    proxy = ChatProxy(settings, receipts=receipts)
+    images = ImagesProxy(proxy, credentials=image_signing)
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
-        await proxy.upstream.aclose()  # the upstream connection pool
+        await proxy.aclose()  # every upstream's connection pool
 
     router = APIRouter(tags=["proxy"], lifespan=lifespan)
 
     @router.post(
-        "/v1/chat/completions",
+        _ENDPOINT,
         response_model=None,
         summary="OpenAI-compatible chat completion, guarded (streaming included)",
         description=_CHAT_DESCRIPTION,
         openapi_extra={"requestBody": _CHAT_BODY},
     )
     async def chat_completions(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
-        request_id = _request_id(request)
+        request_id: str = request.state.request_id  # set by the server's request middleware
         try:
             chat = proxy.parse(await request.body())
             guardrail_id, version = settings.guardrail_id, settings.guardrail_version
@@ -153,15 +183,50 @@ def build_router(settings: ProxySettings, *, caller: Callable[..., Any], bind: B
                     raise InputError("is turned off on this server", field=GUARDRAIL_HEADER)
                 guardrail_id, version = parse_guardrail_header(header)
             binding = bind(request, who, guardrail_id, version, request_id)
-        except StewardError as exc:
-            return _once(request, error_response(exc, headers=proxy.headers(None, request_id, [])))
-        return _once(request, await proxy.chat(chat, binding))
+            from steward.server.routers import review  # the opt-out: a person instead of the model
 
-    @router.get("/v1/models", response_model=None, summary="The upstream's models, relayed")
+            ask = review.handoff_requested(request, chat, binding)
+            response = await review.handoff_answer(request, who, chat, binding, ask) if ask else None
+            chat = review.without_handoff(chat)  # the model's API does not know the body field
+        except StewardError as exc:
+            return error_response(exc, headers=proxy.headers(None, []))
+        if response is None:
+            response = await proxy.chat(chat, binding)
+        if notice_link is not None and settings.disclosure_notice:
+            link = await notice_link(request, binding.guardrail_id, binding.version)
+            if link is not None:  # the request middleware then leaves this header as it is
+                response.headers["x-ai-disclosure"] = disclosure_with_link(settings.disclosure_notice, link)
+        return response
+
+    @router.post(
+        IMAGES_ENDPOINT,
+        response_model=None,
+        summary="OpenAI-compatible image generation: the prompt guarded, every image signed (C2PA)",
+    )
+    async def images_generations(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
+        request_id: str = request.state.request_id
+        try:
+            parsed = images.parse(await request.body())
+            guardrail_id, version = settings.guardrail_id, settings.guardrail_version
+            header = request.headers.get(GUARDRAIL_HEADER)
+            if header is not None:
+                if not settings.allow_guardrail_header:
+                    raise InputError("is turned off on this server", field=GUARDRAIL_HEADER)
+                guardrail_id, version = parse_guardrail_header(header)
+            binding = bind(request, who, guardrail_id, version, request_id)
+        except StewardError as exc:
+            return error_response(exc, headers=proxy.headers(None, []))
+        return await images.generate(parsed, binding)
+
+    @router.get(_MODELS, response_model=None, summary="The upstream's models, relayed")
     async def list_models(request: Request, who: Any = Depends(caller)) -> Response:  # noqa: B008
-        return _once(request, await proxy.models(_request_id(request)))
+        return await proxy.models()
 
     return router
+
+
+#: Guardrails whose default version is remembered, least recently used forgotten first.
+_MAX_DEFAULTS = 10_000
 
 
 class DefaultVersion:
@@ -174,8 +239,8 @@ class DefaultVersion:
     """
 
     def __init__(self, *, ttl_s: float) -> None:
-        self._ttl = ttl_s
-        self._refs: dict[str, tuple[str, float]] = {}
+        #: guardrail id -> the reference chosen for it (an alias name, a number or DRAFT).
+        self._refs: LruCache[str, str] = LruCache(_MAX_DEFAULTS, ttl_s=ttl_s)
 
     def __call__(
         self,
@@ -183,10 +248,9 @@ class DefaultVersion:
         versions: Callable[[str], list[int]],
         guardrail_id: str,
     ) -> ResolvedGuardLike:
-        now = time.monotonic()
         cached = self._refs.get(guardrail_id)
-        if cached is not None and now - cached[1] <= self._ttl:
-            return get(guardrail_id, cached[0])
+        if cached is not None:
+            return get(guardrail_id, cached)
         try:
             resolved = get(guardrail_id, DEFAULT_ALIAS)
             ref = DEFAULT_ALIAS
@@ -196,15 +260,17 @@ class DefaultVersion:
             numbers = versions(guardrail_id)
             ref = str(max(numbers)) if numbers else DRAFT
             resolved = get(guardrail_id, ref)
-        if len(self._refs) > 10_000:
-            self._refs.clear()
-        self._refs[guardrail_id] = (ref, now)
+        self._refs.put(guardrail_id, ref)
         return resolved
 
 
-def create_router(settings: ProxySettings) -> APIRouter:
-    """The proxy's routes bound to the running server: its auth, guard cache and audit trail."""
+def create_router(settings: ProxySettings, *, data_dir: Path | None = None) -> APIRouter:
+    """The proxy's routes bound to the running server: its auth, guard cache and audit trail.
+
+    ``data_dir`` is where the provenance receipt key lives (the server's data directory).
+    """
     from steward.server.auth import Role, require_role
+    from steward.server.routers import review as routers_review
     from steward.server.state import get_state
 
     default_version: DefaultVersion | None = None
@@ -235,10 +301,24 @@ def create_router(settings: ProxySettings) -> APIRouter:
                 version=resolved.version,
                 caller=getattr(who, "key_id", None),
                 request_id=f"{request_id}-{decision}",
-                endpoint=_ENDPOINT,
+                endpoint=IMAGES_ENDPOINT if request.url.path == IMAGES_ENDPOINT else _ENDPOINT,
                 keep_matched_text=resolved.guard.policy.audit.keep_matched_text,
             )
             state.audit.submit(record)
+
+        async def review(assessment: Assessment, decision: str, text: str) -> None:
+            # As on the apply path: the policy's REVIEW findings, a consequential system or a
+            # sampled pass queue the decision, under the id the audit trail gave it.
+            await routers_review.route_to_review(
+                request,
+                assessment,
+                text,
+                resolved.guard.policy,
+                guardrail_id=resolved.guardrail_id,
+                version=str(resolved.version),
+                caller=who,
+                request_id=f"{request_id}-{decision}",
+            )
 
         return GuardBinding(
             guard=resolved.guard,
@@ -246,6 +326,19 @@ def create_router(settings: ProxySettings) -> APIRouter:
             version=str(resolved.version),
             request_id=request_id,
             audit=audit,
+            review=review,
+            receipt=state.audit.add_receipt,
         )
 
-    return build_router(settings, caller=require_role(Role.APP), bind=bind)
+    from steward.provenance.images_api import credentials_from_env
+    from steward.provenance.issuer import ReceiptIssuer
+
+    receipts = ReceiptIssuer.from_env(data_dir)
+    return build_router(
+        settings,
+        caller=require_role(Role.APP),
+        bind=bind,
+        receipts=receipts,
+        notice_link=routers_review.notice_link,
+        image_signing=credentials_from_env(),
+    )

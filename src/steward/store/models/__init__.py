@@ -4,6 +4,6 @@ Each module below holds the tables of one area; add a new area's module to the i
 so migrations and tests see the whole schema.
 """
 
-from steward.store.models import core, govern
+from steward.store.models import console, core, govern, keys, monitor, retention, review
 
-__all__ = ["core", "govern"]
+__all__ = ["console", "core", "govern", "keys", "monitor", "retention", "review"]

@@ -27,7 +27,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from steward.store.base import Base
 
-__all__ = ["ApiKey", "AuditRow", "Guardrail", "GuardrailAlias", "GuardrailVersion", "as_utc", "utcnow"]
+__all__ = [
+    "ApiKey",
+    "AuditRow",
+    "Guardrail",
+    "GuardrailAlias",
+    "GuardrailVersion",
+    "ServerKeyCheck",
+    "as_utc",
+    "utcnow",
+]
 
 #: Longest guardrail id, alias or key id (Bedrock's guardrail ids are 12 characters).
 IDENT_MAX = 64
@@ -145,3 +154,22 @@ class AuditRow(Base):
     chain_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     prev_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The signed provenance receipt of the answer this decision covers (a compact JWS), when the
+    #: proxy issued one. Added after the record is chained and outside the digest: the receipt's
+    #: own Ed25519 signature, over this record's request id, is its tamper evidence.
+    receipt: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ServerKeyCheck(Base):
+    """A fingerprint of the server key that first used this database (never the key itself).
+
+    Sealed API-key secrets and audit-chain digests depend on the server key; with the
+    fingerprint a process holding another key is told that its key differs, instead of
+    seeing every audit record as forged or every signature as wrong.
+    """
+
+    __tablename__ = "server_key_checks"
+
+    name: Mapped[str] = mapped_column(String(IDENT_MAX), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,128 @@
+"""Guardrail pages: the list, one guardrail's versions and aliases, a side-by-side diff, alias moves.
+
+Reads and writes go through the same :class:`~steward.store.guardrails.GuardrailStore` calls
+as ``/v1/guardrails`` (and, like its routes, a moved alias invalidates this process's cached
+guards at once). Moving an alias is a two-step form: the first POST shows what will change
+and asks to confirm; only the confirming POST moves it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from steward.console.diffview import side_by_side
+from steward.console.permissions import Action
+from steward.console.web import PREFIX, page, read_form, render, signed_in, state_of
+from steward.errors import InputError
+from steward.store.guardrails import parse_version_number, policy_diff
+from steward.store.idents import check_alias, check_guardrail_id
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_MAX_REF = 64
+
+
+def _ref(value: str, field: str) -> str:
+    value = value.strip()
+    if not value:
+        raise InputError("is required: a version number, DRAFT, latest or an alias", field=field)
+    if len(value) > _MAX_REF:
+        raise InputError(f"must be at most {_MAX_REF} characters", field=field)
+    return value
+
+
+@router.get("/guardrails", include_in_schema=False)
+@page
+async def guardrail_list(request: Request) -> Response:
+    """Every guardrail."""
+    session = signed_in(request, Action.GUARDRAILS)
+    guardrails = await run_in_threadpool(state_of(request).guardrails.list_all)
+    return render(request, "guardrails.html", session=session, active="guardrails", guardrails=guardrails)
+
+
+@router.get("/guardrails/{guardrail_id}", include_in_schema=False)
+@page
+async def guardrail_detail(request: Request, guardrail_id: str, moved: str = "") -> Response:
+    """A guardrail's versions and aliases, the diff form and (for admins) the alias form."""
+    session = signed_in(request, Action.GUARDRAILS)
+    check_guardrail_id(guardrail_id, field="guardrail")
+    store = state_of(request).guardrails
+    info = await run_in_threadpool(store.get, guardrail_id)
+    versions = await run_in_threadpool(store.list_versions, guardrail_id)
+    aliases = await run_in_threadpool(store.list_aliases, guardrail_id)
+    return render(
+        request,
+        "guardrail.html",
+        session=session,
+        active="guardrails",
+        info=info,
+        versions=versions,
+        aliases=aliases,
+        moved=moved[:200],
+    )
+
+
+@router.get("/guardrails/{guardrail_id}/diff", include_in_schema=False)
+@page
+async def guardrail_diff(request: Request, guardrail_id: str) -> Response:
+    """Two versions side by side, with the field-level changes the API's diff lists."""
+    session = signed_in(request, Action.GUARDRAILS)
+    check_guardrail_id(guardrail_id, field="guardrail")
+    from_ref = _ref(request.query_params.get("from", ""), "from")
+    to_ref = _ref(request.query_params.get("to", "DRAFT"), "to")
+    store = state_of(request).guardrails
+    a_ref, a = await run_in_threadpool(store.policy_at, guardrail_id, from_ref)
+    b_ref, b = await run_in_threadpool(store.policy_at, guardrail_id, to_ref)
+    diff = policy_diff(
+        a, b, old_label=f"{guardrail_id}:{a_ref.version}", new_label=f"{guardrail_id}:{b_ref.version}"
+    )
+    return render(
+        request,
+        "diff.html",
+        session=session,
+        active="guardrails",
+        guardrail_id=guardrail_id,
+        diff=diff,
+        rows=side_by_side(a, b),
+    )
+
+
+@router.post("/guardrails/{guardrail_id}/aliases", include_in_schema=False)
+@page
+async def move_alias(request: Request, guardrail_id: str) -> Response:
+    """Ask to confirm an alias move; with ``confirm=yes`` (and a fresh CSRF token) make it."""
+    session = signed_in(request, Action.MOVE_ALIAS)
+    form = await read_form(request, session)
+    check_guardrail_id(guardrail_id, field="guardrail")
+    name = check_alias(form.get("alias", "").strip(), field="alias")
+    number = parse_version_number(_ref(form.get("version", ""), "version"), field="version")
+    if number is None or number < 1:
+        raise InputError("must be a version number (1, 2, ...)", field="version")
+    state = state_of(request)
+    store = state.guardrails
+    if form.get("confirm") != "yes":
+        current = {a.name: a.version for a in await run_in_threadpool(store.list_aliases, guardrail_id)}
+        await run_in_threadpool(store.get_version, guardrail_id, number)  # 404 page for an unknown version
+        return render(
+            request,
+            "confirm_alias.html",
+            session=session,
+            active="guardrails",
+            guardrail_id=guardrail_id,
+            alias=name,
+            version=number,
+            current=current.get(name),
+        )
+    alias = await run_in_threadpool(
+        lambda: store.set_alias(guardrail_id, name, number, updated_by=session.key_id)
+    )
+    state.guards.invalidate(guardrail_id)
+    note = quote(f"{alias.name} now points to version {alias.version}")
+    return RedirectResponse(f"{PREFIX}/guardrails/{guardrail_id}?moved={note}", status_code=303)

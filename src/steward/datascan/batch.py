@@ -1,0 +1,264 @@
+"""The per-batch function: every engine (in process, a process pool, Ray Data) runs this one.
+
+A batch is a list of rows, each a line number and the ``(column, text)`` cells to check. The
+function runs the policy's guard over every cell (``output_scope="FULL"``, so a scan sees every
+finding, not only the first block), identifies the cell's language, and returns what was found
+as spans and types only: no matched text leaves the function, so results can cross process
+and machine boundaries without carrying personal data. Masking happens in the one process that
+writes the output (:mod:`steward.datascan.scrub`), in row order, which is what keeps
+pseudonyms consistent across a whole data set whatever engine found the spans.
+
+Rows and results have a plain JSON form (:func:`encode_rows`, :func:`decode_results`) so Ray
+can carry them without pickling Steward's classes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from steward.assessment import FindingAction, PolicyKind
+from steward.detectors.language import guess_language
+from steward.errors import InputError
+from steward.guard import Guard
+from steward.policy.schema import Policy
+
+__all__ = [
+    "ATTACK",
+    "HARMFUL",
+    "PII",
+    "BatchConfig",
+    "CellResult",
+    "Hit",
+    "RowCells",
+    "RowResult",
+    "decode_results",
+    "decode_rows",
+    "encode_results",
+    "encode_rows",
+    "process_batch",
+]
+
+PII = "pii"
+HARMFUL = "harmful"
+ATTACK = "prompt_attack"
+#: Language reported for a cell too short to judge.
+UNDETERMINED = "und"
+_ENGLISH = frozenset({"en"})
+_NOT_COUNTED = frozenset({"UNSUPPORTED_LANGUAGE"})  # the language mix reports languages itself
+
+#: ``(line, ((column, text), ...))``: one row's cells to check.
+RowCells = tuple[int, tuple[tuple[str, str], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchConfig:
+    """What every worker needs to check a batch: the policy and whether to identify languages."""
+
+    policy: Policy
+    languages: bool = True
+
+    def key(self) -> str:
+        """A stable key of the configuration (workers build one guard per key)."""
+        body = json.dumps(self.policy.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One finding in a cell, without its text: kind (pii/harmful/prompt_attack), type, span."""
+
+    kind: str
+    type: str
+    start: int
+    end: int
+    score: float
+    #: A PII span a scrub masks (the policy masks or blocks it).
+    mask: bool
+    #: The policy blocks the text for this finding.
+    blocks: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CellResult:
+    """What was found in one cell; ``skipped`` says why a cell could not be checked."""
+
+    column: str
+    hits: tuple[Hit, ...]
+    language: str | None
+    skipped: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """The results of one row's cells, in the order the cells were given."""
+
+    line: int
+    cells: tuple[CellResult, ...]
+
+    @property
+    def blocked(self) -> bool:
+        """Whether the policy blocks any cell of the row."""
+        return any(h.blocks for c in self.cells for h in c.hits)
+
+    @property
+    def unchecked(self) -> bool:
+        """Whether some cell could not be checked (a scrub must not pass it on)."""
+        return any(c.skipped is not None for c in self.cells)
+
+
+_GUARDS: dict[str, Guard] = {}
+#: Cells of at most this many characters are remembered per worker: tabular data repeats short
+#: values (a category, a date, a code) across rows, and each check is mostly per-call overhead.
+CACHE_TEXT_MAX = 256
+#: Cells remembered per worker (at most about 20 MB); the memory is emptied when it is full.
+CACHE_ENTRIES_MAX = 50_000
+#: ``(text, languages) -> (hits, language, skipped)`` for the current guard (see :func:`_guard`).
+_CELLS: dict[tuple[str, bool], tuple[tuple[Hit, ...], str | None, str | None]] = {}
+
+
+def _guard(config: BatchConfig) -> Guard:
+    """The guard for ``config``, built once per process and reused for every batch."""
+    key = config.key()
+    guard = _GUARDS.get(key)
+    if guard is None:
+        guard = Guard(config.policy)
+        _GUARDS.clear()  # one policy per run; do not keep detectors of an older one
+        _CELLS.clear()  # results of the older policy
+        _GUARDS[key] = guard
+    return guard
+
+
+def _kind(policy: PolicyKind, finding_type: str) -> str | None:
+    if policy is PolicyKind.SENSITIVE_INFORMATION:
+        return PII
+    if policy is PolicyKind.CONTENT:
+        if finding_type in _NOT_COUNTED:
+            return None
+        return ATTACK if finding_type == "PROMPT_ATTACK" else HARMFUL
+    if policy is PolicyKind.TOPIC:
+        return HARMFUL
+    if policy is PolicyKind.WORD:
+        return HARMFUL
+    return None  # grounding needs a source; a data set has none
+
+
+def check_cell(guard: Guard, column: str, text: str, *, languages: bool) -> CellResult:
+    """Check one cell; a cell the guard refuses (too long) comes back ``skipped``."""
+    if not text.strip():
+        return CellResult(column, (), None)
+    try:
+        assessment = guard.apply(text, "input", output_scope="FULL")
+    except InputError as exc:
+        return CellResult(column, (), None, skipped=exc.message)
+    hits = []
+    for f in assessment.findings:
+        kind = _kind(f.policy, f.type)
+        if kind is None:
+            continue
+        acted = f.action in (FindingAction.ANONYMIZED, FindingAction.BLOCKED)
+        name = f"topic:{f.type}" if f.policy is PolicyKind.TOPIC else f.type
+        hits.append(
+            Hit(
+                kind=kind,
+                type=name,
+                start=f.start,
+                end=f.end,
+                score=f.score,
+                mask=kind == PII and acted,
+                blocks=f.action is FindingAction.BLOCKED,
+            )
+        )
+    language = None
+    if languages:
+        guess = guess_language(text, _ENGLISH)
+        language = guess.language if guess is not None else UNDETERMINED
+    return CellResult(column, tuple(hits), language)
+
+
+def _remembered(guard: Guard, column: str, text: str, languages: bool) -> CellResult:
+    """:func:`check_cell`, answered from memory for a short cell seen before.
+
+    The guard's verdict on a text depends on the text alone (no vault, no state), so a repeated
+    value gets the same hits, language and skip reason without running the detectors again.
+    """
+    if len(text) > CACHE_TEXT_MAX:
+        return check_cell(guard, column, text, languages=languages)
+    key = (text, languages)
+    known = _CELLS.get(key)
+    if known is None:
+        cell = check_cell(guard, column, text, languages=languages)
+        if len(_CELLS) >= CACHE_ENTRIES_MAX:
+            _CELLS.clear()
+        _CELLS[key] = (cell.hits, cell.language, cell.skipped)
+        return cell
+    return CellResult(column, *known)
+
+
+def process_batch(config: BatchConfig, rows: Sequence[RowCells]) -> list[RowResult]:
+    """Check every cell of every row of a batch; results in the order of ``rows``."""
+    guard = _guard(config)
+    languages = config.languages
+    return [
+        RowResult(line, tuple(_remembered(guard, col, text, languages) for col, text in cells))
+        for line, cells in rows
+    ]
+
+
+# -- a plain JSON form, for engines that carry batches between machines --------------------
+
+
+def encode_rows(rows: Sequence[RowCells]) -> str:
+    """Rows as JSON text."""
+    return json.dumps([[line, [list(c) for c in cells]] for line, cells in rows], ensure_ascii=False)
+
+
+def decode_rows(text: str) -> list[RowCells]:
+    """Rows from :func:`encode_rows`'s JSON text."""
+    return [(int(line), tuple((str(c), str(t)) for c, t in cells)) for line, cells in json.loads(text)]
+
+
+def encode_results(results: Sequence[RowResult]) -> str:
+    """Results as JSON text."""
+    return json.dumps(
+        [
+            [
+                r.line,
+                [
+                    [
+                        c.column,
+                        [[h.kind, h.type, h.start, h.end, h.score, h.mask, h.blocks] for h in c.hits],
+                        c.language,
+                        c.skipped,
+                    ]
+                    for c in r.cells
+                ],
+            ]
+            for r in results
+        ],
+        ensure_ascii=False,
+    )
+
+
+def decode_results(text: str) -> list[RowResult]:
+    """Results from :func:`encode_results`'s JSON text."""
+    return [
+        RowResult(
+            int(line),
+            tuple(
+                CellResult(
+                    column,
+                    tuple(
+                        Hit(k, t, int(s), int(e), float(sc), bool(m), bool(b))
+                        for k, t, s, e, sc, m, b in hits
+                    ),
+                    language,
+                    skipped,
+                )
+                for column, hits, language, skipped in cells
+            ),
+        )
+        for line, cells in json.loads(text)
+    ]

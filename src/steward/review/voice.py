@@ -1,0 +1,157 @@
+"""The end user's voice: feedback on an answer, and appeals against a decision.
+
+An application (an ``app`` key) sends them on behalf of its end users. The end user's id is
+never stored: only an HMAC of it under a key derived from the server key, so feedback and
+appeals of one user can be linked without the database revealing who they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from steward.errors import InputError, NotFoundError, PermissionDeniedError
+from steward.review.items import Reason, Reviewer, State
+from steward.review.queue import ReviewQueue, checked_text
+from steward.store.models.core import as_utc
+from steward.store.review import FeedbackRecord, ReviewStore
+
+__all__ = ["APPEAL_REASON_MAX", "FEEDBACK_TEXT_MAX", "USER_ID_MAX", "Voice", "user_key"]
+
+#: Longest free text of a piece of feedback, appeal reason and end-user id.
+FEEDBACK_TEXT_MAX = 2000
+APPEAL_REASON_MAX = 2000
+USER_ID_MAX = 256
+#: Longest text an appeal may carry for the reviewer (the guard's own limit).
+APPEAL_TEXT_MAX = 100_000
+
+
+def user_key(server_key: bytes) -> bytes:
+    """The key end-user ids are hashed with, derived from the server key."""
+    return hmac.new(server_key, b"steward end-user id v1", hashlib.sha256).digest()
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
+    if value is None or (not required and value == ""):
+        if required:
+            raise InputError("is required", field=field)
+        return None
+    checked_text(value, field, limit)
+    if required and not value.strip():
+        raise InputError("must not be empty", field=field)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """Feedback and appeals over a :class:`ReviewStore` and the :class:`ReviewQueue` appeals open items in."""
+
+    queue: ReviewQueue
+    key: bytes
+
+    @property
+    def store(self) -> ReviewStore:
+        """The store the queue writes to."""
+        return self.queue.store
+
+    def user_hash(self, user_id: str | None) -> str | None:
+        """The keyed hash standing in for an end user's id (None when none was given)."""
+        user = _text(user_id, "userId", USER_ID_MAX)
+        if user is None:
+            return None
+        return hmac.new(self.key, user.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def feedback(
+        self,
+        *,
+        request_id: str,
+        rating: int,
+        caller: str,
+        category: str | None = None,
+        text: str | None = None,
+        user_id: str | None = None,
+    ) -> str:
+        """Store feedback about the answer to ``request_id``; its id."""
+        return self.store.add_feedback(
+            request_id=request_id,
+            rating=rating,
+            category=category,
+            text=_text(text, "text", FEEDBACK_TEXT_MAX),
+            user_hash=self.user_hash(user_id),
+            caller=caller,
+        )
+
+    def list_feedback(self, *, request_id: str | None = None, limit: int = 100) -> list[FeedbackRecord]:
+        """Feedback, newest first."""
+        return self.store.list_feedback(request_id=request_id, limit=limit)
+
+    def appeal(
+        self,
+        *,
+        request_id: str,
+        reason: str,
+        caller: Reviewer,
+        text: str | None = None,
+        user_id: str | None = None,
+    ) -> tuple[str, str]:
+        """Contest the decision on ``request_id``: opens a review item; (appeal id, item id).
+
+        The decision must be in the audit trail, made for this application's key (an admin
+        may appeal any). The reviewer sees the text the application sends along, else the
+        text an earlier review item kept, else only the findings.
+        """
+        reason_text = _text(reason, "reason", APPEAL_REASON_MAX, required=True)
+        assert reason_text is not None
+        text = _text(text, "text", APPEAL_TEXT_MAX)
+        decision = self.store.decision(request_id)
+        if decision is None:
+            raise NotFoundError("decision with request id", request_id)
+        if not caller.admin and decision.caller_key_id != caller.key_id:
+            raise PermissionDeniedError(f"the decision {request_id!r} was not made for this API key")
+        if text is None:
+            text = next(
+                (i.text for i in self.store.items_for_request(request_id) if i.text is not None), None
+            )
+        blocked = any(f.get("action") == "BLOCKED" for f in decision.findings)
+        item_id = self.queue.add(
+            Reason.APPEAL,
+            request_id=request_id,
+            guardrail_id=decision.guardrail_id,
+            version=decision.version,
+            source=decision.source,
+            policy_name=decision.policy_name,
+            action=decision.action,
+            blocked=blocked,
+            findings=decision.findings,
+            text=text,
+            actor=caller.key_id,
+        )
+        appeal_id = self.store.add_appeal(
+            request_id=request_id,
+            item_id=item_id,
+            user_hash=self.user_hash(user_id),
+            reason=reason_text,
+            caller=caller.key_id,
+        )
+        return appeal_id, item_id
+
+    def appeal_status(self, appeal_id: str, caller: Reviewer) -> dict[str, Any]:
+        """An appeal's state, and once resolved its outcome and the reviewer's explanation."""
+        appeal = self.store.get_appeal(appeal_id)
+        if not caller.admin and appeal.caller_key_id != caller.key_id:
+            raise NotFoundError("appeal", appeal_id)  # another application's appeal: not even its existence
+        item = self.store.get_item(appeal.item_id)
+        out: dict[str, Any] = {
+            "id": appeal.id,
+            "requestId": appeal.request_id,
+            "state": item.state,
+            "createdAt": as_utc(appeal.created_at).isoformat(),
+            "dueAt": as_utc(item.due_at).isoformat(),
+        }
+        if item.state == State.RESOLVED:
+            out["outcome"] = "upheld" if item.outcome == "confirmed" else "overturned"
+            out["explanation"] = item.explanation
+            out["resolvedAt"] = as_utc(item.resolved_at).isoformat() if item.resolved_at else None
+        return out

@@ -1,0 +1,546 @@
+"""The SQL of human review, appeals and feedback (the rules of the queue live in :mod:`steward.review`).
+
+Every text a person wrote or a reviewer reads is sealed (envelope encryption, see
+:mod:`steward.store.envelope`; reviewed text under its guardrail's data key) before it is
+stored and unsealed only when an item is shown or exported. Changes to an item are
+conditional UPDATEs (``WHERE state = ...``) whose row count says whether this caller won,
+each written in the same transaction as its history row, so two reviewers or two server
+processes never both claim or resolve one item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from steward.errors import ConflictError, NotFoundError, PermissionDeniedError, ShreddedError
+from steward.store.envelope import scope_of
+from steward.store.models.core import AuditRow, as_utc, utcnow
+from steward.store.models.review import Appeal, Feedback, ReviewAction, ReviewItem
+from steward.store.sealing import Sealer
+
+__all__ = [
+    "AppealRecord",
+    "DecisionRecord",
+    "FeedbackRecord",
+    "HistoryEntry",
+    "ItemRecord",
+    "ReviewStore",
+    "new_id",
+]
+
+
+def new_id() -> str:
+    """A fresh item, appeal or feedback id: 32 hex characters."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One action on an item: who, what, when, and its details (a comment unsealed)."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        out: dict[str, Any] = {
+            "at": as_utc(self.at).isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            **self.detail,
+        }
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """A review item as stored; ``text`` and ``explanation`` are unsealed only when asked for."""
+
+    id: str
+    request_id: str
+    guardrail_id: str | None
+    version: str | None
+    source: str
+    policy_name: str
+    action: str
+    blocked: bool
+    reason: str
+    state: str
+    findings: list[dict[str, Any]]
+    assignee: str | None
+    four_eyes: bool
+    escalated: bool
+    first_reviewer: str | None
+    first_outcome: str | None
+    first_label: int | None
+    first_category: str | None
+    outcome: str | None
+    label: int | None
+    category: str | None
+    resolved_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    expires_at: datetime
+    resolved_at: datetime | None
+    has_text: bool
+    text: str | None = None
+    explanation: str | None = None
+    history: tuple[HistoryEntry, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """What the audit trail holds about one request (never its text)."""
+
+    request_id: str
+    guardrail_id: str | None
+    version: str | None
+    source: str
+    action: str
+    policy_name: str
+    findings: list[dict[str, Any]]
+    caller_key_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppealRecord:
+    """An appeal and the item it opened."""
+
+    id: str
+    request_id: str
+    item_id: str
+    user_hash: str | None
+    caller_key_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """One end user's feedback; ``text`` unsealed."""
+
+    id: str
+    request_id: str
+    rating: int
+    category: str | None
+    text: str | None
+    user_hash: str | None
+    caller_key_id: str
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (the user appears only as a keyed hash)."""
+        return {
+            "id": self.id,
+            "requestId": self.request_id,
+            "rating": self.rating,
+            "category": self.category,
+            "text": self.text,
+            "userHash": self.user_hash,
+            "callerKeyId": self.caller_key_id,
+            "createdAt": as_utc(self.created_at).isoformat(),
+        }
+
+
+class ReviewStore:
+    """Review items, their history, appeals and feedback over one database."""
+
+    def __init__(self, sessions: sessionmaker[Session], sealer: Sealer) -> None:
+        self._sessions = sessions
+        self._sealer = sealer
+
+    # -- sealing -----------------------------------------------------------------------------
+
+    def _seal(self, text: str | None, scope: str = "review") -> str | None:
+        # ``scope`` picks the data key, so each kind (and guardrail) can be shredded on its own.
+        return None if text is None else self._sealer.seal(text, scope=scope)
+
+    def _unseal(self, sealed: str | None) -> str | None:
+        if sealed is None:
+            return None
+        try:
+            return self._sealer.unseal(sealed)
+        except ShreddedError:  # past retention or forgotten on request: gone, shown as no text
+            return None
+
+    # -- the two writes every change is made of ------------------------------------------------
+
+    @staticmethod
+    def _update_items(session: Session, *conditions: ColumnElement[bool], **values: Any) -> int:
+        """Run one conditional UPDATE of review items; the rows it changed say whether this caller won."""
+        result = session.execute(
+            update(ReviewItem)
+            .where(*conditions)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _add_history(
+        self,
+        session: Session,
+        item_id: str,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        detail: dict[str, Any],
+        note_sealed: str | None = None,
+    ) -> None:
+        """Add an item's history row to the transaction that made the change.
+
+        The comment comes sealed: callers seal it before they open the transaction, because
+        sealing may create the day's data key on a connection of its own, which on SQLite
+        would wait for this transaction's write lock (30 s, then a 503)."""
+        session.add(
+            ReviewAction(
+                item_id=item_id,
+                at=at,
+                actor=actor,
+                action=action,
+                detail=detail,
+                note_sealed=note_sealed,
+            )
+        )
+
+    # -- items -------------------------------------------------------------------------------
+
+    def add_item(self, values: dict[str, Any], *, text: str | None, actor: str) -> str:
+        """Store a new open item (``values``: column values but the text) and its first history row.
+
+        ``values`` may carry ``created_at`` (the time its due time was computed from).
+        """
+        item_id = new_id()
+        values = {"created_at": utcnow(), **values}
+        now = values["created_at"]
+        row = ReviewItem(
+            id=item_id,
+            text_sealed=self._seal(text, scope_of("review", values.get("guardrail_id"))),
+            state="open",
+            updated_at=now,
+            escalated=False,
+            **values,
+        )
+        with self._sessions() as session:
+            session.add(row)
+            session.flush()
+            self._add_history(
+                session, item_id, at=now, actor=actor, action="create", detail={"reason": row.reason}
+            )
+            session.commit()
+        return item_id
+
+    def _record(self, row: ReviewItem, *, full: bool, session: Session) -> ItemRecord:
+        history: tuple[HistoryEntry, ...] = ()
+        if full:
+            actions = session.scalars(
+                select(ReviewAction).where(ReviewAction.item_id == row.id).order_by(ReviewAction.id)
+            )
+            history = tuple(
+                HistoryEntry(a.at, a.actor, a.action, dict(a.detail), self._unseal(a.note_sealed))
+                for a in actions
+            )
+        return ItemRecord(
+            id=row.id,
+            request_id=row.request_id,
+            guardrail_id=row.guardrail_id,
+            version=row.version,
+            source=row.source,
+            policy_name=row.policy_name,
+            action=row.action,
+            blocked=row.blocked,
+            reason=row.reason,
+            state=row.state,
+            findings=list(row.findings),
+            assignee=row.assignee,
+            four_eyes=row.four_eyes,
+            escalated=row.escalated,
+            first_reviewer=row.first_reviewer,
+            first_outcome=row.first_outcome,
+            first_label=row.first_label,
+            first_category=row.first_category,
+            outcome=row.outcome,
+            label=row.label,
+            category=row.category,
+            resolved_by=row.resolved_by,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            due_at=row.due_at,
+            expires_at=row.expires_at,
+            resolved_at=row.resolved_at,
+            has_text=row.text_sealed is not None,
+            text=self._unseal(row.text_sealed) if full else None,
+            explanation=self._unseal(row.explanation_sealed) if full else None,
+            history=history,
+        )
+
+    def get_item(self, item_id: str, *, full: bool = True) -> ItemRecord:
+        """The item with its text, explanation and history; :class:`NotFoundError` if none."""
+        with self._sessions() as session:
+            row = session.get(ReviewItem, item_id[:64])
+            if row is None:
+                raise NotFoundError("review item", item_id)
+            return self._record(row, full=full, session=session)
+
+    def list_items(
+        self,
+        *,
+        states: Sequence[str] = (),
+        reasons: Sequence[str] = (),
+        assignee: str | None = None,
+        limit: int = 100,
+    ) -> list[ItemRecord]:
+        """Items oldest due first (no text), filtered by state, reason and assignee."""
+        query = select(ReviewItem).order_by(ReviewItem.due_at, ReviewItem.id).limit(limit)
+        if states:
+            query = query.where(ReviewItem.state.in_(list(states)))
+        if reasons:
+            query = query.where(ReviewItem.reason.in_(list(reasons)))
+        if assignee is not None:
+            query = query.where(ReviewItem.assignee == assignee)
+        with self._sessions() as session:
+            return [self._record(r, full=False, session=session) for r in session.scalars(query)]
+
+    def queue_counts(self, now: datetime | None = None) -> list[tuple[str, str, int, int]]:
+        """``(reason, state, items, overdue)`` for every unresolved reason and state: one grouped
+        query over the (state, due) index, for the queue-depth and SLA-breach gauges."""
+        now = now or utcnow()
+        late = func.sum(case((ReviewItem.due_at < now, 1), else_=0))
+        query = (
+            select(ReviewItem.reason, ReviewItem.state, func.count(), late)
+            .where(ReviewItem.state.in_(("open", "claimed", "escalated")))
+            .group_by(ReviewItem.reason, ReviewItem.state)
+        )
+        with self._sessions() as session:
+            return [(r, s, int(n), int(o or 0)) for r, s, n, o in session.execute(query)]
+
+    def items_for_request(self, request_id: str) -> list[ItemRecord]:
+        """Every item about one request, oldest first, with text."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(ReviewItem).where(ReviewItem.request_id == request_id).order_by(ReviewItem.created_at)
+            )
+            return [self._record(r, full=True, session=session) for r in rows]
+
+    def resolved_items(self, *, since: datetime | None = None) -> Iterator[ItemRecord]:
+        """Resolved items with their text, oldest resolution first (for evaluation exports)."""
+        query = select(ReviewItem).where(ReviewItem.state == "resolved").order_by(ReviewItem.resolved_at)
+        if since is not None:
+            query = query.where(ReviewItem.resolved_at >= since)
+        with self._sessions() as session:
+            for row in session.scalars(query):
+                yield self._record(row, full=True, session=session)
+
+    def _explain_refusal(self, session: Session, item_id: str, want: str, actor: str) -> Exception:
+        """Why a conditional update changed nothing: no such item, the wrong state, or not the assignee."""
+        row = session.get(ReviewItem, item_id[:64])
+        if row is None:
+            return NotFoundError("review item", item_id)
+        if row.state != want:
+            return ConflictError(f"review item {item_id!r} is {row.state}, not {want}")
+        if want == "claimed" and row.assignee != actor:
+            return PermissionDeniedError(f"review item {item_id!r} is claimed by another key")
+        return ConflictError(f"review item {item_id!r} changed meanwhile; read it again")
+
+    def claim(self, item_id: str, actor: str, *, may_take_escalated: bool) -> None:
+        """Claim an open item (an escalated one too, for admins) atomically.
+
+        One UPDATE with the state in its WHERE clause: of two concurrent claimers exactly one
+        changes the row. A four-eyes item's first reviewer cannot claim it for the second verdict.
+        """
+        states = ["open", "escalated"] if may_take_escalated else ["open"]
+        now = utcnow()
+        with self._sessions() as session:
+            changed = self._update_items(
+                session,
+                ReviewItem.id == item_id[:64],
+                ReviewItem.state.in_(states),
+                or_(ReviewItem.first_reviewer.is_(None), ReviewItem.first_reviewer != actor),
+                state="claimed",
+                assignee=actor,
+                updated_at=now,
+            )
+            if changed != 1:
+                session.rollback()
+                row = session.get(ReviewItem, item_id[:64])
+                if row is not None and row.state in states and row.first_reviewer == actor:
+                    raise PermissionDeniedError(
+                        f"review item {item_id!r} needs a second reviewer: this key gave the first verdict"
+                    )
+                if row is not None and row.state == "escalated":
+                    raise PermissionDeniedError(
+                        f"review item {item_id!r} is escalated: only an admin key may take it"
+                    )
+                raise self._explain_refusal(session, item_id, "open", actor)
+            self._add_history(session, item_id, at=now, actor=actor, action="claim", detail={})
+            session.commit()
+
+    def change_claimed(
+        self,
+        item_id: str,
+        actor: str,
+        *,
+        action: str,
+        values: dict[str, Any],
+        detail: dict[str, Any],
+        explanation: str | None = None,
+        note: str | None = None,
+        any_assignee: bool = False,
+    ) -> None:
+        """Change an item ``actor`` holds (any holder's, with ``any_assignee``), atomically, with history."""
+        now = utcnow()
+        conditions: list[ColumnElement[bool]] = [ReviewItem.id == item_id[:64], ReviewItem.state == "claimed"]
+        if not any_assignee:
+            conditions.append(ReviewItem.assignee == actor)
+        values = {**values, "updated_at": now}
+        if explanation is not None:
+            values["explanation_sealed"] = self._seal(explanation)
+        note_sealed = self._seal(note)
+        with self._sessions() as session:
+            if self._update_items(session, *conditions, **values) != 1:
+                session.rollback()
+                raise self._explain_refusal(session, item_id, "claimed", actor)
+            self._add_history(
+                session, item_id, at=now, actor=actor, action=action, detail=detail, note_sealed=note_sealed
+            )
+            session.commit()
+
+    def comment(self, item_id: str, actor: str, note: str) -> None:
+        """Add a comment (sealed) to an item's history, whatever its state."""
+        note_sealed = self._seal(note)
+        with self._sessions() as session:
+            if session.get(ReviewItem, item_id[:64]) is None:
+                raise NotFoundError("review item", item_id)
+            self._add_history(
+                session, item_id, at=utcnow(), actor=actor, action="comment", detail={}, note_sealed=note_sealed
+            )
+            session.commit()
+
+    def purge_expired(self, now: datetime | None = None) -> int:
+        """Drop the sealed text of items past their retention time; returns how many lost it."""
+        with self._sessions() as session:
+            purged = self._update_items(
+                session,
+                ReviewItem.expires_at < (now or utcnow()),
+                ReviewItem.text_sealed.is_not(None),
+                text_sealed=None,
+            )
+            session.commit()
+            return purged
+
+    # -- the audit trail, read -------------------------------------------------------------
+
+    def decision(self, request_id: str) -> DecisionRecord | None:
+        """The audited decision with this request id, or None."""
+        with self._sessions() as session:
+            row = session.scalars(select(AuditRow).where(AuditRow.request_id == request_id[:64])).first()
+            if row is None:
+                return None
+            return DecisionRecord(
+                request_id=row.request_id,
+                guardrail_id=row.guardrail_id,
+                version=row.version,
+                source=row.source,
+                action=row.action,
+                policy_name=row.policy_name,
+                findings=list(row.findings),
+                caller_key_id=row.caller_key_id,
+            )
+
+    # -- appeals -----------------------------------------------------------------------------
+
+    def add_appeal(
+        self, *, request_id: str, item_id: str, user_hash: str | None, reason: str, caller: str
+    ) -> str:
+        """Store an appeal for the item it opened; returns its id."""
+        appeal_id = new_id()
+        with self._sessions() as session:
+            session.add(
+                Appeal(
+                    id=appeal_id,
+                    request_id=request_id,
+                    item_id=item_id,
+                    user_hash=user_hash,
+                    reason_sealed=self._sealer.seal(reason, scope="feedback"),
+                    caller_key_id=caller,
+                    created_at=utcnow(),
+                )
+            )
+            session.commit()
+        return appeal_id
+
+    def get_appeal(self, appeal_id: str) -> AppealRecord:
+        """The appeal with this id; :class:`NotFoundError` if none."""
+        with self._sessions() as session:
+            row = session.get(Appeal, appeal_id[:64])
+            if row is None:
+                raise NotFoundError("appeal", appeal_id)
+            return AppealRecord(
+                row.id, row.request_id, row.item_id, row.user_hash, row.caller_key_id, row.created_at
+            )
+
+    # -- feedback ----------------------------------------------------------------------------
+
+    def add_feedback(
+        self,
+        *,
+        request_id: str,
+        rating: int,
+        category: str | None,
+        text: str | None,
+        user_hash: str | None,
+        caller: str,
+    ) -> str:
+        """Store one piece of feedback (its text sealed); returns its id."""
+        feedback_id = new_id()
+        with self._sessions() as session:
+            session.add(
+                Feedback(
+                    id=feedback_id,
+                    request_id=request_id,
+                    rating=rating,
+                    category=category,
+                    text_sealed=self._seal(text, "feedback"),
+                    user_hash=user_hash,
+                    caller_key_id=caller,
+                    created_at=utcnow(),
+                )
+            )
+            session.commit()
+        return feedback_id
+
+    def list_feedback(
+        self, *, request_id: str | None = None, since: datetime | None = None, limit: int = 100
+    ) -> list[FeedbackRecord]:
+        """Feedback, newest first."""
+        query = select(Feedback).order_by(Feedback.created_at.desc(), Feedback.id).limit(limit)
+        if request_id is not None:
+            query = query.where(Feedback.request_id == request_id)
+        if since is not None:
+            query = query.where(Feedback.created_at >= since)
+        with self._sessions() as session:
+            return [
+                FeedbackRecord(
+                    r.id,
+                    r.request_id,
+                    r.rating,
+                    r.category,
+                    self._unseal(r.text_sealed),
+                    r.user_hash,
+                    r.caller_key_id,
+                    r.created_at,
+                )
+                for r in session.scalars(query)
+            ]
