@@ -68,7 +68,7 @@ SUMMARIES: dict[str, str] = {
     "policy": "Validate, show and list policies.",
     "provenance": "Content provenance: C2PA for images, signed receipts for text.",
     "redteam": "Red-team a guardrail or a model: goals × transforms, scored, with intervals.",
-    "review": "The human review queue: list, show, claim, confirm, overturn, escalate, export.",
+    "review": "The human review queue: list, show, claim, confirm, overturn, escalate, export, suggest.",
     "risk": "Record risks, see the heat map, write the risk report.",
     "scan": "Scan a data file, or every data file under a directory, and report what it holds.",
     "scrub": "Write OUT: IN with personal data masked and blocked rows dropped or flagged, plus a manifest.",
