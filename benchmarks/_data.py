@@ -1,8 +1,12 @@
-"""Shared pieces of the PII benchmarks: the labelled data, realistic prompts, and Presidio set up offline.
+"""Shared pieces of the benchmarks: the labelled PII data, realistic prompts, Presidio set up
+offline, and a synthetic audit trail in a scratch database of each backend.
 
 Presidio is configured the way DESIGN.md records it must be on an offline machine: its
 spaCy engine gets the locally installed small English model by path (it would otherwise
 try to download ``en_core_web_lg``), and tldextract is told not to fetch its suffix list.
+
+The audit trail (:func:`audit_rows`, :func:`scratch_database`, :func:`load_audit`) is what the
+monitoring and console benchmarks measure over, so both read the same records.
 """
 
 from __future__ import annotations
@@ -10,8 +14,13 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Callable
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +178,124 @@ def presidio_analyzers() -> dict[str, Any]:
     regex_only = AnalyzerEngine(registry=registry, nlp_engine=blank, supported_languages=["en"])
 
     return {"presidio-regex": regex_only, "presidio-spacy": full}
+
+
+# ---------------------------------------------------------------- a synthetic audit trail
+
+#: The PostgreSQL server the database benchmarks create their scratch databases on.
+PG_HOST = os.environ.get("STEWARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+_CHUNK = 10_000
+
+
+def audit_rows(n: int, days: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` audit rows spread evenly over the ``days`` days up to now: 3 guardrails x 2 versions x
+    2 directions, 5 application keys; 15% blocked with a HATE finding, 10% masked with an EMAIL
+    finding, 75% passed; latencies log-normal around 6 ms; text lengths log-normal around 300."""
+    import numpy as np
+
+    from steward.audit.record import AuditRecord
+
+    rng = np.random.default_rng(seed)
+    end = datetime.now(UTC).replace(microsecond=0)
+    start = end - timedelta(days=days)
+    offsets = np.sort(rng.uniform(0, days * 86400, n))
+    kinds = rng.uniform(0, 1, n)
+    latencies = rng.lognormal(np.log(6), 0.6, n)
+    lengths = rng.lognormal(np.log(300), 0.8, n).astype(int)
+    guardrails = rng.integers(0, 3, n)
+    versions = rng.integers(1, 3, n)
+    sources = rng.integers(0, 2, n)
+    keys = rng.integers(0, 5, n)
+    scores = rng.uniform(0.6, 1.0, n)
+    rows = []
+    for i in range(n):
+        findings: tuple[dict[str, Any], ...] = ()
+        action, reason = "NONE", ""
+        if kinds[i] < 0.15:
+            action, reason = "GUARDRAIL_INTERVENED", "blocked by HATE"
+            score = round(float(scores[i]), 4)
+            findings = ({"policy": "contentPolicy", "type": "HATE", "action": "BLOCKED", "score": score},)
+        elif kinds[i] < 0.25:
+            action, reason = "GUARDRAIL_INTERVENED", "masked EMAIL"
+            findings = (
+                {
+                    "policy": "sensitiveInformationPolicy",
+                    "type": "EMAIL",
+                    "action": "ANONYMIZED",
+                    "score": 1.0,
+                },
+            )
+        record = AuditRecord(
+            request_id=uuid.uuid4().hex,
+            endpoint="apply",
+            source=("input", "output")[sources[i]],
+            action=action,
+            guardrail_id=f"bench-{guardrails[i]}",
+            version=str(versions[i]),
+            policy_name="bench",
+            action_reason=reason,
+            findings=findings,
+            text_length=int(lengths[i]),
+            latency_ms=float(latencies[i]),
+            caller_key_id=f"KEY{keys[i]}",
+            created_at=start + timedelta(seconds=float(offsets[i])),
+        )
+        rows.append(record.to_row())
+    return rows
+
+
+@contextmanager
+def scratch_database(backend: str) -> Iterator[str]:
+    """The URL of an empty database of ``backend`` (``sqlite``: a file in a temporary folder;
+    ``postgresql``: a new database on :data:`PG_HOST`), removed afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    if backend != "postgresql":
+        raise SystemExit(f"unknown backend {backend!r} (sqlite, postgresql)")
+    import psycopg
+
+    name = f"steward_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{PG_HOST}/test", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_HOST}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_HOST}/test", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def load_audit(url: str, rows: list[dict[str, Any]]) -> None:
+    """Migrate ``url``, insert ``rows`` into the audit trail and :func:`refresh_statistics` (prints
+    how long the insert took; the benchmarks do not time it)."""
+    from sqlalchemy import insert
+
+    from steward.store.db import make_engine, upgrade
+    from steward.store.models.core import AuditRow
+
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        t0 = time.perf_counter()
+        for i in range(0, len(rows), _CHUNK):
+            with engine.begin() as conn:
+                conn.execute(insert(AuditRow), rows[i : i + _CHUNK])
+        print(f"  inserted {len(rows):,} records in {time.perf_counter() - t0:.1f} s (not timed below)")
+    finally:
+        engine.dispose()
+    refresh_statistics(url)
+
+
+def refresh_statistics(url: str) -> None:
+    """What a database in use has from its own housekeeping: the planner's statistics and, on
+    PostgreSQL, the visibility map that lets a count read the index alone (``VACUUM ANALYZE``,
+    as autovacuum does after a bulk insert)."""
+    from steward.store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+    finally:
+        engine.dispose()

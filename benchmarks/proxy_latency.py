@@ -135,8 +135,8 @@ def upstream_process() -> Iterator[str]:
 
 
 def steward_app(upstream: str, policy_name: str, data: Path) -> tuple[FastAPI, str]:
+    from steward.app.bootstrap import prepare_database
     from steward.server.app import create_app
-    from steward.server.bootstrap import prepare_database
     from steward.settings import Settings
     from steward.store.db import make_engine, session_factory
     from steward.store.guardrails import GuardrailStore

@@ -256,6 +256,16 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def clean_up(proc: subprocess.Popen[bytes] | None, pg_name: str | None, work: Path) -> None:
+    """Kill a server still running, drop its PostgreSQL database, remove its data directory."""
+    if proc is not None:
+        proc.kill()
+        proc.wait()
+    if pg_name:
+        drop_database(pg_name)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def start_server(url: str, data: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "STEWARD_DATABASE_URL": url, "STEWARD_DATA_DIR": str(data)}
     cmd = [sys.executable, "-c", "from steward.cli import main; main()", "serve", "--port", str(port)]
@@ -276,9 +286,9 @@ def wait_ready(base: str, timeout: float = 120) -> None:
 
 
 def run_backend(backend: str, args: argparse.Namespace, client: str) -> list[Result]:
+    from steward.app.context import local_app as open_stores
     from steward.audit.search import AuditQuery, count
     from steward.policy import parse_policy
-    from steward.store.local import open_stores
 
     work = Path(tempfile.mkdtemp(prefix="steward-bench-"))
     os.environ["STEWARD_DATA_DIR"] = str(work)
@@ -330,12 +340,7 @@ def run_backend(backend: str, args: argparse.Namespace, client: str) -> list[Res
                 # client, so up to `connections` extra rows are expected; fewer rows than answers is a loss.
                 result.lost = max(0, (result.requests - result.errors) - rows)
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait()
-        if pg_name:
-            drop_database(pg_name)
-        shutil.rmtree(work, ignore_errors=True)
+        clean_up(proc, pg_name, work)
     return results
 
 

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import shutil
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ def _one_master_key() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("STEWARD_MASTER_KEY", TEST_MASTER_KEY)
         yield
+
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -90,6 +94,16 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@functools.cache
+def _migrated_database() -> Path:
+    """An empty SQLite database at the latest migration, made once per session and copied per test."""
+    from steward.store.db import upgrade
+
+    folder = Path(tempfile.mkdtemp(prefix="steward-migrated-"))
+    upgrade(f"sqlite:///{folder / 'template.db'}")
+    return folder / "template.db"
+
+
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     """``run(*args, code=0, stdin=None)``: invoke ``steward`` in process on a fresh SQLite database
@@ -98,7 +112,10 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result
     A folder that needs more (files, settings) overrides ``run`` and asks for this one."""
     from steward.cli import main
 
+    # Commands refuse a database no server created: start from a migrated copy, as `steward db upgrade` leaves it.
+    shutil.copy(_migrated_database(), tmp_path / "gov.db")
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'gov.db'}")
+    monkeypatch.setenv("STEWARD_DATA_DIR", str(tmp_path))
     runner = CliRunner()
 
     def invoke(*args: str, code: int = 0, stdin: str | None = None) -> Result:

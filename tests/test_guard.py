@@ -361,3 +361,30 @@ def test_without_a_languages_section_learned_detectors_still_skip_what_they_cann
     result = Guard(policy).apply(CHINESE_QUESTIONS[0], output_scope="FULL")
     assert result.findings == () and result.scores == {}
     assert any(t.step == "content" and t.detail.startswith("skipped: not read") for t in result.trace)
+
+
+def test_detectors_share_one_encoder_pass_carried_on_the_request(
+    default_guard: Guard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The content filters and the denied-topics screen read a text once per call, through the
+    detection request's encodings (no module-level state: each call starts empty)."""
+    from steward.models.classifier import TextClassifier
+
+    model = TextClassifier.load()
+    read: list[str] = []
+    original = model._encode_uncached
+
+    def counting(texts: list[str], untrusted: bool) -> list[object]:
+        read.extend(texts)
+        return original(texts, untrusted)  # type: ignore[return-value]
+
+    monkeypatch.setattr(model, "_encode_uncached", counting)
+    text = (
+        "Which index fund should I put my savings into this year?"  # content filters and topics both read it
+    )
+    first = default_guard.apply(text, output_scope="FULL")
+    steps = {step.step: step.detail for step in first.trace}
+    assert "candidate" in steps["content"] and "candidate" in steps["topics"]  # both read the text
+    assert read.count(text) == 1
+    default_guard.apply(text, output_scope="FULL")
+    assert read.count(text) == 2  # a new call, a new request: nothing kept across calls

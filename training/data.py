@@ -51,6 +51,16 @@ HELDOUT_SOURCES = frozenset(
     }
 )
 
+#: BIPIA's attack kinds that are bare tasks ("What is the capital of Brazil?", "Draft an essay
+#: introduction about climate change"): inside a document they read exactly as the ordinary
+#: questions and requests e-mails, FAQs and forum pages are full of, and training them as attacks
+#: taught the untrusted head that any request in third-party text is an injection (issue 14:
+#: 62-100% of benign e-mails and 42-100% of question lists blocked). Kept out of training since the
+#: tenth session; the attacks kept are aimed at the model's answer ("in your response…").
+BARE_TASK_ATTACKS = frozenset(
+    {"Information Retrieval", "Content Creation", "Learning and Tutoring", "Language Translation", "Programming Help"}
+)
+
 csv.field_size_limit(10**8)
 
 
@@ -246,6 +256,41 @@ def docnli_documents(rng: random.Random) -> list[str]:
     return docs
 
 
+def fever_titles() -> list[str]:
+    """The distinct page titles of DocNLI's FEVER premises ("Robert Palmer (writer) . A collection…"),
+    without the disambiguating parenthesis: people, films, places, bands, events."""
+    titles: dict[str, None] = {}
+    for name in ("binary_fever_nli_dev.txt", "binary_fever_nli_test.txt"):
+        with (DATA / "docnli" / name).open(encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split("\t")
+                if len(parts) == 3 and " . " in parts[1]:
+                    title = parts[1].split(" . ", 1)[0].split(" (", 1)[0].strip()
+                    if 2 < len(title) < 60:
+                        titles.setdefault(_detok(title))
+    return list(titles)
+
+
+def fever_tasks(rng: random.Random) -> list[str]:
+    """Ordinary task instructions: the written templates of ``text/task_templates.txt`` filled with
+    FEVER page titles, shuffled.
+
+    Why: short imperatives ("Create…", "Generate…", "Describe…") were blocked 10-25% of the time
+    (MISCONDUCT, SEXUAL, CHILD_SAFETY) because nearly every imperative in training was a harmful
+    request; these teach that the subject, not the verb, makes a request harmful.
+    """
+    templates = _written_lines("task_templates")
+    titles = fever_titles()
+    rng.shuffle(titles)
+    return [template.format(topic=t) for t in titles for template in rng.sample(templates, 2)][:4500]
+
+
+def _written_lines(name: str) -> list[str]:
+    """The non-comment lines of ``training/written/text/NAME.txt`` (as ``written/build.py`` reads them)."""
+    out = [ln.strip() for ln in (WRITTEN / "text" / f"{name}.txt").read_text(encoding="utf-8").splitlines()]
+    return [ln for ln in out if ln and not ln.startswith("#")]
+
+
 def _thread(items: list[str], rng: random.Random, *, low: int = 2, high: int = 12) -> str:
     """Several short posts joined as one page (a forum thread, a list of statements)."""
     return "\n".join(rng.sample(items, min(len(items), rng.randint(low, high))))
@@ -362,10 +407,11 @@ def load_examples(seed: int = 13) -> list[Example]:
         for label, labels in (("hate", frozenset({"HATE"})), ("neutral", frozenset())):
             for t in toxigen[split][label]:
                 add(Example(t, labels, source, weight=3.0, kind=f"toxigen_{label}"))
-    for _ in range(400):
+    for i in range(700):
         add(
             Example(
-                _thread(toxigen["train"]["neutral"], rng, high=8),
+                # Short runs and long pages: a page of forty statements about groups must pass too.
+                _thread(toxigen["train"]["neutral"], rng, high=8 if i % 2 else 40),
                 frozenset(),
                 "toxigen",
                 kind="toxigen_neutral",
@@ -421,6 +467,18 @@ def load_examples(seed: int = 13) -> list[Example]:
         add(Example(text, frozenset(), "docnli"))
     for text in prose[3500:4300]:
         add(Example(text, frozenset(), "docnli", untrusted=True))
+    # Ordinary task instructions about every kind of subject (written templates, FEVER's page
+    # titles), as the user's request and as third-party text (a task list in a document).
+    tasks = fever_tasks(rng)
+    for text in tasks[:2500]:
+        add(Example(text, frozenset(), "fever_tasks"))
+    for text in tasks[2500:3100]:
+        add(Example(text, frozenset(), "fever_tasks", untrusted=True))
+    for _ in range(300):
+        lst = rng.sample(tasks[3100:], rng.randint(3, 20))
+        if rng.random() < 0.5:
+            lst = [f"{i}. {t}" for i, t in enumerate(lst, start=1)]
+        add(Example("\n".join(lst), frozenset(), "fever_tasks", untrusted=rng.random() < 0.5))
     responses = [str(r["chatgpt_response"]) for r in _jsonl(DATA / "halueval" / "general_data.json")]
     rng.shuffle(responses)
     for text in responses[:1500]:
@@ -437,7 +495,10 @@ def load_examples(seed: int = 13) -> list[Example]:
     # code (its e-mail and table contexts are held out for the precision benchmark, and so are
     # its test-split text attacks); its code attacks inside its code contexts.
     text_attacks = [
-        a for v in json.loads((DATA / "bipia" / "text_attack_train.json").read_text()).values() for a in v
+        a
+        for kind, v in json.loads((DATA / "bipia" / "text_attack_train.json").read_text()).items()
+        if kind not in BARE_TASK_ATTACKS
+        for a in v
     ]
     carriers = prose[4300:5300] + responses[2200:2700]
     for ctx in carriers:
@@ -529,6 +590,7 @@ def load_examples(seed: int = 13) -> list[Example]:
                     str(r.get("group", "")),
                 )
             )
+    rows.extend(_untrusted_copies(rows, rng))
     rows.extend(_batches(rows, rng))
     rows.extend(_embedded_harm(rows, prose[5300:] + responses[2700:], rng))
     return rows
@@ -544,9 +606,41 @@ def _written_training(ex: Example) -> bool:
     return ex.source.startswith("written_") and ex.source not in HELDOUT_SOURCES
 
 
+#: Written benign kinds that also train as third-party text (:func:`_untrusted_copies`).
+_UNTRUSTED_COPY_KINDS = frozenset(
+    {
+        "general_benign",
+        "curiosity_question",
+        "security_benign",
+        "forum_benign",
+        "task_prompt",
+        "technical_doc",
+        "instruction_talk",
+        "trigger_benign",
+        "benign_task",
+        "short_benign",
+        "group_discussion",
+    }
+)
+
+
+def _untrusted_copies(rows: list[Example], rng: random.Random, n: int = 1800) -> list[Example]:
+    """Written benign requests, questions, posts and documents again, read as third-party text.
+
+    Why: a retrieved FAQ, forum page or ticket is full of questions and requests aimed at people;
+    the untrusted head saw such text only as the carrier of an attack and learned that a request in
+    a document is an injection (issue 14). Only training rows of written sources are copied.
+    """
+    pool = [ex for ex in rows if ex.kind in _UNTRUSTED_COPY_KINDS and not ex.labels and _written_training(ex)]
+    return [
+        Example(ex.text, frozenset(), ex.source, True, 1.0, ex.kind)
+        for ex in rng.sample(pool, min(n, len(pool)))
+    ]
+
+
 #: Written benign kinds whose items make up the multi-item texts of :func:`_batches`.
 _BATCH_KINDS = {
-    "requests": ("general_benign", "curiosity_question", "security_benign", "short_benign"),
+    "requests": ("general_benign", "curiosity_question", "security_benign", "short_benign", "benign_task"),
     "identity": ("identity_positive", "group_discussion", "identity_negated", "identity_question"),
     "posts": ("forum_benign", "identity_positive", "curiosity_question"),
 }
@@ -573,7 +667,11 @@ def _batches(rows: list[Example], rng: random.Random, n: int = 300) -> list[Exam
             picked = rng.sample(items, rng.randint(3, 25))
             if name == "requests" and rng.random() < 0.5:
                 picked = [f"{i}. {t}" for i, t in enumerate(picked, start=1)]
-            out.append(Example("\n".join(picked), frozenset(), "written_batches", kind=f"batch_{name}"))
+            # A third are third-party text: a page of questions, a list of tasks in a document.
+            untrusted = name != "identity" and rng.random() < 0.33
+            out.append(
+                Example("\n".join(picked), frozenset(), "written_batches", untrusted, kind=f"batch_{name}")
+            )
     return out
 
 

@@ -39,7 +39,6 @@ from steward.assessment import (
 from steward.detectors import DetectionRequest, Detector, detector_classes
 from steward.detectors.language import LanguagePiece, TextLanguages, preload
 from steward.errors import InputError, InputTooLargeError
-from steward.models.classifier import shared_encoding
 from steward.policy import limits
 from steward.policy.schema import Policy, ReviewAnswer
 from steward.rules import RuleSetting, rule_settings
@@ -123,37 +122,37 @@ class Guard:
         risks: dict[str, float] = {}
         trace: list[TraceStep] = []
         ran: set[PolicyKind] = set()
-        # Detectors reading the same text (content filters, denied topics) share one encoder pass.
-        with shared_encoding():
-            for detector in self.detectors:
-                if not (detector.rules() & rules.keys()):
-                    continue
-                if not full and any(f.action is FindingAction.BLOCKED for f in findings):
-                    trace.append(TraceStep(detector.name, "skipped: the text is already blocked"))
-                    continue
-                t0 = time.perf_counter()
-                readable, unread = _reading(detector, identified)
-                if unread and not _LETTER.search(readable):
-                    trace.append(TraceStep(detector.name, "skipped: " + _unread_note(detector, unread)))
-                    continue
-                raw = detector.detect(readable, request)
-                if unread:
-                    raw = [_restore(f, text, unread) for f in raw]
-                ran.add(detector.policy_kind)
-                judged = [
-                    j
-                    for j in (self._judge(f, rules, scores, risks, self._review_action) for f in raw)
-                    if j is not None
-                ]
-                findings.extend(judged)
-                trace.append(
-                    TraceStep(
-                        detector.name,
-                        f"{len(raw)} candidate(s), {len(judged)} finding(s)"
-                        + (f"; {_unread_note(detector, unread)}" if unread else ""),
-                        (time.perf_counter() - t0) * 1000,
-                    )
+        # Detectors reading the same text (content filters, denied topics) share one encoder pass:
+        # ``request.encodings``, made fresh for this call.
+        for detector in self.detectors:
+            if not (detector.rules() & rules.keys()):
+                continue
+            if not full and any(f.action is FindingAction.BLOCKED for f in findings):
+                trace.append(TraceStep(detector.name, "skipped: the text is already blocked"))
+                continue
+            t0 = time.perf_counter()
+            readable, unread = _reading(detector, identified)
+            if unread and not _LETTER.search(readable):
+                trace.append(TraceStep(detector.name, "skipped: " + _unread_note(detector, unread)))
+                continue
+            raw = detector.detect(readable, request)
+            if unread:
+                raw = [_restore(f, text, unread) for f in raw]
+            ran.add(detector.policy_kind)
+            judged = [
+                j
+                for j in (self._judge(f, rules, scores, risks, self._review_action) for f in raw)
+                if j is not None
+            ]
+            findings.extend(judged)
+            trace.append(
+                TraceStep(
+                    detector.name,
+                    f"{len(raw)} candidate(s), {len(judged)} finding(s)"
+                    + (f"; {_unread_note(detector, unread)}" if unread else ""),
+                    (time.perf_counter() - t0) * 1000,
                 )
+            )
         return self._decide(text, src, findings, scores, risks, trace, ran, started, vault)
 
     @staticmethod

@@ -257,14 +257,22 @@ def test_cli_prune_and_forget_subject(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.delenv("STEWARD_SECRET_KEY", raising=False)
     monkeypatch.setenv("STEWARD_RETENTION_FEEDBACK_DAYS", "30")
+    from steward.app.context import local_app as open_stores
     from steward.review.queue import ReviewQueue
     from steward.review.voice import Voice, user_key
-    from steward.store.local import open_stores
 
     with open_stores(create=True) as stores:
         voice = Voice(ReviewQueue.over(stores.sessions, stores.keys.sealer), user_key(stores.server_key))
-        voice.feedback(request_id="r1", rating=-1, caller="k", text="bad", user_id="alice@example.com")
-        voice.feedback(request_id="r2", rating=1, caller="k", text="good", user_id="bob@example.com")
+        voice.store.write(
+            [
+                voice.new_feedback(
+                    request_id="r1", rating=-1, caller="k", text="bad", user_id="alice@example.com"
+                ),
+                voice.new_feedback(
+                    request_id="r2", rating=1, caller="k", text="good", user_id="bob@example.com"
+                ),
+            ]
+        )
         with stores.sessions() as session:  # bob's feedback is 31 days old
             session.execute(
                 update(Feedback)

@@ -29,7 +29,7 @@ def test_db_upgrade_and_current(runner: CliRunner) -> None:
 @pytest.fixture
 def initialised(runner: CliRunner) -> CliRunner:
     """The runner over a database a server would have created (migrated, seeded, key recorded)."""
-    from steward.store.local import open_stores
+    from steward.app.context import local_app as open_stores
 
     with open_stores(create=True):
         pass
@@ -151,10 +151,10 @@ def test_audit_prune_asks_and_reports(initialised: CliRunner) -> None:
 
 
 def _write_audit_record(request_id: str) -> None:
+    from steward.app.context import local_app as open_stores
     from steward.audit.chain import chain_key
     from steward.audit.record import AuditRecord
     from steward.audit.writer import AuditWriter
-    from steward.store.local import open_stores
 
     with open_stores(create=True) as stores:
         writer = AuditWriter(stores.sessions.kw["bind"], chain_key=chain_key(stores.server_key))
@@ -165,7 +165,7 @@ def _write_audit_record(request_id: str) -> None:
 def test_audit_verify_fails_on_a_changed_record(runner: CliRunner) -> None:
     from sqlalchemy import update
 
-    from steward.store.local import open_stores
+    from steward.app.context import local_app as open_stores
     from steward.store.models.core import AuditRow
 
     _write_audit_record("r1")
@@ -201,7 +201,7 @@ def test_a_database_from_before_fingerprints_is_checked_against_a_sealed_secret(
     from cryptography.fernet import Fernet
     from sqlalchemy import delete
 
-    from steward.store.local import open_stores
+    from steward.app.context import local_app as open_stores
     from steward.store.models.core import ServerKeyCheck
 
     # The secrets must be sealed under the default master key, the one derived from the server

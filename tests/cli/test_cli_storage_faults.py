@@ -102,3 +102,30 @@ def test_the_real_process_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 6, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["system", "list"], ["risk", "list", "credit"], ["evidence", "list", "credit"], ["system", "due"]],
+    ids=lambda a: " ".join(a),
+)
+def test_governance_commands_never_create_a_database(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They once migrated whatever the URL named into existence; now they say no server made it."""
+    monkeypatch.setenv("STEWARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    result = CliRunner().invoke(main, args)
+    _assert_one_line(result, "no Steward database", "steward db upgrade")
+    assert not (tmp_path / "elsewhere.db").exists()
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STEWARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STEWARD_AUDIT_BATCH", "0")
+    result = CliRunner().invoke(main, ["keys", "list"])
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: STEWARD_AUDIT_BATCH: "), result.output

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -192,3 +194,41 @@ def test_review_actions_keep_the_queue_rules(console: Console) -> None:
     with httpx.Client(base_url=console.url, timeout=30) as api:
         seen = api_call(api, "GET", f"/v1/review/items/{item_id}", console.keys[Role.REVIEWER]).json()
     assert seen["state"] == "resolved" and seen["outcome"] == "confirmed"
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_pages_read_the_database_in_worker_threads_not_on_the_event_loop(
+    console: Console, admin: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, bool]] = []
+
+    def spy(name: str, read: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            calls.append((name, _on_event_loop()))
+            return read(*args, **kwargs)
+
+        return wrapped
+
+    sessions, keys = console.app.state.console_sessions, console.state.keys
+    monkeypatch.setattr(sessions, "get", spy("session", sessions.get))
+    monkeypatch.setattr(keys, "lookup", spy("key", keys.lookup))
+    monkeypatch.setattr(
+        console.state.guardrails, "list_all", spy("guardrails", console.state.guardrails.list_all)
+    )
+    for path in (
+        *PAGES,
+        "/console/monitoring",
+        "/console/keys",
+        "/console/feedback",
+        "/console/overview?period=century",
+    ):
+        admin.get(path)
+    assert {name for name, _ in calls} == {"session", "key", "guardrails"}
+    assert [name for name, on_loop in calls if on_loop] == []

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from console_helpers import Console, check_page, http_sign_in, sign_in
 
+from steward.console import key_pages
 from steward.store.keys import NewKey, Role
 
 
@@ -78,3 +80,31 @@ def test_only_an_admin_sees_or_uses_the_keys_page(page: Any, console: Console) -
         f"{console.url}/console/keys/{console.keys[Role.APP].id}/revoke", form={"csrf": csrf}
     )
     assert answer.status == 403 and console.state.keys.lookup(console.keys[Role.APP].id).revoked is False
+
+
+def test_the_key_list_pages_with_a_cursor_and_shows_every_key_once(
+    page: Any, console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(key_pages, "PAGE", 3)  # the server runs in this process: pages of three
+    for i in range(4):
+        console.state.keys.create(Role.AUDITOR, name=f"paged {i}")
+    every = [k.id for k in console.state.keys.list_all()]
+    sign_in(page, console, Role.ADMIN)
+    page.goto(f"{console.url}/console/keys")
+    assert page.get_by_role("link", name="First page").count() == 0
+    seen: list[str] = []
+    while True:
+        rows = page.locator("#keys tbody tr")
+        assert 1 <= rows.count() <= 3
+        seen += [rows.nth(i).get_attribute("data-key") or "" for i in range(rows.count())]
+        following = page.get_by_role("link", name="Next page")
+        if following.count() == 0:
+            break
+        following.click()
+        assert page.get_by_role("link", name="First page").count() == 1
+    assert seen == every  # oldest first, each key once
+    check_page(page, "keys-paged")
+    answer = page.request.get(f"{console.url}/console/keys?after=STWNOSUCHKEY0000000")
+    assert answer.status == 400 and "cursor" in answer.text()
+    answer = page.request.get(f"{console.url}/console/keys?after=not-a-key!")
+    assert answer.status == 400 and "after" in answer.text()

@@ -7,8 +7,11 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from console_helpers import Console, api_call, check_page, sign_in
 
+from steward.console import review_pages
+from steward.server.routers.review import app_services
 from steward.store.keys import Role
 
 
@@ -105,3 +108,47 @@ def test_a_reviewer_escalates_and_only_an_admin_then_decides(
         assert "resolved" in admin.locator("#item").inner_text()
     finally:
         admin.context.close()
+
+
+def test_the_queue_filters_by_reason_and_pages_with_a_cursor(
+    page: Any, console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_pages, "PAGE", 2)  # the server runs in this process: pages of two
+    gid = "rp-" + uuid.uuid4().hex[:8]
+    policy = {"name": gid, "sensitive_information": {"pii_entities": [{"type": "EMAIL", "action": "REVIEW"}]}}
+    with httpx.Client(base_url=console.url, timeout=30) as client:
+        api_call(
+            client, "POST", "/v1/guardrails", console.keys[Role.ADMIN], json={"id": gid, "policy": policy}
+        )
+        for i in range(5):
+            body = {"source": "INPUT", "content": [{"text": {"text": f"write to p{i}@example.org"}}]}
+            api_call(
+                client, "POST", f"/guardrail/{gid}/version/DRAFT/apply", console.keys[Role.APP], json=body
+            )
+    app_services(console.app).writer.flush()
+    sign_in(page, console, Role.REVIEWER)
+    page.goto(f"{console.url}/console/review")
+    page.get_by_label("State").select_option("open")
+    page.get_by_label("Reason").select_option("policy_review")
+    page.get_by_role("button", name="Filter").click()
+    seen: list[tuple[str, str]] = []
+    while True:
+        rows = page.locator("#review-items tbody tr")
+        assert 1 <= rows.count() <= 2
+        for i in range(rows.count()):
+            cells = rows.nth(i).locator("td").all_inner_texts()
+            assert cells[3] == "policy_review" and cells[5].startswith("open")
+            seen.append((rows.nth(i).get_attribute("data-item") or "", cells[1]))
+        following = page.get_by_role("link", name="Next page")
+        if following.count() == 0:
+            break
+        following.click()
+        assert "reason=policy_review" in page.url and "state=open" in page.url
+    ids = [item for item, _ in seen]
+    assert len(ids) == len(set(ids))  # each item once
+    assert len([item for item, guardrail in seen if guardrail.startswith(gid)]) == 5
+    check_page(page, "review-paged")
+    answer = page.request.get(f"{console.url}/console/review?after=no-such-item")
+    assert answer.status == 400 and "after" in answer.text()
+    answer = page.request.get(f"{console.url}/console/review?reason=boredom")
+    assert answer.status == 400 and "reason" in answer.text()

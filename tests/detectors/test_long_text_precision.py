@@ -190,17 +190,17 @@ def test_long_documents_score_no_higher_as_attacks_than_their_first_paragraph(gu
 
 
 def test_untrusted_documents_pass_as_third_party_content(guard: Guard) -> None:
-    """Only two of the six pass as untrusted content today, and this test holds them.
+    """All six pass as untrusted content since the tenth session's model.
 
-    Not the security blog: it quotes an injection string word for word, and in third-party
-    content such a quotation is exactly what an injection looks like to the model reading it.
-    Not yet the others (PROMPT_ATTACK on the untrusted curve): the forum thread asks a question
-    (0.71), the Python module's docstring says "Ignore the first failure silently" (0.62), the
-    meeting notes hand out actions (0.54). The untrusted head reads any request inside a
-    document as aimed at the model; ``benchmarks/precision.py`` measures it on public text.
+    Until then only two did: the forum thread asks a question (0.71), the Python module's
+    docstring says "Ignore the first failure silently" (0.62), the meeting notes hand out actions
+    (0.54) — the untrusted head read any request inside a document as aimed at the model. The
+    security blog, which quotes an injection string word for word, is the closest (0.31 against
+    the 0.35 at which the default policy's HIGH-strength filter acts); ``benchmarks/precision.py``
+    measures the same on public text.
     """
-    for name in ("email thread", "court report"):
-        assert _blocking(guard, DOCUMENTS[name], "input", untrusted=True) == [], name
+    for name, text in DOCUMENTS.items():
+        assert _blocking(guard, text, "input", untrusted=True) == [], name
 
 
 INJECTION = (

@@ -9,21 +9,22 @@ from pathlib import Path
 import pytest
 from govern_builders import make_system
 
+from steward.app.context import local_app
 from steward.cli._govern_io import hash_inputs, record_evidence
 from steward.errors import ConflictError, InputError, NotFoundError
 from steward.govern.evidence import sha256_hex
-from steward.govern.repository import GovernanceStore, open_store
+from steward.govern.repository import GovernanceStore
 from steward.govern.requirements import EvidenceKind
 
 PAYLOAD = json.dumps({"metrics": {"recall": 0.9, "fpr": 0.01}}).encode()
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[GovernanceStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'gov.db'}")
-    opened.add_system(make_system())
-    yield opened
-    opened.close()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GovernanceStore]:
+    monkeypatch.setenv("STEWARD_DATA_DIR", str(tmp_path))
+    with local_app(f"sqlite:///{tmp_path / 'gov.db'}", create=True) as app:
+        app.governance.add_system(make_system())
+        yield app.governance
 
 
 def _record(store: GovernanceStore, **overrides: object):  # type: ignore[no-untyped-def]

@@ -34,9 +34,8 @@ def clock() -> Clock:
 @pytest.fixture
 def store(db_url: str, clock: Clock) -> Iterator[GovernanceStore]:
     engine = make_engine(db_url)
-    opened = GovernanceStore(session_factory(engine), clock=clock, engine=engine)
-    yield opened
-    opened.close()
+    yield GovernanceStore(session_factory(engine), clock=clock)
+    engine.dispose()
 
 
 def _ids() -> str:
@@ -189,8 +188,8 @@ def test_export_import_round_trip_into_an_empty_database(
 
     upgrade(fresh_db_url)
     engine = make_engine(fresh_db_url)
-    other = GovernanceStore(session_factory(engine), engine=engine)
-    request.addfinalizer(other.close)
+    other = GovernanceStore(session_factory(engine))
+    request.addfinalizer(engine.dispose)
     from steward.govern.register import parse_register
 
     counts = other.import_register(parse_register(exported))

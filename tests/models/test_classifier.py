@@ -15,9 +15,9 @@ from steward.models.classifier import (
     ARTIFACTS_DIR,
     DEFAULT_MODEL,
     EncodedText,
+    SharedEncodings,
     TextClassifier,
     _SpanPool,
-    shared_encoding,
 )
 from steward.models.onnx_runtime import file_sha256
 from steward.policy.schema import ContentCategory
@@ -191,7 +191,7 @@ def test_text_without_pieces_still_has_a_whole_state(model: TextClassifier) -> N
     assert encoded.whole_state.shape == (1536,)
 
 
-def test_inside_shared_encoding_a_text_is_read_once(
+def test_with_shared_encodings_a_text_is_read_once(
     model: TextClassifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = "A sentence only this test uses, about lighthouse keepers in 1850."
@@ -203,14 +203,14 @@ def test_inside_shared_encoding_a_text_is_read_once(
         return original(texts, untrusted)
 
     monkeypatch.setattr(model, "_encode_uncached", counting)
-    with shared_encoding():
-        [first] = model.encode([text])
-        [again] = model.encode([text, text])[:1]
-        assert again is first and calls == [1]
-        # The untrusted reading is a different pass (its marker token changes every state).
-        [marked] = model.encode([text], untrusted=True)
-        assert calls == [1, 1] and marked is not first
-    # Nothing is kept once the block ends: a repeated prompt costs what a new one does.
+    shared: SharedEncodings = {}  # what the guard puts on one detection request
+    [first] = model.encode([text], shared=shared)
+    [again] = model.encode([text, text], shared=shared)[:1]
+    assert again is first and calls == [1]
+    # The untrusted reading is a different pass (its marker token changes every state).
+    [marked] = model.encode([text], untrusted=True, shared=shared)
+    assert calls == [1, 1] and marked is not first
+    # Nothing is kept without the request's encodings: a repeated prompt costs what a new one does.
     model.encode([text])
     assert calls == [1, 1, 1]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from steward.errors import DetectorUnavailableError
-from steward.models.classifier import ARTIFACTS_DIR, TextClassifier, shared_encoding
+from steward.models.classifier import ARTIFACTS_DIR, SharedEncodings, TextClassifier
 from steward.models.embedder import default_embedder
 from steward.models.onnx_runtime import file_sha256
 from steward.models.piece_embedder import DEFAULT_PROJECTION, PieceEmbedder
@@ -79,10 +79,10 @@ def test_empty_text_has_no_pieces(embedder: PieceEmbedder) -> None:
 def test_reuses_the_content_models_pass(embedder: PieceEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "A prompt read first by the content filter. Then compared with the topics."
     classifier = TextClassifier.load()
-    with shared_encoding():
-        classifier.score([text])
-        monkeypatch.setattr(classifier, "_encode_uncached", lambda *a: pytest.fail("encoded twice"))
-        spans, _ = embedder.embed_pieces(text)
+    shared: SharedEncodings = {}  # the detection request's encodings
+    classifier.score([text], shared=shared)
+    monkeypatch.setattr(classifier, "_encode_uncached", lambda *a: pytest.fail("encoded twice"))
+    spans, _ = embedder.embed_pieces(text, shared=shared)
     assert len(spans) == 3
 
 

@@ -10,8 +10,8 @@ import pytest
 from monitor_helpers import new_gid, record, store
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from webhook_receiver import webhook_receiver
 
+from loopback_servers import webhook_receiver
 from steward.errors import ConflictError, InputError, NotFoundError
 from steward.monitor.alerts import evaluate, evaluate_all, new_rule
 from steward.monitor.scheduler import AlertScheduler
@@ -108,7 +108,9 @@ def test_min_requests_keeps_a_single_block_from_firing(
     alerts.delete(rule.id)
 
 
-def test_only_one_of_two_processes_fires_the_same_alert(sessions: sessionmaker[Session], package_db_url: str) -> None:
+def test_only_one_of_two_processes_fires_the_same_alert(
+    sessions: sessionmaker[Session], package_db_url: str
+) -> None:
     from steward.store.db import make_engine, session_factory
 
     gid = new_gid("a")

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from webhook_receiver import Receiver, webhook_receiver
 
+from loopback_servers import Receiver, webhook_receiver
 from steward.monitor.webhooks import verify_signature
 from steward.server.app import create_app
 from steward.settings import Settings
@@ -32,7 +32,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def client(package_db_url: str, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(
+    package_db_url: str, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
     env = {
         "STEWARD_ALERT_INTERVAL_S": "0.2",
         "STEWARD_ALERT_WEBHOOKS": f"ops={receiver.url}",
@@ -41,7 +43,9 @@ def client(package_db_url: str, receiver: Receiver, tmp_path_factory: pytest.Tem
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
-        settings = Settings(database_url=package_db_url, data_dir=Path(tmp_path_factory.mktemp("monitor-data")))
+        settings = Settings(
+            database_url=package_db_url, data_dir=Path(tmp_path_factory.mktemp("monitor-data"))
+        )
         app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
@@ -156,6 +160,49 @@ def test_rules_are_written_by_admins_only_and_checked(
     assert rule["id"] in [x["id"] for x in listed["rules"]] and listed["webhooks"] == ["ops"]
     assert client.delete(f"/v1/monitor/rules/{rule['id']}", headers=keys[Role.ADMIN]).status_code == 204
     assert client.delete(f"/v1/monitor/rules/{rule['id']}", headers=keys[Role.ADMIN]).status_code == 404
+
+
+def test_a_rule_is_changed_by_admins_only_and_keeps_its_id_and_cooldown_clock(
+    client: TestClient, keys: dict[Role, dict[str, str]]
+) -> None:
+    rule = {"id": "r" + uuid.uuid4().hex[:8], "metric": "block_rate", "threshold": 0.5, "window": 600}
+    assert client.post("/v1/monitor/rules", json=rule, headers=keys[Role.ADMIN]).status_code == 201
+    path = f"/v1/monitor/rules/{rule['id']}"
+    change = {
+        "metric": "intervention_rate",
+        "comparison": ">=",
+        "threshold": 0.2,
+        "window": 3600,
+        "enabled": False,
+    }
+    assert client.put(path, json=change, headers=keys[Role.AUDITOR]).status_code == 403
+    changed = client.put(path, json=change, headers=keys[Role.ADMIN])
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (
+        body["id"],
+        body["metric"],
+        body["comparison"],
+        body["threshold"],
+        body["window"],
+        body["enabled"],
+    ) == (
+        rule["id"],
+        "intervention_rate",
+        ">=",
+        0.2,
+        3600,
+        False,
+    )
+    listed = {x["id"]: x for x in client.get("/v1/monitor/rules", headers=keys[Role.AUDITOR]).json()["rules"]}
+    assert listed[rule["id"]] == body
+    renamed = client.put(path, json={**change, "id": "other"}, headers=keys[Role.ADMIN])
+    assert renamed.status_code == 400 and "renamed" in renamed.json()["message"]
+    bad = client.put(path, json={**change, "window": 5}, headers=keys[Role.ADMIN])
+    assert bad.status_code == 400 and "window" in bad.json()["message"]
+    missing = client.put("/v1/monitor/rules/no-such-rule", json=change, headers=keys[Role.ADMIN])
+    assert missing.status_code == 404
+    assert client.delete(path, headers=keys[Role.ADMIN]).status_code == 204
 
 
 def _sample(text: str, name: str, labels: dict[str, str]) -> float:

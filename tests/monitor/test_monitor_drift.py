@@ -1,4 +1,5 @@
-"""Drift: PSI, KS, and a drift report over the audit trail on SQLite and PostgreSQL."""
+"""Drift: PSI and KS over histograms, and a drift report over the audit trail (from the records and
+from the hourly rollups, which must agree) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,18 +20,32 @@ from steward.store.monitor import AuditScope
 BASE = datetime(2026, 4, 1, tzinfo=UTC)
 
 
+def _histograms(a: np.ndarray, b: np.ndarray, bins: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), bins + 1)
+    return np.histogram(a, edges)[0], np.histogram(b, edges)[0]
+
+
 def test_psi_is_small_for_the_same_distribution_and_large_for_a_shift() -> None:
     rng = np.random.default_rng(1)
     ref = rng.normal(100, 10, 5000)
-    assert psi(ref, rng.normal(100, 10, 5000)) < 0.1
-    assert 0.1 <= psi(ref, rng.normal(104, 10, 5000)) < 0.25
-    assert psi(ref, rng.normal(130, 10, 5000)) >= 0.25
+    assert psi(*_histograms(ref, rng.normal(100, 10, 5000))) < 0.1
+    assert 0.1 <= psi(*_histograms(ref, rng.normal(104, 10, 5000))) < 0.25
+    assert psi(*_histograms(ref, rng.normal(130, 10, 5000))) >= 0.25
     assert [psi_level(v) for v in (0.05, 0.1, 0.24, 0.25)] == [
         "stable",
         "moderate",
         "moderate",
         "significant",
     ]
+
+
+def test_psi_bins_end_where_the_reference_deciles_fall() -> None:
+    # ten equal buckets of the reference: each is a decile bin; moving one bucket's share is all PSI sees
+    ref = np.full(10, 100)
+    cur = ref.copy()
+    cur[0], cur[9] = 50, 150
+    expected = (0.05 - 0.1) * np.log(0.05 / 0.1) + (0.15 - 0.1) * np.log(0.15 / 0.1)
+    assert psi(ref, cur) == pytest.approx(expected, abs=1e-4)
 
 
 def test_categorical_psi_sees_a_new_language() -> None:
@@ -40,20 +55,25 @@ def test_categorical_psi_sees_a_new_language() -> None:
 
 
 @pytest.mark.parametrize(("n", "m", "shift"), [(30, 40, 0.0), (200, 300, 0.3), (1000, 800, 0.1)])
-def test_ks_matches_scipy(n: int, m: int, shift: float) -> None:
+def test_ks_over_a_bucket_per_value_matches_scipy(n: int, m: int, shift: float) -> None:
     rng = np.random.default_rng(n)
-    a, b = rng.normal(0, 1, n), rng.normal(shift, 1, m)
-    statistic, p_value = ks_test(a, b)
+    a, b = rng.normal(0, 1, n).round(3), rng.normal(shift, 1, m).round(3)
+    values = np.unique(np.concatenate([a, b]))
+    counts_a = np.bincount(np.searchsorted(values, a), minlength=values.size)
+    counts_b = np.bincount(np.searchsorted(values, b), minlength=values.size)
+    statistic, p_value = ks_test(counts_a, counts_b)
     expected = ks_2samp(a, b, method="asymp")
     assert statistic == pytest.approx(expected.statistic, abs=1e-4)
     assert p_value == pytest.approx(expected.pvalue, abs=0.02)
 
 
-def test_empty_sides_are_refused() -> None:
-    with pytest.raises(InputError):
-        psi([], [1.0])
-    with pytest.raises(InputError):
-        ks_test([1.0], [])
+def test_empty_or_mismatched_sides_are_refused() -> None:
+    with pytest.raises(InputError, match="both sides"):
+        psi([0, 0], [1, 0])
+    with pytest.raises(InputError, match="both sides"):
+        ks_test([1, 0], [0, 0])
+    with pytest.raises(InputError, match="same buckets"):
+        ks_test([1, 0], [1, 0, 0])
 
 
 def test_drift_report_finds_longer_texts_new_languages_and_higher_scores(

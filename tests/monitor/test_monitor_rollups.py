@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from monitor_helpers import finding, record, store
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.cli import main
+from steward.monitor.drift import drift_report
 from steward.monitor.report import build_report
 from steward.monitor.rollups import catch_up, rebuild
 from steward.store.db import make_engine, session_factory, upgrade
@@ -143,3 +145,48 @@ def test_the_scheduler_rolls_up_and_the_cli_rebuilds(
     result = CliRunner().invoke(main, ["monitor", "rollup", "--rebuild-since", "2026-05-01T02:00:00"])
     assert result.exit_code == 0, result.output
     assert "rolled up" in result.stdout
+
+
+def test_drift_from_rollups_equals_drift_from_records_and_counts_every_record(
+    fresh: tuple[Engine, sessionmaker[Session], str],
+) -> None:
+    engine, sessions, _ = fresh
+    gid = "r" + uuid.uuid4().hex[:8]
+    rng = np.random.default_rng(5)
+    rows, lengths = [], []
+    for i in range(600):  # ten hours, three keys; longer texts and German in the second five hours
+        found = []
+        if i % 4 == 0:
+            found.append(finding("contentPolicy", "HATE", "BLOCKED", round(float(rng.uniform(0.5, 1.0)), 4)))
+        if i % 9 == 0:
+            found.append(finding("languagePolicy", "UNSUPPORTED_LANGUAGE", "NONE", 0.8, language="de"))
+        lengths.append(int(rng.lognormal(5 + (i >= 300), 0.4)))
+        rows.append(
+            record(
+                gid, BASE + timedelta(minutes=i), findings=found, text_length=lengths[-1], caller=f"K{i % 3}"
+            )
+        )
+    store(engine, rows)
+    scopes = (AuditScope(guardrail_id=gid), AuditScope(guardrail_id=gid, caller_key_id="K1"))
+    windows = {
+        "reference": (BASE - timedelta(minutes=30), BASE + timedelta(hours=5)),
+        "current": (BASE + timedelta(hours=5), BASE + timedelta(hours=10, minutes=20)),
+    }
+    from_records = [drift_report(sessions, scope=scope, **windows) for scope in scopes]
+    catch_up(sessions, NOW)
+    assert rolled_span(sessions, *windows["reference"]) is not None
+    assert [drift_report(sessions, scope=scope, **windows) for scope in scopes] == from_records
+    features = {f["feature"]: f for f in from_records[0]["features"]}
+    assert from_records[0]["reference"]["records"] == from_records[0]["current"]["records"] == 300
+    assert features["textLength"]["referenceMean"] == round(float(np.mean(lengths[:300])), 4)
+    assert features["textLength"]["currentMean"] == round(float(np.mean(lengths[300:])), 4)
+    assert features["textLength"]["psiLevel"] == "significant" and features["textLength"]["ksShift"]
+    assert features["languageMix"]["current"] == {"supported": 300 - 33, "de": 33}
+    assert features["score:HATE"]["referenceShare"] == features["score:HATE"]["currentShare"] == 0.25
+    assert features["score:HATE"]["ksShift"] is False  # the same score distribution on both sides
+    # a record reaching a rolled hour late: drift goes back to the records, and is exact again after a rebuild
+    store(engine, [record(gid, BASE + timedelta(minutes=5), text_length=5000)])
+    late = drift_report(sessions, scope=scopes[0], **windows)
+    assert late["reference"]["records"] == 301
+    rebuild(sessions, BASE, NOW)
+    assert drift_report(sessions, scope=scopes[0], **windows) == late

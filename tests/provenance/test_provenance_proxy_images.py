@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from provenance_helpers import png
 
+from steward.app.bootstrap import prepare_database
 from steward.audit.search import AuditQuery, search
 from steward.cli import main
 from steward.policy import parse_policy
@@ -29,7 +30,6 @@ from steward.provenance.image import verify_image
 from steward.provenance.images_api import CERT_ENV, CERT_KEY_ENV
 from steward.provenance.keys import KEY_ENV
 from steward.server.app import create_app
-from steward.server.bootstrap import prepare_database
 from steward.settings import Settings
 from steward.store.db import make_engine, session_factory
 from steward.store.guardrails import GuardrailStore

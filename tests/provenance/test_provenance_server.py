@@ -1,16 +1,14 @@
 """Receipts on proxy answers and the well-known key route, in the real app with a fake upstream.
 
-The upstream is a plain ``http.server`` on loopback answering every chat request with a
-canned completion chosen by the request's model (``say:<name>``), so the proxy's real path
-runs: guard the input, call upstream, guard the answer, sign it, send it.
+The upstream is the tests' fake model server on loopback (:mod:`loopback_servers`), answering
+each chat request with the canned completion its model names (``say:<name>``), so the proxy's
+real path runs: guard the input, call upstream, guard the answer, sign it, send it.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +16,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
+from loopback_servers import running_upstream
+from steward.app.bootstrap import prepare_database
 from steward.errors import InputError
 from steward.policy import parse_policy
 from steward.provenance.issuer import RECEIPT_HEADER, RECEIPTS_ENV, ReceiptIssuer
 from steward.provenance.keys import KEY_ENV
 from steward.provenance.receipt import Decision, Problem, decode_receipt, verify_receipt
 from steward.server.app import create_app
-from steward.server.bootstrap import prepare_database
 from steward.settings import Settings
 from steward.store.db import make_engine, session_factory
 from steward.store.guardrails import GuardrailStore
@@ -48,65 +47,10 @@ ANSWERS = {
 }
 
 
-class _Upstream(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        name = body["model"].removeprefix("say:")
-        if body.get("stream"):
-            self._stream(name)
-            return
-        answer = {
-            "id": "c1",
-            "object": "chat.completion",
-            "created": 1,
-            "model": f"fake-{name}",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": ANSWERS[name]},
-                    "finish_reason": "stop",
-                }
-            ],
-        }
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _stream(self, name: str) -> None:
-        self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
-        self.end_headers()
-        text = ANSWERS[name]
-        pieces = [text[i : i + 5] for i in range(0, len(text), 5)]
-        for n, piece in enumerate(pieces):
-            finish = "stop" if n == len(pieces) - 1 else None
-            chunk = {
-                "id": "c1",
-                "object": "chat.completion.chunk",
-                "created": 1,
-                "model": f"fake-{name}",
-                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": finish}],
-            }
-            self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
-        self.close_connection = True
-
-
 @pytest.fixture(scope="module")
 def upstream_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with running_upstream(canned=ANSWERS) as upstream:
+        yield upstream.url
 
 
 def _app(
@@ -173,7 +117,7 @@ def test_answers_carry_receipts_that_verify_with_the_published_key(
             check = verify_receipt(content, receipt, public)
             assert check.ok, check.message
             claims = check.receipt
-            assert claims.decision is decision and claims.model == f"fake-{name}"
+            assert claims.decision is decision and claims.model == f"say:{name}"
             assert (claims.guardrail_id, claims.guardrail_version) == ("bot", "1")
             assert claims.request_id == f"{response.headers['x-steward-request-id']}-out-0"
             # The client changing the answer is caught.
@@ -273,7 +217,7 @@ def test_streamed_answers_carry_a_receipt_in_the_final_chunk(
             assert len(receipts) == 1 and receipts[0][0]["index"] == 0
             check = verify_receipt(sent, receipts[0][0]["receipt"], public)
             assert check.ok, check.message
-            assert check.receipt.decision is decision and check.receipt.model == f"fake-{name}"
+            assert check.receipt.decision is decision and check.receipt.model == f"say:{name}"
 
 
 def test_the_audit_record_of_an_answer_keeps_its_receipt(

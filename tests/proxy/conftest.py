@@ -8,18 +8,18 @@ exactly as ``steward serve`` would be.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from proxy_fakes import PSEUDONYM_POLICY, TEST_POLICY, QuietServer, Steward, Upstream, make_handler, serve
+from proxy_fakes import PSEUDONYM_POLICY, TEST_POLICY, Steward, serve
 
+from loopback_servers import Upstream, running_upstream
+from steward.app.bootstrap import prepare_database
 from steward.policy import parse_policy
 from steward.server.app import create_app
-from steward.server.bootstrap import prepare_database
 from steward.settings import Settings
 from steward.store.db import make_engine, session_factory
 from steward.store.guardrails import GuardrailStore
@@ -30,14 +30,8 @@ from steward.store.sealing import Sealer, load_server_key
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[Upstream]:
     """The fake OpenAI-compatible upstream, in a thread, for the whole session."""
-    state = Upstream(url="")
-    server = QuietServer(("127.0.0.1", 0), make_handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with running_upstream() as state:
+        yield state
 
 
 @pytest.fixture(scope="module")

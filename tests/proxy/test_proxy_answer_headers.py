@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from proxy_fakes import Steward, Upstream, serve
+from proxy_fakes import Steward, serve
 
+from loopback_servers import Upstream
 from steward.proxy.settings import DEFAULT_DISCLOSURE_NOTICE
 from steward.server.app import create_app
 from steward.settings import Settings

@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from proxy_fakes import EMAIL_PATTERN, Steward, Upstream, running_upstream
+from proxy_fakes import EMAIL_PATTERN, Steward
 
+from loopback_servers import Upstream, running_upstream
 from steward.cli import main
 from steward.errors import InputError
 from steward.policy import parse_policy

@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from proxy_fakes import Steward, Upstream
+from proxy_fakes import Steward
 
+from loopback_servers import Upstream
 from steward.errors import InputError
 from steward.proxy.settings import ProxySettings
 

@@ -9,7 +9,9 @@ import httpx
 import openai
 import pytest
 from openai import OpenAI
-from proxy_fakes import CANNED, Steward, Upstream
+from proxy_fakes import Steward
+
+from loopback_servers import CANNED, Upstream
 
 pytestmark = pytest.mark.timeout(60)
 

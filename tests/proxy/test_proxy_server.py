@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 from openai import OpenAI
-from proxy_fakes import Steward, Upstream
+from proxy_fakes import Steward
 
+from loopback_servers import Upstream
 from steward.store.keys import Role
 
 pytestmark = pytest.mark.timeout(60)

@@ -6,8 +6,8 @@ import asyncio
 import socket
 
 import pytest
-from proxy_fakes import Upstream
 
+from loopback_servers import Upstream
 from steward.errors import UpstreamError, UpstreamTimeoutError
 from steward.proxy.settings import ProxySettings
 from steward.proxy.upstream import UpstreamClient, safe_url

@@ -16,7 +16,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "proxy"))
 
-from proxy_fakes import Upstream, running_upstream, serve
+from proxy_fakes import serve
+
+from loopback_servers import Upstream, running_upstream
 
 __all__ = [
     "COMPLY",

@@ -131,8 +131,8 @@ def steward_proxy(
     fake_model: Upstream, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """Steward's real server, proxying to the scripted model, guarded by the regex policy."""
+    from steward.app.bootstrap import prepare_database
     from steward.server.app import create_app
-    from steward.server.bootstrap import prepare_database
     from steward.settings import Settings
     from steward.store.db import make_engine, session_factory
     from steward.store.guardrails import GuardrailStore

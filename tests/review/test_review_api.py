@@ -53,13 +53,13 @@ def test_apply_answers_at_once_and_queues_the_review(
     gid = _guardrail(review_app, review_keys)
     with caplog.at_level(logging.DEBUG):
         out = _apply(review_app, review_keys, gid, TEXT)
-    assert "review item" in caplog.text and "carol" not in caplog.text  # logged, without the text
+        item = _item_for(review_app, review_keys, out["steward"]["requestId"])  # the writer has stored it
+    assert f"review item {item['id']} opened" in caplog.text and "carol" not in caplog.text  # no text logged
     assert out["action"] == "NONE"  # review_answer ORIGINAL: the caller gets the text as it came
     assert out["steward"]["review"] == {
         "required": True,
         "rules": ["sensitive_information.pii_entities[EMAIL]"],
     }
-    item = _item_for(review_app, review_keys, out["steward"]["requestId"])
     assert (item["state"], item["reason"], item["guardrailId"], item["version"]) == (
         "open",
         "policy_review",
@@ -178,6 +178,39 @@ def test_feedback_is_stored_with_the_user_as_a_keyed_hash(
         "/v1/feedback", params={"requestId": request_id}, headers=headers(review_keys, "reviewer")
     )
     assert len({f["userHash"] for f in both.json()["feedback"]}) == 1  # one user, linkable, unnamed
+
+
+def test_a_user_whose_feedback_the_server_stored_is_forgotten_by_the_command(
+    review_app: TestClient,
+    review_keys: dict[str, dict[str, str]],
+    package_db_url: str,
+    review_key: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from steward.cli import main
+
+    user, request_id = f"user-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    for rating in (1, 2):
+        body = {"requestId": request_id, "rating": rating, "userId": user}
+        assert (
+            review_app.post("/v1/feedback", json=body, headers=headers(review_keys, "app")).status_code == 201
+        )
+    kept = {"requestId": request_id, "rating": 5, "userId": "someone-else"}
+    assert review_app.post("/v1/feedback", json=kept, headers=headers(review_keys, "app")).status_code == 201
+    review_app.get("/v1/feedback", headers=headers(review_keys, "auditor"))  # stored by now
+    # The command hashes the id as the server did (one key for both), so it finds the rows.
+    monkeypatch.setenv("STEWARD_SECRET_KEY", review_key.decode("ascii"))
+    result = CliRunner().invoke(
+        main, ["db", "forget-subject", user, "--json", "--database-url", package_db_url]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["feedback"] == 2
+    left = review_app.get(
+        "/v1/feedback", params={"requestId": request_id}, headers=headers(review_keys, "auditor")
+    )
+    assert [f["rating"] for f in left.json()["feedback"]] == [5]
 
 
 @pytest.mark.parametrize(

@@ -35,15 +35,17 @@ def cli_db(fresh_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     with open_stores(fresh_db_url) as stores:
         queue = ReviewQueue.over(stores.sessions, stores.keys.sealer)
         item = queue.add(
-            Reason.POLICY_REVIEW,
-            request_id="req-1",
-            source="input",
-            action="NONE",
-            findings=[{"type": "HATE", "start": 0, "end": 4, "review": True, "action": "NONE"}],
-            text="some borderline text",
-            actor=keys["app"],
+            queue.new_item(
+                Reason.POLICY_REVIEW,
+                request_id="req-1",
+                source="input",
+                action="NONE",
+                findings=[{"type": "HATE", "start": 0, "end": 4, "review": True, "action": "NONE"}],
+                text="some borderline text",
+                actor=keys["app"],
+            )
         )
-        Voice(queue, b"k" * 32).feedback(
+        feedback = Voice(queue, b"k" * 32).new_feedback(
             request_id="req-1",
             rating=4,
             category="helpful",
@@ -51,6 +53,7 @@ def cli_db(fresh_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
             caller=keys["app"],
             user_id="u9",
         )
+        queue.store.write([feedback])
     return {**keys, "item": item}
 
 

@@ -3,6 +3,9 @@ once ``ttl_s`` old (the clock is the module's ``time.monotonic``, set by hand he
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -44,3 +47,60 @@ def test_the_system_index_prefers_the_exact_version_and_the_smallest_system_id(c
     assert index.system_for("other", "1") is None
     clock[0] += 6
     assert index.stale
+
+
+def test_a_stale_index_reloads_in_the_background_once_and_keeps_serving_meanwhile(
+    clock: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    gate, loads = threading.Event(), [0]
+
+    def load() -> list[tuple[str, str]]:
+        loads[0] += 1
+        if loads[0] == 2:
+            gate.wait(5)  # the background reload takes a while
+        if loads[0] == 3:
+            raise RuntimeError("database restarting")
+        return [("g", str(loads[0]))]
+
+    index = ConsequentialIndex(load, ttl_s=30)
+    assert not index.loaded
+    index.refresh()
+    assert index.loaded and index.covers("g", "1")
+    clock[0] += 31
+    assert index.refresh_in_background() and not index.refresh_in_background()  # one reload at a time
+    assert index.covers("g", "1") and not index.covers("g", "2")  # the last set, while it reloads
+    gate.set()
+    _wait(lambda: index.covers("g", "2"))
+    assert not index.stale
+    clock[0] += 31
+    with caplog.at_level("WARNING", logger="steward.review.consequential"):
+        assert index.refresh_in_background()
+        _wait(lambda: "reload failed (RuntimeError)" in caplog.text)
+    _wait(lambda: index.refresh_in_background())  # the failed reload let go of its turn
+    _wait(lambda: index.covers("g", "4"))
+
+
+def test_a_failed_reload_is_tried_again_after_a_pause(clock: list[float]) -> None:
+    calls = [0]
+
+    def load() -> list[tuple[str, str]]:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise RuntimeError("down")
+        return [("g", "1")]
+
+    index = ConsequentialIndex(load, ttl_s=30)
+    index.refresh()
+    clock[0] += 31
+    index.refresh_in_background()
+    _wait(lambda: calls[0] == 2 and not index.stale)  # failed: the retry is set a pause ahead
+    assert not index.stale and index.covers("g", "1")  # the old set, trusted a little longer
+    clock[0] += consequential.RETRY_S + 0.5
+    assert index.stale  # then tried again
+
+
+def _wait(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)

@@ -39,14 +39,16 @@ def _resolved(queue: ReviewQueue, text: str, *, overturn: dict[str, object] | No
     policy = parse_policy(POLICY)
     assessment = Guard(policy).apply(text, "input")
     item_id = queue.add(
-        Reason.APPEAL,
-        request_id=uuid.uuid4().hex,
-        source="input",
-        action=assessment.action.value,
-        blocked=assessment.blocked,
-        findings=[f.to_dict() for f in assessment.findings],
-        text=text,
-        actor="KAPP",
+        queue.new_item(
+            Reason.APPEAL,
+            request_id=uuid.uuid4().hex,
+            source="input",
+            action=assessment.action.value,
+            blocked=assessment.blocked,
+            findings=[f.to_dict() for f in assessment.findings],
+            text=text,
+            actor="KAPP",
+        )
     )
     queue.claim(item_id, REVIEWER)
     if overturn is None:

@@ -18,13 +18,15 @@ from steward.store.review import ReviewStore
 
 def _add(queue: ReviewQueue, reason: Reason) -> str:
     return queue.add(
-        reason,
-        request_id=uuid.uuid4().hex,
-        source="input",
-        action="NONE",
-        findings=[],
-        text="a text",
-        actor="KAPP",
+        queue.new_item(
+            reason,
+            request_id=uuid.uuid4().hex,
+            source="input",
+            action="NONE",
+            findings=[],
+            text="a text",
+            actor="KAPP",
+        )
     )
 
 
@@ -107,6 +109,7 @@ def test_a_scrape_reads_the_queue_depth_from_the_database(
     extra = {"x-steward-handoff": "1", "x-steward-guardrail": f"{gid}:DRAFT"}
     r = review_app.post("/v1/chat/completions", json=body, headers={**headers(review_keys, "app"), **extra})
     assert r.status_code == 200, r.text
+    assert review_app.app.state.review_services.writer.flush()  # type: ignore[attr-defined]  # stored
     text = scrape()
     assert _gauge(text, "steward_review_queue_depth", 'reason="handoff",state="open"') == first + 1
     assert re.search(r'^steward_review_sla_breaches\{reason="handoff"\} \S+$', text, re.MULTILINE)

@@ -38,7 +38,7 @@ def _policy(**review: object) -> object:
 def _route(queue: ReviewQueue, text: str = SECRET, **review: object) -> str:
     policy = _policy(**review)
     assessment = Guard(policy).apply(text, "input")  # type: ignore[arg-type]
-    item_id = queue.route(
+    item = queue.routed(
         assessment,
         text,
         policy,  # type: ignore[arg-type]
@@ -47,8 +47,8 @@ def _route(queue: ReviewQueue, text: str = SECRET, **review: object) -> str:
         version="1",
         actor="KAPP",
     )
-    assert item_id is not None
-    return item_id
+    assert item is not None
+    return queue.add(item)
 
 
 def test_a_review_finding_opens_an_item_with_the_text_sealed(queue: ReviewQueue, store: ReviewStore) -> None:
@@ -78,13 +78,14 @@ def test_passed_traffic_is_sampled_at_the_policy_rate(store: ReviewStore) -> Non
     queue = ReviewQueue(store, sample=lambda: next(draws))
     policy = parse_policy({"name": "t", "review": {"audit_sample_rate": 0.1}})
     assessment = Guard(policy).apply("hello there", "input")
-    first = queue.route(
+    routed = queue.routed(
         assessment, "hello there", policy, request_id="r1", guardrail_id=None, version=None, actor="K"
     )
-    second = queue.route(
+    second = queue.routed(
         assessment, "hello there", policy, request_id="r2", guardrail_id=None, version=None, actor="K"
     )
-    assert first is not None and second is None
+    assert routed is not None and second is None
+    first = queue.add(routed)
     assert store.get_item(first).reason == "sampled_audit"
     assert store.get_item(first).due_at - store.get_item(first).created_at == timedelta(hours=168)
 
@@ -93,7 +94,7 @@ def test_nothing_is_routed_without_review_findings_or_sampling(queue: ReviewQueu
     policy = parse_policy({"name": "t"})
     assessment = Guard(policy).apply("hello there", "input")
     assert (
-        queue.route(assessment, "hi", policy, request_id="r", guardrail_id=None, version=None, actor="K")
+        queue.routed(assessment, "hi", policy, request_id="r", guardrail_id=None, version=None, actor="K")
         is None
     )
 
@@ -268,12 +269,12 @@ def test_consequential_systems_are_sampled_at_their_own_rate(store: ReviewStore)
         {"name": "t", "review": {"consequential_sample_rate": 0.5, "four_eyes": "CONSEQUENTIAL"}}
     )
     assessment = Guard(policy).apply("hello there", "input")
-    draws = iter([0.4, 0.9, 0.9])
+    draws = iter([0.4, 0.9, 0.1])
     queue = ReviewQueue(store, sample=lambda: next(draws))
     assert queue.reason_for(assessment, policy, consequential=True) is Reason.CONSEQUENTIAL_SYSTEM
     assert queue.reason_for(assessment, policy, consequential=True) is None
     assert queue.reason_for(assessment, policy) is None  # not consequential, no audit sampling
-    item_id = queue.route(
+    item = queue.routed(
         assessment,
         "hi",
         policy,
@@ -282,9 +283,11 @@ def test_consequential_systems_are_sampled_at_their_own_rate(store: ReviewStore)
         version="1",
         actor="K",
         consequential=True,
-        reason=Reason.CONSEQUENTIAL_SYSTEM,
-    )
-    assert item_id is not None and store.get_item(item_id).four_eyes
+    )  # the third draw (0.1) is under the rate
+    assert item is not None
+    item_id = queue.add(item)
+    assert store.get_item(item_id).four_eyes
+    assert store.get_item(item_id).reason == Reason.CONSEQUENTIAL_SYSTEM
 
 
 @pytest.mark.parametrize(

@@ -49,31 +49,35 @@ def _blocked_item(queue: ReviewQueue, gid: str, text: str) -> str:
     assessment = Guard(policy).apply(text, "input")  # type: ignore[arg-type]
     assert assessment.blocked
     item = queue.add(
-        Reason.POLICY_REVIEW,
-        request_id=uuid.uuid4().hex,
-        guardrail_id=gid,
-        version="DRAFT",
-        source="input",
-        action=assessment.action.value,
-        blocked=True,
-        findings=[f.to_dict(include_match=False) for f in assessment.findings],
-        text=text,
-        actor="KAPP",
+        queue.new_item(
+            Reason.POLICY_REVIEW,
+            request_id=uuid.uuid4().hex,
+            guardrail_id=gid,
+            version="DRAFT",
+            source="input",
+            action=assessment.action.value,
+            blocked=True,
+            findings=[f.to_dict(include_match=False) for f in assessment.findings],
+            text=text,
+            actor="KAPP",
+        )
     )
     return item
 
 
 def _passed_item(queue: ReviewQueue, gid: str, text: str) -> str:
     return queue.add(
-        Reason.SAMPLED_AUDIT,
-        request_id=uuid.uuid4().hex,
-        guardrail_id=gid,
-        version="DRAFT",
-        source="input",
-        action="NONE",
-        findings=[],
-        text=text,
-        actor="KAPP",
+        queue.new_item(
+            Reason.SAMPLED_AUDIT,
+            request_id=uuid.uuid4().hex,
+            guardrail_id=gid,
+            version="DRAFT",
+            source="input",
+            action="NONE",
+            findings=[],
+            text=text,
+            actor="KAPP",
+        )
     )
 
 

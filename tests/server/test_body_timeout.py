@@ -3,7 +3,6 @@ instead of holding it open for ever (a real uvicorn server, a raw socket)."""
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -23,8 +22,10 @@ _PATIENCE_S = 30.0
 @pytest.fixture(scope="module")
 def slow_body_server(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, str]]:
     """A real server whose body-read timeout is half a second: host, port and an app key's token."""
-    settings = Settings(database_url=db_url, data_dir=tmp_path_factory.mktemp("body-timeout"))
-    app = create_app(dataclasses.replace(settings, body_timeout_s=0.5), prepare=False)
+    settings = Settings(
+        database_url=db_url, data_dir=tmp_path_factory.mktemp("body-timeout"), body_timeout_s=0.5
+    )
+    app = create_app(settings, prepare=False)
     token = app.state.steward.keys.create(Role.APP).bearer
     with serve_in_thread(app) as base:
         parts = urlsplit(base)

@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from steward.app.guards import GuardCache
 from steward.errors import NotFoundError
 from steward.policy import parse_policy
-from steward.server.guards import GuardCache
 from steward.store.db import make_engine, session_factory
 from steward.store.guardrails import GuardrailStore
 

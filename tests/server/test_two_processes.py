@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from live_server import free_port
 from server_helpers import SMALL_POLICY, apply_body
 
+from loopback_servers import steward_processes
 from steward.audit.search import AuditQuery, count
 from steward.store.db import make_engine, session_factory
 from steward.store.keys import ApiKeyStore, Role
 from steward.store.sealing import Sealer, load_server_key
-
-
-def _start(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "STEWARD_DATABASE_URL": url,
-        "STEWARD_DATA_DIR": str(data_dir),
-        "STEWARD_RESOLVE_TTL_S": "0",
-        "STEWARD_KEY_CACHE_TTL_S": "0",
-    }
-    cmd = [sys.executable, "-c", "from steward.cli import main; main()", "serve", "--port", str(port)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("server did not become ready")
 
 
 @pytest.fixture
@@ -51,22 +22,10 @@ def two_servers(pg_db_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]
     from steward.store.db import upgrade
 
     upgrade(pg_db_url)  # migrate once, so the two processes do not race on it
-    procs, bases = [], []
-    for _ in range(2):
-        port = free_port()
-        procs.append(_start(pg_db_url, tmp_path, port))
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for base, proc in zip(bases, procs, strict=True):
-            _wait_ready(base, proc)
-        yield bases[0], bases[1], pg_db_url
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(30)
-            if proc.stderr:
-                proc.stderr.close()
+    with steward_processes(
+        pg_db_url, tmp_path, 2, STEWARD_RESOLVE_TTL_S="0", STEWARD_KEY_CACHE_TTL_S="0"
+    ) as (a, b):
+        yield a, b, pg_db_url
 
 
 @pytest.mark.slow

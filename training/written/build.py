@@ -1007,6 +1007,58 @@ def _hide(payload: str, carrier: str, rng: random.Random) -> str:
     return f"{carrier[:cut]}{payload} {carrier[cut:]}"
 
 
+#: Fillers for the e-mail parts in ``text/email_parts.txt`` (written here; people and firms invented).
+EMAIL_NAMES = ("Priya", "Tom", "Ana", "Kwame", "Mei", "Lars", "Fatima", "Diego", "Hannah", "Yusuf", "Olga", "Sam")
+EMAIL_SENDERS = ("Rachel Moore", "Jonas Berg", "Aisha Khan", "Luis Ortega", "Emma Walsh", "Kenji Sato")
+EMAIL_ORGS = ("Northwind Supplies", "Brightpath Bank", "Maple Street School", "Cobalt Cloud", "Harbour Clinic")
+EMAIL_DATES = ("Friday", "12 March", "the 30th", "next Tuesday", "Monday morning", "1 July")
+EMAIL_AMOUNTS = ("£42.50", "$1,280.00", "€19.99", "$8.75", "£310", "€2,400")
+
+
+def emails(n: int, rng: random.Random) -> list[str]:
+    """Whole ordinary e-mails assembled from ``text/email_parts.txt``: a header in one of several
+    layouts (or none), a greeting, one to four sentences of news, one to three requests to the human
+    reader, a closing, a signature and sometimes a footer.
+
+    Why: mail asks its reader to do things; third-party text that makes requests is not by that an
+    injection aimed at the model (issue 14: benign e-mails blocked as PROMPT_ATTACK 62-100%).
+    """
+    parts: dict[str, list[str]] = {}
+    for ln in lines("email_parts"):
+        kind, sep, text = ln.partition("|")
+        if not sep:
+            raise ValueError(f"email_parts.txt: no kind in {ln!r}")
+        parts.setdefault(kind, []).append(text.replace("\\n", "\n"))
+    out = []
+    for _ in range(n):
+        fill = {
+            "name": rng.choice(EMAIL_NAMES),
+            "sender": rng.choice(EMAIL_SENDERS),
+            "org": rng.choice(EMAIL_ORGS),
+            "date": rng.choice(EMAIL_DATES),
+            "amount": rng.choice(EMAIL_AMOUNTS),
+            "ref": f"#{rng.randint(10000, 99999)}",
+        }
+        body = [rng.choice(parts["greeting"])]
+        body += rng.sample(parts["info"], rng.randint(1, 4))
+        body += rng.sample(parts["ask"], rng.randint(1, 3))
+        body += [rng.choice(parts["closing"]), rng.choice(parts["signature"])]
+        if rng.random() < 0.4:
+            body.append(rng.choice(parts["footer"]))
+        text = "\n\n".join(body) if rng.random() < 0.5 else "\n".join(body)
+        subject = rng.choice(parts["subject"])
+        layout = rng.randrange(4)
+        if layout == 0:
+            text = f"Subject: {subject}\n\n{text}"
+        elif layout == 1:
+            text = f"From: {{sender}} <{{sender_mail}}>\nTo: {{name}}\nDate: {{date}}\nSubject: {subject}\n\n{text}"
+        elif layout == 2:
+            text = f"{subject}\n{text}"
+        fill["sender_mail"] = fill["sender"].lower().replace(" ", ".") + "@example.com"
+        out.append(text.format(**fill))
+    return out
+
+
 def build() -> dict[str, list[Row]]:
     files: dict[str, list[Row]] = {}
     files["alarming_benign"] = [
@@ -1116,6 +1168,12 @@ def build() -> dict[str, list[Row]]:
             multi.append(row(text, ["PROMPT_ATTACK"], f"attack_{lang}"))
     files["multilingual"] = multi
     files["precision"] = precision_rows()
+    # Added 2026-12-06 (issue 14): ordinary task instructions (read as MISCONDUCT and the like) and
+    # ordinary e-mails, read as untrusted content (read as PROMPT_ATTACK). Every tenth is held out.
+    email_rng = random.Random(20261206)
+    files["untrusted_benign"] = [
+        row(t, [], "benign_task", split=held_out(i)) for i, t in enumerate(lines("benign_tasks"))
+    ] + [row(t, [], "email", split=held_out(i), untrusted=True) for i, t in enumerate(emails(700, email_rng))]
     return files
 
 

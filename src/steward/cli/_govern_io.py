@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from steward.app.context import local_app
+from steward.app.governance import Recorded, record_metrics
 from steward.cli.exit_codes import ExitCode
-from steward.errors import ConflictError, InputError
+from steward.errors import InputError
 from steward.govern._validation import DOCUMENT_MAX_BYTES, load_yaml_text
 from steward.govern.documents import Document, render
-from steward.govern.evidence import Evidence, evidence_from_metrics_json, sha256_hex
+from steward.govern.evidence import sha256_hex
 from steward.govern.gates import GateDecision
-from steward.govern.inventory import AISystem
-from steward.govern.repository import GovernanceStore, open_store
-from steward.govern.requirements import EvidenceKind
+from steward.govern.repository import GovernanceStore
 
 __all__ = [
     "Recorded",
@@ -72,10 +70,13 @@ def exit_for_gate(decision: GateDecision) -> None:
 
 
 def open_register() -> GovernanceStore:
-    """The register in the configured database, closed when the command finishes."""
-    opened = open_store()
-    click.get_current_context().call_on_close(opened.close)
-    return opened
+    """The register of the configured database, closed when the command finishes.
+
+    Like every command that works on the server's database, it refuses a database no
+    server (or ``steward db upgrade``) has created instead of creating one silently.
+    """
+    app = click.get_current_context().with_resource(local_app(create_hint=", or run `steward db upgrade`"))
+    return app.governance
 
 
 def hash_inputs(files: Iterable[Path]) -> dict[str, str]:
@@ -89,57 +90,6 @@ def hash_inputs(files: Iterable[Path]) -> dict[str, str]:
     return hashes
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """What :func:`record_evidence` stored: ``added`` is false when it was already recorded."""
-
-    system: AISystem
-    evidence: Evidence
-    added: bool
-
-
-def record_evidence(
-    payload: bytes,
-    *,
-    system_id: str,
-    kind: EvidenceKind,
-    name: str,
-    subject: str,
-    subject_version: str,
-    source: str,
-    inputs: dict[str, str] | None = None,
-    controls: list[str] | None = None,
-    actor: str | None = None,
-    rerun_ok: bool = False,
-    store: GovernanceStore | None = None,
-) -> Recorded:
-    """Record a metrics JSON document for the system's current version: the one path every
-    command that measures something (``evidence add``, ``fairness``, ``explain``, ``redteam``,
-    ``scan``, ``dataset scan``) stores it through, so they build the same evidence.
-
-    With ``rerun_ok`` the same measurement recorded again is ``added=False`` rather than a
-    :class:`ConflictError`: commands that are rerun routinely say so and carry on.
-    """
-    store = store or open_register()
-    system = store.get_system(system_id)
-    evidence = evidence_from_metrics_json(
-        payload,
-        system_id=system.id,
-        system_version=system.version,
-        kind=kind,
-        name=name,
-        subject=subject,
-        subject_version=subject_version,
-        recorded_at=datetime.now(UTC),
-        recorded_by=actor,
-        controls=controls,
-        inputs=inputs,
-        source=source,
-    )
-    try:
-        store.add_evidence(evidence)
-    except ConflictError:
-        if not rerun_ok:
-            raise
-        return Recorded(system, evidence, added=False)
-    return Recorded(system, evidence, added=True)
+def record_evidence(payload: bytes, *, store: GovernanceStore | None = None, **fields: Any) -> Recorded:
+    """:func:`steward.app.governance.record_metrics` on ``store`` (default: the configured register)."""
+    return record_metrics(store or open_register(), payload, **fields)

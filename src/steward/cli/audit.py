@@ -10,11 +10,10 @@ from typing import Any
 
 import click
 
-from steward.audit.chain import chain_key, verify
-from steward.audit.retention import prune
-from steward.audit.search import MAX_PAGE, AuditQuery, export, search
+from steward.app import audit as use
+from steward.app.audit import MAX_PAGE, AuditQuery
+from steward.app.context import local_app
 from steward.errors import StorageError
-from steward.store.local import open_stores
 
 __all__ = ["command"]
 
@@ -68,8 +67,8 @@ def command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 def search_(database_url: str | None, limit: int, as_json: bool, **filters: Any) -> None:
     """The newest matching decisions."""
-    with open_stores(database_url) as stores:
-        page = search(stores.sessions, _query(**filters, limit=limit), sealer=stores.keys.sealer)
+    with local_app(database_url) as app:
+        page = use.search(app, _query(**filters, limit=limit))
     for record in page["records"]:
         if as_json:
             click.echo(json.dumps(record))
@@ -90,8 +89,8 @@ def search_(database_url: str | None, limit: int, as_json: bool, **filters: Any)
 )
 def export_(database_url: str | None, fmt: str, output: str | None, **filters: Any) -> None:
     """Every matching decision, oldest first."""
-    with open_stores(database_url) as stores:
-        lines = export(stores.sessions, _query(**filters), fmt=fmt, sealer=stores.keys.sealer)
+    with local_app(database_url) as app:
+        lines = use.export(app, _query(**filters), fmt=fmt)
         if output is None:
             for line in lines:
                 sys.stdout.write(line)
@@ -110,8 +109,8 @@ def export_(database_url: str | None, fmt: str, output: str | None, **filters: A
 @click.confirmation_option(prompt="Delete these audit records for good?")
 def prune_(before: datetime, database_url: str | None) -> None:
     """Delete audit records older than a date (retention)."""
-    with open_stores(database_url) as stores:
-        n = prune(stores.sessions, before=before)
+    with local_app(database_url) as app:
+        n = use.prune(app, before=before)
     click.echo(f"deleted {n} records created before {before.isoformat()} UTC")
 
 
@@ -119,9 +118,8 @@ def prune_(before: datetime, database_url: str | None) -> None:
 @click.option("--database-url", envvar="STEWARD_DATABASE_URL", help="SQLite or PostgreSQL URL.")
 def verify_(database_url: str | None) -> None:
     """Check every audit record's HMAC and every writer's chain (needs the server key)."""
-    with open_stores(database_url) as stores:
-        stores.require_same_key()  # else every record would look changed or forged
-        result = verify(stores.sessions, chain_key(stores.server_key))
+    with local_app(database_url) as app:
+        result = use.verify(app, same_key=True)
     for problem in result.problems[:50]:
         click.echo(f"problem: {problem}")
     click.echo(

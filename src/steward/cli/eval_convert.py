@@ -8,22 +8,21 @@ The data folder is ``--data-dir``, else ``$STEWARD_SHARED_DATA``, else ``../shar
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from steward.evaluate.convert import CONVERTERS, convert, write_jsonl
+from steward.settings import DEFAULT_SHARED_DATA, Settings
 
 __all__ = ["DEFAULT_DATA_DIR", "command"]
 
-DEFAULT_DATA_DIR = Path("../shared/data")
+DEFAULT_DATA_DIR = DEFAULT_SHARED_DATA
 
 
 def data_dir_default() -> Path:
     """Where the shared data lives unless told: ``$STEWARD_SHARED_DATA`` or ``../shared/data``."""
-    env = os.environ.get("STEWARD_SHARED_DATA")
-    return Path(env) if env else DEFAULT_DATA_DIR
+    return Settings.from_env().shared_data
 
 
 @click.command("eval-convert")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from steward.app import governance
 from steward.cli._govern_io import hash_inputs, open_register, read_document, record_evidence
 from steward.govern.controls import resolve_control
-from steward.govern.evidence import attestation
 from steward.govern.requirements import EvidenceKind
 
 __all__ = ["command"]
@@ -89,20 +88,16 @@ def attest(
     system_id: str, name: str, statement: str, actor: str, kind: str, failed: bool, controls: tuple[str, ...]
 ) -> None:
     """Record a person's attestation or review outcome for the system's current version."""
-    store = open_register()
-    system = store.get_system(system_id)
-    evidence = attestation(
-        system_id=system.id,
-        system_version=system.version,
+    evidence = governance.attest(
+        open_register(),
+        system_id,
         name=name,
         statement=statement,
-        recorded_at=datetime.now(UTC),
-        recorded_by=actor,
+        actor=actor,
         kind=EvidenceKind(kind),
         passed=not failed,
         controls=_check_controls(controls),
     )
-    store.add_evidence(evidence)
     click.echo(f"recorded {evidence.id}: {kind} {name!r} ({'failed' if failed else 'passed'})")
 
 

@@ -6,9 +6,9 @@ import json
 
 import click
 
+from steward.app import guardrails as use
+from steward.app.context import local_app
 from steward.policy import load_policy
-from steward.store.guardrails import parse_version_number, policy_diff
-from steward.store.local import open_stores
 
 __all__ = ["command"]
 
@@ -24,8 +24,8 @@ def command() -> None:
 @_URL
 def list_(database_url: str | None) -> None:
     """List guardrails."""
-    with open_stores(database_url) as stores:
-        for info in stores.guardrails.list_all():
+    with local_app(database_url) as app:
+        for info in app.guardrails.list_all():
             click.echo(f"{info.id:24} rev {info.draft_revision:<4} {info.name}")
 
 
@@ -34,12 +34,8 @@ def list_(database_url: str | None) -> None:
 @_URL
 def show(guardrail_id: str, database_url: str | None) -> None:
     """A guardrail with its DRAFT policy, versions and aliases, as JSON."""
-    with open_stores(database_url) as stores:
-        out = stores.guardrails.get(guardrail_id).to_dict()
-        out["versions"] = [
-            v.to_dict(with_policy=False) for v in stores.guardrails.list_versions(guardrail_id)
-        ]
-        out["aliases"] = [a.to_dict() for a in stores.guardrails.list_aliases(guardrail_id)]
+    with local_app(database_url) as app:
+        out = use.show(app, guardrail_id)
     click.echo(json.dumps(out, indent=2))
 
 
@@ -54,8 +50,8 @@ def show(guardrail_id: str, database_url: str | None) -> None:
 def create(guardrail_id: str, policy_ref: str, name: str, description: str, database_url: str | None) -> None:
     """Create a guardrail whose DRAFT holds the policy."""
     policy = load_policy(policy_ref)
-    with open_stores(database_url) as stores:
-        stores.guardrails.create(guardrail_id, policy, name=name, description=description)
+    with local_app(database_url) as app:
+        use.create(app, guardrail_id, policy, name=name, description=description)
     click.echo(
         f"created guardrail {guardrail_id} (DRAFT); freeze it with: steward guardrail version {guardrail_id}"
     )
@@ -68,8 +64,8 @@ def create(guardrail_id: str, policy_ref: str, name: str, description: str, data
 def update(guardrail_id: str, policy_ref: str, database_url: str | None) -> None:
     """Replace the DRAFT policy."""
     policy = load_policy(policy_ref)
-    with open_stores(database_url) as stores:
-        info = stores.guardrails.update(guardrail_id, policy=policy)
+    with local_app(database_url) as app:
+        info = use.update(app, guardrail_id, policy=policy)
     click.echo(f"updated the DRAFT of {guardrail_id} (revision {info.draft_revision})")
 
 
@@ -79,8 +75,8 @@ def update(guardrail_id: str, policy_ref: str, database_url: str | None) -> None
 @_URL
 def version(guardrail_id: str, description: str, database_url: str | None) -> None:
     """Freeze the DRAFT as the next version number."""
-    with open_stores(database_url) as stores:
-        info = stores.guardrails.create_version(guardrail_id, description=description)
+    with local_app(database_url) as app:
+        info = use.freeze(app, guardrail_id, description=description)
     click.echo(f"created version {info.version} of {guardrail_id}")
 
 
@@ -91,11 +87,10 @@ def version(guardrail_id: str, description: str, database_url: str | None) -> No
 @_URL
 def alias(guardrail_id: str, name: str, version_number: str, database_url: str | None) -> None:
     """Point alias NAME at VERSION_NUMBER (pointing it back is the rollback)."""
-    number = parse_version_number(version_number, field="VERSION_NUMBER")
-    if number is None:
+    if not (version_number.isascii() and version_number.isdigit()):
         raise click.BadParameter("must be a version number", param_hint="VERSION_NUMBER")
-    with open_stores(database_url) as stores:
-        info = stores.guardrails.set_alias(guardrail_id, name, number)
+    with local_app(database_url) as app:
+        info = use.set_alias(app, guardrail_id, name, version_number, field="VERSION_NUMBER")
     click.echo(f"{guardrail_id}:{info.name} -> version {info.version}")
 
 
@@ -107,12 +102,8 @@ def alias(guardrail_id: str, name: str, version_number: str, database_url: str |
 @_URL
 def diff(guardrail_id: str, from_ref: str, to_ref: str, as_json: bool, database_url: str | None) -> None:
     """Compare two versions (numbers, DRAFT, latest or aliases)."""
-    with open_stores(database_url) as stores:
-        a_ref, a = stores.guardrails.policy_at(guardrail_id, from_ref)
-        b_ref, b = stores.guardrails.policy_at(guardrail_id, to_ref)
-    result = policy_diff(
-        a, b, old_label=f"{guardrail_id}:{a_ref.version}", new_label=f"{guardrail_id}:{b_ref.version}"
-    )
+    with local_app(database_url) as app:
+        result = use.diff(app, guardrail_id, from_ref, to_ref)
     if as_json:
         click.echo(json.dumps(result["changes"], indent=2))
     else:
@@ -125,6 +116,6 @@ def diff(guardrail_id: str, from_ref: str, to_ref: str, as_json: bool, database_
 @_URL
 def delete(guardrail_id: str, database_url: str | None) -> None:
     """Delete a guardrail (its audit records stay)."""
-    with open_stores(database_url) as stores:
-        stores.guardrails.delete(guardrail_id)
+    with local_app(database_url) as app:
+        use.delete(app, guardrail_id)
     click.echo(f"deleted guardrail {guardrail_id}")

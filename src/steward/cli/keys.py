@@ -6,9 +6,9 @@ import json
 
 import click
 
-from steward.errors import StorageError
-from steward.store.keys import Role
-from steward.store.local import open_stores
+from steward.app import keys as use
+from steward.app.context import local_app
+from steward.app.keys import Role
 
 __all__ = ["command"]
 
@@ -34,9 +34,8 @@ def command() -> None:
 @_URL
 def create(role: str, name: str, as_json: bool, init: bool, database_url: str | None) -> None:
     """Create a key and print its id and secret (shown this once only)."""
-    with open_stores(database_url, create=init, create_hint=", or pass --init to create it here") as stores:
-        stores.require_same_key()  # a secret sealed under another key would be useless to the server
-        key = stores.keys.create(Role(role), name=name)
+    with local_app(database_url, create=init, create_hint=", or pass --init to create it here") as app:
+        key = use.create(app, Role(role), name=name, same_key=True)
     if as_json:
         click.echo(json.dumps(key.to_dict()))
         return
@@ -50,8 +49,8 @@ def create(role: str, name: str, as_json: bool, init: bool, database_url: str | 
 @_URL
 def list_(as_json: bool, database_url: str | None) -> None:
     """List keys (never their secrets)."""
-    with open_stores(database_url) as stores:
-        keys = stores.keys.list_all()
+    with local_app(database_url) as app:
+        keys = app.keys.list_all()
     for key in keys:
         if as_json:
             click.echo(json.dumps(key.to_dict()))
@@ -65,8 +64,8 @@ def list_(as_json: bool, database_url: str | None) -> None:
 @_URL
 def revoke(key_id: str, database_url: str | None) -> None:
     """Revoke a key (other server processes notice within STEWARD_KEY_CACHE_TTL_S)."""
-    with open_stores(database_url) as stores:
-        info = stores.keys.revoke(key_id)
+    with local_app(database_url) as app:
+        info = use.revoke(app, key_id)
     click.echo(f"revoked: {info.id} ({info.role.value})")
 
 
@@ -81,13 +80,8 @@ def revoke(key_id: str, database_url: str | None) -> None:
 @_URL
 def rotate_master_(make_new: bool, retire: bool, as_json: bool, database_url: str | None) -> None:
     """Re-wrap every data key under the current master key (safe to run again; no downtime)."""
-    from steward.store.envelope import rotate_master
-
-    with open_stores(database_url) as stores:
-        envelope = stores.keys.sealer.envelope
-        if envelope is None:
-            raise StorageError("this database's stores were opened without envelope encryption")
-        report, retired = rotate_master(stores.sessions, envelope.provider, new=make_new, retire=retire)
+    with local_app(database_url) as app:
+        report, retired = use.rotate(app, new=make_new, retire=retire)
     out = {**report.to_dict(), "retired": retired}
     if as_json:
         click.echo(json.dumps(out))

@@ -159,8 +159,9 @@ def report_(
 )
 @_db
 def rollup_(rebuild_since: datetime | None, database_url: str | None) -> None:
-    """Bring the hourly rollups that reports over whole hours read up to date (the server's
-    scheduler does it every tick; run this after a bulk import, or with the scheduler off)."""
+    """Bring the hourly rollups that reports over whole hours and drift read up to date (the
+    server's scheduler does it every tick; run this after a bulk import, after upgrading to
+    migration 0012, or with the scheduler off)."""
     with open_stores(database_url) as stores:
         if rebuild_since is not None:
             hours = rebuild(stores.sessions, rebuild_since.replace(tzinfo=rebuild_since.tzinfo or UTC))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -166,7 +165,9 @@ def command(
 
 def _vault_key(path: Path | None) -> str | None:
     if path is None:
-        return os.environ.get("STEWARD_VAULT_KEY") or None
+        from steward.settings import Settings
+
+        return Settings.from_env().secret("vault_key")
     try:
         with path.open("rb") as handle:
             raw = handle.read(VAULT_KEY_MAX_BYTES + 1)

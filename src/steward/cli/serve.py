@@ -11,8 +11,7 @@ import os
 
 import click
 
-from steward.settings import Settings, model_threads, serve_model_threads
-from steward.store.db import normalise_url
+from steward.settings import Settings, serve_model_threads
 
 __all__ = ["command"]
 
@@ -35,18 +34,17 @@ def command(
     host: str, port: int, database_url: str | None, workers: int, bootstrap_admin_key: bool, log_level: str
 ) -> None:
     """Serve the API; migrates the database and seeds guardrail 'default' on first start."""
+    from steward.app.bootstrap import prepare_database
+    from steward.app.context import check_key_of
     from steward.proxy.settings import ProxySettings
-    from steward.server.bootstrap import prepare_database
     from steward.server.supervisor import run as run_server
-    from steward.store.local import check_key_of
 
-    # Worker processes read their settings from the environment.
-    if database_url:
-        os.environ["STEWARD_DATABASE_URL"] = normalise_url(database_url)
-    if workers > 1 and not os.environ.get("STEWARD_MODEL_THREADS"):
+    settings = Settings.from_env(database_url=database_url)  # a bad value fails here, not in every worker
+    # Worker processes read their settings from the environment: what this command decided goes there.
+    os.environ["STEWARD_DATABASE_URL"] = settings.database_url
+    if workers > 1 and "model_threads" not in settings.model_fields_set:
         os.environ["STEWARD_MODEL_THREADS"] = str(serve_model_threads(workers, os.cpu_count()))
-    settings = Settings.from_env()
-    threads = model_threads()  # a bad value fails here, not later in every worker
+    threads = Settings.from_env().model_threads
     ProxySettings.from_env()  # so does a bad proxy setting or upstreams file, naming the field
     prepared = prepare_database(settings)
     # Before a bootstrap key is sealed under it: refuse a server key the database does not know.

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import yaml
 
+from steward.app import governance
 from steward.cli._govern_io import exit_for_gate, open_register, read_document, read_yaml
 from steward.cli.exit_codes import ExitCode
 from steward.govern._validation import parse_model
-from steward.govern.controls import ControlState, control_coverage
-from steward.govern.due import due_items
+from steward.govern.controls import ControlState
 from steward.govern.inventory import AISystem, Lifecycle
 from steward.govern.register import dump_register, parse_register, to_document
 
@@ -112,15 +111,7 @@ def decisions(system_id: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def controls(system_id: str, state: str | None, as_json: bool) -> None:
     """Which catalogue controls apply to a system, which are met and by what evidence, and the gaps."""
-    store = open_register()
-    system = store.get_system(system_id)
-    coverage = control_coverage(
-        system,
-        risks=store.list_risks(system_id),
-        evidence=store.list_evidence(system_id),
-        datasheets=store.datasheets_for(system),
-        today=datetime.now(UTC).date(),
-    )
+    coverage = governance.controls(open_register(), system_id)
     shown = [c for c in coverage if state is None or c.state.value == state]
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in shown], indent=2))
@@ -145,19 +136,7 @@ def controls(system_id: str, state: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def due(within_days: int, as_json: bool) -> None:
     """List risk reviews and release evidence due within N days across the inventory (exit 7 if any is overdue)."""
-    store = open_register()
-    now = datetime.now(UTC)
-    items = [
-        item
-        for system in store.list_systems()
-        for item in due_items(
-            system,
-            risks=store.list_risks(system.id),
-            evidence=store.list_evidence(system.id),
-            now=now,
-            within_days=within_days,
-        )
-    ]
+    items = governance.due(open_register(), within_days=within_days)
     if as_json:
         click.echo(json.dumps([i.to_dict() for i in items], indent=2))
     else:

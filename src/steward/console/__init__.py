@@ -24,6 +24,7 @@ from steward.console import (
     overview,
     playground,
     review_pages,
+    rule_pages,
 )
 from steward.console.sessions import SessionStore
 from steward.console.web import PREFIX
@@ -41,6 +42,7 @@ for _module in (
     feedback_pages,
     key_pages,
     monitoring,
+    rule_pages,
     governance_pages,
     draft_pages,
 ):

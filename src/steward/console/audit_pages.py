@@ -94,7 +94,7 @@ def _filters(request: Request) -> dict[str, str]:
 @page
 async def audit_search(request: Request) -> Response:
     """A page of matching records, newest first, and a link to the next (older) page."""
-    session = signed_in(request, Action.AUDIT)
+    session = await signed_in(request, Action.AUDIT)
     params = _filters(request)
     query = query_from(params)
     result: dict[str, Any] = await run_in_threadpool(search, state_of(request).sessions, query)
@@ -117,7 +117,7 @@ async def audit_search(request: Request) -> Response:
 @page
 async def audit_export(request: Request) -> Response:
     """Every matching record, oldest first, as a CSV or JSONL download."""
-    signed_in(request, Action.AUDIT)
+    await signed_in(request, Action.AUDIT)
     fmt = request.query_params.get("format", "csv")
     if fmt not in ("csv", "jsonl"):
         raise InputError("must be csv or jsonl", field="format")
@@ -134,7 +134,7 @@ async def audit_export(request: Request) -> Response:
 @page
 async def audit_record(request: Request, record_id: str) -> Response:
     """One record: the decision, its findings (matched text masked) and where it came from."""
-    session = signed_in(request, Action.AUDIT)
+    session = await signed_in(request, Action.AUDIT)
     number = _cursor(record_id or "0", "record")
     assert number is not None  # an empty path segment never reaches this route
     found = await run_in_threadpool(

@@ -19,10 +19,10 @@ from steward.console.sessions import ConsoleSession
 from steward.console.web import (
     COOKIE,
     PREFIX,
-    current_session,
     page,
     read_form,
     render,
+    session_of,
     session_store,
     state_of,
 )
@@ -84,7 +84,7 @@ def _sign_in_page(request: Request, *, status: int = 200, message: str = "", nex
 @router.get("/", include_in_schema=False)
 async def home(request: Request) -> Response:
     """The first page the role may see, or sign-in."""
-    session = current_session(request)
+    session = await session_of(request)
     if session is None:
         return RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
     return RedirectResponse(_home(session), status_code=303)
@@ -94,7 +94,7 @@ async def home(request: Request) -> Response:
 @page
 async def sign_in_form(request: Request, next: str | None = None) -> Response:
     """The sign-in form (or home, when already signed in)."""
-    session = current_session(request)
+    session = await session_of(request)
     if session is not None:
         return RedirectResponse(_safe_next(next) or _home(session), status_code=303)
     return _sign_in_page(request, next_path=_safe_next(next) or "")
@@ -130,8 +130,8 @@ async def sign_in(request: Request) -> Response:
             next_path=next_path,
         )
     store = session_store(request)
-    token = store.create(caller.key_id, caller.role)
-    session = store.get(token)
+    token = await run_in_threadpool(store.create, caller.key_id, caller.role)
+    session = await run_in_threadpool(store.get, token)
     assert session is not None
     response = RedirectResponse(next_path or _home(session), status_code=303)
     response.set_cookie(
@@ -151,10 +151,10 @@ async def sign_in(request: Request) -> Response:
 @page
 async def sign_out(request: Request) -> Response:
     """End the session (server-side: the cookie stops working at once) and clear the cookie."""
-    session = current_session(request)
+    session = await session_of(request)
     if session is not None:
         await read_form(request, session)
-        session_store(request).revoke(request.cookies.get(COOKIE))
+        await run_in_threadpool(session_store(request).revoke, request.cookies.get(COOKIE))
     response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
     response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict", secure=_secure(request))
     return response

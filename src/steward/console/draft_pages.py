@@ -56,7 +56,7 @@ def _form(
 @page
 async def draft_form(request: Request, guardrail_id: str) -> Response:
     """The DRAFT policy as YAML in an editor."""
-    session = signed_in(request, Action.EDIT_DRAFT)
+    session = await signed_in(request, Action.EDIT_DRAFT)
     check_guardrail_id(guardrail_id, field="guardrail")
     info = await run_in_threadpool(state_of(request).guardrails.get, guardrail_id)
     text = dump_policy(parse_policy(info.policy, origin="stored DRAFT"))
@@ -67,7 +67,7 @@ async def draft_form(request: Request, guardrail_id: str) -> Response:
 @page
 async def draft_check(request: Request, guardrail_id: str) -> Response:
     """Validate the posted YAML without storing it: ``{"valid", "problems": [{field, message, line}]}``."""
-    session = signed_in(request, Action.EDIT_DRAFT)
+    session = await signed_in(request, Action.EDIT_DRAFT)
     check_guardrail_id(guardrail_id, field="guardrail")
     form = await read_form(request, session)
     _, problems = await run_in_threadpool(check_draft, form.get("policy", ""))
@@ -80,7 +80,7 @@ async def draft_check(request: Request, guardrail_id: str) -> Response:
 @page
 async def draft_save(request: Request, guardrail_id: str) -> Response:
     """Store the YAML as the DRAFT, or show the form again with every problem (400)."""
-    session = signed_in(request, Action.EDIT_DRAFT)
+    session = await signed_in(request, Action.EDIT_DRAFT)
     check_guardrail_id(guardrail_id, field="guardrail")
     form = await read_form(request, session)
     text = form.get("policy", "")

@@ -53,7 +53,7 @@ async def feedback_page(
     request: Request, request_id: str = "", appeal: str = "", appeal_state: str = ""
 ) -> Response:
     """Feedback (optionally for one request), appeals by state, and one appeal looked up by id."""
-    session = signed_in(request, Action.FEEDBACK)
+    session = await signed_in(request, Action.FEEDBACK)
     wanted = _id(request_id, "request_id")
     appeal_id = _id(appeal, "appeal")
     states = [s.value for s in State]

@@ -81,7 +81,7 @@ def coverage_by_framework(coverage: list[ControlStatus]) -> list[dict[str, Any]]
 @page
 async def systems(request: Request) -> Response:
     """Every AI system in the register with its status."""
-    session = signed_in(request, Action.GOVERNANCE)
+    session = await signed_in(request, Action.GOVERNANCE)
     found = await run_in_threadpool(_store(request).list_systems)
     return render(request, "governance.html", session=session, active="governance", systems=found)
 
@@ -90,7 +90,7 @@ async def systems(request: Request) -> Response:
 @page
 async def system(request: Request, system_id: str, residual: str = "") -> Response:
     """One system: status, heat map, control coverage, evidence, gate history and its cards."""
-    session = signed_in(request, Action.GOVERNANCE)
+    session = await signed_in(request, Action.GOVERNANCE)
     system_id = _system_id(system_id)
     store = _store(request)
     now = datetime.now(UTC)
@@ -143,7 +143,7 @@ async def _card(request: Request, system_id: str, name: str) -> Document:
 @page
 async def card(request: Request, system_id: str, name: str) -> Response:
     """A card rendered in the console, with links to download it."""
-    session = signed_in(request, Action.GOVERNANCE)
+    session = await signed_in(request, Action.GOVERNANCE)
     doc = await _card(request, system_id, name)
     return render(
         request,
@@ -161,7 +161,7 @@ async def card(request: Request, system_id: str, name: str) -> Response:
 @page
 async def card_download(request: Request, system_id: str, name: str, format: str = "md") -> Response:
     """The card as a file: Markdown, HTML or JSON, exactly as ``/v1/governance`` renders it."""
-    signed_in(request, Action.GOVERNANCE)
+    await signed_in(request, Action.GOVERNANCE)
     if format not in FORMATS:
         raise InputError(f"must be one of {', '.join(FORMATS)}", field="format")
     doc = await _card(request, system_id, name)

@@ -42,7 +42,7 @@ def _ref(value: str, field: str) -> str:
 @page
 async def guardrail_list(request: Request) -> Response:
     """Every guardrail."""
-    session = signed_in(request, Action.GUARDRAILS)
+    session = await signed_in(request, Action.GUARDRAILS)
     guardrails = await run_in_threadpool(state_of(request).guardrails.list_all)
     return render(request, "guardrails.html", session=session, active="guardrails", guardrails=guardrails)
 
@@ -51,7 +51,7 @@ async def guardrail_list(request: Request) -> Response:
 @page
 async def guardrail_detail(request: Request, guardrail_id: str, moved: str = "") -> Response:
     """A guardrail's versions and aliases, the diff form and (for admins) the alias form."""
-    session = signed_in(request, Action.GUARDRAILS)
+    session = await signed_in(request, Action.GUARDRAILS)
     check_guardrail_id(guardrail_id, field="guardrail")
     store = state_of(request).guardrails
     info = await run_in_threadpool(store.get, guardrail_id)
@@ -73,7 +73,7 @@ async def guardrail_detail(request: Request, guardrail_id: str, moved: str = "")
 @page
 async def guardrail_diff(request: Request, guardrail_id: str) -> Response:
     """Two versions side by side, with the field-level changes the API's diff lists."""
-    session = signed_in(request, Action.GUARDRAILS)
+    session = await signed_in(request, Action.GUARDRAILS)
     check_guardrail_id(guardrail_id, field="guardrail")
     from_ref = _ref(request.query_params.get("from", ""), "from")
     to_ref = _ref(request.query_params.get("to", "DRAFT"), "to")
@@ -98,7 +98,7 @@ async def guardrail_diff(request: Request, guardrail_id: str) -> Response:
 @page
 async def move_alias(request: Request, guardrail_id: str) -> Response:
     """Ask to confirm an alias move; with ``confirm=yes`` (and a fresh CSRF token) make it."""
-    session = signed_in(request, Action.MOVE_ALIAS)
+    session = await signed_in(request, Action.MOVE_ALIAS)
     form = await read_form(request, session)
     check_guardrail_id(guardrail_id, field="guardrail")
     name = check_alias(form.get("alias", "").strip(), field="alias")

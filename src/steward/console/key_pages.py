@@ -1,6 +1,7 @@
-"""The keys page (admin only): create a key with a role, list keys, revoke one.
+"""The keys page (admin only): create a key with a role, list keys a page at a time, revoke one.
 
-Through the same :class:`~steward.store.keys.ApiKeyStore` calls as ``/v1/keys``. A new
+Through the same :class:`~steward.store.keys.ApiKeyStore` calls as ``/v1/keys``; the list comes
+in pages of :data:`PAGE` keys, oldest first, each page ending with the cursor of the next. A new
 key's secret appears once, in the answer to the creating POST (never in a URL, never
 stored readable: the page is ``no-store`` like every console page). Revoking a key also
 forgets it in this process's authenticator cache and ends its console sessions at once,
@@ -29,23 +30,35 @@ router = APIRouter()
 #: Longest key id accepted in a path (ours are 20 characters).
 _MAX_KEY_ID = 64
 _MAX_NAME = 100
+#: Keys per page.
+PAGE = 50
+
+
+def _key_id(value: str, field: str) -> str:
+    if not value or len(value) > _MAX_KEY_ID or not value.isascii() or not value.isalnum():
+        raise InputError("is not a key id (letters and digits, at most 64)", field=field)
+    return value
 
 
 async def _keys_page(
     request: Request,
     session: ConsoleSession,
     *,
+    after: str | None = None,
     created: NewKey | None = None,
     notice: str = "",
     status_code: int = 200,
 ) -> Response:
-    keys = await run_in_threadpool(state_of(request).keys.list_all)
+    store = state_of(request).keys
+    keys, next_after = await run_in_threadpool(lambda: store.list_page(after=after, limit=PAGE))
     return render(
         request,
         "keys.html",
         session=session,
         active="keys",
         keys=keys,
+        paged=after is not None,
+        next_after=next_after,
         roles=list(Role),
         created=created,
         notice=notice[:200],
@@ -55,17 +68,19 @@ async def _keys_page(
 
 @router.get("/keys", include_in_schema=False)
 @page
-async def key_list(request: Request, revoked: str = "") -> Response:
-    """Every key with its role and status, the creation form and a revoke button per live key."""
-    session = signed_in(request, Action.KEYS)
-    return await _keys_page(request, session, notice=f"Key {revoked} revoked." if revoked else "")
+async def key_list(request: Request, revoked: str = "", after: str = "") -> Response:
+    """A page of keys with their role and status, the creation form and a revoke button per live key."""
+    session = await signed_in(request, Action.KEYS)
+    cursor = _key_id(after, "after") if after else None
+    notice = f"Key {_key_id(revoked, 'revoked')} revoked." if revoked else ""
+    return await _keys_page(request, session, after=cursor, notice=notice)
 
 
 @router.post("/keys", include_in_schema=False)
 @page
 async def key_create(request: Request) -> Response:
     """Create a key; the answer shows its secret, once."""
-    session = signed_in(request, Action.KEYS)
+    session = await signed_in(request, Action.KEYS)
     form = await read_form(request, session)
     role = Role.parse(form.get("role", "").strip())
     name = form.get("name", "").strip()
@@ -79,10 +94,9 @@ async def key_create(request: Request) -> Response:
 @page
 async def key_revoke(request: Request, key_id: str) -> Response:
     """Revoke a key, forget it in the authenticator's cache and end its console sessions."""
-    session = signed_in(request, Action.KEYS)
+    session = await signed_in(request, Action.KEYS)
     await read_form(request, session)
-    if not key_id or len(key_id) > _MAX_KEY_ID or not key_id.isalnum():
-        raise InputError("is not a key id (letters and digits, at most 64)", field="key")
+    key_id = _key_id(key_id, "key")
     state = state_of(request)
     info = await run_in_threadpool(state.keys.revoke, key_id)  # NotFoundError: a 404 page
     state.auth.forget(key_id)

@@ -2,14 +2,15 @@
 
 Everything comes from :mod:`steward.monitor` — the functions ``/v1/monitor/report``,
 ``/v1/monitor/drift``, ``/v1/monitor/rules`` and ``/v1/monitor/alerts`` answer with:
-:func:`~steward.monitor.report.build_report` for latency per guardrail version,
+:func:`~steward.monitor.report.build_report` for latency per guardrail version (through
+:func:`steward.console.period.read_period`, shared with the overview),
 :func:`~steward.monitor.drift.drift_report` for the period against the one before it, and
 :class:`~steward.store.monitor.AlertStore` with the API's own JSON shapes for rules and alerts.
+Admins also get the links that create, change and delete rules (:mod:`steward.console.rule_pages`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,14 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from steward.console.charts import Series, level_chart, line_chart
-from steward.console.overview import PERIODS
+from steward.console.period import read_period
 from steward.console.permissions import Action
 from steward.console.web import page, render, signed_in, state_of
-from steward.errors import InputError
 from steward.monitor.alerts import event_to_dict, rule_to_dict
 from steward.monitor.drift import PSI_MODERATE, PSI_SIGNIFICANT, drift_report
-from steward.monitor.report import build_report
-from steward.store.monitor import AlertStore, AuditScope
+from steward.store.monitor import AlertStore
 
 __all__ = ["latency_series", "router"]
 
@@ -37,6 +36,8 @@ _MAX_LINES = 4
 _LINE_STYLES = ("solid line", "dashed line", "dotted line", "dash-dot line")
 #: Fired alerts shown, newest first.
 _ALERTS = 100
+#: What the page says after a rule was saved or deleted.
+_DONE = {"created": "created", "changed": "changed", "deleted": "deleted"}
 
 
 def latency_series(report: dict[str, Any]) -> list[Series]:
@@ -53,33 +54,29 @@ def latency_series(report: dict[str, Any]) -> list[Series]:
 
 @router.get("/monitoring", include_in_schema=False)
 @page
-async def monitoring(request: Request, period: str = "day", guardrail: str = "") -> Response:
+async def monitoring(
+    request: Request, period: str = "day", guardrail: str = "", rule: str = "", done: str = ""
+) -> Response:
     """Latency and drift over the last hour, day or week (one guardrail or all), rules and alerts."""
-    session = signed_in(request, Action.MONITORING)
-    if period not in PERIODS:
-        raise InputError(f"must be one of {', '.join(PERIODS)}", field="period")
-    if len(guardrail) > 64:
-        raise InputError("must be at most 64 characters", field="guardrail")
-    span, window_s, label_fmt = PERIODS[period]
-    state = state_of(request)
-    scope = AuditScope(guardrail_id=guardrail or None)
-    until = datetime.now(UTC).replace(microsecond=0)
-    since = until - span
-    report = await run_in_threadpool(
-        build_report, state.sessions, since=since, until=until, window_s=window_s, scope=scope
-    )
+    session = await signed_in(request, Action.MONITORING)
+    shown = await read_period(request, period, guardrail)
+    sessions = state_of(request).sessions
+    # this period against the one before, both from the start of the report's first window
     drift = await run_in_threadpool(
         lambda: drift_report(
-            state.sessions, reference=(since - span, since), current=(since, until), scope=scope
+            sessions,
+            reference=(shown.since - shown.span, shown.since),
+            current=(shown.since, shown.until),
+            scope=shown.scope,
         )
     )
-    alerts = AlertStore(state.sessions)
+    alerts = AlertStore(sessions)
     rules = [rule_to_dict(r) for r in await run_in_threadpool(alerts.rules)]
     fired = [event_to_dict(e) for e in await run_in_threadpool(lambda: alerts.events(limit=_ALERTS))]
-    labels = [datetime.fromisoformat(s).strftime(label_fmt) for s in report["windowStarts"]]
+    lines = latency_series(shown.report)
     charts = {
         "latency": line_chart(
-            "latency", "p99 latency per guardrail version (ms)", labels, latency_series(report), fmt="{:.1f}"
+            "latency", "p99 latency per guardrail version (ms)", shown.labels, lines, fmt="{:.1f}"
         ),
         "drift": level_chart(
             "drift",
@@ -88,23 +85,17 @@ async def monitoring(request: Request, period: str = "day", guardrail: str = "")
             [("moderate", PSI_MODERATE), ("significant", PSI_SIGNIFICANT)],
         ),
     }
-    guardrails = await run_in_threadpool(state.guardrails.list_all)
+    notice = f"Rule {rule[:64]} {_DONE[done]}." if rule and done in _DONE else ""
     return render(
         request,
         "monitoring.html",
         session=session,
         active="monitoring",
-        period=period,
-        periods=list(PERIODS),
-        guardrail=guardrail,
-        guardrails=[g.id for g in guardrails],
         charts=charts,
-        lines=[
-            {"name": line.name, "style": style}
-            for line, style in zip(latency_series(report), _LINE_STYLES, strict=False)
-        ],
-        groups=report["groups"],
+        lines=[{"name": line.name, "style": style} for line, style in zip(lines, _LINE_STYLES, strict=False)],
         drift=drift,
         rules=rules,
         alerts=fired,
+        notice=notice,
+        **shown.context(),
     )

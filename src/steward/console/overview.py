@@ -1,13 +1,16 @@
-"""The overview page: traffic, intervention and block rates over time, top categories, latency.
+"""The overview page: traffic, intervention and block rates over time, top categories, latency,
+the review queue's depth and SLA breaches, and the alerts fired — for one guardrail or all.
 
-Everything comes from :func:`steward.monitor.report.build_report` — the same report
-``GET /v1/monitor/report`` answers — summed over the report's groups for the charts and
-shown per group (guardrail, version, direction) in the latency table.
+The traffic, rates and latency come from :func:`steward.monitor.report.build_report` (through
+:func:`steward.console.period.read_period`, the report ``GET /v1/monitor/report`` answers),
+summed over the report's groups for the charts and shown per guardrail version in the table.
+The queue's depth is :meth:`~steward.store.review.ReviewStore.queue_counts` (what the Prometheus
+gauges show), and the alerts are :class:`~steward.store.monitor.AlertStore`'s, fired in the
+period by rules about this guardrail or about everything.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -16,23 +19,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from steward.console.charts import Series, bar_chart, line_chart
+from steward.console.period import read_period
 from steward.console.permissions import Action
 from steward.console.web import page, render, signed_in, state_of
-from steward.errors import InputError
-from steward.monitor.report import build_report
-from steward.store.monitor import AuditScope
+from steward.monitor.alerts import event_to_dict
+from steward.server.routers.review import services
+from steward.store.monitor import AlertStore
 
-__all__ = ["PERIODS", "router", "summarise"]
+__all__ = ["queue_summary", "router", "summarise"]
 
 router = APIRouter()
 
-#: Period name -> (range, window seconds, label format).
-PERIODS: dict[str, tuple[timedelta, int, str]] = {
-    "hour": (timedelta(hours=1), 300, "%H:%M"),
-    "day": (timedelta(days=1), 3600, "%H:%M"),
-    "week": (timedelta(days=7), 6 * 3600, "%a %H:%M"),
-}
 _TOP = 10
+#: Fired alerts listed on the overview (the monitoring page lists more).
+_ALERTS = 5
+#: Fired alerts read to count those of one guardrail.
+_ALERTS_READ = 1000
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -55,17 +57,30 @@ def summarise(report: dict[str, Any]) -> dict[str, Any]:
         entry["blocked"] += f["blocked"]
         entry["anonymized"] += f["anonymized"]
     top = sorted(categories.items(), key=lambda kv: (-kv[1]["records"], kv[0]))[:_TOP]
-    total_requests = sum(g["requests"] for g in report["groups"])
     return {
         "requests": requests,
         "interventionRate": [_rate(a, r) for a, r in zip(interventions, requests, strict=True)],
         "blockRate": [_rate(b, r) for b, r in zip(blocks, requests, strict=True)],
         "top": [{"policy": p, "type": t, **counts} for (p, t), counts in top],
         "totals": {
-            "requests": total_requests,
+            "requests": sum(g["requests"] for g in report["groups"]),
             "interventions": sum(g["interventions"] for g in report["groups"]),
             "blocks": sum(g["blocks"] for g in report["groups"]),
         },
+    }
+
+
+def queue_summary(counts: list[tuple[str, str, int, int]]) -> dict[str, Any]:
+    """Unresolved review items per reason (open, claimed, escalated) and how many are past due."""
+    reasons: dict[str, dict[str, int]] = {}
+    for reason, state, items, overdue in counts:
+        row = reasons.setdefault(reason, {"open": 0, "claimed": 0, "escalated": 0, "overdue": 0})
+        row[state] = row.get(state, 0) + items
+        row["overdue"] += overdue
+    return {
+        "reasons": sorted(reasons.items()),
+        "waiting": sum(r["open"] + r["claimed"] + r["escalated"] for r in reasons.values()),
+        "overdue": sum(r["overdue"] for r in reasons.values()),
     }
 
 
@@ -73,30 +88,15 @@ def summarise(report: dict[str, Any]) -> dict[str, Any]:
 @page
 async def overview(request: Request, period: str = "day", guardrail: str = "") -> Response:
     """Charts and tables for the last hour, day or week, for one guardrail or all."""
-    session = signed_in(request, Action.OVERVIEW)
-    if period not in PERIODS:
-        raise InputError(f"must be one of {', '.join(PERIODS)}", field="period")
-    if len(guardrail) > 64:
-        raise InputError("must be at most 64 characters", field="guardrail")
-    span, window_s, label_fmt = PERIODS[period]
-    state = state_of(request)
-    until = datetime.now(UTC).replace(microsecond=0)
-    report = await run_in_threadpool(
-        build_report,
-        state.sessions,
-        since=until - span,
-        until=until,
-        window_s=window_s,
-        scope=AuditScope(guardrail_id=guardrail or None),
-    )
-    summary = summarise(report)
-    labels = [datetime.fromisoformat(s).strftime(label_fmt) for s in report["windowStarts"]]
+    session = await signed_in(request, Action.OVERVIEW)
+    shown = await read_period(request, period, guardrail)
+    summary = summarise(shown.report)
     charts = {
-        "traffic": bar_chart("traffic", "Requests per window", labels, summary["requests"]),
+        "traffic": bar_chart("traffic", "Requests per window", shown.labels, summary["requests"]),
         "rates": line_chart(
             "rates",
             "Intervention and block rates",
-            labels,
+            shown.labels,
             [
                 Series("intervention rate", summary["interventionRate"]),
                 Series("block rate", summary["blockRate"]),
@@ -104,19 +104,27 @@ async def overview(request: Request, period: str = "day", guardrail: str = "") -
             y_max=1.0,
         ),
     }
-    guardrails = await run_in_threadpool(state.guardrails.list_all)
+    queue = await run_in_threadpool(
+        lambda: services(request).queue.store.queue_counts(guardrail_id=shown.guardrail or None)
+    )
+    alerts = AlertStore(state_of(request).sessions)
+    rules = {r.id: r for r in await run_in_threadpool(alerts.rules)}
+    fired = [
+        event_to_dict(e)
+        for e in await run_in_threadpool(lambda: alerts.events(since=shown.since, limit=_ALERTS_READ))
+        if not shown.guardrail
+        or getattr(rules.get(e.rule_id), "scope_guardrail", None) in (None, shown.guardrail)
+    ]
     return render(
         request,
         "overview.html",
         session=session,
         active="overview",
-        period=period,
-        periods=list(PERIODS),
-        guardrail=guardrail,
-        guardrails=[g.id for g in guardrails],
         charts=charts,
         summary=summary,
-        groups=report["groups"],
-        since=report["since"],
-        until=report["until"],
+        queue=queue_summary(queue),
+        alerts=fired[:_ALERTS],
+        alerts_fired=len(fired),
+        alerts_capped=len(fired) >= _ALERTS_READ,
+        **shown.context(),
     )

@@ -2,7 +2,7 @@
 
 One table so navigation (what is shown) and routes (what answers 403) cannot disagree. The
 roles per action mirror the API: monitoring reports, drift and alerts are for auditors, guardrail reads and
-the audit trail, feedback, appeals and the governance register for reviewers and auditors, the review queue for reviewers, moving an alias, editing a DRAFT and managing keys for admins only; admin may do
+the audit trail, feedback, appeals and the governance register for reviewers and auditors, the review queue for reviewers, moving an alias, editing a DRAFT, writing alert rules and managing keys for admins only; admin may do
 everything. The playground is a dry run (nothing stored), open to every console role.
 """
 
@@ -29,6 +29,7 @@ class Action(StrEnum):
     MONITORING = "monitoring"
     GOVERNANCE = "governance"
     EDIT_DRAFT = "edit_draft"
+    EDIT_RULES = "edit_rules"
 
 
 #: Roles that may sign in to the console at all (``app`` keys belong to applications).
@@ -46,6 +47,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MONITORING: frozenset({Role.AUDITOR}),
     Action.GOVERNANCE: frozenset({Role.AUDITOR, Role.REVIEWER}),
     Action.EDIT_DRAFT: frozenset(),
+    Action.EDIT_RULES: frozenset(),
 }
 
 

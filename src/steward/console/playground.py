@@ -17,7 +17,7 @@ from steward.assessment import Assessment
 from steward.console.highlight import pieces
 from steward.console.permissions import Action
 from steward.console.sessions import ConsoleSession
-from steward.console.web import page, read_form, render, signed_in, state_of
+from steward.console.web import guardrail_ids, page, read_form, render, signed_in, state_of
 from steward.errors import InputError, InputTooLargeError
 from steward.policy import limits
 from steward.store.idents import check_guardrail_id
@@ -32,13 +32,12 @@ _SOURCES = ("input", "output")
 async def _page(
     request: Request, session: ConsoleSession, form: dict[str, str], result: Assessment | None
 ) -> Response:
-    guardrails = await run_in_threadpool(state_of(request).guardrails.list_all)
     return render(
         request,
         "playground.html",
         session=session,
         active="playground",
-        guardrails=[g.id for g in guardrails],
+        guardrails=await guardrail_ids(request),
         form=form,
         result=result,
         pieces=pieces(form.get("text", ""), result.findings) if result is not None else [],
@@ -49,7 +48,7 @@ async def _page(
 @page
 async def playground_form(request: Request) -> Response:
     """The empty form."""
-    session = signed_in(request, Action.PLAYGROUND)
+    session = await signed_in(request, Action.PLAYGROUND)
     return await _page(request, session, {"version": "latest", "source": "input"}, None)
 
 
@@ -57,7 +56,7 @@ async def playground_form(request: Request) -> Response:
 @page
 async def playground_run(request: Request) -> Response:
     """Run the chosen guardrail version over the text and show the decision and findings."""
-    session = signed_in(request, Action.PLAYGROUND)
+    session = await signed_in(request, Action.PLAYGROUND)
     form = await read_form(request, session)
     guardrail_id = check_guardrail_id(form.get("guardrail", "").strip(), field="guardrail")
     version = form.get("version", "").strip() or "latest"

@@ -1,4 +1,5 @@
-"""Review pages: the queue, one item with its findings highlighted, claim / confirm / overturn / escalate / comment.
+"""Review pages: the queue (filtered, a page at a time), one item with its findings highlighted,
+claim / confirm / overturn / escalate / comment.
 
 Every action goes through the API's own :class:`~steward.review.ReviewQueue` (the one
 ``/v1/review`` builds per app, :func:`steward.server.routers.review.services`), so the same
@@ -10,7 +11,7 @@ already claimed, another reviewer's item) is an error page with the API's status
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -22,7 +23,7 @@ from steward.console.permissions import Action
 from steward.console.sessions import ConsoleSession
 from steward.console.web import PREFIX, page, read_form, render, signed_in
 from steward.errors import InputError
-from steward.review import Reviewer, State
+from steward.review import Reason, Reviewer, State
 from steward.review.queue import item_summary, item_view
 from steward.server.routers.review import services
 from steward.store.keys import Role
@@ -32,6 +33,9 @@ __all__ = ["router"]
 router = APIRouter()
 
 _STATES = ("", *(s.value for s in State))
+_REASONS = ("", *(r.value for r in Reason))
+#: Items per page of the queue.
+PAGE = 50
 _MAX_ID = 64
 _ACTIONS = ("claim", "release", "confirm", "overturn", "escalate", "comment")
 #: What the item page says after each action ("Item claimed.").
@@ -57,29 +61,42 @@ def _item_id(value: str) -> str:
 
 @router.get("/review", include_in_schema=False)
 @page
-async def review_queue(request: Request, state: str = "", mine: str = "") -> Response:
-    """Items due first, filtered by state or to the signed-in key's claims."""
-    session = signed_in(request, Action.REVIEW)
+async def review_queue(
+    request: Request, state: str = "", reason: str = "", mine: str = "", after: str = ""
+) -> Response:
+    """Items due first, filtered by state, reason or to the signed-in key's claims, :data:`PAGE`
+    at a time ("Next page" follows the cursor: the last item shown)."""
+    session = await signed_in(request, Action.REVIEW)
     if state not in _STATES:
         raise InputError(f"must be one of {', '.join(s for s in _STATES if s)}", field="state")
+    if reason not in _REASONS:
+        raise InputError(f"must be one of {', '.join(r for r in _REASONS if r)}", field="reason")
     store = services(request).queue.store
     items = await run_in_threadpool(
         lambda: store.list_items(
             states=[state] if state else [],
-            reasons=[],
+            reasons=[reason] if reason else [],
             assignee=session.key_id if mine else None,
-            limit=200,
+            limit=PAGE + 1,
+            after=after or None,  # the store refuses a cursor that names no item
         )
     )
+    kept = {k: v for k, v in (("state", state), ("reason", reason), ("mine", "1" if mine else "")) if v}
+    following = urlencode({**kept, "after": items[PAGE - 1].id}) if len(items) > PAGE else None
     return render(
         request,
         "review.html",
         session=session,
         active="review",
-        items=[item_summary(i) for i in items],
+        items=[item_summary(i) for i in items[:PAGE]],
         state=state,
         states=[s for s in _STATES if s],
+        reason=reason,
+        reasons=[r for r in _REASONS if r],
         mine=bool(mine),
+        paged=bool(after),
+        first=urlencode(kept),
+        following=following,
     )
 
 
@@ -87,7 +104,7 @@ async def review_queue(request: Request, state: str = "", mine: str = "") -> Res
 @page
 async def review_item(request: Request, item_id: str, done: str = "") -> Response:
     """The item's text with its findings highlighted, its history, and the actions open to this key."""
-    session = signed_in(request, Action.REVIEW)
+    session = await signed_in(request, Action.REVIEW)
     store = services(request).queue.store
     view: dict[str, Any] = item_view(await run_in_threadpool(store.get_item, _item_id(item_id)))
     findings = [
@@ -109,7 +126,7 @@ async def review_item(request: Request, item_id: str, done: str = "") -> Respons
 @page
 async def review_action(request: Request, item_id: str, action: str) -> Response:
     """Claim, release, confirm, overturn (label, category), escalate or comment; then back to the item."""
-    session = signed_in(request, Action.REVIEW)
+    session = await signed_in(request, Action.REVIEW)
     form = await read_form(request, session)
     if action not in _ACTIONS:
         raise InputError(f"must be one of {', '.join(_ACTIONS)}", field="action")

@@ -4,6 +4,10 @@ Pages call :func:`signed_in` (redirects to sign-in, or 403 for a role that may n
 :func:`read_form` (the urlencoded body, with the session's CSRF token checked). Handlers are
 wrapped in :func:`page`, which turns a Steward error into an HTML page with the API's status
 (a bad filter is a 400 page naming the field, never a traceback).
+
+Handlers are ``async`` (a form's body is read with ``await``), so every database read of theirs
+runs in a worker thread (``run_in_threadpool``), the session check of :func:`signed_in` included:
+a page that waits on the database never stalls the server's other requests.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, ParamSpec
 from urllib.parse import parse_qsl, quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -29,9 +34,11 @@ __all__ = [
     "PREFIX",
     "SECURITY_HEADERS",
     "ConsoleExitError",
+    "guardrail_ids",
     "page",
     "read_form",
     "render",
+    "session_of",
     "session_store",
     "signed_in",
 ]
@@ -120,8 +127,13 @@ def error_page(request: Request, status: int, message: str, session: ConsoleSess
     return render(request, "error.html", session=session, status_code=status, status=status, message=message)
 
 
-def current_session(request: Request) -> ConsoleSession | None:
-    """The request's live session, ended at once if its API key was revoked or deleted."""
+async def session_of(request: Request) -> ConsoleSession | None:
+    """The request's live session (read in a worker thread: it asks the database), ended at once
+    if its API key was revoked or deleted."""
+    return await run_in_threadpool(_current_session, request)
+
+
+def _current_session(request: Request) -> ConsoleSession | None:
     store = session_store(request)
     token = request.cookies.get(COOKIE)
     session = store.get(token)
@@ -134,9 +146,9 @@ def current_session(request: Request) -> ConsoleSession | None:
     return session
 
 
-def signed_in(request: Request, action: Action | None = None) -> ConsoleSession:
+async def signed_in(request: Request, action: Action | None = None) -> ConsoleSession:
     """The session, or :class:`ConsoleExitError`: to sign-in when there is none, 403 when the role may not."""
-    session = current_session(request)
+    session = await session_of(request)
     if session is None:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="")
         raise ConsoleExitError(RedirectResponse(f"{PREFIX}/sign-in?next={target}", status_code=303))
@@ -201,7 +213,7 @@ def page(handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Res
             status, _ = status_for(exc)
             if status >= 500:
                 raise
-            return error_page(request, status, exc.message, current_session(request))
+            return error_page(request, status, exc.message, await session_of(request))
 
     return wrapper
 
@@ -209,3 +221,8 @@ def page(handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Res
 def state_of(request: Request) -> ServerState:
     """The server's shared state (the same stores and guards the API uses)."""
     return get_state(request)
+
+
+async def guardrail_ids(request: Request) -> list[str]:
+    """Every guardrail id, for a page's guardrail choice (read in a worker thread)."""
+    return [g.id for g in await run_in_threadpool(state_of(request).guardrails.list_all)]

@@ -26,6 +26,7 @@ from steward.rules import RuleSetting
 
 if TYPE_CHECKING:
     from steward.detectors.language import TextLanguages
+    from steward.models.classifier import SharedEncodings
 
 __all__ = ["DetectionRequest", "Detector"]
 
@@ -49,6 +50,10 @@ class DetectionRequest:
     #: guard and shared by every detector (the language check reports from it); ``None``
     #: outside the guard, where a detector that needs it identifies the text itself.
     text_languages: TextLanguages | None = None
+    #: Encoder passes over the text, kept for this request only (by model, text and trust), so
+    #: the content filters and the denied-topics screen read a text once. Each request (the
+    #: guard makes one per call) starts empty; nothing is kept across calls.
+    encodings: SharedEncodings = field(default_factory=dict)
 
 
 class Detector(ABC):

@@ -166,7 +166,7 @@ class ContentDetector(Detector):
         wanted = [c for c in wanted if c in model.labels]
         views = [self._views(t) for t in texts]
         flat = [v.text for vs in views for v in vs]
-        scores = iter(model.score(flat, untrusted=request.untrusted))
+        scores = iter(model.score(flat, untrusted=request.untrusted, shared=request.encodings))
         out: list[list[Finding]] = []
         for text, text_views in zip(texts, views, strict=True):
             scored = [(v, next(scores)) for v in text_views]

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,9 @@ from steward.detectors.base import DetectionRequest, Detector
 from steward.errors import DetectorUnavailableError
 from steward.policy.schema import DeniedTopic, Policy
 from steward.rules import rule_key
+
+if TYPE_CHECKING:
+    from steward.models.classifier import SharedEncodings
 
 __all__ = ["CALIBRATION_PATH", "FINDING_THRESHOLD", "TopicCalibration", "TopicDetector", "TopicScore"]
 
@@ -217,16 +220,22 @@ class TopicDetector(Detector):
         return frozenset(t.rule for t in self._topics)
 
     def score_topics(
-        self, text: str, *, rules: frozenset[str] | None = None, untrusted: bool = False
+        self,
+        text: str,
+        *,
+        rules: frozenset[str] | None = None,
+        untrusted: bool = False,
+        shared: SharedEncodings | None = None,
     ) -> list[TopicScore]:
-        """Every topic's best calibrated score over the pieces of ``text`` (highest first)."""
+        """Every topic's best calibrated score over the pieces of ``text`` (highest first);
+        ``shared`` is the request's encodings, so the screen reuses the content filters' pass."""
         topics = [t for t in self._topics if rules is None or t.rule in rules]
         if not topics:
             return []
         if self._screen is None:
             spans, vectors = self._embedder.embed_pieces(text)
         else:
-            spans, vectors = self._screen.embed_pieces(text, untrusted=untrusted)
+            spans, vectors = self._screen.embed_pieces(text, untrusted=untrusted, shared=shared)
         if not spans:
             return []
         confirmed = np.full(len(spans), self._screen is None)
@@ -280,7 +289,9 @@ class TopicDetector(Detector):
         enabled = frozenset(request.rules) if request.rules else None
         by_name = {t.name: t for t in self._topics}
         findings: list[Finding] = []
-        for result in self.score_topics(text, rules=enabled, untrusted=request.untrusted):
+        for result in self.score_topics(
+            text, rules=enabled, untrusted=request.untrusted, shared=request.encodings
+        ):
             if result.score < FINDING_THRESHOLD:
                 continue
             findings.append(

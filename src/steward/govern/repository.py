@@ -1,7 +1,7 @@
 """Storing the governance register in the same database as the guard.
 
 :class:`GovernanceStore` opens one short transaction per call, so the CLI and the server
-share it. Evidence is append-only; a system's status changes only through
+share it (the process's one instance is ``App.governance``, see :mod:`steward.app.context`). Evidence is append-only; a system's status changes only through
 :meth:`GovernanceStore.change_status`, which runs the release gate and records every
 decision, allowed or refused. Nothing already stored is lost on a bad input: every
 check happens before the first write, and a failed write rolls back.
@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +27,7 @@ from steward.govern.risk import Risk
 from steward.store.models.core import GuardrailVersion
 from steward.store.models.govern import GovDataset, GovDecision, GovEvidence, GovRisk, GovSystem
 
-__all__ = ["GovernanceStore", "open_store"]
+__all__ = ["GovernanceStore"]
 
 
 def _utcnow() -> dt.datetime:
@@ -47,16 +47,9 @@ class GovernanceStore:
         sessions: sessionmaker[Session],
         *,
         clock: Callable[[], dt.datetime] = _utcnow,
-        engine: Engine | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._engine = engine
-
-    def close(self) -> None:
-        """Release the database connections, when this store opened them (:func:`open_store`)."""
-        if self._engine is not None:
-            self._engine.dispose()
 
     def _run(self, work: Callable[[Session], Any]) -> Any:
         try:
@@ -480,12 +473,3 @@ class GovernanceStore:
 
         result: dict[str, int] = self._run(work)
         return result
-
-
-def open_store(url: str | None = None) -> GovernanceStore:
-    """The register in the configured database (``STEWARD_DATABASE_URL``), migrated to the latest schema."""
-    from steward.store.db import make_engine, session_factory, upgrade
-
-    upgrade(url)
-    engine = make_engine(url)
-    return GovernanceStore(session_factory(engine), engine=engine)

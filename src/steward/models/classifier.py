@@ -24,8 +24,9 @@ turns it into a probability with the number of windows as a second input:
 the same class prior in every length bucket, so length alone never raises a score).
 
 The same pass also yields every token's hidden states (the ONNX output ``token_states``).
-Inside :func:`shared_encoding` (the guard opens one per call) :meth:`TextClassifier.encode`
-keeps them per text, so the denied-topics check pools them per sentence
+Given the request's ``shared`` encodings (the guard makes one per call and passes it on the
+detection request) :meth:`TextClassifier.encode` keeps them per text, so the denied-topics
+check pools them per sentence
 (:mod:`steward.models.piece_embedder`) instead of running a second encoder over the same
 text: on a 1,000-character prompt that second encoder cost about 15 ms, twice the content
 model itself. Nothing is kept across calls: a repeated prompt costs what a new one does.
@@ -37,9 +38,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,9 +62,9 @@ __all__ = [
     "DEFAULT_MODEL",
     "EncodedText",
     "LabelScore",
+    "SharedEncodings",
     "TextClassifier",
     "TextScores",
-    "shared_encoding",
 ]
 
 #: Where the committed model folders live.
@@ -82,10 +81,6 @@ WINDOW_OVERLAP = 16
 TOKEN_STATES = "token_states"  # noqa: S105 - an ONNX output name, not a secret
 
 _LOAD_LOCK = threading.Lock()
-#: Texts encoded in the current :func:`shared_encoding` block, by (model, text, untrusted).
-_SHARED: ContextVar[dict[tuple[str, str, bool], EncodedText] | None] = ContextVar(
-    "steward_shared_encoding", default=None
-)
 _LOADED: dict[tuple[Path, int], TextClassifier] = {}
 
 
@@ -133,6 +128,11 @@ class EncodedText:
     whole_state: npt.NDArray[np.float32]
 
 
+#: Texts encoded once for every detector of one guard call, by (model, text, untrusted): the
+#: guard puts a fresh one on each :class:`~steward.detectors.base.DetectionRequest`.
+SharedEncodings = dict[tuple[str, str, bool], EncodedText]
+
+
 class _SpanPool:
     """Running sums of token states per span, fed one window at a time (so a long text's
     windows can be dropped as soon as they are read).
@@ -170,25 +170,6 @@ class _SpanPool:
             np.float32
         )
         return means
-
-
-@contextmanager
-def shared_encoding() -> Iterator[None]:
-    """Within this block a text is encoded once, however many detectors read it.
-
-    The guard wraps each call in one, so the content filters and the denied-topics check
-    share an encoder pass; the encodings (scores and one mean state per sentence, about
-    6 KB per sentence) are dropped when the block ends. Nested blocks share the outermost one. Context
-    variables keep concurrent requests (threads or asyncio tasks) apart.
-    """
-    if _SHARED.get() is not None:
-        yield
-        return
-    token = _SHARED.set({})
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -335,18 +316,22 @@ class TextClassifier:
         rows = len(offsets)
         return _WindowStates(offsets[:, 0], offsets[:, 1], np.asarray(states[:rows], dtype=np.float32))
 
-    def score(self, texts: Sequence[str], *, untrusted: bool = False) -> list[TextScores]:
+    def score(
+        self, texts: Sequence[str], *, untrusted: bool = False, shared: SharedEncodings | None = None
+    ) -> list[TextScores]:
         """Scores for each text; ``untrusted`` marks third-party content (indirect injection)."""
-        return [encoded.scores for encoded in self.encode(texts, untrusted=untrusted)]
+        return [encoded.scores for encoded in self.encode(texts, untrusted=untrusted, shared=shared)]
 
-    def encode(self, texts: Sequence[str], *, untrusted: bool = False) -> list[EncodedText]:
+    def encode(
+        self, texts: Sequence[str], *, untrusted: bool = False, shared: SharedEncodings | None = None
+    ) -> list[EncodedText]:
         """One encoder pass per text: scores per label and token states to pool.
 
         Each window is its own onnxruntime call (see :meth:`_encode_uncached`); a text's
-        score per label is the maximum over its windows. Inside :func:`shared_encoding`, texts already
-        encoded in the block are not read again.
+        score per label is the maximum over its windows. Texts already in ``shared`` (the
+        detection request's encodings: one per guard call) are not read again, and new ones
+        are added to it.
         """
-        shared = _SHARED.get()
         if shared is None:
             return self._encode_uncached(texts, untrusted)
         keys = [(self.name, text, untrusted) for text in texts]

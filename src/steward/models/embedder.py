@@ -41,9 +41,8 @@ DEFAULT_MODEL_DIR = Path(__file__).parent / "artifacts" / "minilm-l6-int8"
 
 #: Intra-op threads of the shipped embedder (see :func:`default_embedder`).
 _THREADS = 1
-#: Most texts whose vectors are kept for reuse by default (384 floats each: about 6 MB when
-#: full); ``STEWARD_EMBEDDING_CACHE`` changes it.
-_CACHE_SIZE = 4096
+#: Most texts whose vectors are kept for reuse: ``STEWARD_EMBEDDING_CACHE`` (4,096 by default,
+#: 384 floats each: about 6 MB when full; see :mod:`steward.settings`).
 #: Longest text the cache keeps; long texts are rarely repeated exactly.
 _CACHE_TEXT_MAX = 2000
 
@@ -67,7 +66,7 @@ class SentenceEmbedder:
         self._inputs = [i.name for i in self._session.get_inputs()]
         self._tokenizer = load_tokenizer(directory / "tokenizer.json", max_tokens=self.max_tokens)
         self.dim = int(self._session.get_outputs()[0].shape[-1])
-        self._cache: LruCache[str, npt.NDArray[np.float32]] = LruCache(embedding_cache_size(_CACHE_SIZE))
+        self._cache: LruCache[str, npt.NDArray[np.float32]] = LruCache(embedding_cache_size())
 
     @property
     def tokenizer(self) -> Any:

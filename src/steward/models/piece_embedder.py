@@ -12,9 +12,9 @@ onnxruntime thread) into the all-MiniLM-L6 sentence space. The network was disti
 alone; its model card records the data, the agreement on held-out sentences and the
 sha256 of the graph, checked on load.
 
-The cost is about a millisecond per text when the content model has just read it (inside
-the guard's :func:`~steward.models.classifier.shared_encoding`) and one content-model pass
-otherwise. Why onnxruntime and not a numpy matrix product: numpy's BLAS starts its own
+The cost is about a millisecond per text when the content model has just read it (the
+guard's shared encodings, :data:`~steward.models.classifier.SharedEncodings`, carried on the
+detection request) and one content-model pass otherwise. Why onnxruntime and not a numpy matrix product: numpy's BLAS starts its own
 threads for a product this size and leaves them spinning, and on two cores they took CPU
 from the encoder (the guard's CPU time per prompt fell from 47 to 29 ms without them).
 """
@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from steward.errors import DetectorUnavailableError
-from steward.models.classifier import ARTIFACTS_DIR, TextClassifier
+from steward.models.classifier import ARTIFACTS_DIR, SharedEncodings, TextClassifier
 from steward.models.onnx_runtime import make_session, verify_sha256
 
 __all__ = ["DEFAULT_PROJECTION", "PieceEmbedder"]
@@ -87,10 +87,11 @@ class PieceEmbedder:
         return out
 
     def embed_pieces(
-        self, text: str, *, untrusted: bool = False
+        self, text: str, *, untrusted: bool = False, shared: SharedEncodings | None = None
     ) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
-        """The pieces of ``text`` (:func:`~steward.models.sentences.embedding_pieces`) and their vectors."""
-        [encoded] = self._classifier.encode([text], untrusted=untrusted)
+        """The pieces of ``text`` (:func:`~steward.models.sentences.embedding_pieces`) and their vectors;
+        ``shared`` reuses the content model's pass over the same text (see :class:`TextClassifier`)."""
+        [encoded] = self._classifier.encode([text], untrusted=untrusted, shared=shared)
         if not encoded.pieces:
             return [], np.zeros((0, self.dim), dtype=np.float32)
         return list(encoded.pieces), self.project(encoded.piece_states)

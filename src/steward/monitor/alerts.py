@@ -35,6 +35,7 @@ __all__ = [
     "evaluate_all",
     "event_to_dict",
     "new_rule",
+    "replace_rule",
     "rule_to_dict",
     "store_rule",
 ]
@@ -163,6 +164,17 @@ def store_rule(store: AlertStore, rule: AlertRuleRow) -> AlertRuleRow:
     if len(store.rules()) >= MAX_RULES:
         raise InputError(f"at most {MAX_RULES} rules may exist; delete one first", field="id")
     return store.create(rule)
+
+
+def replace_rule(
+    store: AlertStore, rule_id: str, body: Mapping[str, Any], *, webhooks: Mapping[str, str]
+) -> AlertRuleRow:
+    """Change rule ``rule_id`` to ``body`` (validated as :func:`new_rule` validates a new one; its
+    ``id``, if given, must be ``rule_id``): what ``PUT /v1/monitor/rules/{id}`` and the console's
+    rule form do. The rule keeps its creator and its last firing (so its cooldown holds)."""
+    if "id" in body and body["id"] != rule_id:
+        raise InputError(f"must be the rule's own id {rule_id!r}; a rule cannot be renamed", field="id")
+    return store.replace(new_rule({**body, "id": rule_id}, webhooks=webhooks))
 
 
 def rule_to_dict(rule: AlertRuleRow) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -637,9 +638,19 @@ class _StreamRelay:
             yield oai.sse(oai.error_parts(exc)[1])
         finally:
             # Audit first: if the client went away, closing the upstream may be cancelled.
+            texts = []
             for index, guard in sorted(self.guards.items()):
                 if guard.total or index not in self.tool_indices:  # a tool-call-only answer has no text
-                    self.binding.audit(guard.summary(), f"out-{index}")
+                    summary = guard.summary()
+                    self.binding.audit(summary, f"out-{index}")
+                    if guard.total:
+                        texts.append((summary, f"out-{index}", guard.answer))
             for index, k, assessment in self.tool_decisions:
                 self.binding.audit(assessment, f"out-{index}-tool-{k}")
+            if self.binding.review is not None:
+                # As a completed answer's: the decision on the whole text, offered to review with
+                # the model's text. Shielded: a client that went away cancels the stream, not this.
+                with anyio.CancelScope(shield=True):
+                    for summary, decision, text in texts:
+                        await self.binding.review(summary, decision, text)
             await chunks.aclose()

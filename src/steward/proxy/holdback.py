@@ -130,6 +130,8 @@ class StreamGuard:
         self.suspended: Assessment | None = None
         #: The whole answer so far, for the check at the end; ``None`` once it is too long.
         self._answer: list[str] | None = []
+        #: The first ``TEXT_MAX_CHARS`` characters of an answer too long to keep whole.
+        self._head = ""
         self._whole_checked = False
         #: The whole answer's ranking scores (risk, block risk) once it was checked whole.
         self._whole_risk: tuple[float, float] = (0.0, 0.0)
@@ -150,6 +152,12 @@ class StreamGuard:
     def released_any(self) -> bool:
         """Whether any text has left already."""
         return self._released > 0
+
+    @property
+    def answer(self) -> str:
+        """The answer as the upstream sent it (unmasked), for a reviewer: whole, or its first
+        ``TEXT_MAX_CHARS`` characters when it grew longer than a guarded text may be."""
+        return self._head if self._answer is None else "".join(self._answer)
 
     @property
     def held(self) -> int:
@@ -176,7 +184,9 @@ class StreamGuard:
         if self._answer is not None:
             self._answer.append(delta)
             if self.total > limits.TEXT_MAX_CHARS:
-                self._answer = None  # too long to be checked whole, as a non-streamed answer would be
+                # Too long to be checked whole, as a non-streamed answer would be: keep its start.
+                self._head = "".join(self._answer)[: limits.TEXT_MAX_CHARS]
+                self._answer = None
         if self.suspended is not None:
             if self._answer is None:
                 # The whole answer can no longer be checked: the suspending window decides.

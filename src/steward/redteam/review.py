@@ -103,14 +103,16 @@ def file_attempts(
         }
         ids.append(
             queue.add(
-                Reason.RED_TEAM,
-                request_id=request_id(run_id, attempt.id),
-                source="input" if target_kind == "guard" else "output",
-                action=attempt.verdict[:32],
-                findings=[finding],
-                text=text,
-                actor=ACTOR,
-                policy_name="red team",
+                queue.new_item(
+                    Reason.RED_TEAM,
+                    request_id=request_id(run_id, attempt.id),
+                    source="input" if target_kind == "guard" else "output",
+                    action=attempt.verdict[:32],
+                    findings=[finding],
+                    text=text,
+                    actor=ACTOR,
+                    policy_name="red team",
+                )
             )
         )
     return ids

@@ -4,30 +4,75 @@ A system makes or supports consequential decisions when it names consequential d
 high-risk under the EU AI Act (:attr:`steward.govern.inventory.AISystem.consequential`); its
 ``guardrails`` list the (guardrail id, version) pairs in front of it. The apply path asks
 this index once per request, so the set is kept in memory and reloaded every ``ttl_s``
-seconds (an inventory change reaches every process within that time).
+seconds (an inventory change reaches every process within that time). Once loaded, a stale
+index is reloaded in a background thread while requests go on with the last set
+(:meth:`ReloadedIndex.refresh_in_background`): no request waits on the inventory but the first.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 
-__all__ = ["ConsequentialIndex", "SystemIndex"]
+__all__ = ["ConsequentialIndex", "ReloadedIndex", "SystemIndex"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds before a failed background reload is tried again.
+RETRY_S = 5.0
 
 
-class _Reloaded:
+class ReloadedIndex:
     """What both indexes share: a load time, and staleness once it is ``ttl_s`` old."""
 
     def __init__(self, *, ttl_s: float) -> None:
         self._ttl = ttl_s
         self._loaded_at: float | None = None
         self._lock = threading.Lock()
+        self._reloading = False
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the index was loaded at least once (until then it knows nothing)."""
+        return self._loaded_at is not None
 
     @property
     def stale(self) -> bool:
         """Whether the index should be reloaded before it is trusted."""
         return self._loaded_at is None or time.monotonic() - self._loaded_at > self._ttl
+
+    def refresh(self) -> None:
+        """Reload from the source (which may read the database: call it off the event loop)."""
+        raise NotImplementedError
+
+    def refresh_in_background(self) -> bool:
+        """Start a reload in a daemon thread unless one is running; whether this call started one.
+
+        Readers keep the last loaded data meanwhile. A failed reload is logged by its kind and
+        tried again :data:`RETRY_S` seconds later (the old data stays in use).
+        """
+        with self._lock:
+            if self._reloading:
+                return False
+            self._reloading = True
+        threading.Thread(target=self._reload, name=f"steward-{type(self).__name__}", daemon=True).start()
+        return True
+
+    def _reload(self) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:
+            log.warning(
+                "%s reload failed (%s); retrying in %.0f s", type(self).__name__, type(exc).__name__, RETRY_S
+            )
+            with self._lock:
+                if self._loaded_at is not None:
+                    self._loaded_at = time.monotonic() - self._ttl + RETRY_S
+        finally:
+            with self._lock:
+                self._reloading = False
 
     def _publish(self, **state: object) -> None:
         """Swap in freshly loaded attributes and restart the clock, in one step under the lock."""
@@ -37,7 +82,7 @@ class _Reloaded:
             self._loaded_at = time.monotonic()
 
 
-class ConsequentialIndex(_Reloaded):
+class ConsequentialIndex(ReloadedIndex):
     """A cached set of consequential (guardrail id, version) pairs, from ``load``."""
 
     def __init__(self, load: Callable[[], Iterable[tuple[str, str]]], *, ttl_s: float = 30.0) -> None:
@@ -54,7 +99,7 @@ class ConsequentialIndex(_Reloaded):
         return guardrail_id is not None and version is not None and (guardrail_id, version) in self._pairs
 
 
-class SystemIndex(_Reloaded):
+class SystemIndex(ReloadedIndex):
     """Which inventory system a guardrail version serves, from ``load``'s (guardrail id, version,
     system id) triples; cached and reloaded every ``ttl_s`` seconds like :class:`ConsequentialIndex`.
 

@@ -1,7 +1,8 @@
 """The vocabulary of the review queue: states, reasons, outcomes, who acts, and due times.
 
-Due times are set per reason (an appeal or a hand-off is a person waiting; a sampled audit
-is not) and can be changed with ``STEWARD_REVIEW_SLA_HOURS`` (``appeal=48,handoff=2``).
+Each reason carries its default due time (an appeal or a hand-off is a person waiting; a
+sampled audit is not), in one table: the :class:`Reason` members themselves. The hours can
+be changed with ``STEWARD_REVIEW_SLA_HOURS`` (``appeal=48,handoff=2``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,29 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Self
 
 from steward.errors import InputError
 
-__all__ = ["DEFAULT_SLA_HOURS", "Outcome", "Reason", "Reviewer", "SlaSettings", "State"]
+__all__ = ["Outcome", "Reason", "Reviewer", "SlaSettings", "State"]
 
 
-class State(StrEnum):
+class _Named(StrEnum):
+    """A string enum whose :meth:`parse` names the field (the class name) and the choices."""
+
+    @classmethod
+    def parse(cls, value: str) -> Self:
+        """The member named ``value`` (any case); :class:`InputError` listing the members otherwise."""
+        noun = cls.__name__.lower()
+        try:
+            return cls(value.lower())
+        except ValueError:
+            raise InputError(
+                f"unknown {noun} {value!r}; {noun}s: {', '.join(m.value for m in cls)}", field=noun
+            ) from None
+
+
+class State(_Named):
     """Where an item stands: open → claimed → resolved, or escalated (to an admin)."""
 
     OPEN = "open"
@@ -24,38 +41,26 @@ class State(StrEnum):
     RESOLVED = "resolved"
     ESCALATED = "escalated"
 
-    @classmethod
-    def parse(cls, value: str) -> State:
-        """The state named ``value``; :class:`InputError` listing the states otherwise."""
-        try:
-            return cls(value.lower())
-        except ValueError:
-            raise InputError(
-                f"unknown state {value!r}; states: {', '.join(s.value for s in cls)}", field="state"
-            ) from None
 
+class Reason(_Named):
+    """Why an item entered the queue, with the hours it is due in unless settings say otherwise."""
 
-class Reason(StrEnum):
-    """Why an item entered the queue."""
+    sla_hours: float
 
-    POLICY_REVIEW = "policy_review"
-    CONSEQUENTIAL_SYSTEM = "consequential_system"
-    APPEAL = "appeal"
-    HANDOFF = "handoff"
-    SAMPLED_AUDIT = "sampled_audit"
+    def __new__(cls, value: str, sla_hours: float) -> Reason:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.sla_hours = sla_hours
+        return member
+
+    POLICY_REVIEW = ("policy_review", 24.0)
+    CONSEQUENTIAL_SYSTEM = ("consequential_system", 24.0)
+    APPEAL = ("appeal", 72.0)
+    HANDOFF = ("handoff", 4.0)
+    SAMPLED_AUDIT = ("sampled_audit", 168.0)
     #: A red-team attempt filed by ``steward redteam run --review``: the label says whether the
     #: attack got through (1) or the target held (0), not whether the text should be caught.
-    RED_TEAM = "red_team"
-
-    @classmethod
-    def parse(cls, value: str) -> Reason:
-        """The reason named ``value``; :class:`InputError` listing the reasons otherwise."""
-        try:
-            return cls(value.lower())
-        except ValueError:
-            raise InputError(
-                f"unknown reason {value!r}; reasons: {', '.join(r.value for r in cls)}", field="reason"
-            ) from None
+    RED_TEAM = ("red_team", 168.0)
 
 
 class Outcome(StrEnum):
@@ -73,31 +78,20 @@ class Reviewer:
     admin: bool = False
 
 
-#: Hours from creation to due, per reason.
-DEFAULT_SLA_HOURS: dict[Reason, float] = {
-    Reason.POLICY_REVIEW: 24.0,
-    Reason.CONSEQUENTIAL_SYSTEM: 24.0,
-    Reason.APPEAL: 72.0,
-    Reason.HANDOFF: 4.0,
-    Reason.SAMPLED_AUDIT: 168.0,
-    Reason.RED_TEAM: 168.0,
-}
-
-
 @dataclass(frozen=True, slots=True)
 class SlaSettings:
-    """Hours to resolve an item, per reason."""
+    """Hours to resolve an item, per reason (each reason's own default where not set)."""
 
-    hours: dict[Reason, float] = field(default_factory=lambda: dict(DEFAULT_SLA_HOURS))
+    hours: dict[Reason, float] = field(default_factory=lambda: {r: r.sla_hours for r in Reason})
 
     def due(self, reason: Reason, created: datetime) -> datetime:
         """When an item of ``reason`` created at ``created`` is due."""
-        return created + timedelta(hours=self.hours.get(reason, DEFAULT_SLA_HOURS[reason]))
+        return created + timedelta(hours=self.hours.get(reason, reason.sla_hours))
 
     @classmethod
     def parse(cls, spec: str) -> SlaSettings:
         """``appeal=48,handoff=2`` over the defaults; :class:`InputError` naming a bad entry."""
-        hours = dict(DEFAULT_SLA_HOURS)
+        hours = {r: r.sla_hours for r in Reason}
         for part in (p.strip() for p in spec.split(",")):
             if not part:
                 continue

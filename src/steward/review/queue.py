@@ -17,19 +17,28 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from steward.assessment import Action, Assessment, FindingAction
 from steward.errors import InputError
 from steward.policy.schema import Policy
 from steward.review.items import Outcome, Reason, Reviewer, SlaSettings, State
 from steward.store.models.core import as_utc, utcnow
-from steward.store.review import ItemRecord, ReviewStore
+from steward.store.review import ItemRecord, NewItem, ReviewStore, new_id
 from steward.store.sealing import Sealer
 
-__all__ = ["CATEGORY_MAX", "NOTE_MAX", "ReviewQueue", "checked_text", "item_summary", "item_view"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = [
+    "CATEGORY_MAX",
+    "NOTE_MAX",
+    "ReviewQueue",
+    "checked_text",
+    "item_summary",
+    "item_view",
+    "opened",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,13 @@ def _category(value: str | None) -> str | None:
             f"must be 1-{CATEGORY_MAX} letters, digits, '_' or '-', such as HATE", field="category"
         )
     return value
+
+
+def opened(item: NewItem) -> None:
+    """Log that an item was stored: its id, why and for which request, never its text."""
+    log.info(
+        "review item %s opened (%s) for request %s", item.id, item.values["reason"], item.values["request_id"]
+    )
 
 
 def flagged(item: ItemRecord) -> bool:
@@ -134,7 +150,7 @@ class ReviewQueue:
     def _draw(self, rate: float) -> bool:
         return rate >= 1.0 or (rate > 0.0 and self._sample() < rate)
 
-    def route(
+    def routed(
         self,
         assessment: Assessment,
         text: str,
@@ -145,17 +161,16 @@ class ReviewQueue:
         version: str | None,
         actor: str,
         consequential: bool = False,
-        reason: Reason | None = None,
-    ) -> str | None:
-        """Queue the decision if it needs a person; the new item's id, or None.
+    ) -> NewItem | None:
+        """The item this decision opens if it needs a person (see :meth:`reason_for`), not yet
+        stored (:meth:`add`, or the server's writer); None when it needs none. No I/O.
 
         ``consequential``: the guardrail version serves a system registered as consequential.
-        ``reason`` is :meth:`reason_for`'s answer when the caller drew it already.
         """
-        reason = reason or self.reason_for(assessment, policy, consequential=consequential)
+        reason = self.reason_for(assessment, policy, consequential=consequential)
         if reason is None:
             return None
-        return self.add(
+        return self.new_item(
             reason,
             request_id=request_id,
             guardrail_id=guardrail_id,
@@ -171,7 +186,7 @@ class ReviewQueue:
             actor=actor,
         )
 
-    def add(
+    def new_item(
         self,
         reason: Reason,
         *,
@@ -187,11 +202,12 @@ class ReviewQueue:
         blocked: bool = False,
         four_eyes: bool = False,
         retention_days: int = DEFAULT_RETENTION_DAYS,
-    ) -> str:
-        """Store a new open item; its due time follows the reason's SLA."""
+    ) -> NewItem:
+        """A new open item, not yet stored; its due time follows the reason's SLA."""
         now = utcnow()
-        item_id = self.store.add_item(
+        return NewItem(
             {
+                "id": new_id(),
                 "request_id": request_id,
                 "guardrail_id": guardrail_id,
                 "version": version,
@@ -207,12 +223,16 @@ class ReviewQueue:
                 "due_at": self.sla.due(reason, now),
                 "expires_at": now + timedelta(days=retention_days),
             },
-            text=text,
-            actor=actor,
+            text,
+            actor,
         )
-        # The log names the item and why, never the text.
-        log.info("review item %s opened (%s) for request %s", item_id, reason.value, request_id)
-        return item_id
+
+    def add(self, item: NewItem) -> str:
+        """Store a new item (:meth:`new_item`'s or :meth:`routed`'s) at once; its id. The server
+        queues items on its review writer instead, so that no request waits for a commit."""
+        self.store.write([item])
+        opened(item)
+        return item.id
 
     # -- reviewer actions --------------------------------------------------------------------
 

@@ -10,15 +10,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from steward.errors import InputError, NotFoundError, PermissionDeniedError
 from steward.review.items import Reason, Reviewer, State
 from steward.review.queue import ReviewQueue, checked_text
-from steward.store.models.core import as_utc
-from steward.store.review import FeedbackRecord, ReviewStore
+from steward.store.models.core import as_utc, utcnow
+from steward.store.review import (
+    FeedbackRecord,
+    ItemRecord,
+    NewAppeal,
+    NewItem,
+    ReviewStore,
+    new_id,
+)
 
-__all__ = ["APPEAL_REASON_MAX", "FEEDBACK_TEXT_MAX", "USER_ID_MAX", "Voice", "user_key"]
+__all__ = ["APPEAL_REASON_MAX", "FEEDBACK_TEXT_MAX", "USER_ID_MAX", "Voice", "appeal_view", "user_key"]
 
 #: Longest free text of a piece of feedback, appeal reason and end-user id.
 FEEDBACK_TEXT_MAX = 2000
@@ -63,7 +71,7 @@ class Voice:
             return None
         return hmac.new(self.key, user.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def feedback(
+    def new_feedback(
         self,
         *,
         request_id: str,
@@ -72,22 +80,25 @@ class Voice:
         category: str | None = None,
         text: str | None = None,
         user_id: str | None = None,
-    ) -> str:
-        """Store feedback about the answer to ``request_id``; its id."""
-        return self.store.add_feedback(
+    ) -> FeedbackRecord:
+        """Feedback about the answer to ``request_id``, checked and ready to store (no I/O): the
+        server queues it on its review writer, a command stores it with ``store.write``."""
+        return FeedbackRecord(
+            id=new_id(),
             request_id=request_id,
             rating=rating,
             category=category,
             text=_text(text, "text", FEEDBACK_TEXT_MAX),
             user_hash=self.user_hash(user_id),
-            caller=caller,
+            caller_key_id=caller,
+            created_at=utcnow(),
         )
 
     def list_feedback(self, *, request_id: str | None = None, limit: int = 100) -> list[FeedbackRecord]:
         """Feedback, newest first."""
         return self.store.list_feedback(request_id=request_id, limit=limit)
 
-    def appeal(
+    def new_appeal(
         self,
         *,
         request_id: str,
@@ -95,12 +106,14 @@ class Voice:
         caller: Reviewer,
         text: str | None = None,
         user_id: str | None = None,
-    ) -> tuple[str, str]:
-        """Contest the decision on ``request_id``: opens a review item; (appeal id, item id).
+    ) -> tuple[NewItem, NewAppeal]:
+        """Contest the decision on ``request_id``: the review item and the appeal to store (in that
+        order; the server queues them on its review writer).
 
         The decision must be in the audit trail, made for this application's key (an admin
-        may appeal any). The reviewer sees the text the application sends along, else the
-        text an earlier review item kept, else only the findings.
+        may appeal any): :class:`NotFoundError` or :class:`PermissionDeniedError` otherwise.
+        The reviewer sees the text the application sends along, else the text an earlier
+        review item kept, else only the findings.
         """
         reason_text = _text(reason, "reason", APPEAL_REASON_MAX, required=True)
         assert reason_text is not None
@@ -111,11 +124,8 @@ class Voice:
         if not caller.admin and decision.caller_key_id != caller.key_id:
             raise PermissionDeniedError(f"the decision {request_id!r} was not made for this API key")
         if text is None:
-            text = next(
-                (i.text for i in self.store.items_for_request(request_id) if i.text is not None), None
-            )
-        blocked = any(f.get("action") == "BLOCKED" for f in decision.findings)
-        item_id = self.queue.add(
+            text = self.store.kept_text(request_id)
+        item = self.queue.new_item(
             Reason.APPEAL,
             request_id=request_id,
             guardrail_id=decision.guardrail_id,
@@ -123,19 +133,21 @@ class Voice:
             source=decision.source,
             policy_name=decision.policy_name,
             action=decision.action,
-            blocked=blocked,
+            blocked=any(f.get("action") == "BLOCKED" for f in decision.findings),
             findings=decision.findings,
             text=text,
             actor=caller.key_id,
         )
-        appeal_id = self.store.add_appeal(
+        appeal = NewAppeal(
+            id=new_id(),
             request_id=request_id,
-            item_id=item_id,
+            item_id=item.id,
             user_hash=self.user_hash(user_id),
             reason=reason_text,
             caller=caller.key_id,
+            created_at=item.values["created_at"],
         )
-        return appeal_id, item_id
+        return item, appeal
 
     def appeal_status(self, appeal_id: str, caller: Reviewer) -> dict[str, Any]:
         """An appeal's state, and once resolved its outcome and the reviewer's explanation."""
@@ -143,15 +155,32 @@ class Voice:
         if not caller.admin and appeal.caller_key_id != caller.key_id:
             raise NotFoundError("appeal", appeal_id)  # another application's appeal: not even its existence
         item = self.store.get_item(appeal.item_id)
-        out: dict[str, Any] = {
-            "id": appeal.id,
-            "requestId": appeal.request_id,
-            "state": item.state,
-            "createdAt": as_utc(appeal.created_at).isoformat(),
-            "dueAt": as_utc(item.due_at).isoformat(),
+        return appeal_view(appeal.id, appeal.request_id, appeal.created_at, item)
+
+
+def appeal_view(
+    appeal_id: str, request_id: str, created_at: datetime, item: ItemRecord | NewItem
+) -> dict[str, Any]:
+    """What the end user's application sees of an appeal: its state and due time, and once
+    resolved the outcome (upheld or overturned) and the reviewer's explanation. ``item`` is the
+    stored item, or the new one just queued (open)."""
+    if isinstance(item, NewItem):
+        return {
+            "id": appeal_id,
+            "requestId": request_id,
+            "state": State.OPEN.value,
+            "createdAt": as_utc(created_at).isoformat(),
+            "dueAt": as_utc(item.values["due_at"]).isoformat(),
         }
-        if item.state == State.RESOLVED:
-            out["outcome"] = "upheld" if item.outcome == "confirmed" else "overturned"
-            out["explanation"] = item.explanation
-            out["resolvedAt"] = as_utc(item.resolved_at).isoformat() if item.resolved_at else None
-        return out
+    out: dict[str, Any] = {
+        "id": appeal_id,
+        "requestId": request_id,
+        "state": item.state,
+        "createdAt": as_utc(created_at).isoformat(),
+        "dueAt": as_utc(item.due_at).isoformat(),
+    }
+    if item.state == State.RESOLVED:
+        out["outcome"] = "upheld" if item.outcome == "confirmed" else "overturned"
+        out["explanation"] = item.explanation
+        out["resolvedAt"] = as_utc(item.resolved_at).isoformat() if item.resolved_at else None
+    return out

@@ -7,7 +7,6 @@ set up. On shutdown the lifespan flushes the audit trail before closing the data
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +15,10 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from steward import console
+from steward.app.bootstrap import prepare_database
 from steward.proxy.settings import ProxySettings
 from steward.server import openapi
-from steward.server.auth import require_role
-from steward.server.bootstrap import prepare_database
+from steward.server.auth import Role, require_role
 from steward.server.errors import install_error_handlers
 from steward.server.lifeline import exit_with_supervisor
 from steward.server.middleware import RequestContextMiddleware
@@ -27,7 +26,6 @@ from steward.server.routers import apply, audit, check, guardrails, keys, meta, 
 from steward.server.routers.meta import steward_version
 from steward.server.state import ServerState
 from steward.settings import Settings
-from steward.store.keys import Role
 
 __all__ = ["create_app", "worker_app"]
 
@@ -123,6 +121,5 @@ def worker_app() -> FastAPI:
     multi-worker supervisor ends when the supervisor dies (see :mod:`steward.server.lifeline`).
     """
     exit_with_supervisor()
-    return create_app(
-        Settings.from_env(), prepare=False, warm=os.environ.get("STEWARD_WARM_GUARDS", "1") != "0"
-    )
+    settings = Settings.from_env()
+    return create_app(settings, prepare=False, warm=settings.warm_guards)

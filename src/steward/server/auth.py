@@ -138,10 +138,9 @@ def require_role(*roles: Role) -> Callable[[Request], Awaitable[Caller]]:
     allowed = frozenset(roles) | {Role.ADMIN}
 
     async def dependency(request: Request) -> Caller:
-        from steward.server.state import get_state
-
-        state = get_state(request)
-        caller = await state.auth.authenticate(request)
+        # The server's state, read without importing steward.server.state (which imports this module).
+        state = request.app.state.steward
+        caller: Caller = await state.auth.authenticate(request)
         state.limiter.check(caller.key_id)
         if caller.role not in allowed:
             raise PermissionDeniedError(

@@ -14,23 +14,24 @@ so in one line instead of a driver's stack trace.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import StorageError
+from steward.settings import Settings, data_dir
 from steward.store.files import SQLITE_SIDE_FILES, check_dir, private_dir, private_file
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
+    "answers",
     "current_revision",
     "database_url",
     "is_initialised",
@@ -47,13 +48,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def database_url() -> str:
-    """``STEWARD_DATABASE_URL``, else a SQLite file ``steward.db`` in the data directory."""
-    explicit = os.environ.get("STEWARD_DATABASE_URL")
-    if explicit:
-        return normalise_url(explicit)
-    from steward.settings import data_dir
-
-    return f"sqlite:///{data_dir() / 'steward.db'}"
+    """The configured database (:class:`~steward.settings.Settings`), with its driver named."""
+    return normalise_url(Settings.from_env().database_url)
 
 
 def normalise_url(url: str) -> str:
@@ -108,8 +104,6 @@ def _sqlite_path(url: str) -> Path | None:
 
 def _ours(directory: Path) -> bool:
     """Whether ``directory`` is Steward's data directory (or does not exist yet, so Steward makes it)."""
-    from steward.settings import data_dir
-
     if not directory.exists():
         return True
     return directory.expanduser().resolve() == data_dir().expanduser().resolve()
@@ -151,6 +145,16 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
+
+
+def answers(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (the server's health check)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

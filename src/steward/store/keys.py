@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import InputError, NotFoundError
 from steward.store.models.core import ApiKey, as_utc, utcnow
+from steward.store.paging import after_row
 from steward.store.sealing import Sealer
 
 __all__ = ["ApiKeyStore", "KeyInfo", "NewKey", "Role", "hash_secret", "verify_secret"]
@@ -165,6 +166,18 @@ class ApiKeyStore:
             if not include_revoked:
                 query = query.where(ApiKey.revoked_at.is_(None))
             return [_info(r) for r in session.scalars(query)]
+
+    def list_page(self, *, after: str | None = None, limit: int = 50) -> tuple[list[KeyInfo], str | None]:
+        """Up to ``limit`` keys, oldest first, from after the key ``after`` (the cursor the previous
+        page ended with); and the next page's cursor, None on the last page. Keys are never deleted,
+        so a cursor stays good; one that names no key is an :class:`InputError`."""
+        query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id).limit(limit + 1)
+        with self._sessions() as session:
+            if after is not None:
+                query = query.where(after_row(session, ApiKey, after, ApiKey.created_at))
+            rows = list(session.scalars(query))
+        page = [_info(r) for r in rows[:limit]]
+        return page, (page[-1].id if len(rows) > limit else None)
 
     def revoke(self, key_id: str) -> KeyInfo:
         """Revoke a key (idempotent); :class:`NotFoundError` if there is no such key."""

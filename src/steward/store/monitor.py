@@ -16,12 +16,16 @@ A decision counts as *intervened* when its action is ``GUARDRAIL_INTERVENED`` an
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     Select,
     case,
@@ -43,13 +47,18 @@ from steward.store.models.monitor import AlertEventRow, AlertRuleRow
 from steward.store.models.review import ReviewItem
 
 __all__ = [
+    "LANGUAGE_TYPE",
     "LATENCY_EDGES_MS",
+    "LENGTH_BUCKETS",
+    "LENGTH_EDGES",
+    "SCORE_BUCKETS",
     "AlertStore",
     "AuditScope",
     "Cell",
+    "DriftCounts",
     "FindingCell",
     "ReviewCounts",
-    "drift_sample",
+    "drift_counts",
     "finding_cells",
     "report_cells",
     "review_counts",
@@ -57,7 +66,17 @@ __all__ = [
 
 #: Upper edges of the latency buckets (ms): 64 edges from 0.1 ms, each 25% above the last
 #: (up to about 130 s); a record above the last edge falls in bucket 64.
-LATENCY_EDGES_MS: tuple[float, ...] = tuple(0.1 * 1.25**i for i in range(64))
+LATENCY_RATIO = 1.25
+LATENCY_EDGES_MS: tuple[float, ...] = tuple(0.1 * LATENCY_RATIO**i for i in range(64))
+#: Upper edges of the text-length buckets drift compares: 300 edges from 1 character, each 5%
+#: above the last (up to about 2.2 million characters; a longer text falls in bucket 300).
+LENGTH_RATIO = 1.05
+LENGTH_EDGES: tuple[float, ...] = tuple(LENGTH_RATIO**i for i in range(300))
+LENGTH_BUCKETS = len(LENGTH_EDGES) + 1
+#: Score buckets drift compares: 100, each 0.01 wide (bucket 99 holds 0.99 to 1.0).
+SCORE_BUCKETS = 100
+#: The finding type whose details name the language a text is in when it is not supported.
+LANGUAGE_TYPE = "UNSUPPORTED_LANGUAGE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,30 +165,38 @@ def _has_math(session: Session) -> bool:
 
 
 def _latency_bucket(session: Session) -> ColumnElement[Any]:
-    """The record's latency bucket: computed with ``ln`` where the database has it (a third of the
-    cost), else found by the halving ``CASE``; both give the same bucket."""
+    """The record's latency bucket over :data:`LATENCY_EDGES_MS`."""
+    return _geometric_bucket(session, AuditRow.latency_ms, LATENCY_EDGES_MS, LATENCY_RATIO)
+
+
+def _geometric_bucket(
+    session: Session, column: Any, edges: tuple[float, ...], ratio: float
+) -> ColumnElement[Any]:
+    """The bucket of ``column`` over geometric ``edges`` (the first bucket whose upper edge is at
+    least the value; one past the last edge above it): computed with ``ln`` where the database has
+    it (a third of the cost), else found by the halving ``CASE``; both give the same bucket."""
     if not _has_math(session):
-        return _bucket_case(0, len(LATENCY_EDGES_MS))
+        return _bucket_case(column, edges, 0, len(edges))
     sqlite = session.get_bind().dialect.name == "sqlite"
     at_least, at_most = (func.max, func.min) if sqlite else (func.greatest, func.least)
-    floor_ms: ColumnElement[Any] = literal_column(repr(LATENCY_EDGES_MS[0]))
-    ratio: ColumnElement[Any] = literal_column(repr(math.log(1.25)))
+    floor_value: ColumnElement[Any] = literal_column(repr(edges[0]))
+    log_ratio: ColumnElement[Any] = literal_column(repr(math.log(ratio)))
     steps = func.ceil(
-        func.ln(at_least(AuditRow.latency_ms, floor_ms) / floor_ms) / ratio - literal_column("1e-9")
+        func.ln(at_least(column, floor_value) / floor_value) / log_ratio - literal_column("1e-9")
     )
-    top: ColumnElement[Any] = literal_column(str(len(LATENCY_EDGES_MS)))
+    top: ColumnElement[Any] = literal_column(str(len(edges)))
     return cast(at_most(at_least(steps, literal_column("0")), top), Integer)
 
 
-def _bucket_case(lo: int, hi: int) -> ColumnElement[Any]:
-    """The bucket of ``latency_ms`` among edges ``lo..hi-1`` (bucket ``hi`` above them), by halving."""
+def _bucket_case(column: Any, edges: tuple[float, ...], lo: int, hi: int) -> ColumnElement[Any]:
+    """The bucket of ``column`` among ``edges[lo:hi]`` (bucket ``hi`` above them), by halving."""
     if lo == hi:
         return literal_column(str(lo))
     mid = (lo + hi) // 2
     # Constants inline (not bound): the same expression in SELECT and GROUP BY, and 200 fewer parameters.
     return case(
-        (AuditRow.latency_ms <= literal_column(repr(LATENCY_EDGES_MS[mid])), _bucket_case(lo, mid)),
-        else_=_bucket_case(mid + 1, hi),
+        (column <= literal_column(repr(edges[mid])), _bucket_case(column, edges, lo, mid)),
+        else_=_bucket_case(column, edges, mid + 1, hi),
     )
 
 
@@ -247,38 +274,20 @@ def finding_cells(
     ``json_array_elements`` on PostgreSQL), so no finding list crosses into Python.
     """
     with sessions() as session:
-        sqlite = session.get_bind().dialect.name == "sqlite"
         window = _window_index(session, origin or since, window_s).label("w")
         caller = _caller(by_caller).label("caller")
-        policy: ColumnElement[Any]
-        kind: ColumnElement[Any]
-        action: ColumnElement[Any]
-        if sqlite:
-            item = func.json_each(AuditRow.findings).table_valued("value").alias("f")
-            policy = func.json_extract(item.c.value, "$.policy")
-            kind = func.json_extract(item.c.value, "$.type")
-            action = func.json_extract(item.c.value, "$.action")
-        else:
-            item = func.json_array_elements(AuditRow.findings).table_valued("value").alias("f")
-            policy = item.c.value.op("->>")(literal_column("'policy'"))
-            kind = item.c.value.op("->>")(literal_column("'type'"))
-            action = item.c.value.op("->>")(literal_column("'action'"))
+        found = _findings(session)
         keys = (
             window,
             AuditRow.guardrail_id,
             AuditRow.version,
             AuditRow.source,
             caller,
-            policy,
-            kind,
-            action,
+            found.policy,
+            found.type,
+            found.action,
         )
-        query = (
-            select(*keys, func.count(func.distinct(AuditRow.id)))
-            .select_from(AuditRow)
-            .join(item, literal_column("1") == literal_column("1"))
-            .where(AuditRow.finding_types != ",")
-        )
+        query = _with_findings(select(*keys, func.count(func.distinct(AuditRow.id))), found)
         query = _in_range_by(query, len(keys), since, until, scope)
         return [
             FindingCell(int(w), g, v, s, c, str(p or ""), str(t or ""), str(a or "NONE"), int(n))
@@ -364,27 +373,231 @@ def review_counts(
     ]
 
 
-def drift_sample(
+def _zeros(size: int) -> np.ndarray[Any, Any]:
+    return np.zeros(size, dtype=np.int64)
+
+
+@dataclass(slots=True)
+class DriftCounts:
+    """What drift compares, binned, for a set of records (one group of one hour, or a whole window).
+
+    ``lengths`` counts records per text-length bucket (:data:`LENGTH_BUCKETS` over
+    :data:`LENGTH_EDGES`) and ``length_sum`` is their exact total; ``foreign`` counts records
+    with an ``UNSUPPORTED_LANGUAGE`` finding and ``languages`` each language those findings name
+    (a record naming two counts under both); ``scores`` counts, per finding type, the records
+    whose highest score of that type falls in each of the :data:`SCORE_BUCKETS`, and
+    ``score_sums`` adds those highest scores up. Binned counts add up across hours and groups,
+    so an hourly rollup of them answers for any run of hours exactly as the records would.
+    """
+
+    records: int = 0
+    length_sum: int = 0
+    foreign: int = 0
+    lengths: np.ndarray[Any, Any] = field(default_factory=lambda: _zeros(LENGTH_BUCKETS))
+    languages: Counter[str] = field(default_factory=Counter)
+    scores: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
+    score_sums: dict[str, float] = field(default_factory=dict)
+
+    def add(self, other: DriftCounts) -> None:
+        """Add ``other``'s records to these."""
+        self.records += other.records
+        self.length_sum += other.length_sum
+        self.foreign += other.foreign
+        self.lengths += other.lengths
+        self.languages.update(other.languages)
+        for kind, counts in other.scores.items():
+            self.score_counts(kind)[:] += counts
+            self.score_sums[kind] = self.score_sums.get(kind, 0.0) + other.score_sums.get(kind, 0.0)
+
+    def score_counts(self, kind: str) -> np.ndarray[Any, Any]:
+        """The score histogram of ``kind`` (empty until counted)."""
+        found = self.scores.get(kind)
+        if found is None:
+            found = self.scores[kind] = _zeros(SCORE_BUCKETS)
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form an hourly rollup stores: each histogram as ``[bucket, count, ...]`` pairs
+        of its non-empty buckets."""
+
+        def pairs(counts: np.ndarray[Any, Any]) -> list[int]:
+            buckets = np.flatnonzero(counts)
+            return np.column_stack((buckets, counts[buckets])).ravel().tolist()
+
+        return {
+            "records": self.records,
+            "lengthSum": self.length_sum,
+            "foreign": self.foreign,
+            "lengths": pairs(self.lengths),
+            "languages": dict(self.languages),
+            "scores": {kind: pairs(counts) for kind, counts in self.scores.items()},
+            "scoreSums": self.score_sums,
+        }
+
+    @classmethod
+    def total(cls, documents: Iterable[dict[str, Any]]) -> DriftCounts:
+        """The sum of many :meth:`to_json` forms (a run of rollup rows): the pairs are gathered
+        first and counted in one ``bincount`` per histogram, not added row by row."""
+        out = cls()
+        lengths: list[int] = []
+        scores: dict[str, list[int]] = {}
+        records = length_sum = foreign = 0
+        for doc in documents:
+            records += doc["records"]
+            length_sum += doc["lengthSum"]
+            lengths += doc["lengths"]
+            if doc["foreign"]:
+                foreign += doc["foreign"]
+                out.languages.update(doc["languages"])
+            for kind, flat in doc["scores"].items():
+                scores.setdefault(kind, []).extend(flat)
+                out.score_sums[kind] = out.score_sums.get(kind, 0.0) + doc["scoreSums"][kind]
+        out.records, out.length_sum, out.foreign = int(records), int(length_sum), int(foreign)
+
+        def counted(flat: list[int], size: int) -> np.ndarray[Any, Any]:
+            pairs = np.asarray(flat, dtype=np.int64).reshape(-1, 2)
+            return np.bincount(pairs[:, 0], weights=pairs[:, 1], minlength=size).astype(np.int64)[:size]
+
+        out.lengths = counted(lengths, LENGTH_BUCKETS)
+        out.scores = {kind: counted(flat, SCORE_BUCKETS) for kind, flat in scores.items()}
+        return out
+
+
+class _Findings(NamedTuple):
+    """A record's findings expanded by the database (one row each), and fields of each finding."""
+
+    item: Any
+    policy: ColumnElement[Any]
+    type: ColumnElement[Any]
+    action: ColumnElement[Any]
+    #: The score when it is a number, else NULL.
+    score: ColumnElement[Any]
+    #: ``details.language`` (set on ``UNSUPPORTED_LANGUAGE`` findings).
+    language: ColumnElement[Any]
+
+
+def _findings(session: Session) -> _Findings:
+    """Findings expanded with ``json_each`` (SQLite) or ``json_array_elements`` (PostgreSQL),
+    so no finding list crosses into Python."""
+    if session.get_bind().dialect.name == "sqlite":
+        item = func.json_each(AuditRow.findings).table_valued("value").alias("f")
+
+        def sqlite_field(path: str) -> ColumnElement[Any]:
+            return func.json_extract(item.c.value, path)
+
+        number = func.json_type(item.c.value, "$.score").in_(("integer", "real"))
+        return _Findings(
+            item,
+            sqlite_field("$.policy"),
+            sqlite_field("$.type"),
+            sqlite_field("$.action"),
+            case((number, sqlite_field("$.score")), else_=None),
+            sqlite_field("$.details.language"),
+        )
+    item = func.json_array_elements(AuditRow.findings).table_valued("value").alias("f")
+
+    def pg_field(name: str) -> ColumnElement[Any]:
+        return item.c.value.op("->>")(literal_column(f"'{name}'"))
+
+    score_json = item.c.value.op("->")(literal_column("'score'"))
+    details = item.c.value.op("->")(literal_column("'details'"))
+    return _Findings(
+        item,
+        pg_field("policy"),
+        pg_field("type"),
+        pg_field("action"),
+        case((func.json_typeof(score_json) == "number", cast(pg_field("score"), Float)), else_=None),
+        details.op("->>")(literal_column("'language'")),
+    )
+
+
+def _with_findings(query: Select[Any], found: _Findings) -> Select[Any]:
+    """``query`` over every (record, finding) pair of the records that have findings."""
+    return (
+        query.select_from(AuditRow)
+        .join(found.item, literal_column("1") == literal_column("1"))
+        .where(AuditRow.finding_types != ",")
+    )
+
+
+def _score_bucket(session: Session, score: Any) -> ColumnElement[Any]:
+    """The :data:`SCORE_BUCKETS` bucket of a score in 0..1 (out-of-range scores in the end buckets)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    at_least, at_most = (func.max, func.min) if sqlite else (func.greatest, func.least)
+    scaled = score * literal_column(str(SCORE_BUCKETS)) + literal_column("1e-9")
+    whole = cast(scaled, Integer) if sqlite else cast(func.floor(scaled), Integer)  # PostgreSQL's cast rounds
+    return at_most(at_least(whole, literal_column("0")), literal_column(str(SCORE_BUCKETS - 1)))
+
+
+_DriftKey = tuple[str | None, str | None, str, str | None] | None
+
+
+def drift_counts(
     sessions: sessionmaker[Session],
     *,
     since: datetime,
     until: datetime,
     scope: AuditScope = AuditScope(),
-    limit: int = 100_000,
-) -> tuple[list[int], list[list[dict[str, Any]]]]:
-    """The text lengths of up to ``limit`` records in range (the newest), and the findings
-    lists of those among them that have findings (records without any are left out)."""
+    grouped: bool = False,
+) -> dict[_DriftKey, DriftCounts]:
+    """:class:`DriftCounts` of the records in ``[since, until)`` within ``scope``: one entry under
+    None, or with ``grouped`` one per (guardrail, version, direction, application key).
+
+    Three grouped queries, whatever the number of records: text-length buckets (with the
+    unsupported-language count), the languages named, and each record's highest score per
+    finding type, bucketed; the database expands the findings itself.
+    """
+    out: dict[_DriftKey, DriftCounts] = {}
+
+    def entry(row: Sequence[Any]) -> DriftCounts:
+        key: _DriftKey = (row[0], row[1], row[2], row[3]) if grouped else None
+        found = out.get(key)
+        if found is None:
+            found = out[key] = DriftCounts()
+        return found
+
+    width = 4 if grouped else 0
     with sessions() as session:
-        newest = select(AuditRow.id, AuditRow.text_length).where(*_where(since, until, scope))
-        rows = session.execute(newest.order_by(AuditRow.id.desc()).limit(limit)).all()
-        if not rows:
-            return [], []
-        oldest_id = min(r[0] for r in rows)
-        with_findings = select(AuditRow.findings).where(
-            *_where(since, until, scope), AuditRow.finding_types != ",", AuditRow.id >= oldest_id
+        groups: list[Any] = (
+            [AuditRow.guardrail_id, AuditRow.version, AuditRow.source, AuditRow.caller_key_id]
+            if grouped
+            else []
         )
-        findings = [list(f or []) for (f,) in session.execute(with_findings)]
-    return [int(n) for _, n in rows], findings
+        foreign_like = AuditRow.finding_types.like(f"%,{LANGUAGE_TYPE},%")
+        length = _geometric_bucket(session, AuditRow.text_length, LENGTH_EDGES, LENGTH_RATIO)
+        keys = (*groups, length)
+        lengths = select(*keys, func.count(), func.sum(AuditRow.text_length), _count_if(foreign_like))
+        for row in session.execute(_in_range_by(lengths, len(keys), since, until, scope)):
+            counts = entry(row)
+            bucket, n, total, foreign = row[width:]
+            counts.records += int(n)
+            counts.length_sum += int(total or 0)
+            counts.foreign += int(foreign or 0)
+            counts.lengths[int(bucket)] += int(n)
+        found = _findings(session)
+        named = func.coalesce(func.nullif(found.language, ""), "unknown")
+        keys = (*groups, named)
+        languages = _with_findings(select(*keys, func.count(func.distinct(AuditRow.id))), found).where(
+            foreign_like, found.type == LANGUAGE_TYPE
+        )
+        for row in session.execute(_in_range_by(languages, len(keys), since, until, scope)):
+            entry(row).languages[str(row[width])] += int(row[width + 1])
+        # grouped by ``id + 0``, not ``id``: grouping by the row id itself makes SQLite walk the
+        # whole table in id order (to spare a sort) instead of the records in range by time
+        record = (AuditRow.id + literal_column("0")).label("record")
+        best = _with_findings(
+            select(*groups, found.type.label("kind"), record, func.max(found.score).label("score")), found
+        ).where(found.score.is_not(None), func.coalesce(found.type, "") != "")
+        per_record = _in_range_by(best, len(groups) + 2, since, until, scope).subquery()
+        outer_groups = list(per_record.c)[:width]
+        keys = (*outer_groups, per_record.c.kind, _score_bucket(session, per_record.c.score))
+        buckets = select(*keys, func.count(), func.sum(per_record.c.score)).group_by(*_positions(len(keys)))
+        for row in session.execute(buckets):
+            counts = entry(row)
+            kind_name, bucket, n, total = row[width:]
+            counts.score_counts(str(kind_name))[int(bucket)] += int(n)
+            counts.score_sums[str(kind_name)] = counts.score_sums.get(str(kind_name), 0.0) + float(total or 0)
+    return out
 
 
 class AlertStore:
@@ -417,6 +630,33 @@ class AlertStore:
         if row is None:
             raise NotFoundError("alert rule", rule_id)
         return row
+
+    def replace(self, row: AlertRuleRow) -> AlertRuleRow:
+        """Change the rule with ``row.id`` to ``row``'s settings; when and by whom it was created, and
+        when it last fired (its cooldown), stay. :class:`NotFoundError` when there is no such rule."""
+        settings = {
+            column: getattr(row, column)
+            for column in (
+                "description",
+                "metric",
+                "scope_guardrail",
+                "scope_version",
+                "scope_source",
+                "scope_caller",
+                "window_s",
+                "comparison",
+                "threshold",
+                "min_requests",
+                "cooldown_s",
+                "webhook",
+                "enabled",
+            )
+        }
+        with self._sessions.begin() as session:
+            done = session.execute(update(AlertRuleRow).where(AlertRuleRow.id == row.id).values(**settings))
+        if not getattr(done, "rowcount", 0):
+            raise NotFoundError("alert rule", row.id)
+        return self.get(row.id)
 
     def delete(self, rule_id: str) -> None:
         """Delete a rule and its fired alerts."""

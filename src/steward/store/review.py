@@ -6,6 +6,11 @@ stored and unsealed only when an item is shown or exported. Changes to an item a
 conditional UPDATEs (``WHERE state = ...``) whose row count says whether this caller won,
 each written in the same transaction as its history row, so two reviewers or two server
 processes never both claim or resolve one item.
+
+New items, appeals and feedback are written by :meth:`ReviewStore.write`, many in one
+transaction: the server's :class:`~steward.review.writer.ReviewWriter` hands it whole batches
+from its queue, and the single-row calls (``add_item``, ``add_appeal``, ``add_feedback``) are
+batches of one.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import ConflictError, NotFoundError, PermissionDeniedError, ShreddedError
 from steward.store.envelope import scope_of
 from steward.store.models.core import AuditRow, as_utc, utcnow
 from steward.store.models.review import Appeal, Feedback, ReviewAction, ReviewItem
+from steward.store.paging import after_row
 from steward.store.sealing import Sealer
 
 __all__ = [
@@ -31,6 +37,9 @@ __all__ = [
     "FeedbackRecord",
     "HistoryEntry",
     "ItemRecord",
+    "NewAppeal",
+    "NewItem",
+    "NewRow",
     "ReviewStore",
     "new_id",
 ]
@@ -39,6 +48,28 @@ __all__ = [
 def new_id() -> str:
     """A fresh item, appeal or feedback id: 32 hex characters."""
     return uuid.uuid4().hex
+
+
+#: Columns of a new item that a bulk insert must name (the ORM's defaults do not apply to it).
+_ITEM_DEFAULTS: dict[str, Any] = {
+    column: None
+    for column in (
+        "caller_key_id",
+        "guardrail_id",
+        "version",
+        "assignee",
+        "first_reviewer",
+        "first_outcome",
+        "first_label",
+        "first_category",
+        "outcome",
+        "label",
+        "category",
+        "explanation_sealed",
+        "resolved_by",
+        "resolved_at",
+    )
+} | {"policy_name": "", "blocked": False, "four_eyes": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +160,7 @@ class AppealRecord:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRecord:
-    """One end user's feedback; ``text`` unsealed."""
+    """One end user's feedback, ``text`` in the clear: as read back (unsealed), or to be written."""
 
     id: str
     request_id: str
@@ -152,6 +183,38 @@ class FeedbackRecord:
             "callerKeyId": self.caller_key_id,
             "createdAt": as_utc(self.created_at).isoformat(),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """A review item to store: its column values (``id`` and ``created_at`` among them), its
+    text in the clear (sealed when written, under its guardrail's data key) and who opened it."""
+
+    values: dict[str, Any]
+    text: str | None
+    actor: str
+
+    @property
+    def id(self) -> str:
+        """The item's id, chosen before it is written (so the caller can name it at once)."""
+        return str(self.values["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class NewAppeal:
+    """An appeal to store (``reason`` in the clear, sealed when written); its item comes first."""
+
+    id: str
+    request_id: str
+    item_id: str
+    user_hash: str | None
+    reason: str
+    caller: str
+    created_at: datetime
+
+
+#: What :meth:`ReviewStore.write` takes.
+NewRow = NewItem | NewAppeal | FeedbackRecord
 
 
 class ReviewStore:
@@ -220,27 +283,85 @@ class ReviewStore:
     def add_item(self, values: dict[str, Any], *, text: str | None, actor: str) -> str:
         """Store a new open item (``values``: column values but the text) and its first history row.
 
-        ``values`` may carry ``created_at`` (the time its due time was computed from).
+        ``values`` may carry ``id`` and ``created_at`` (the time its due time was computed from).
         """
-        item_id = new_id()
-        values = {"created_at": utcnow(), **values}
-        now = values["created_at"]
-        row = ReviewItem(
-            id=item_id,
-            text_sealed=self._seal(text, scope_of("review", values.get("guardrail_id"))),
-            state="open",
-            updated_at=now,
-            escalated=False,
-            **values,
-        )
+        entry = NewItem({"id": new_id(), "created_at": utcnow(), **values}, text, actor)
+        self.write([entry])
+        return entry.id
+
+    def write(self, rows: Sequence[NewRow]) -> None:
+        """Store new items (each with its ``create`` history row), appeals and feedback in one
+        transaction, items first (an appeal names its item).
+
+        Every text is sealed before the transaction opens: sealing may create the day's data key
+        on a connection of its own, which on SQLite would wait for this transaction's write lock.
+        Nothing is written if any row is refused (the caller may then write them one by one).
+        """
+        items: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        appeals: list[dict[str, Any]] = []
+        feedback: list[dict[str, Any]] = []
+        for row in rows:
+            if isinstance(row, NewItem):
+                values = row.values
+                items.append(
+                    {
+                        "state": "open",
+                        "escalated": False,
+                        "updated_at": values["created_at"],
+                        **_ITEM_DEFAULTS,
+                        **values,
+                        "text_sealed": self._seal(row.text, scope_of("review", values.get("guardrail_id"))),
+                    }
+                )
+                history.append(
+                    {
+                        "item_id": row.id,
+                        "at": values["created_at"],
+                        "actor": row.actor,
+                        "action": "create",
+                        "detail": {"reason": values["reason"]},
+                        "note_sealed": None,
+                    }
+                )
+            elif isinstance(row, NewAppeal):
+                appeals.append(
+                    {
+                        "id": row.id,
+                        "request_id": row.request_id,
+                        "item_id": row.item_id,
+                        "user_hash": row.user_hash,
+                        "reason_sealed": self._seal(row.reason, "feedback"),
+                        "caller_key_id": row.caller,
+                        "created_at": row.created_at,
+                    }
+                )
+            else:
+                feedback.append(
+                    {
+                        "id": row.id,
+                        "request_id": row.request_id,
+                        "rating": row.rating,
+                        "category": row.category,
+                        "text_sealed": self._seal(row.text, "feedback"),
+                        "user_hash": row.user_hash,
+                        "caller_key_id": row.caller_key_id,
+                        "created_at": row.created_at,
+                    }
+                )
         with self._sessions() as session:
-            session.add(row)
-            session.flush()
-            self._add_history(
-                session, item_id, at=now, actor=actor, action="create", detail={"reason": row.reason}
-            )
+            # Core inserts on the session's connection: the ORM's bulk path would cost about twice
+            # as much per row, and nothing here needs the ORM (no objects, no identity map).
+            connection = session.connection()
+            for model, values_list in (
+                (ReviewItem, items),
+                (ReviewAction, history),
+                (Appeal, appeals),
+                (Feedback, feedback),
+            ):
+                if values_list:
+                    connection.execute(insert(model), values_list)
             session.commit()
-        return item_id
 
     def _record(self, row: ReviewItem, *, full: bool, session: Session) -> ItemRecord:
         history: tuple[HistoryEntry, ...] = ()
@@ -301,8 +422,10 @@ class ReviewStore:
         reasons: Sequence[str] = (),
         assignee: str | None = None,
         limit: int = 100,
+        after: str | None = None,
     ) -> list[ItemRecord]:
-        """Items oldest due first (no text), filtered by state, reason and assignee."""
+        """Items oldest due first (no text), filtered by state, reason and assignee; with ``after``
+        (an item id: the cursor a previous page ended with) only the items that come after it."""
         query = select(ReviewItem).order_by(ReviewItem.due_at, ReviewItem.id).limit(limit)
         if states:
             query = query.where(ReviewItem.state.in_(list(states)))
@@ -311,11 +434,16 @@ class ReviewStore:
         if assignee is not None:
             query = query.where(ReviewItem.assignee == assignee)
         with self._sessions() as session:
+            if after is not None:
+                query = query.where(after_row(session, ReviewItem, after, ReviewItem.due_at))
             return [self._record(r, full=False, session=session) for r in session.scalars(query)]
 
-    def queue_counts(self, now: datetime | None = None) -> list[tuple[str, str, int, int]]:
-        """``(reason, state, items, overdue)`` for every unresolved reason and state: one grouped
-        query over the (state, due) index, for the queue-depth and SLA-breach gauges."""
+    def queue_counts(
+        self, now: datetime | None = None, *, guardrail_id: str | None = None
+    ) -> list[tuple[str, str, int, int]]:
+        """``(reason, state, items, overdue)`` for every unresolved reason and state (of one
+        guardrail's items, if named): one grouped query over the (state, due) index, for the
+        queue-depth and SLA-breach gauges and the console's overview."""
         now = now or utcnow()
         late = func.sum(case((ReviewItem.due_at < now, 1), else_=0))
         query = (
@@ -323,16 +451,24 @@ class ReviewStore:
             .where(ReviewItem.state.in_(("open", "claimed", "escalated")))
             .group_by(ReviewItem.reason, ReviewItem.state)
         )
+        if guardrail_id is not None:
+            query = query.where(ReviewItem.guardrail_id == guardrail_id)
         with self._sessions() as session:
             return [(r, s, int(n), int(o or 0)) for r, s, n, o in session.execute(query)]
 
-    def items_for_request(self, request_id: str) -> list[ItemRecord]:
-        """Every item about one request, oldest first, with text."""
+    def kept_text(self, request_id: str) -> str | None:
+        """The text an earlier item about this request kept (the oldest still readable), or None."""
+        query = (
+            select(ReviewItem.text_sealed)
+            .where(ReviewItem.request_id == request_id[:64], ReviewItem.text_sealed.is_not(None))
+            .order_by(ReviewItem.created_at)
+        )
         with self._sessions() as session:
-            rows = session.scalars(
-                select(ReviewItem).where(ReviewItem.request_id == request_id).order_by(ReviewItem.created_at)
-            )
-            return [self._record(r, full=True, session=session) for r in rows]
+            for sealed in session.scalars(query):
+                text = self._unseal(sealed)
+                if text is not None:
+                    return text
+        return None
 
     def resolved_items(self, *, since: datetime | None = None) -> Iterator[ItemRecord]:
         """Resolved items with their text, oldest resolution first (for evaluation exports)."""
@@ -424,7 +560,13 @@ class ReviewStore:
             if session.get(ReviewItem, item_id[:64]) is None:
                 raise NotFoundError("review item", item_id)
             self._add_history(
-                session, item_id, at=utcnow(), actor=actor, action="comment", detail={}, note_sealed=note_sealed
+                session,
+                item_id,
+                at=utcnow(),
+                actor=actor,
+                action="comment",
+                detail={},
+                note_sealed=note_sealed,
             )
             session.commit()
 
@@ -465,21 +607,9 @@ class ReviewStore:
         self, *, request_id: str, item_id: str, user_hash: str | None, reason: str, caller: str
     ) -> str:
         """Store an appeal for the item it opened; returns its id."""
-        appeal_id = new_id()
-        with self._sessions() as session:
-            session.add(
-                Appeal(
-                    id=appeal_id,
-                    request_id=request_id,
-                    item_id=item_id,
-                    user_hash=user_hash,
-                    reason_sealed=self._sealer.seal(reason, scope="feedback"),
-                    caller_key_id=caller,
-                    created_at=utcnow(),
-                )
-            )
-            session.commit()
-        return appeal_id
+        entry = NewAppeal(new_id(), request_id, item_id, user_hash, reason, caller, utcnow())
+        self.write([entry])
+        return entry.id
 
     def get_appeal(self, appeal_id: str) -> AppealRecord:
         """The appeal with this id; :class:`NotFoundError` if none."""
@@ -504,22 +634,9 @@ class ReviewStore:
         caller: str,
     ) -> str:
         """Store one piece of feedback (its text sealed); returns its id."""
-        feedback_id = new_id()
-        with self._sessions() as session:
-            session.add(
-                Feedback(
-                    id=feedback_id,
-                    request_id=request_id,
-                    rating=rating,
-                    category=category,
-                    text_sealed=self._seal(text, "feedback"),
-                    user_hash=user_hash,
-                    caller_key_id=caller,
-                    created_at=utcnow(),
-                )
-            )
-            session.commit()
-        return feedback_id
+        entry = FeedbackRecord(new_id(), request_id, rating, category, text, user_hash, caller, utcnow())
+        self.write([entry])
+        return entry.id
 
     def list_feedback(
         self, *, request_id: str | None = None, since: datetime | None = None, limit: int = 100

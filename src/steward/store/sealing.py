@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import StorageError
+from steward.settings import Settings
 from steward.store.envelope import PREFIX, Envelope, LocalKeyProvider
 from steward.store.files import private_dir
 
@@ -36,9 +37,9 @@ KEY_FILE = "secret.key"
 
 def load_server_key(data_dir: Path) -> bytes:
     """The server key from the environment or the data directory (created if missing)."""
-    explicit = os.environ.get("STEWARD_SECRET_KEY")
+    explicit = Settings.from_env().secret("secret_key")
     if explicit:
-        key = explicit.strip().encode("ascii", "replace")
+        key = explicit.encode("ascii", "replace")
         _check(key, "STEWARD_SECRET_KEY")
         return key
     path = private_dir(data_dir) / KEY_FILE

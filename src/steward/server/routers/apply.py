@@ -13,6 +13,7 @@ import time
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from steward.app.guardrails import guardrail_id_from_identifier
 from steward.audit.record import AuditRecord
 from steward.server.auth import Caller, Role, require_role
 from steward.server.bedrock import (
@@ -26,7 +27,6 @@ from steward.server.params import GuardrailIdentifier, VersionRef
 from steward.server.responses import json_response
 from steward.server.routers.review import route_to_review
 from steward.server.state import get_state
-from steward.store.idents import guardrail_id_from_identifier
 
 __all__ = ["ENDPOINT", "router"]
 

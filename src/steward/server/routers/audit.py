@@ -15,8 +15,8 @@ from pydantic_core import PydanticCustomError
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from steward.audit.chain import verify
-from steward.audit.search import MAX_PAGE, AuditQuery, export, search
+from steward.app import audit as use
+from steward.app.audit import MAX_PAGE, AuditQuery
 from steward.server.auth import Caller, Role, require_role
 from steward.server.bounds import INT64_MAX
 from steward.server.responses import json_response
@@ -79,8 +79,7 @@ _filters = Depends(_query)
 @router.get("", response_class=Response, summary="Search audit records")
 def search_audit(request: Request, query: AuditQuery = _filters, who: Caller = _reader) -> Response:
     """Matching records, newest first; pass ``next`` as ``before`` for the following page."""
-    state = get_state(request)
-    return json_response(search(state.sessions, query, sealer=state.keys.sealer))
+    return json_response(use.search(get_state(request), query))
 
 
 @router.get("/export", response_class=Response, summary="Export audit records as JSONL or CSV")
@@ -91,8 +90,7 @@ def export_audit(
     who: Caller = _reader,
 ) -> Response:
     """Every matching record, oldest first, streamed."""
-    state = get_state(request)
-    lines = export(state.sessions, query, fmt=format, sealer=state.keys.sealer)
+    lines = use.export(get_state(request), query, fmt=format)
     media = "text/csv" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(
         iterate_in_threadpool(lines),
@@ -107,5 +105,4 @@ _auditor = Depends(require_role(Role.AUDITOR))
 @router.get("/verify", response_class=Response, summary="Check the audit trail for tampering")
 def verify_audit(request: Request, who: Caller = _auditor) -> Response:
     """Recompute every record's HMAC and follow every writer's chain; lists what is changed or missing."""
-    state = get_state(request)
-    return json_response(verify(state.sessions, state.audit_key).to_dict())
+    return json_response(use.verify(get_state(request)).to_dict())

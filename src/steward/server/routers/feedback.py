@@ -5,10 +5,15 @@ if given, is stored only as a keyed hash. An appeal opens a review item; its sta
 the outcome and the reviewer's explanation once a reviewer resolved it. Reviewers, auditors
 and admins read feedback with ``GET /v1/feedback``. ``GET /v1/systems/{id}/notice`` is the
 plain-language notice an application shows its users (any key).
+
+Feedback and appeals are stored by the review writer (:mod:`steward.review.writer`): the
+feedback route does no I/O of its own (it runs on the event loop, no thread hop), and both
+answer once the row is queued; a full queue makes them wait, never drops a row.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,10 +25,16 @@ from steward.govern.repository import GovernanceStore
 from steward.policy import parse_policy
 from steward.review.notice import notice_html
 from steward.review.notice import system_notice as build_notice
-from steward.review.voice import APPEAL_REASON_MAX, APPEAL_TEXT_MAX, FEEDBACK_TEXT_MAX, USER_ID_MAX
+from steward.review.voice import (
+    APPEAL_REASON_MAX,
+    APPEAL_TEXT_MAX,
+    FEEDBACK_TEXT_MAX,
+    USER_ID_MAX,
+    appeal_view,
+)
 from steward.server.auth import Caller, Role, require_role
 from steward.server.responses import json_response
-from steward.server.routers.review import reviewer_of, services, voice
+from steward.server.routers.review import reviewer_of, services, settled, voice
 from steward.server.state import get_state
 
 __all__ = ["router"]
@@ -62,9 +73,10 @@ class AppealBody(BaseModel):
 
 
 @router.post("/feedback", status_code=201, response_class=Response, summary="Send an end user's feedback")
-def send_feedback(body: FeedbackBody, request: Request, caller: Caller = _app_role) -> Response:
-    """Store the feedback; the answer is its id."""
-    feedback_id = voice(request).feedback(
+async def send_feedback(body: FeedbackBody, request: Request, caller: Caller = _app_role) -> Response:
+    """Queue the feedback for storage; the answer is its id."""
+    built = services(request)
+    entry = built.voice.new_feedback(
         request_id=body.request_id,
         rating=body.rating,
         category=body.category,
@@ -72,7 +84,8 @@ def send_feedback(body: FeedbackBody, request: Request, caller: Caller = _app_ro
         user_id=body.user_id,
         caller=caller.key_id,
     )
-    return json_response({"id": feedback_id}, status_code=201)
+    await built.writer.put(entry)
+    return json_response({"id": entry.id}, status_code=201)
 
 
 @router.get("/feedback", response_class=Response, summary="List feedback")
@@ -83,6 +96,7 @@ def list_feedback(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """Feedback newest first (users as keyed hashes)."""
+    settled(request)
     records = voice(request).list_feedback(request_id=request_id, limit=limit)
     return json_response({"feedback": [r.to_dict() for r in records]})
 
@@ -94,32 +108,41 @@ def appeal(body: AppealBody, request: Request, caller: Caller = _app_role) -> Re
     A decision this process made a moment ago may still sit in its audit writer's queue: that
     queue is flushed (at most a second) before the decision is called unknown.
     """
-
-    def open_appeal() -> str:
-        appeal_id, _ = voice(request).appeal(
-            request_id=body.request_id,
-            reason=body.reason,
-            text=body.text,
-            user_id=body.user_id,
-            caller=reviewer_of(caller),
-        )
-        return appeal_id
-
+    built = services(request)
+    contest = partial(
+        built.voice.new_appeal,
+        request_id=body.request_id,
+        reason=body.reason,
+        text=body.text,
+        user_id=body.user_id,
+        caller=reviewer_of(caller),
+    )
     try:
-        appeal_id = open_appeal()
+        item, new_appeal = contest()
     except NotFoundError:
         audit = get_state(request).audit
         if not audit.pending:
             raise
         audit.flush(timeout=1.0)
-        appeal_id = open_appeal()
-    return json_response(voice(request).appeal_status(appeal_id, reviewer_of(caller)), status_code=201)
+        item, new_appeal = contest()
+    built.writer.submit(item)
+    built.writer.submit(new_appeal)  # after its item, in the same queue
+    return json_response(
+        appeal_view(new_appeal.id, new_appeal.request_id, new_appeal.created_at, item), status_code=201
+    )
 
 
 @router.get("/appeals/{appeal_id}", response_class=Response, summary="An appeal's state and outcome")
 def appeal_status(appeal_id: str, request: Request, caller: Caller = _app_role) -> Response:
     """State; once resolved, the outcome (upheld or overturned) and the reviewer's explanation."""
-    return json_response(voice(request).appeal_status(appeal_id, reviewer_of(caller)))
+    try:
+        return json_response(voice(request).appeal_status(appeal_id, reviewer_of(caller)))
+    except NotFoundError:
+        writer = services(request).writer
+        if not writer.pending:
+            raise
+        writer.flush(timeout=1.0)  # an appeal sent a moment ago may still be queued
+        return json_response(voice(request).appeal_status(appeal_id, reviewer_of(caller)))
 
 
 @router.get(

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from steward.app import governance
 from steward.errors import InputError
 from steward.govern._validation import parse_model
 from steward.govern.cards import all_cards, card_problems, collect_card_inputs
-from steward.govern.controls import control_coverage, resolve_control
+from steward.govern.controls import resolve_control
 from steward.govern.datasheet import Datasheet
 from steward.govern.documents import render
-from steward.govern.evidence import attestation, evidence_from_metrics_json
 from steward.govern.heatmap import heat_grid, heatmap_text
 from steward.govern.inventory import AISystem, Lifecycle
 from steward.govern.register import Register, dump_register, parse_register, to_document
@@ -108,7 +108,7 @@ class AttestationBody(_Body):
 
 
 def _store(request: Request) -> GovernanceStore:
-    return GovernanceStore(get_state(request).sessions)
+    return get_state(request).governance
 
 
 def _actor(caller: Caller) -> str:
@@ -183,15 +183,7 @@ def decisions(request: Request, system_id: str) -> Response:
 @router.get("/systems/{system_id}/controls", dependencies=[_reader])
 def controls(request: Request, system_id: str) -> Response:
     """Which controls apply, which are met and by what evidence, and the gaps."""
-    store = _store(request)
-    system = store.get_system(system_id)
-    coverage = control_coverage(
-        system,
-        risks=store.list_risks(system_id),
-        evidence=store.list_evidence(system_id),
-        datasheets=store.datasheets_for(system),
-        today=datetime.now(UTC).date(),
-    )
+    coverage = governance.controls(_store(request), system_id)
     return json_response({"controls": [c.to_dict() for c in coverage]})
 
 
@@ -267,23 +259,20 @@ def add_evidence(
     """Record metrics for the system's current version; the same content twice is a 409."""
     import orjson
 
-    store = _store(request)
-    system = store.get_system(system_id)
-    evidence = evidence_from_metrics_json(
+    recorded = governance.record_metrics(
+        _store(request),
         orjson.dumps(body.metrics, option=orjson.OPT_SORT_KEYS),
-        system_id=system.id,
-        system_version=system.version,
+        system_id=system_id,
         kind=body.kind,
         name=body.name,
         subject=body.subject,
         subject_version=body.subject_version,
-        recorded_at=datetime.now(UTC),
-        recorded_by=_actor(caller),
+        actor=_actor(caller),
         controls=_controls(body.controls),
         inputs=body.inputs,
         source="metrics",
     )
-    return json_response(_dump(store.add_evidence(evidence)), status_code=201)
+    return json_response(_dump(recorded.evidence), status_code=201)
 
 
 @router.post("/systems/{system_id}/attestations")
@@ -291,20 +280,17 @@ def attest(
     request: Request, system_id: str, body: AttestationBody, caller: Annotated[Caller, _admin]
 ) -> Response:
     """Record an attestation or a review outcome for the system's current version."""
-    store = _store(request)
-    system = store.get_system(system_id)
-    evidence = attestation(
-        system_id=system.id,
-        system_version=system.version,
+    evidence = governance.attest(
+        _store(request),
+        system_id,
         name=body.name,
         statement=body.statement,
-        recorded_at=datetime.now(UTC),
-        recorded_by=_actor(caller),
+        actor=_actor(caller),
         kind=body.kind,
         passed=body.passed,
         controls=_controls(body.controls),
     )
-    return json_response(_dump(store.add_evidence(evidence)), status_code=201)
+    return json_response(_dump(evidence), status_code=201)
 
 
 # -- cards and data sets -------------------------------------------------------------------

@@ -7,21 +7,20 @@ DRAFT edits at once and alias moves within ``STEWARD_RESOLVE_TTL_S``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from steward.errors import InputError
-from steward.policy import Policy, load_pack, parse_policy
+from steward.app import guardrails as use
+from steward.app.guardrails import GUARDRAIL_ID_RE
+from steward.policy import parse_policy
 from steward.server.auth import Caller, Role, require_role
 from steward.server.packs import POLICY_OR_PACK, PackName, PolicyDocument
 from steward.server.params import AliasName, FromRef, GuardrailId, ToRef, VersionRef
 from steward.server.responses import json_response
 from steward.server.state import get_state
-from steward.store.guardrails import parse_version_number, policy_diff
-from steward.store.idents import GUARDRAIL_ID_RE, check_guardrail_id
 
 __all__ = ["router"]
 
@@ -66,36 +65,18 @@ class CreateVersion(_Body):
 class SetAlias(_Body):
     """The version number an alias should point to."""
 
-    # Bedrock's version numbers have at most 8 digits (as steward.store.guardrails checks for strings).
+    # Bedrock's version numbers have at most 8 digits (as steward.app.guardrails.version_number checks).
     version: (
         Annotated[int, Field(ge=1, le=99_999_999)] | Annotated[str, Field(pattern=r"^0*[1-9][0-9]{0,7}$")]
     ) = Field(examples=[1])
 
 
-def _policy_from(document: dict[str, Any] | None, pack: str | None) -> Policy:
-    if document is not None and pack is not None:
-        raise InputError("give either 'policy' or 'pack', not both", field="policy")
-    if document is not None:
-        return parse_policy(document, origin="policy")
-    if pack is not None:
-        return load_pack(pack)
-    raise InputError("is required (or give 'pack', the name of a ready-made policy pack)", field="policy")
-
-
-def _version_number(value: int | str) -> int:
-    number = value if isinstance(value, int) else parse_version_number(value, field="version")
-    if number is None or isinstance(number, bool) or number < 1:
-        raise InputError("must be a version number (1, 2, ...)", field="version")
-    return number
-
-
 @router.post("", status_code=201, response_class=Response, summary="Create a guardrail (its DRAFT)")
 def create_guardrail(body: CreateGuardrail, request: Request, caller: Caller = _admin) -> Response:
     """Create a guardrail; freeze version 1 with ``POST .../versions`` when ready."""
-    state = get_state(request)
-    check_guardrail_id(body.id, field="id")
-    policy = _policy_from(body.policy, body.pack)
-    info = state.guardrails.create(body.id, policy, name=body.name, description=body.description)
+    use.check_guardrail_id(body.id, field="id")  # a bad id is reported before a bad policy
+    policy = use.policy_from(body.policy, body.pack)
+    info = use.create(get_state(request), body.id, policy, name=body.name, description=body.description)
     return json_response(info.to_dict(), status_code=201)
 
 
@@ -109,12 +90,7 @@ def list_guardrails(request: Request, caller: Caller = _reader) -> Response:
 @router.get("/{guardrail_id}", response_class=Response, summary="Get a guardrail and its DRAFT policy")
 def get_guardrail(guardrail_id: GuardrailId, request: Request, caller: Caller = _reader) -> Response:
     """The guardrail, its DRAFT policy, versions and aliases."""
-    state = get_state(request)
-    info = state.guardrails.get(guardrail_id)
-    out = info.to_dict()
-    out["versions"] = [v.to_dict(with_policy=False) for v in state.guardrails.list_versions(guardrail_id)]
-    out["aliases"] = [a.to_dict() for a in state.guardrails.list_aliases(guardrail_id)]
-    return json_response(out)
+    return json_response(use.show(get_state(request), guardrail_id))
 
 
 @router.put("/{guardrail_id}", response_class=Response, summary="Edit a guardrail's DRAFT")
@@ -122,19 +98,17 @@ def update_guardrail(
     guardrail_id: GuardrailId, body: UpdateGuardrail, request: Request, caller: Caller = _admin
 ) -> Response:
     """Change the DRAFT policy, name or description; numbered versions never change."""
-    state = get_state(request)
     policy = parse_policy(body.policy, origin="policy") if body.policy is not None else None
-    info = state.guardrails.update(guardrail_id, policy=policy, name=body.name, description=body.description)
-    state.guards.invalidate(guardrail_id)
+    info = use.update(
+        get_state(request), guardrail_id, policy=policy, name=body.name, description=body.description
+    )
     return json_response(info.to_dict())
 
 
 @router.delete("/{guardrail_id}", status_code=204, response_class=Response, summary="Delete a guardrail")
 def delete_guardrail(guardrail_id: GuardrailId, request: Request, caller: Caller = _admin) -> Response:
     """Delete the guardrail, its versions and aliases; its audit records stay."""
-    state = get_state(request)
-    state.guardrails.delete(guardrail_id)
-    state.guards.invalidate(guardrail_id)
+    use.delete(get_state(request), guardrail_id)
     return Response(status_code=204)
 
 
@@ -143,11 +117,9 @@ def create_version(
     guardrail_id: GuardrailId, body: CreateVersion, request: Request, caller: Caller = _admin
 ) -> Response:
     """Freeze the current DRAFT as the next immutable version number."""
-    state = get_state(request)
-    version = state.guardrails.create_version(
-        guardrail_id, description=body.description, created_by=caller.key_id
+    version = use.freeze(
+        get_state(request), guardrail_id, description=body.description, created_by=caller.key_id
     )
-    state.guards.invalidate(guardrail_id)
     return json_response(version.to_dict(with_policy=False), status_code=201)
 
 
@@ -176,14 +148,7 @@ def diff_versions(
     caller: Caller = _reader,
 ) -> Response:
     """Field-level changes and a unified YAML diff between two versions (numbers, DRAFT or aliases)."""
-    store = get_state(request).guardrails
-    a_ref, a = store.policy_at(guardrail_id, from_ref)
-    b_ref, b = store.policy_at(guardrail_id, to_ref)
-    return json_response(
-        policy_diff(
-            a, b, old_label=f"{guardrail_id}:{a_ref.version}", new_label=f"{guardrail_id}:{b_ref.version}"
-        )
-    )
+    return json_response(use.diff(get_state(request), guardrail_id, from_ref, to_ref))
 
 
 @router.get("/{guardrail_id}/aliases", response_class=Response, summary="List aliases")
@@ -198,11 +163,7 @@ def set_alias(
     guardrail_id: GuardrailId, name: AliasName, body: SetAlias, request: Request, caller: Caller = _admin
 ) -> Response:
     """Create or move an alias; moving it back to an earlier version is the rollback."""
-    state = get_state(request)
-    alias = state.guardrails.set_alias(
-        guardrail_id, name, _version_number(body.version), updated_by=caller.key_id
-    )
-    state.guards.invalidate(guardrail_id)
+    alias = use.set_alias(get_state(request), guardrail_id, name, body.version, updated_by=caller.key_id)
     return json_response(alias.to_dict())
 
 
@@ -213,7 +174,5 @@ def delete_alias(
     guardrail_id: GuardrailId, name: AliasName, request: Request, caller: Caller = _admin
 ) -> Response:
     """Remove an alias (the version it pointed to stays)."""
-    state = get_state(request)
-    state.guardrails.delete_alias(guardrail_id, name)
-    state.guards.invalidate(guardrail_id)
+    use.delete_alias(get_state(request), guardrail_id, name)
     return Response(status_code=204)

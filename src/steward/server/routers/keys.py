@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from steward.app import keys as use
 from steward.server.auth import Caller, Role, require_role
 from steward.server.responses import json_response
 from steward.server.state import get_state
@@ -29,7 +30,7 @@ class CreateKey(BaseModel):
 @router.post("", status_code=201, response_class=Response, summary="Create an API key")
 def create_key(body: CreateKey, request: Request, caller: Caller = _admin) -> Response:
     """A new key; the response is the only place its secret ever appears."""
-    key = get_state(request).keys.create(body.role, name=body.name)
+    key = use.create(get_state(request), body.role, name=body.name)
     return json_response({**key.to_dict(), "bearer": key.bearer}, status_code=201)
 
 
@@ -43,6 +44,6 @@ def list_keys(request: Request, caller: Caller = _admin) -> Response:
 def revoke_key(key_id: str, request: Request, caller: Caller = _admin) -> Response:
     """Revoke a key: at once in this process, within the key cache TTL in others."""
     state = get_state(request)
-    info = state.keys.revoke(key_id)
-    state.auth.forget(key_id)
+    info = use.revoke(state, key_id)
+    state.auth.forget(key_id)  # at once in this process
     return json_response(info.to_dict())

@@ -11,9 +11,9 @@ import functools
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 from starlette.responses import Response
 
+from steward.app import system
 from steward.server.errors import error_response
 from steward.server.responses import json_response
 from steward.server.state import get_state
@@ -35,10 +35,7 @@ def steward_version() -> str:
 @router.get("/health", response_class=Response, summary="Liveness and database check (no key needed)")
 def health(request: Request) -> Response:
     """``{"status": "ok"}`` when the database answers; 503 otherwise."""
-    try:
-        with get_state(request).engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:
+    if not system.healthy(get_state(request)):
         return error_response(503, "ServiceUnavailableException", "the database is not reachable")
     return json_response({"status": "ok"})
 

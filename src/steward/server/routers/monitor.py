@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from steward.errors import InputError, StewardError
-from steward.monitor.alerts import event_to_dict, new_rule, rule_to_dict, store_rule
+from steward.monitor.alerts import event_to_dict, new_rule, replace_rule, rule_to_dict, store_rule
 from steward.monitor.drift import drift_report
 from steward.monitor.prom import (
     CONTENT_TYPE_LATEST,
@@ -156,9 +157,8 @@ def list_rules(request: Request, who: Caller = _reader) -> Response:
     )
 
 
-@router.post("/rules", response_class=Response, status_code=201, summary="Create an alert rule")
-async def create_rule(request: Request, who: Caller = _admin) -> Response:
-    """A new rule (admin only); its ``webhook`` must be one the operator configured."""
+async def _rule_body(request: Request) -> dict[str, Any]:
+    """The JSON object of a rule's request body (at most :data:`_MAX_RULE_BYTES`)."""
     raw = await request.body()
     if len(raw) > _MAX_RULE_BYTES:
         raise InputError(f"must be at most {_MAX_RULE_BYTES} bytes", field="body")
@@ -168,9 +168,30 @@ async def create_rule(request: Request, who: Caller = _admin) -> Response:
         raise InputError("is not valid JSON", field="body") from None
     if not isinstance(body, dict):
         raise InputError("must be a JSON object", field="body")
+    return body
+
+
+@router.post("/rules", response_class=Response, status_code=201, summary="Create an alert rule")
+async def create_rule(request: Request, who: Caller = _admin) -> Response:
+    """A new rule (admin only); its ``webhook`` must be one the operator configured."""
+    body = await _rule_body(request)
     store = AlertStore(get_state(request).sessions)
     row = new_rule(body, webhooks=_settings(request).webhooks, created_by=who.key_id)
-    return json_response(rule_to_dict(store_rule(store, row)), status_code=201)
+    created = await run_in_threadpool(store_rule, store, row)
+    return json_response(rule_to_dict(created), status_code=201)
+
+
+@router.put("/rules/{rule_id}", response_class=Response, summary="Change an alert rule")
+async def change_rule(request: Request, rule_id: str, who: Caller = _admin) -> Response:
+    """Replace a rule's settings (admin only; the same body as creating it, the id may be left out).
+    The rule keeps its creator and when it last fired, so its cooldown still holds."""
+    if len(rule_id) > 64:
+        raise InputError("must be at most 64 characters", field="rule_id")
+    body = await _rule_body(request)
+    store = AlertStore(get_state(request).sessions)
+    webhooks = _settings(request).webhooks
+    changed = await run_in_threadpool(lambda: replace_rule(store, rule_id, body, webhooks=webhooks))
+    return json_response(rule_to_dict(changed))
 
 
 @router.delete("/rules/{rule_id}", response_class=Response, summary="Delete an alert rule")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from steward.app.guardrails import DRAFT
 from steward.assessment import Assessment
 from steward.audit.record import AuditRecord
 from steward.cache import LruCache
@@ -25,7 +26,6 @@ from steward.guard import Guard
 from steward.proxy.chat import ChatProxy, GuardBinding, error_response
 from steward.proxy.images import IMAGES_ENDPOINT, ImagesProxy
 from steward.proxy.settings import ProxySettings
-from steward.store.guardrails import DRAFT
 
 if TYPE_CHECKING:
     from steward.provenance.image import SigningCredentials

@@ -6,7 +6,10 @@ that did it. Unknown ids are 404, an item in the wrong state 409, another key's 
 four-eyes rule broken 403.
 
 :func:`route_to_review` is what the apply path calls after answering: it queues the
-decision when the policy asks for a person, without ever failing the request.
+decision when the policy asks for a person, without ever failing the request. New items,
+appeals and feedback go through the app's :class:`~steward.review.writer.ReviewWriter`, so
+the request pays for a queue put, not a commit; this router's lifespan loads the inventory
+indexes at start-up and stores what is still queued at shutdown.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -33,13 +38,14 @@ from steward.proxy import openai_format as oai
 from steward.proxy.chat import GuardBinding
 from steward.proxy.request import ChatRequest
 from steward.review import Reason, Reviewer, ReviewQueue, SlaSettings, State
-from steward.review.consequential import ConsequentialIndex, SystemIndex
+from steward.review.consequential import ConsequentialIndex, ReloadedIndex, SystemIndex
 from steward.review.export import ExportCount, eval_rows
 from steward.review.handoff import HANDOFF_HEADER, HandoffAsk, handoff_ask, without_handoff_field
 from steward.review.purge import PurgeScheduler, purge_interval
 from steward.review.queue import CATEGORY_MAX, NOTE_MAX, item_summary, item_view
 from steward.review.suggest import Suggester
 from steward.review.voice import Voice, user_key
+from steward.review.writer import ReviewWriter
 from steward.server.auth import Caller, Role, require_role
 from steward.server.responses import json_response
 from steward.server.state import ServerState, get_state
@@ -49,6 +55,8 @@ from steward.store.suggestions import SuggestionStore
 __all__ = [
     "HANDOFF_HEADER",
     "ReviewServices",
+    "app_services",
+    "current",
     "handoff_answer",
     "handoff_requested",
     "install_purge",
@@ -57,6 +65,7 @@ __all__ = [
     "route_to_review",
     "router",
     "services",
+    "settled",
     "start_purge",
     "stop_purge",
     "without_handoff",
@@ -64,7 +73,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/review", tags=["review"])
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the inventory indexes before the first request; store what the writer holds at shutdown."""
+    built = app_services(app)
+    for index in (built.consequential, built.systems):
+        try:
+            await anyio.to_thread.run_sync(index.refresh)
+        except Exception as exc:  # the server still starts; the first request that needs it tries again
+            log.warning("the inventory could not be read at start-up: %s", type(exc).__name__)
+    yield
+    await anyio.to_thread.run_sync(built.writer.close)
+
+
+router = APIRouter(prefix="/v1/review", tags=["review"], lifespan=_lifespan)
 
 _reviewer = Depends(require_role(Role.REVIEWER))
 #: Most rows one export answer carries.
@@ -77,8 +100,10 @@ class ReviewServices:
     def __init__(self, state: ServerState) -> None:
         store = ReviewStore(state.sessions, state.keys.sealer)
         self.queue = ReviewQueue(store, sla=SlaSettings.from_env())
-        # The user-id hash key is derived from the server key (through the audit-chain key).
-        self.voice = Voice(self.queue, user_key(state.audit_key))
+        #: Stores new items, appeals and feedback off the request path, in batches.
+        self.writer = ReviewWriter(store)
+        # The user-id hash key is derived from the server key, as ``steward db forget`` derives it.
+        self.voice = Voice(self.queue, user_key(state.server_key))
         register = GovernanceStore(state.sessions)
         self.consequential = ConsequentialIndex(
             lambda: (
@@ -95,14 +120,36 @@ class ReviewServices:
         )
 
 
-def services(request: Request) -> ReviewServices:
+def app_services(app: FastAPI) -> ReviewServices:
     """The app's :class:`ReviewServices` (one per app, made on first use)."""
-    app_state = request.app.state
-    built: ReviewServices | None = getattr(app_state, "review_services", None)
+    built: ReviewServices | None = getattr(app.state, "review_services", None)
     if built is None:
-        built = ReviewServices(get_state(request))
-        app_state.review_services = built
+        built = ReviewServices(app.state.steward)
+        app.state.review_services = built
     return built
+
+
+def services(request: Request) -> ReviewServices:
+    """The :class:`ReviewServices` of the app serving ``request``."""
+    return app_services(request.app)
+
+
+async def current(index: ReloadedIndex) -> None:
+    """Make ``index`` fit to read: loaded now if it never was (normally at start-up), else
+    reloaded in the background once stale while this request reads the last data.
+    A :class:`StewardError` means the first load failed."""
+    if not index.loaded:
+        await anyio.to_thread.run_sync(index.refresh)
+    elif index.stale:
+        index.refresh_in_background()
+
+
+def settled(request: Request) -> None:
+    """Store what this process's writer still holds before a reviewer reads the queue (at most
+    a second's wait), so an item opened a moment ago by this server is listed."""
+    writer = services(request).writer
+    if writer.pending:
+        writer.flush(timeout=1.0)
 
 
 async def notice_link(request: Request, guardrail_id: str, version: str) -> str | None:
@@ -110,8 +157,7 @@ async def notice_link(request: Request, guardrail_id: str, version: str) -> str 
     in the inventory lists it, or the register cannot be read (the answer goes out without a link)."""
     index = services(request).systems
     try:
-        if index.stale:
-            await anyio.to_thread.run_sync(index.refresh)
+        await current(index)
     except StewardError as exc:
         log.warning("the inventory could not be read for the notice link: %s", type(exc).__name__)
         return None
@@ -122,10 +168,7 @@ async def notice_link(request: Request, guardrail_id: str, version: str) -> str 
 def install_purge(app: FastAPI) -> None:
     """Give ``app`` its retention purge, every ``STEWARD_REVIEW_PURGE_INTERVAL_S`` seconds (read now,
     so a bad value stops the server at start-up naming the variable)."""
-    built: ReviewServices | None = getattr(app.state, "review_services", None)
-    if built is None:
-        built = ReviewServices(app.state.steward)
-        app.state.review_services = built
+    built = app_services(app)
     state: ServerState = app.state.steward
     retention = retention_job(state.sessions, state.audit_key)  # audit, reviews, feedback, data keys
     purge = built.queue.purge_expired
@@ -162,31 +205,26 @@ async def route_to_review(
     caller: Caller,
     request_id: str | None = None,
 ) -> str | None:
-    """Queue a decision that needs a person; never raises.
+    """Queue a decision that needs a person; the new item's id, or None. Never raises.
 
     Review findings, a guardrail version serving a consequential system (the inventory's
-    register, reloaded every 30 s), or a sampled pass send it (see :meth:`ReviewQueue.reason_for`).
-    ``request_id`` names the decision when it is not the request's own id (a proxy request
-    makes several decisions, audited as ``<request id>-in-0``, ``-out-0``, ...).
+    register, reloaded every 30 s in the background), or a sampled pass send it (see
+    :meth:`ReviewQueue.reason_for`). ``request_id`` names the decision when it is not the
+    request's own id (a proxy request makes several decisions, audited as ``<request id>-in-0``,
+    ``-out-0``, ...).
 
-    The caller has its answer already: a queue that cannot be written is logged (without
-    the text) and the request still succeeds.
+    The item goes to the writer's queue: the request pays no commit and no sealing. The
+    caller has its answer already: an item that cannot be queued is logged (without the
+    text) and the request still succeeds.
     """
     built = services(request)
-    queue, index = built.queue, built.consequential
     rid: str = request.state.request_id if request_id is None else request_id
     try:
-        if index.stale:
-            await anyio.to_thread.run_sync(index.refresh)
+        await current(built.consequential)
     except StewardError as exc:  # the register unreadable: route as if no system were consequential
         log.warning("the inventory could not be read for review routing: %s", type(exc).__name__)
-    consequential = index.covers(guardrail_id, version)
-    reason = queue.reason_for(assessment, policy, consequential=consequential)
-    if reason is None:
-        return None
-
-    def write() -> str | None:
-        return queue.route(
+    try:
+        item = built.queue.routed(
             assessment,
             text,
             policy,
@@ -194,15 +232,15 @@ async def route_to_review(
             guardrail_id=guardrail_id,
             version=version,
             actor=caller.key_id,
-            consequential=consequential,
-            reason=reason,
+            consequential=built.consequential.covers(guardrail_id, version),
         )
-
-    try:
-        return await anyio.to_thread.run_sync(write)
+        if item is None:
+            return None
+        await built.writer.put(item)
     except StewardError as exc:
         log.warning("request %s could not be queued for review: %s", rid, type(exc).__name__)
         return None
+    return item.id
 
 
 class Verdict(BaseModel):
@@ -251,6 +289,7 @@ def list_items(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """Items due first; filter by ``state`` and ``reason`` (repeatable), or ``mine`` (claimed by this key)."""
+    settled(request)
     items = services(request).queue.store.list_items(
         states=[s.value for s in state or []],
         reasons=[r.value for r in reason or []],
@@ -263,12 +302,14 @@ def list_items(
 @router.get("/items/{item_id}", response_class=Response, summary="Read one review item with its text")
 def get_item(item_id: str, request: Request, caller: Caller = _reviewer) -> Response:
     """The item, its text (unsealed), findings with spans, and history."""
+    settled(request)
     return json_response(item_view(services(request).queue.store.get_item(item_id)))
 
 
 @router.post("/items/{item_id}/claim", response_class=Response, summary="Claim an open item")
 def claim(item_id: str, request: Request, caller: Caller = _reviewer) -> Response:
     """Take the item; of two keys claiming at once exactly one wins (the other gets 409)."""
+    settled(request)
     return json_response(item_view(services(request).queue.claim(item_id, reviewer_of(caller))))
 
 
@@ -419,22 +460,20 @@ async def handoff_answer(
     message = handoff_message()
     request_id: str = request.state.request_id
     users = [t.text for t in chat.texts if t.role == "user"]
-    queue = services(request).queue
-
-    def write() -> str:
-        return queue.add(
-            Reason.HANDOFF,
-            request_id=request_id,
-            guardrail_id=binding.guardrail_id,
-            version=binding.version,
-            source="input",
-            action="NONE",
-            findings=[ask.finding()],
-            text=users[-1] if users else None,
-            actor=caller.key_id,
-        )
-
-    item_id = await anyio.to_thread.run_sync(write)
+    built = services(request)
+    item = built.queue.new_item(
+        Reason.HANDOFF,
+        request_id=request_id,
+        guardrail_id=binding.guardrail_id,
+        version=binding.version,
+        source="input",
+        action="NONE",
+        findings=[ask.finding()],
+        text=users[-1] if users else None,
+        actor=caller.key_id,
+    )
+    await built.writer.put(item)
+    item_id = item.id
     extra = {
         "steward": {"handoff": {"reviewItem": item_id, "requestId": request_id, "trigger": ask.trigger.value}}
     }

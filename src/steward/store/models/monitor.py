@@ -11,6 +11,7 @@ only if its conditional UPDATE of that column wins.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -85,15 +86,21 @@ class AlertEventRow(Base):
 
 
 class AuditRollupRow(Base):
-    """One hour of decisions of one (guardrail, version, direction, application key): counts and
-    the latency histogram (65 bucket counts over :data:`steward.store.monitor.LATENCY_EDGES_MS`).
+    """One hour of decisions of one (guardrail, version, direction, application key): counts, the
+    latency histogram (65 bucket counts over :data:`steward.store.monitor.LATENCY_EDGES_MS`) and
+    what drift compares (:class:`steward.store.monitor.DriftCounts` in its JSON form).
 
-    Reports over windows of whole hours read these instead of every record; the hours rolled up
-    are listed in :class:`AuditRollupHourRow`.
+    Each hour also has rows with ``all_callers`` set, summed over the application keys
+    (``caller_key_id`` empty): what a report that does not split by key reads, a fraction of
+    the rows. Reports over windows of whole hours read these instead of every record; the hours
+    rolled up are listed in :class:`AuditRollupHourRow`.
     """
 
     __tablename__ = "audit_rollups"
-    __table_args__ = (Index("ix_audit_rollups_hour", "hour"),)
+    __table_args__ = (
+        Index("ix_audit_rollups_hour", "hour"),
+        Index("ix_audit_rollups_all_hour", "all_callers", "hour"),
+    )
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
     hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -105,13 +112,19 @@ class AuditRollupRow(Base):
     interventions: Mapped[int] = mapped_column(Integer)
     blocks: Mapped[int] = mapped_column(Integer)
     latency: Mapped[list[int]] = mapped_column(JSON)
+    all_callers: Mapped[bool] = mapped_column(Boolean, default=False)
+    drift: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class AuditFindingRollupRow(Base):
-    """One hour's records with a finding of one policy type, category and action, per group."""
+    """One hour's records with a finding of one policy type, category and action, per group (and,
+    with ``all_callers``, summed over the application keys)."""
 
     __tablename__ = "audit_finding_rollups"
-    __table_args__ = (Index("ix_audit_finding_rollups_hour", "hour"),)
+    __table_args__ = (
+        Index("ix_audit_finding_rollups_hour", "hour"),
+        Index("ix_audit_finding_rollups_all_hour", "all_callers", "hour"),
+    )
 
     id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
     hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -123,6 +136,7 @@ class AuditFindingRollupRow(Base):
     type: Mapped[str] = mapped_column(String(IDENT_MAX))
     action: Mapped[str] = mapped_column(String(16))
     records: Mapped[int] = mapped_column(Integer)
+    all_callers: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditRollupHourRow(Base):

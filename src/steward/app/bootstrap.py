@@ -1,7 +1,8 @@
 """First start: migrate the database, seed the ``default`` guardrail, and help make an admin key.
 
 Run once by ``steward serve`` before worker processes start (so workers never race on
-migrations), and by :func:`steward.server.app.create_app` when asked to prepare.
+migrations), by :func:`steward.server.app.create_app` when asked to prepare, and by
+:func:`steward.app.context.local_app` before a command works on an existing database.
 """
 
 from __future__ import annotations
