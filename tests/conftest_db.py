@@ -71,9 +71,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             _drop_pg_database(pg_name)
 
 
-@pytest.fixture(scope="package")
-def package_db_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database of the test package's own, on the backend of ``db_url``."""
+def migrated_database(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new migrated database on the backend of ``db_url``, dropped afterwards (a fixture body)."""
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     url, pg_name = _new_database(backend, tmp_path_factory.mktemp("package-db"))
     try:
@@ -82,6 +81,18 @@ def package_db_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     finally:
         if pg_name:
             _drop_pg_database(pg_name)
+
+
+@pytest.fixture(scope="package")
+def package_db_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of the test package's own, on the backend of ``db_url``.
+
+    The test folders have no ``__init__.py``, so pytest's "package" scope spans more than one
+    folder: a folder whose tests start servers with a key of their own (tests/review) overrides
+    this fixture in its conftest with :func:`migrated_database`, so another folder's server key
+    is never the one recorded in its database.
+    """
+    yield from migrated_database(db_url, tmp_path_factory)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -8,6 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from tests.conftest_db import migrated_database
 
 from steward.review import ReviewQueue
 from steward.server.app import create_app
@@ -16,6 +17,13 @@ from steward.store.db import make_engine, session_factory
 from steward.store.keys import Role
 from steward.store.review import ReviewStore
 from steward.store.sealing import Sealer
+
+
+@pytest.fixture(scope="package")
+def package_db_url(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The review tests' own database: their servers record ``review_key`` as the server key,
+    which must not meet the key another folder's server recorded first (see tests/conftest_db.py)."""
+    yield from migrated_database(db_url, tmp_path_factory)
 
 
 @pytest.fixture(scope="package")
