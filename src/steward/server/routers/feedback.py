@@ -106,7 +106,8 @@ def appeal(body: AppealBody, request: Request, caller: Caller = _app_role) -> Re
     """Open a review item of reason ``appeal``; the answer holds the appeal's id and state.
 
     A decision this process made a moment ago may still sit in its audit writer's queue: that
-    queue is flushed (at most a second) before the decision is called unknown.
+    queue is flushed (at most five seconds: a busy PostgreSQL can take over one) before the
+    decision is called unknown.
     """
     built = services(request)
     contest = partial(
@@ -120,10 +121,9 @@ def appeal(body: AppealBody, request: Request, caller: Caller = _app_role) -> Re
     try:
         item, new_appeal = contest()
     except NotFoundError:
-        audit = get_state(request).audit
-        if not audit.pending:
-            raise
-        audit.flush(timeout=1.0)
+        # Flushed whether or not anything looks pending: the record may be between the queue
+        # and its commit, and an empty queue returns at once.
+        get_state(request).audit.flush(timeout=5.0)
         item, new_appeal = contest()
     built.writer.submit(item)
     built.writer.submit(new_appeal)  # after its item, in the same queue
