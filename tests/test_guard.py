@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from detector_fakes import FixedContent
+from encoder_spy import record_encoded_texts
 from steward import Action, Guard, parse_policy
 from steward.assessment import (
     Confidence,
@@ -368,17 +369,7 @@ def test_detectors_share_one_encoder_pass_carried_on_the_request(
 ) -> None:
     """The content filters and the denied-topics screen read a text once per call, through the
     detection request's encodings (no module-level state: each call starts empty)."""
-    from steward.models.classifier import TextClassifier
-
-    model = TextClassifier.load()
-    read: list[str] = []
-    original = model._encode_uncached
-
-    def counting(texts: list[str], untrusted: bool) -> list[object]:
-        read.extend(texts)
-        return original(texts, untrusted)  # type: ignore[return-value]
-
-    monkeypatch.setattr(model, "_encode_uncached", counting)
+    read = record_encoded_texts(monkeypatch)
     text = (
         "Which index fund should I put my savings into this year?"  # content filters and topics both read it
     )

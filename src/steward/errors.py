@@ -151,3 +151,43 @@ class UpstreamRejectedError(UpstreamError):
 
 class UpstreamTimeoutError(UpstreamError):
     """The upstream model server did not answer within the configured time."""
+
+
+#: Each error's HTTP status: the one decision every surface shares. The Bedrock API
+#: (:mod:`steward.server.bedrock`) and the OpenAI proxy (:mod:`steward.proxy.openai_format`) answer
+#: with it, each adding only its own error type; the CLI (:mod:`steward.cli.exit_codes`) reads
+#: the caller's mistakes (400) as a policy or input error. Every class above is listed by name, so
+#: a new error cannot fall through to a status nobody chose (tests/test_error_tables.py keeps it so).
+#: ``None``: relayed, the upstream's own status (:class:`UpstreamRejectedError`).
+HTTP_STATUS: dict[type[StewardError], int | None] = {
+    StewardError: 500,
+    PolicyError: 400,
+    PolicyNotFoundError: 400,
+    InputError: 400,
+    InputTooLargeError: 400,
+    DetectorUnavailableError: 503,
+    StorageError: 503,
+    NotFoundError: 404,
+    ConflictError: 409,
+    ShreddedError: 503,
+    AuthError: 401,
+    InvalidSignatureError: 403,
+    PermissionDeniedError: 403,
+    ThrottledError: 429,
+    UpstreamError: 502,
+    UpstreamRejectedError: None,
+    UpstreamTimeoutError: 504,
+}
+
+
+def reported_as(exc: StewardError) -> type[StewardError]:
+    """The class ``exc`` is reported as on every surface: its own, or its nearest listed base."""
+    return next(cls for cls in type(exc).__mro__ if cls in HTTP_STATUS)
+
+
+def http_status(exc: StewardError) -> int:
+    """The HTTP status ``exc`` is answered with (a relayed refusal keeps the upstream's status)."""
+    status = HTTP_STATUS[reported_as(exc)]
+    if status is None:
+        return exc.status if isinstance(exc, UpstreamRejectedError) else 502
+    return status

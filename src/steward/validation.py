@@ -2,15 +2,20 @@
 
 Policies, governance documents and HTTP request bodies are all validated by pydantic; users
 see the same wording everywhere: ``content_filters[2].input_strength: Input should be …`` and
-``unknown field (check the spelling)`` for a field the schema does not have.
+``unknown field (check the spelling)`` for a field the schema does not have. JSON read from
+bytes (:func:`parse_json`) fails the same way everywhere too: the bad byte, or the JSON error
+and where it is.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["UNKNOWN_FIELD", "field_path", "validation_problems"]
+from steward.errors import InputError
+
+__all__ = ["UNKNOWN_FIELD", "field_path", "parse_json", "validation_problems"]
 
 UNKNOWN_FIELD = "unknown field (check the spelling)"
 
@@ -40,3 +45,15 @@ def validation_problems(
         msg = UNKNOWN_FIELD if err.get("type") == "extra_forbidden" else str(err.get("msg", "is invalid"))
         problems.append((field_path(tuple(err.get("loc", ())), skip=skipped), msg))
     return problems
+
+
+def parse_json(data: bytes, *, field: str, at: Literal["line", "column"] = "line") -> Any:
+    """``data`` decoded as UTF-8 JSON; an :class:`InputError` naming ``field`` says which byte is not
+    UTF-8, or what is wrong with the JSON and ``at`` which line (a document) or column (one line)."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not valid UTF-8 (byte {exc.start})", field=field) from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}" if at == "line" else f"column {exc.colno}"
+        raise InputError(f"is not valid JSON ({exc.msg} at {where})", field=field) from None

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from encoder_spy import record_encoded_texts
 from steward.assessment import PolicyKind, Source
 from steward.detectors import detector_classes
 from steward.detectors.base import DetectionRequest
@@ -142,17 +143,7 @@ def test_works_with_sockets_disabled(no_sockets: None) -> None:
 
 
 def test_guard_reads_each_text_once_for_content_filters_and_topics(monkeypatch: pytest.MonkeyPatch) -> None:
-    from steward.models.classifier import TextClassifier
-
-    model = TextClassifier.load()
-    read: list[str] = []
-    original = model._encode_uncached
-
-    def counting(texts: list[str], untrusted: bool) -> list[object]:
-        read.extend(texts)
-        return original(texts, untrusted)  # type: ignore[return-value]
-
-    monkeypatch.setattr(model, "_encode_uncached", counting)
+    read = record_encoded_texts(monkeypatch)
     guard = Guard(load_policy("default"))
     text = "How can I follow my ex's phone location without her knowing? Asking for a friend."
     result = guard.apply(text, "input", output_scope="FULL")

@@ -9,19 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from user_scripts import run_script, user_environment
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("STEWARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 @pytest.mark.slow
 def test_run_sh_goes_from_inventory_to_cards(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHON": sys.executable,
-        "DATA": str(DATA),
-        "EVAL_N": "50",
-    }
+    env = {**user_environment(), "PYTHON": sys.executable, "DATA": str(DATA), "EVAL_N": "50"}
     env.pop("STEWARD_DATABASE_URL", None)
     env.pop("STEWARD_DATA_DIR", None)
     if DATA.resolve() == (ROOT.parent / "shared" / "data").resolve():
@@ -34,16 +30,9 @@ def test_run_sh_goes_from_inventory_to_cards(tmp_path: Path) -> None:
     }
     for args in (["db", "upgrade"], ["guardrail", "create", "support-bot", "--policy", "default"]):
         subprocess.run(["steward", *args], env=previous, check=True, capture_output=True, timeout=120)
-    done = subprocess.run(
-        ["bash", str(ROOT / "examples" / "governance" / "run.sh"), str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    out = run_script(
+        ["bash", str(ROOT / "examples" / "governance" / "run.sh"), str(tmp_path)], env=env, timeout=900
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    out = done.stdout
     assert "REFUSED: credit-prescreen 1.0 development -> deployment" in out
     assert "ALLOWED: credit-prescreen 1.0 development -> deployment" in out
     # Step 6: oversight and risks fixed, the gate still refuses the 1.0 model on disparate impact by sex.

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from user_scripts import run_script, user_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "provenance.md"
@@ -21,20 +20,10 @@ def _worked_example() -> str:
 
 
 def test_worked_example_runs_as_written(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = user_environment()
     env.pop("STEWARD_PROVENANCE_KEY", None)
     env["TMPDIR"] = str(tmp_path)
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", _worked_example()],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    out = done.stdout
+    out = run_script(["bash", "-euo", "pipefail", "-c", _worked_example()], cwd=ROOT, env=env, timeout=120)
     assert "valid and trusted: unchanged since signing" in out
     assert "generator:    stable-diffusion-xl" in out and "guardrail:    image-bot:3" in out
     assert "CHANGED: the image or its manifest was altered after signing (assertion.dataHash.mismatch)" in out

@@ -22,19 +22,14 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from provenance_helpers import png
 
-from steward.app.bootstrap import prepare_database
+from seeded_database import seed_database
 from steward.audit.search import AuditQuery, search
 from steward.cli import main
-from steward.policy import parse_policy
 from steward.provenance.image import verify_image
 from steward.provenance.images_api import CERT_ENV, CERT_KEY_ENV
 from steward.provenance.keys import KEY_ENV
 from steward.server.app import create_app
 from steward.settings import Settings
-from steward.store.db import make_engine, session_factory
-from steward.store.guardrails import GuardrailStore
-from steward.store.keys import ApiKeyStore, Role
-from steward.store.sealing import Sealer, load_server_key
 
 POLICY = {
     "name": "images",
@@ -117,18 +112,7 @@ def _app(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upstream_url: str | None, ca: Path | None
 ) -> tuple[TestClient, str, Settings]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'steward.db'}", data_dir=tmp_path / "data")
-    prepare_database(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        sessions = session_factory(engine)
-        guardrails = GuardrailStore(sessions)
-        guardrails.create("img", parse_policy(POLICY))
-        guardrails.create_version("img", description="v1")
-        guardrails.create("flow", parse_policy(FLOW_POLICY))
-        guardrails.create_version("flow", description="v1")
-        key = ApiKeyStore(sessions, Sealer(load_server_key(settings.data_dir))).create(Role.APP)
-    finally:
-        engine.dispose()
+    bearer = seed_database(settings, {"img": POLICY, "flow": FLOW_POLICY})
     monkeypatch.delenv(KEY_ENV, raising=False)
     if upstream_url is not None:
         monkeypatch.setenv("STEWARD_UPSTREAM_URL", upstream_url)
@@ -141,7 +125,7 @@ def _app(
         monkeypatch.setenv(CERT_KEY_ENV, str(ca / "signer.key"))
     _Upstream.received.clear()
     client = TestClient(create_app(settings, prepare=False), raise_server_exceptions=False)
-    return client, key.bearer, settings
+    return client, bearer, settings
 
 
 def _generate(client: TestClient, bearer: str, **body: Any) -> Any:

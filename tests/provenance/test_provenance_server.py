@@ -9,26 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi.testclient import TestClient
 
 from loopback_servers import running_upstream
-from steward.app.bootstrap import prepare_database
+from seeded_database import seed_database
 from steward.errors import InputError
-from steward.policy import parse_policy
 from steward.provenance.issuer import RECEIPT_HEADER, RECEIPTS_ENV, ReceiptIssuer
 from steward.provenance.keys import KEY_ENV
 from steward.provenance.receipt import Decision, Problem, decode_receipt, verify_receipt
 from steward.server.app import create_app
 from steward.settings import Settings
-from steward.store.db import make_engine, session_factory
-from steward.store.guardrails import GuardrailStore
-from steward.store.keys import ApiKeyStore, Role
-from steward.store.sealing import Sealer, load_server_key
 
 POLICY = {
     "name": "receipts",
@@ -45,6 +41,12 @@ ANSWERS = {
     "email": "Write to jane@example.org.",
     "secret": "The launch code 1234 opens it.",
 }
+#: Each canned answer's name, the decision its receipt states, and the text the client gets.
+SIGNED = (
+    ("plain", Decision.PASSED, ANSWERS["plain"]),
+    ("email", Decision.MASKED, "Write to {EMAIL}."),
+    ("secret", Decision.BLOCKED, "Steward withheld this answer."),
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,22 +59,13 @@ def _app(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upstream_url: str, **env: str
 ) -> tuple[TestClient, str]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'steward.db'}", data_dir=tmp_path / "data")
-    prepare_database(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        sessions = session_factory(engine)
-        guardrails = GuardrailStore(sessions)
-        guardrails.create("bot", parse_policy(POLICY))
-        guardrails.create_version("bot", description="v1")
-        key = ApiKeyStore(sessions, Sealer(load_server_key(settings.data_dir))).create(Role.APP)
-    finally:
-        engine.dispose()
+    bearer = seed_database(settings, {"bot": POLICY})
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.setenv("STEWARD_UPSTREAM_URL", upstream_url)
     monkeypatch.setenv("STEWARD_PROXY_GUARDRAIL", "bot")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return TestClient(create_app(settings, prepare=False), raise_server_exceptions=False), key.bearer
+    return TestClient(create_app(settings, prepare=False), raise_server_exceptions=False), bearer
 
 
 def _chat(client: TestClient, bearer: str, name: str) -> Any:
@@ -94,19 +87,23 @@ def _published_key(client: TestClient, tmp_path: Path) -> Path:
     return path
 
 
-def test_answers_carry_receipts_that_verify_with_the_published_key(
+@contextmanager
+def _signing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upstream_url: str
-) -> None:
+) -> Iterator[tuple[TestClient, str, Ed25519PublicKey]]:
+    """The app with receipts on, running; its app key; and the public key it publishes."""
     from steward.provenance.keys import load_public_key
 
     client, bearer = _app(tmp_path, monkeypatch, upstream_url, **{RECEIPTS_ENV: "true"})
     with client:
-        public = load_public_key(_published_key(client, tmp_path))
-        for name, decision, text in (
-            ("plain", Decision.PASSED, ANSWERS["plain"]),
-            ("email", Decision.MASKED, "Write to {EMAIL}."),
-            ("secret", Decision.BLOCKED, "Steward withheld this answer."),
-        ):
+        yield client, bearer, load_public_key(_published_key(client, tmp_path))
+
+
+def test_answers_carry_receipts_that_verify_with_the_published_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upstream_url: str
+) -> None:
+    with _signing(tmp_path, monkeypatch, upstream_url) as (client, bearer, public):
+        for name, decision, text in SIGNED:
             response = _chat(client, bearer, name)
             assert response.status_code == 200, response.text
             body = response.json()
@@ -187,15 +184,8 @@ def test_choices_without_text_get_no_receipt_and_several_are_comma_separated() -
 def test_streamed_answers_carry_a_receipt_in_the_final_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upstream_url: str
 ) -> None:
-    from steward.provenance.keys import load_public_key
-
-    client, bearer = _app(tmp_path, monkeypatch, upstream_url, **{RECEIPTS_ENV: "true"})
-    with client:
-        public = load_public_key(_published_key(client, tmp_path))
-        for name, decision, text in (
-            ("plain", Decision.PASSED, ANSWERS["plain"]),
-            ("email", Decision.MASKED, "Write to {EMAIL}."),
-        ):
+    with _signing(tmp_path, monkeypatch, upstream_url) as (client, bearer, public):
+        for name, decision, text in SIGNED[:2]:  # the passed and the masked answer
             response = client.post(
                 "/v1/chat/completions",
                 json={

@@ -35,15 +35,21 @@ def evidence(rates: dict[str, tuple[int, int]], sys: AISystem) -> Evidence:
         for cat, (k, n) in rates.items()
         for i in range(n)
     ]
-    report = build_report(attempts, meta={})
+    return red_team_evidence(evidence_payload(build_report(attempts, meta={})), sys)
+
+
+def red_team_evidence(
+    payload: bytes, sys: AISystem, *, subject: str = "guardrail:default", subject_version: str = "abc"
+) -> Evidence:
+    """``payload`` recorded as the system's red-team evidence named "red team"."""
     return evidence_from_metrics_json(
-        evidence_payload(report),
+        payload,
         system_id=sys.id,
         system_version=sys.version,
         kind=EvidenceKind.RED_TEAM,
         name="red team",
-        subject="guardrail:default",
-        subject_version="abc",
+        subject=subject,
+        subject_version=subject_version,
         recorded_at=NOW,
     )
 
@@ -86,16 +92,7 @@ def test_the_rule_explains_what_is_wrong(threshold: str, problem: str) -> None:
 
 def test_evidence_without_categories_fails_the_rule() -> None:
     sys = system("every_category.attack_success_rate <= 0.05")
-    flat = evidence_from_metrics_json(
-        b'{"attack_success_rate": 0.0}',
-        system_id=sys.id,
-        system_version=sys.version,
-        kind=EvidenceKind.RED_TEAM,
-        name="red team",
-        subject="s",
-        subject_version="1",
-        recorded_at=NOW,
-    )
+    flat = red_team_evidence(b'{"attack_success_rate": 0.0}', sys, subject="s", subject_version="1")
     decision = evaluate_gate(sys, Lifecycle.DEPLOYMENT, risks=[], evidence=[flat], now=NOW)
     assert not decision.allowed and "has no per-category 'attack_success_rate'" in decision.missing[0]
 

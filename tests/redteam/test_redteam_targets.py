@@ -11,7 +11,6 @@ import pytest
 from redteam_fakes import COMPLY, REGEX_POLICY, Upstream, sent, sent_headers, serve
 
 from steward.errors import UpstreamError, UpstreamTimeoutError
-from steward.policy import parse_policy
 from steward.redteam.goals import Goal, builtin_goals
 from steward.redteam.judge import EndpointJudge, Judge
 from steward.redteam.runner import run
@@ -131,35 +130,20 @@ def steward_proxy(
     fake_model: Upstream, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """Steward's real server, proxying to the scripted model, guarded by the regex policy."""
-    from steward.app.bootstrap import prepare_database
+    from seeded_database import seed_database
     from steward.server.app import create_app
     from steward.settings import Settings
-    from steward.store.db import make_engine, session_factory
-    from steward.store.guardrails import GuardrailStore
-    from steward.store.keys import ApiKeyStore, Role
-    from steward.store.sealing import Sealer, load_server_key
 
     data = Path(tmp_path_factory.mktemp("redteam-steward"))
     settings = Settings(database_url=f"sqlite:///{data / 'steward.db'}", data_dir=data)
-    prepare_database(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        sessions = session_factory(engine)
-        guardrails = GuardrailStore(sessions)
-        guardrails.create("rt", parse_policy(REGEX_POLICY))
-        guardrails.create_version("rt", description="v1")
-        key = ApiKeyStore(sessions, Sealer(load_server_key(settings.data_dir))).create(
-            Role.APP, name="redteam"
-        )
-    finally:
-        engine.dispose()
+    bearer = seed_database(settings, {"rt": REGEX_POLICY}, key_name="redteam")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STEWARD_UPSTREAM_URL", fake_model.url)
         mp.setenv("STEWARD_PROXY_GUARDRAIL", "rt")
         mp.setenv("STEWARD_UPSTREAM_TIMEOUT_S", "5")
         app = create_app(settings, prepare=False)
     with serve(app) as base:
-        yield f"{base}/v1", key.bearer
+        yield f"{base}/v1", bearer
 
 
 def test_through_the_proxy_blocked_attempts_are_failures(

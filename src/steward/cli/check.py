@@ -10,10 +10,12 @@ from typing import Any, TextIO
 import click
 
 from steward.assessment import Assessment
+from steward.cli._options import POLICY
 from steward.cli.exit_codes import ExitCode
 from steward.errors import InputError
 from steward.guard import Guard
 from steward.policy import load_policy
+from steward.validation import parse_json
 
 __all__ = ["command"]
 
@@ -94,12 +96,7 @@ def _parse_line(raw: bytes, number: int) -> dict[str, Any]:
     field = f"line {number}"
     if len(raw) > JSONL_LINE_MAX_BYTES:
         raise InputError(f"is over {JSONL_LINE_MAX_BYTES} bytes", field=field)
-    try:
-        item = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"is not valid UTF-8 (byte {exc.start})", field=field) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"is not valid JSON ({exc.msg} at column {exc.colno})", field=field) from None
+    item = parse_json(raw, field=field, at="column")
     if isinstance(item, str):
         return {"text": item}
     if not isinstance(item, dict) or "text" not in item:
@@ -109,9 +106,7 @@ def _parse_line(raw: bytes, number: int) -> dict[str, Any]:
 
 @click.command("check")
 @click.argument("text", required=False)
-@click.option(
-    "--policy", "policy_ref", default="default", show_default=True, help="Policy file or pack name."
-)
+@POLICY
 @click.option("--source", type=click.Choice(["input", "output"]), default="input", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the full assessment as JSON.")
 @click.option(

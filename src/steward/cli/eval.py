@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from steward.cli._options import POLICY
 from steward.cli.exit_codes import ExitCode
 from steward.evaluate import check_gates, load_dataset, parse_gate, render_table, run_guard, summarise
 from steward.evaluate.dataset import ignored_fields
@@ -33,9 +34,7 @@ def _names(paths: tuple[Path, ...]) -> list[str]:
 
 @click.command("eval")
 @click.argument("datasets", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--policy", "policy_ref", default="default", show_default=True, help="Policy file or pack name."
-)
+@POLICY
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option(
     "--fail-under",

@@ -9,6 +9,7 @@ import click
 
 from steward.app import governance
 from steward.cli._govern_io import hash_inputs, open_register, read_document, record_evidence
+from steward.cli._options import RECORDED_BY, input_files
 from steward.govern.controls import resolve_control
 from steward.govern.requirements import EvidenceKind
 
@@ -36,14 +37,8 @@ def _check_controls(controls: tuple[str, ...]) -> list[str]:
 @click.option("--subject", required=True, help="The thing tested, e.g. model:credit-lr or guardrail:support.")
 @click.option("--subject-version", required=True, help="The version of the thing tested.")
 @click.option("--control", "controls", multiple=True, help="A control this evidence supports (catalogue:id).")
-@click.option(
-    "--input",
-    "inputs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An input file to hash into the record (test data, model file).",
-)
-@click.option("--by", "actor", default=None, help="Who recorded it.")
+@input_files("An input file to hash into the record (test data, model file).")
+@RECORDED_BY
 def add(
     system_id: str,
     path: str,

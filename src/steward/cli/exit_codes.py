@@ -16,25 +16,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from steward.errors import (
-    AuthError,
-    ConflictError,
-    DetectorUnavailableError,
-    InputError,
-    InputTooLargeError,
-    InvalidSignatureError,
-    NotFoundError,
-    PermissionDeniedError,
-    PolicyError,
-    PolicyNotFoundError,
-    ShreddedError,
-    StewardError,
-    StorageError,
-    ThrottledError,
-    UpstreamError,
-    UpstreamRejectedError,
-    UpstreamTimeoutError,
-)
+from steward.errors import HTTP_STATUS, InputError, PolicyError, StewardError, reported_as
 
 __all__ = ["ERRORS", "ExitCode", "exit_code_for"]
 
@@ -52,33 +34,22 @@ class ExitCode(IntEnum):
     GATE_FAILED = 7
 
 
+def _exit_code(cls: type[StewardError]) -> ExitCode:
+    """What HTTP answers with 400 (the caller's mistake) is a policy or input error; the rest is 6."""
+    if issubclass(cls, PolicyError):
+        return ExitCode.POLICY_ERROR
+    if issubclass(cls, InputError):
+        return ExitCode.INPUT_ERROR
+    return ExitCode.ERROR
+
+
 #: The exit code of each Steward error the command reports. Every class of :mod:`steward.errors`
-#: is listed (a test keeps it so, and keeps it in step with the HTTP tables: what the API answers
-#: with 400 is a policy or input error here); an error takes its nearest listed class.
-ERRORS: dict[type[StewardError], ExitCode] = {
-    StewardError: ExitCode.ERROR,
-    PolicyError: ExitCode.POLICY_ERROR,
-    PolicyNotFoundError: ExitCode.POLICY_ERROR,
-    InputError: ExitCode.INPUT_ERROR,
-    InputTooLargeError: ExitCode.INPUT_ERROR,
-    DetectorUnavailableError: ExitCode.ERROR,
-    StorageError: ExitCode.ERROR,
-    NotFoundError: ExitCode.ERROR,
-    ConflictError: ExitCode.ERROR,
-    ShreddedError: ExitCode.ERROR,
-    AuthError: ExitCode.ERROR,
-    InvalidSignatureError: ExitCode.ERROR,
-    PermissionDeniedError: ExitCode.ERROR,
-    ThrottledError: ExitCode.ERROR,
-    UpstreamError: ExitCode.ERROR,
-    UpstreamRejectedError: ExitCode.ERROR,
-    UpstreamTimeoutError: ExitCode.ERROR,
-}
+#: is listed (those of the shared :data:`steward.errors.HTTP_STATUS`; a test keeps the HTTP tables
+#: in step with it: what the API answers with 400 is a policy or input error here); an error takes
+#: its nearest listed class.
+ERRORS: dict[type[StewardError], ExitCode] = {cls: _exit_code(cls) for cls in HTTP_STATUS}
 
 
 def exit_code_for(exc: StewardError) -> ExitCode:
     """The exit code for a Steward error: its nearest class in :data:`ERRORS`."""
-    for cls in type(exc).__mro__:
-        if cls in ERRORS:
-            return ERRORS[cls]
-    return ExitCode.ERROR
+    return ERRORS[reported_as(exc)]

@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from steward.cli._options import RECORDED_BY
+
 __all__ = ["command"]
 
 #: Columns shown in the terminal table.
@@ -122,7 +124,7 @@ def _record(
     help="The model, e.g. model:credit-lr (with --record; default model:FILE-STEM).",
 )
 @click.option("--subject-version", default=None, help="The model's version (required with --record).")
-@click.option("--by", "actor", default=None, help="Who recorded it.")
+@RECORDED_BY
 def command(
     model_path: Path,
     data: Path,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from steward.cli._options import RECORDED_BY, input_files, options
 from steward.errors import InputError
 
 if TYPE_CHECKING:
@@ -42,23 +43,22 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def _table_options(fn: Any) -> Any:
-    for option in reversed(
-        [
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(_FORMATS),
-                default=None,
-                help="Table format (default: from the suffix).",
-            ),
-            click.option(
-                "--columns", default=None, help="Comma-separated column names for a CSV without a header row."
-            ),
-        ]
-    ):
-        fn = option(fn)
-    return fn
+_table_options = options(
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(_FORMATS),
+        default=None,
+        help="Table format (default: from the suffix).",
+    ),
+    click.option(
+        "--columns", default=None, help="Comma-separated column names for a CSV without a header row."
+    ),
+)
+_POSITIVE = click.option(
+    "--positive", multiple=True, help="A label value that means positive (repeatable), for text labels."
+)
+_SEED = click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1))
 
 
 @command.command("audit")
@@ -71,9 +71,7 @@ def _table_options(fn: Any) -> Any:
 @click.option(
     "--group", "groups", multiple=True, required=True, help="A protected-attribute column (repeatable)."
 )
-@click.option(
-    "--positive", multiple=True, help="A label value that means positive (repeatable), for text labels."
-)
+@_POSITIVE
 @_table_options
 @click.option(
     "--skip-rows",
@@ -103,7 +101,7 @@ def _table_options(fn: Any) -> Any:
     type=click.IntRange(0, 10_000),
     help="Bootstrap resamples (0: no intervals).",
 )
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1))
+@_SEED
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option(
     "--system", "system_id", default=None, help="Record the result as evidence for this registered system."
@@ -112,14 +110,8 @@ def _table_options(fn: Any) -> Any:
 @click.option("--subject", default=None, help="The model measured, e.g. model:credit-lr.")
 @click.option("--subject-version", default=None, help="The version of the model measured.")
 @click.option("--kind", type=click.Choice(["fairness", "evaluation"]), default="fairness", show_default=True)
-@click.option(
-    "--input",
-    "inputs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Another input file to hash into the evidence.",
-)
-@click.option("--by", "actor", default=None, help="Who recorded it.")
+@input_files("Another input file to hash into the evidence.")
+@RECORDED_BY
 def audit_command(
     predictions: Path,
     label: str,
@@ -231,9 +223,7 @@ def _record(
 @click.argument("train", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("test", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--label", required=True, help="The outcome column in both files.")
-@click.option(
-    "--positive", multiple=True, help="A label value that means positive (repeatable), for text labels."
-)
+@_POSITIVE
 @click.option(
     "--group", "groups", multiple=True, required=True, help="The protected attribute(s) to mitigate for."
 )
@@ -284,7 +274,7 @@ def _record(
     help="exponentiated-gradient only: the ratio bound.",
 )
 @click.option("--resamples", default=200, show_default=True, type=click.IntRange(0, 10_000))
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1))
+@_SEED
 @click.option(
     "--predictions-out",
     type=click.Path(dir_okay=False, path_type=Path),

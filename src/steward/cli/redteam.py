@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from steward.cli._govern_io import read_document, record_evidence
+from steward.cli._options import options
 from steward.errors import InputError
 from steward.govern.documents import render
 from steward.govern.requirements import EvidenceKind
@@ -139,18 +140,12 @@ def _record(report: dict[str, Any], system_id: str, name: str, subject: str, sub
     click.echo(f"recorded {evidence.id}: red-team {name!r} for {system.id} {system.version}", err=True)
 
 
-_evidence_options = [
+_with_evidence_options = options(
     click.option("--evidence", "evidence_system", default=None, help="Record the result as red-team evidence for this system."),
     click.option("--evidence-name", default="red team", show_default=True, help="The evidence name gates match on."),
     click.option("--subject", default=None, help="The thing tested (default: the target, e.g. guardrail:default)."),
     click.option("--subject-version", default=None, help="Its version (default: a hash of the policy, or 'unversioned')."),
-]  # fmt: skip
-
-
-def _with_evidence_options(fn: Any) -> Any:
-    for option in reversed(_evidence_options):
-        fn = option(fn)
-    return fn
+)  # fmt: skip
 
 
 @command.command("run")

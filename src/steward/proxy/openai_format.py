@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from steward.errors import (
+    HTTP_STATUS,
     AuthError,
     ConflictError,
     DetectorUnavailableError,
@@ -32,6 +33,8 @@ from steward.errors import (
     UpstreamError,
     UpstreamRejectedError,
     UpstreamTimeoutError,
+    http_status,
+    reported_as,
 )
 
 __all__ = ["DONE", "ERRORS", "chunk", "completion", "error_body", "error_parts", "sse"]
@@ -49,46 +52,59 @@ def error_body(message: str, *, type_: str, code: str, param: str | None = None)
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
-#: Each Steward error's (HTTP status, OpenAI error ``type``, ``code``); every class of
-#: :mod:`steward.errors` is listed and an error takes its nearest listed class. A status of
-#: ``None`` relays the upstream's own (:class:`UpstreamRejectedError`); a code of ``None`` is
-#: ``<kind>_not_found`` (``guardrail_not_found``, ``alias_not_found``...).
+#: OpenAI's error ``type`` for each status a Steward error gets (:data:`steward.errors.HTTP_STATUS`);
+#: ``None``: an upstream's refusal, relayed.
+_TYPES: dict[int | None, str] = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "invalid_request_error",
+    409: "invalid_request_error",
+    429: "rate_limit_error",
+    500: "server_error",
+    502: "upstream_error",
+    503: "server_error",
+    504: "upstream_error",
+    None: "upstream_error",
+}
+
+#: Each Steward error's OpenAI error ``code``; ``None`` is ``<kind>_not_found``
+#: (``guardrail_not_found``, ``alias_not_found``...).
+_CODES: dict[type[StewardError], str | None] = {
+    StewardError: "steward_error",
+    PolicyError: "invalid_policy",
+    PolicyNotFoundError: "policy_not_found",
+    InputError: "invalid_request",
+    InputTooLargeError: "invalid_request",
+    DetectorUnavailableError: "unavailable",
+    StorageError: "unavailable",
+    NotFoundError: None,
+    ConflictError: "conflict",
+    ShreddedError: "unavailable",
+    AuthError: "invalid_api_key",
+    InvalidSignatureError: "invalid_signature",
+    PermissionDeniedError: "permission_denied",
+    ThrottledError: "rate_limit_exceeded",
+    UpstreamError: "upstream_failed",
+    UpstreamRejectedError: "upstream_rejected",
+    UpstreamTimeoutError: "upstream_timeout",
+}
+
+#: Each Steward error's (HTTP status, OpenAI error ``type``, ``code``): the status is the shared
+#: :data:`steward.errors.HTTP_STATUS`, so every class is listed and an error takes its nearest
+#: listed class. A status of ``None`` relays the upstream's own (:class:`UpstreamRejectedError`).
 ERRORS: dict[type[StewardError], tuple[int | None, str, str | None]] = {
-    StewardError: (500, "server_error", "steward_error"),
-    PolicyError: (400, "invalid_request_error", "invalid_policy"),
-    PolicyNotFoundError: (400, "invalid_request_error", "policy_not_found"),
-    InputError: (400, "invalid_request_error", "invalid_request"),
-    InputTooLargeError: (400, "invalid_request_error", "invalid_request"),
-    DetectorUnavailableError: (503, "server_error", "unavailable"),
-    StorageError: (503, "server_error", "unavailable"),
-    NotFoundError: (404, "invalid_request_error", None),
-    ConflictError: (409, "invalid_request_error", "conflict"),
-    ShreddedError: (503, "server_error", "unavailable"),
-    AuthError: (401, "authentication_error", "invalid_api_key"),
-    InvalidSignatureError: (403, "permission_error", "invalid_signature"),
-    PermissionDeniedError: (403, "permission_error", "permission_denied"),
-    ThrottledError: (429, "rate_limit_error", "rate_limit_exceeded"),
-    UpstreamError: (502, "upstream_error", "upstream_failed"),
-    UpstreamRejectedError: (None, "upstream_error", "upstream_rejected"),
-    UpstreamTimeoutError: (504, "upstream_error", "upstream_timeout"),
+    cls: (status, _TYPES[status], _CODES[cls]) for cls, status in HTTP_STATUS.items()
 }
 
 
 def error_parts(exc: StewardError) -> tuple[int, dict[str, Any]]:
     """The status and OpenAI error body for one of Steward's errors (its nearest class in :data:`ERRORS`)."""
-    status: int | None = 500
-    type_, code = "server_error", "steward_error"
-    for cls in type(exc).__mro__:
-        if cls in ERRORS:
-            status, type_, code_or_none = ERRORS[cls]
-            code = code_or_none or ""
-            break
-    if status is None:
-        status = exc.status if isinstance(exc, UpstreamRejectedError) else 502
+    _, type_, code = ERRORS[reported_as(exc)]
     if isinstance(exc, NotFoundError) and not code:
         code = exc.kind.lower().replace(" ", "_") + "_not_found"
     param = exc.field if isinstance(exc, InputError) else None
-    return status, error_body(exc.message, type_=type_, code=code, param=param)
+    return http_status(exc), error_body(exc.message, type_=type_, code=code or "", param=param)
 
 
 def completion(

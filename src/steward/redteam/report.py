@@ -25,6 +25,7 @@ from steward.evaluate.metrics import wilson_interval
 from steward.govern._validation import load_yaml_text, parse_model
 from steward.govern.documents import Document, Section, Table
 from steward.redteam.runner import ATTEMPTS_MAX, Attempt
+from steward.validation import parse_json
 
 __all__ = [
     "REPORT_KIND",
@@ -205,12 +206,7 @@ def load_report(data: bytes, *, origin: str) -> tuple[dict[str, Any], list[Attem
     """A report file's metadata and attempts, validated; anything else is named as the problem."""
     if len(data) > REPORT_MAX_BYTES:
         raise InputError(f"is larger than {REPORT_MAX_BYTES} bytes", field=origin)
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"is not valid UTF-8 (byte {exc.start})", field=origin) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"is not valid JSON ({exc.msg} at line {exc.lineno})", field=origin) from None
+    doc = parse_json(data, field=origin)
     if not isinstance(doc, dict) or doc.get("kind") != REPORT_KIND:
         raise InputError(f'is not a red-team report (expected "kind": "{REPORT_KIND}")', field=origin)
     raw = doc.get("attempts")

@@ -31,23 +31,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from steward.assessment import Assessment, Finding, FindingAction, PolicyKind
 from steward.errors import (
-    AuthError,
-    ConflictError,
-    DetectorUnavailableError,
+    HTTP_STATUS,
     InputError,
     InputTooLargeError,
     InvalidSignatureError,
-    NotFoundError,
-    PermissionDeniedError,
-    PolicyError,
-    PolicyNotFoundError,
-    ShreddedError,
     StewardError,
-    StorageError,
-    ThrottledError,
-    UpstreamError,
-    UpstreamRejectedError,
-    UpstreamTimeoutError,
+    http_status,
+    reported_as,
 )
 from steward.policy import limits
 
@@ -277,31 +267,6 @@ def bedrock_response(
 
 # -- errors --------------------------------------------------------------------------------------
 
-#: Each Steward error's HTTP status and ``x-amzn-ErrorType`` (boto3 raises the exception class of
-#: that name). Every class of :mod:`steward.errors` is listed (a test keeps it so); an error takes
-#: the entry of its nearest listed class. ``None`` as status: the error's own ``status`` (an
-#: upstream's refusal, relayed). The OpenAI proxy's table (:mod:`steward.proxy.openai_format`)
-#: gives every class the same status; docs/server.md shows both.
-ERRORS: dict[type[StewardError], tuple[int | None, str]] = {
-    StewardError: (500, "InternalServerException"),
-    PolicyError: (400, "ValidationException"),
-    PolicyNotFoundError: (400, "ValidationException"),
-    InputError: (400, "ValidationException"),
-    InputTooLargeError: (400, "ValidationException"),
-    DetectorUnavailableError: (503, "ServiceUnavailableException"),
-    StorageError: (503, "ServiceUnavailableException"),
-    NotFoundError: (404, "ResourceNotFoundException"),
-    ConflictError: (409, "ConflictException"),
-    ShreddedError: (503, "ServiceUnavailableException"),
-    AuthError: (401, "UnrecognizedClientException"),
-    InvalidSignatureError: (403, "InvalidSignatureException"),
-    PermissionDeniedError: (403, "AccessDeniedException"),
-    ThrottledError: (429, "ThrottlingException"),
-    UpstreamError: (502, "DependencyFailedException"),
-    UpstreamRejectedError: (None, "ValidationException"),
-    UpstreamTimeoutError: (504, "DependencyFailedException"),
-}
-
 #: ``x-amzn-ErrorType`` for statuses the web framework answers itself (no route, a bad method...).
 HTTP_ERROR_TYPES = {
     400: "ValidationException",
@@ -317,14 +282,35 @@ HTTP_ERROR_TYPES = {
     422: "ValidationException",
 }
 
+#: The ``x-amzn-ErrorType`` of each status a Steward error gets (:data:`steward.errors.HTTP_STATUS`):
+#: the framework's, and the server side's. ``None``: a relayed refusal whose status has no type here.
+_ERROR_TYPES: dict[int | None, str] = {
+    **dict(HTTP_ERROR_TYPES.items()),  # (a copy, so that its keys may widen to int | None)
+    None: "ValidationException",
+    500: "InternalServerException",
+    502: "DependencyFailedException",
+    503: "ServiceUnavailableException",
+    504: "DependencyFailedException",
+}
+
+#: The errors whose ``x-amzn-ErrorType`` is not their status's.
+_OWN_ERROR_TYPES: dict[type[StewardError], str] = {InvalidSignatureError: "InvalidSignatureException"}
+
+#: Each Steward error's HTTP status (the shared :data:`steward.errors.HTTP_STATUS`) and
+#: ``x-amzn-ErrorType`` (boto3 raises the exception class of that name). Every class of
+#: :mod:`steward.errors` is listed (a test keeps it so); an error takes the entry of its nearest
+#: listed class. ``None`` as status: the error's own ``status`` (an upstream's refusal, relayed).
+#: The OpenAI proxy's table (:mod:`steward.proxy.openai_format`) gives every class the same
+#: status; docs/server.md shows both.
+ERRORS: dict[type[StewardError], tuple[int | None, str]] = {
+    cls: (status, _OWN_ERROR_TYPES.get(cls, _ERROR_TYPES[status])) for cls, status in HTTP_STATUS.items()
+}
+
 
 def status_for(exc: StewardError) -> tuple[int, str]:
     """The HTTP status and Bedrock error type for a Steward error (its nearest class in :data:`ERRORS`)."""
-    for cls in type(exc).__mro__:
-        if cls in ERRORS:
-            status, kind = ERRORS[cls]
-            if status is None:  # relayed: the status the upstream answered
-                status = exc.status if isinstance(exc, UpstreamRejectedError) else 502
-                kind = HTTP_ERROR_TYPES.get(status, kind)
-            return status, kind
-    raise TypeError(f"{type(exc).__name__} is not a StewardError")  # unreachable: StewardError is listed
+    listed, kind = ERRORS[reported_as(exc)]
+    status = http_status(exc)
+    if listed is None:  # relayed: the status the upstream answered
+        kind = HTTP_ERROR_TYPES.get(status, kind)
+    return status, kind

@@ -165,6 +165,16 @@ def build_router(
 
     router = APIRouter(tags=["proxy"], lifespan=lifespan)
 
+    def bound(request: Request, who: Any, request_id: str) -> GuardBinding:
+        """The request's guard: the configured guardrail, or the one its header names (where allowed)."""
+        guardrail_id, version = settings.guardrail_id, settings.guardrail_version
+        header = request.headers.get(GUARDRAIL_HEADER)
+        if header is not None:
+            if not settings.allow_guardrail_header:
+                raise InputError("is turned off on this server", field=GUARDRAIL_HEADER)
+            guardrail_id, version = parse_guardrail_header(header)
+        return bind(request, who, guardrail_id, version, request_id)
+
     @router.post(
         _ENDPOINT,
         response_model=None,
@@ -176,13 +186,7 @@ def build_router(
         request_id: str = request.state.request_id  # set by the server's request middleware
         try:
             chat = proxy.parse(await request.body())
-            guardrail_id, version = settings.guardrail_id, settings.guardrail_version
-            header = request.headers.get(GUARDRAIL_HEADER)
-            if header is not None:
-                if not settings.allow_guardrail_header:
-                    raise InputError("is turned off on this server", field=GUARDRAIL_HEADER)
-                guardrail_id, version = parse_guardrail_header(header)
-            binding = bind(request, who, guardrail_id, version, request_id)
+            binding = bound(request, who, request_id)
             from steward.server.routers import review  # the opt-out: a person instead of the model
 
             ask = review.handoff_requested(request, chat, binding)
@@ -207,13 +211,7 @@ def build_router(
         request_id: str = request.state.request_id
         try:
             parsed = images.parse(await request.body())
-            guardrail_id, version = settings.guardrail_id, settings.guardrail_version
-            header = request.headers.get(GUARDRAIL_HEADER)
-            if header is not None:
-                if not settings.allow_guardrail_header:
-                    raise InputError("is turned off on this server", field=GUARDRAIL_HEADER)
-                guardrail_id, version = parse_guardrail_header(header)
-            binding = bind(request, who, guardrail_id, version, request_id)
+            binding = bound(request, who, request_id)
         except StewardError as exc:
             return error_response(exc, headers=proxy.headers(None, []))
         return await images.generate(parsed, binding)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from steward.store.base import Base
 from steward.store.models.core import IDENT_MAX, AuditRow, utcnow
@@ -85,7 +85,31 @@ class AlertEventRow(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class AuditRollupRow(Base):
+class _HourlyGroup:
+    """The columns that place a rollup row: its hour and group (guardrail, version, direction,
+    application key), and the indexes reports read it by: the hour, and the hour of the rows
+    summed over the application keys (each row class adds its ``all_callers`` column)."""
+
+    __tablename__: str
+
+    # sort_order: first in the table, before the columns of the row class (as the migration has them)
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True, sort_order=-1)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), sort_order=-1)
+    guardrail_id: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True, sort_order=-1)
+    version: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True, sort_order=-1)
+    source: Mapped[str] = mapped_column(String(8), sort_order=-1)
+    caller_key_id: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True, sort_order=-1)
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Index, ...]:
+        return (
+            Index(f"ix_{cls.__tablename__}_hour", "hour"),
+            Index(f"ix_{cls.__tablename__}_all_hour", "all_callers", "hour"),
+        )
+
+
+class AuditRollupRow(_HourlyGroup, Base):
     """One hour of decisions of one (guardrail, version, direction, application key): counts, the
     latency histogram (65 bucket counts over :data:`steward.store.monitor.LATENCY_EDGES_MS`) and
     what drift compares (:class:`steward.store.monitor.DriftCounts` in its JSON form).
@@ -97,17 +121,7 @@ class AuditRollupRow(Base):
     """
 
     __tablename__ = "audit_rollups"
-    __table_args__ = (
-        Index("ix_audit_rollups_hour", "hour"),
-        Index("ix_audit_rollups_all_hour", "all_callers", "hour"),
-    )
 
-    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    guardrail_id: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True)
-    version: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True)
-    source: Mapped[str] = mapped_column(String(8))
-    caller_key_id: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True)
     requests: Mapped[int] = mapped_column(Integer)
     interventions: Mapped[int] = mapped_column(Integer)
     blocks: Mapped[int] = mapped_column(Integer)
@@ -116,22 +130,12 @@ class AuditRollupRow(Base):
     drift: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-class AuditFindingRollupRow(Base):
+class AuditFindingRollupRow(_HourlyGroup, Base):
     """One hour's records with a finding of one policy type, category and action, per group (and,
     with ``all_callers``, summed over the application keys)."""
 
     __tablename__ = "audit_finding_rollups"
-    __table_args__ = (
-        Index("ix_audit_finding_rollups_hour", "hour"),
-        Index("ix_audit_finding_rollups_all_hour", "all_callers", "hour"),
-    )
 
-    id: Mapped[int] = mapped_column(_BigId, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    guardrail_id: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True)
-    version: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True)
-    source: Mapped[str] = mapped_column(String(8))
-    caller_key_id: Mapped[str | None] = mapped_column(String(IDENT_MAX), nullable=True)
     policy: Mapped[str] = mapped_column(String(IDENT_MAX))
     type: Mapped[str] = mapped_column(String(IDENT_MAX))
     action: Mapped[str] = mapped_column(String(16))
