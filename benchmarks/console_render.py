@@ -66,7 +66,9 @@ def _list_pages(record_id: int) -> dict[str, str]:
         "guardrails": "/console/guardrails",
         "audit (first page)": "/console/audit",
         "audit (blocked, one guardrail)": "/console/audit?guardrail=bench-1&action=GUARDRAIL_INTERVENED",
-        "audit (by request id)": "/console/audit?request_id=nosuchrequest",
+        "audit (by request id)": "/console/audit?request=nosuchrequest",
+        "audit (policy pii, one guardrail)": "/console/audit?guardrail=bench-1&policy=pii",
+        "audit (policy topic: no record)": "/console/audit?policy=topic",
         "audit record": f"/console/audit/{record_id}",
         "review queue": "/console/review",
         "feedback and appeals": "/console/feedback",
@@ -94,7 +96,7 @@ def _mark(ms: float) -> str:
     return "" if ms < TARGET_MS else " (over)"
 
 
-def _bench(url: str, data_dir: Path, repeat: int) -> dict[str, Any]:
+def _bench(url: str, data_dir: Path, repeat: int, *, lists_only: bool = False) -> dict[str, Any]:
     app = create_app(Settings(database_url=url, data_dir=data_dir))
     state = app.state.steward
     try:
@@ -109,13 +111,19 @@ def _bench(url: str, data_dir: Path, repeat: int) -> dict[str, Any]:
             if signed.status_code != 303:
                 raise SystemExit(f"sign-in failed: HTTP {signed.status_code}")
             out: dict[str, Any] = {}
-            reference = {name: _time(client, path, repeat) for name, path in REPORT_PAGES.items()}
+            if lists_only:
+                report_pages: dict[str, str] = {}
+            else:
+                report_pages = REPORT_PAGES
+            reference = {name: _time(client, path, repeat) for name, path in report_pages.items()}
             t0 = time.perf_counter()
-            hours = catch_up(state.sessions)
-            print(f"  rolled up {hours} hour(s) in {time.perf_counter() - t0:.1f} s (not timed below)")
+            if report_pages:
+                hours = catch_up(state.sessions)
+                print(f"  rolled up {hours} hour(s) in {time.perf_counter() - t0:.1f} s (not timed below)")
             refresh_statistics(url)
-            print(f"  {'page':32} {'records':>9} {'rollups, cold':>22} {'rollups, cached':>22}")
-            for name, path in REPORT_PAGES.items():
+            if report_pages:
+                print(f"  {'page':32} {'records':>9} {'rollups, cold':>22} {'rollups, cached':>22}")
+            for name, path in report_pages.items():
                 cold = _time(client, path, repeat, before=clear_cache)
                 cached = _time(client, path, repeat)
                 ref = reference[name]
@@ -139,6 +147,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--lists-only", action="store_true", help="time the list pages only (no report pages, no rollup)"
+    )
     args = parser.parse_args()
     if not 1 <= args.n <= 10_000_000 or not 1 <= args.days <= 365 or not 1 <= args.repeat <= 100:
         parser.error("--n must be 1..10,000,000, --days 1..365 and --repeat 1..100")
@@ -152,7 +163,7 @@ def main() -> None:
         print(backend)
         with scratch_database(backend) as url, tempfile.TemporaryDirectory() as tmp:
             load_audit(url, rows)
-            results[backend] = _bench(url, Path(tmp) / "data", args.repeat)
+            results[backend] = _bench(url, Path(tmp) / "data", args.repeat, lists_only=args.lists_only)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

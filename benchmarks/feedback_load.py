@@ -10,7 +10,11 @@ one decision for the appeals to name, then measures, one after the other on the 
 
 * **reference** -- ``GET /health`` as fast as ``--connections`` keep-alive connections can go for
   3 s: the most this server answers on this machine at this moment (no key, no body, no database);
-* **feedback, flat out** -- ``POST /v1/feedback`` the same way for 3 s (the route's own ceiling);
+* **feedback, flat out** -- ``POST /v1/feedback`` the same way for 3 s (the route's own ceiling),
+  every request about the one decision (after the first, its request id is checked in memory);
+* **feedback on unseen decisions, flat out** -- the same, each request about a decision of its
+  own (``--unseen`` of them, written to the audit trail before the server starts), so each one's
+  request id is read from the database (in a worker thread): what the check costs at its dearest;
 * **paced** -- ``POST /v1/feedback`` and ``POST /v1/appeals`` (nine to one) sent at ``--rate`` per
   second for ``--duration`` seconds: request *i* is due at *i / rate* and goes out on the next
   free connection once due (open loop: a server that falls behind shows as requests sent late,
@@ -35,6 +39,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +103,27 @@ def _request(host: str, port: int, method: str, path: str, token: str, body: byt
     if body:
         head += f"Content-Length: {len(body)}\r\n"
     return (head + "\r\n").encode() + body
+
+
+def unseen_decisions(app: Any, key_id: str, n: int) -> list[str]:
+    """``n`` decisions made for ``key_id``, written straight to the audit trail (not timed)."""
+    from sqlalchemy import insert
+
+    from steward.audit.record import AuditRecord
+    from steward.store.models.core import AuditRow
+
+    ids = [uuid.uuid4().hex for _ in range(n)]
+    for start in range(0, n, 5000):
+        rows = [
+            AuditRecord(
+                request_id=r, endpoint="apply", source="input", action="NONE", guardrail_id="bench",
+                version="1", caller_key_id=key_id,
+            ).to_row()
+            for r in ids[start : start + 5000]
+        ]  # fmt: skip
+        with app.sessions.begin() as session:
+            session.execute(insert(AuditRow), rows)
+    return ids
 
 
 def voice_requests(host: str, port: int, token: str, decision: str, n: int) -> list[bytes]:
@@ -205,6 +231,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             app.guardrails.create("bench", parse_policy(POLICY))
             app.guardrails.create_version("bench")
             key = app.keys.create("app", name="feedback bench")
+            unseen = unseen_decisions(app, key.id, args.unseen)
         port = free_port()
         host, base = "127.0.0.1", f"http://127.0.0.1:{port}"
         proc = start_server(url, work, port, args.workers)
@@ -217,11 +244,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         health = _request(host, port, "GET", "/health", "", b"")
         flat = voice_requests(host, port, key.bearer, decision_id, 40_000)
         flat = [r for i, r in enumerate(flat) if i % 10 != 9]  # feedback only
+        fresh = [voice_requests(host, port, key.bearer, rid, 1)[0] for rid in unseen]  # one each
         drive(host, port, [health] * 2000, 16, rate=None, duration=1.0)  # warm-up
         phases = []
         for name, requests, rate, duration in (
             ("health, flat out", [health] * 200_000, None, 3.0),
             ("feedback, flat out", flat, None, 3.0),
+            ("feedback on unseen decisions, flat out", fresh, None, 3.0),
             (
                 f"feedback+appeals paced at {args.rate}/s",
                 voice_requests(host, port, key.bearer, decision_id, int(args.rate * args.duration)),
@@ -237,7 +266,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             phase.name = name
             phases.append(phase)
             print(
-                f"  {backend:10} {name:34} {phase.rps:8.1f} req/s  p50 {phase.p50_ms:6.2f} ms  p99 {phase.p99_ms:7.2f} ms"
+                f"  {backend:10} {name:40} {phase.rps:8.1f} req/s  p50 {phase.p50_ms:6.2f} ms  p99 {phase.p99_ms:7.2f} ms"
                 f"  server CPU {phase.server_cpu_ms:.2f} ms/request  statuses {phase.statuses}"
                 + (f"  sent late p99 {phase.late_p99_ms:.0f} ms" if rate else ""),
                 flush=True,
@@ -259,7 +288,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             "phases": [asdict(p) for p in phases],
             "feedback_vs_health": round(phases[1].rps / phases[0].rps, 3),
             "feedback_cpu_vs_health": round(phases[1].server_cpu_ms / max(phases[0].server_cpu_ms, 1e-9), 3),
-            "paced_achieved_vs_asked": round(phases[2].rps / args.rate, 3),
+            "unseen_vs_health": round(phases[2].rps / phases[0].rps, 3),
+            "unseen_cpu_vs_health": round(phases[2].server_cpu_ms / max(phases[0].server_cpu_ms, 1e-9), 3),
+            "paced_achieved_vs_asked": round(phases[3].rps / args.rate, 3),
             "ok_answers": answered_ok,
             "rows_stored": stored,
             "lost": answered_ok - stored,
@@ -276,6 +307,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of paced load")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--unseen",
+        type=int,
+        default=30_000,
+        help="decisions for the unseen-decisions phase, one request each",
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
@@ -285,7 +322,8 @@ def main() -> None:
         results.append(result)
         print(
             f"{backend}: feedback flat out = {result['feedback_vs_health']:.2f} x /health's rate, "
-            f"{result['feedback_cpu_vs_health']:.2f} x its server CPU per request; paced "
+            f"{result['feedback_cpu_vs_health']:.2f} x its server CPU per request; on unseen decisions "
+            f"{result['unseen_vs_health']:.2f} x its rate, {result['unseen_cpu_vs_health']:.2f} x its CPU; paced "
             f"{result['paced_achieved_vs_asked']:.2f} x the asked rate; {result['ok_answers']} ok answers, "
             f"{result['rows_stored']} rows, lost {result['lost']} ({result['cores']} cores, load generator on them too)",
             flush=True,

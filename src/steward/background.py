@@ -7,6 +7,10 @@ with load instead of one commit per item. Once ``max_queue`` items wait, putting
 (back-pressure) rather than dropping it. :meth:`BackgroundWriter.close` (the server calls it on
 a clean shutdown) lets the thread store everything queued before it stops; a crash loses what
 was still queued, at most the items of the last few milliseconds, bounded by ``max_queue``.
+
+Which database errors are a refusal rather than a passing failure is the store's to say
+(:data:`steward.store.errors.REFUSED`, re-exported here for the writers), so this module sits on
+the store's layer.
 """
 
 from __future__ import annotations
@@ -18,9 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from sqlalchemy.exc import DataError, IntegrityError
-
 from steward.errors import StorageError
+from steward.store.errors import REFUSED
 
 __all__ = ["REFUSED", "BackgroundWriter"]
 
@@ -29,10 +32,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _STOP = object()
-
-#: Errors by which the database refuses a row for good (a repeated id, a value that does not fit):
-#: retrying cannot help, so writers store the batch row by row and skip the refused one.
-REFUSED = (IntegrityError, DataError)
 
 
 class BackgroundWriter(Generic[T]):

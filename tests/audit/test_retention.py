@@ -351,11 +351,11 @@ def test_a_record_whose_text_cannot_be_sealed_is_stored_without_it(sessions: ses
 def test_a_long_run_pruned_over_several_chunks_is_bridged_by_adjacent_checkpoints(
     sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import steward.audit.retention as retention
+    import steward.store.retention as retention_store
 
     ages = [1] * 3 + [40] * 10 + [1] * 3  # kept, ten to prune in the middle, kept
     _write(sessions, [_record("g1", age) for age in ages])
-    monkeypatch.setattr(retention, "_CHUNK", 4)
+    monkeypatch.setattr(retention_store, "_CHUNK", 4)
     report = enforce(sessions, RetentionRules(kinds={"audit": 30}), chain_key=KEY, now=NOW)
     assert (report.audit, report.checkpoints) == (10, 3)  # chunks of 4, 4 and 2
     result = verify(sessions, KEY)

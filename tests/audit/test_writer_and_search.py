@@ -115,11 +115,49 @@ def test_export_jsonl_and_csv(sessions: sessionmaker[Session]) -> None:
         list(export(sessions, AuditQuery(), fmt="xml"))
 
 
+def test_search_by_the_policy_a_finding_came_from(sessions: sessionmaker[Session]) -> None:
+    gid = "p" + uuid.uuid4().hex[:8]
+
+    def finding(policy: str, kind: str, action: str = "BLOCKED") -> dict[str, object]:
+        return {"policy": policy, "type": kind, "action": action}
+
+    records = {
+        "pii": _record(gid, findings=(finding("sensitiveInformationPolicy", "EMAIL", "ANONYMIZED"),)),
+        "topic+word": _record(
+            gid, findings=(finding("topicPolicy", "Refunds"), finding("wordPolicy", "PROFANITY", "NONE"))
+        ),
+        "content": _record(gid, findings=(finding("contentPolicy", "PROMPT_ATTACK"),)),
+        "none": _record(gid),
+    }
+    writer = AuditWriter(sessions.kw["bind"])
+    for record in records.values():
+        writer.submit(record)
+    writer.close()
+    by_id = {r.request_id: name for name, r in records.items()}
+
+    def found(policy: str, **kw: object) -> list[str]:
+        page = search(sessions, AuditQuery(guardrail_id=gid, policy=policy, **kw))  # type: ignore[arg-type]
+        return sorted(by_id[r["requestId"]] for r in page["records"])
+
+    assert found("pii") == found("sensitiveInformationPolicy") == found("PII") == ["pii"]
+    assert found("topic") == found("word") == ["topic+word"]  # a report-only finding counts too
+    assert found("content") == ["content"] and found("grounding") == []
+    assert (
+        found("word", finding_type="PROFANITY") == ["topic+word"]
+        and found("word", finding_type="EMAIL") == []
+    )
+    assert count(sessions, AuditQuery(guardrail_id=gid, policy="topic")) == 1
+    exported = [orjson.loads(line) for line in export(sessions, AuditQuery(guardrail_id=gid, policy="pii"))]
+    assert [by_id[r["requestId"]] for r in exported] == ["pii"]
+
+
 def test_bad_queries_name_the_field() -> None:
     with pytest.raises(InputError, match="limit"):
         AuditQuery(limit=0)
     with pytest.raises(InputError, match="type"):
         AuditQuery(finding_type="A,B")
+    with pytest.raises(InputError, match="^policy: must be one of content, topic, word, pii, grounding"):
+        AuditQuery(policy="personal")
 
 
 def test_prune_deletes_only_older_records(sessions: sessionmaker[Session]) -> None:

@@ -100,6 +100,11 @@ def test_guardrail_lifecycle_and_audit(initialised: CliRunner, tmp_path: Path) -
             )
     found = runner.invoke(main, ["audit", "search", "--guardrail", "bot", "--type", "EMAIL"]).output
     assert "bot:1" in found and "EMAIL" in found and len(found.strip().splitlines()) == 1
+    by_policy = runner.invoke(main, ["audit", "search", "--guardrail", "bot", "--policy", "PII"]).output
+    assert by_policy == found  # the e-mail finding is the PII policy's
+    assert runner.invoke(main, ["audit", "search", "--guardrail", "bot", "--policy", "topic"]).output == ""
+    wrong = runner.invoke(main, ["audit", "search", "--policy", "personal"])
+    assert wrong.exit_code == 2 and "--policy" in wrong.output and "pii" in wrong.output
     out = tmp_path / "audit.csv"
     result = runner.invoke(main, ["audit", "export", "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0 and "wrote 2 records" in result.output

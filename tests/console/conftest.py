@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from console_helpers import CHROMIUM, POLICY_V1, POLICY_V2, Console, api_call
+from console_helpers import CHROMIUM, POLICY_V1, POLICY_V2, Console, api_call, http_sign_in
 from live_server import serve_in_thread
 
 from steward.server.app import create_app
@@ -50,6 +50,14 @@ def console(package_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
             request_ids.append(answer["steward"]["requestId"])
         state.audit.flush()
         yield Console(url, app, state, keys, request_ids)
+
+
+@pytest.fixture
+def admin(console: Console) -> Iterator[httpx.Client]:
+    """An HTTP client signed in with the admin key."""
+    with httpx.Client(base_url=console.url, follow_redirects=False, timeout=30) as client:
+        assert http_sign_in(client, console.keys[Role.ADMIN]).status_code == 303
+        yield client
 
 
 @pytest.fixture(scope="module")

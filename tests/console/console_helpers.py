@@ -22,6 +22,7 @@ from steward.server.state import ServerState
 from steward.store.keys import NewKey, Role
 
 __all__ = [
+    "ADMIN_NAV",
     "AXE",
     "CHROMIUM",
     "POLICY_V1",
@@ -30,7 +31,9 @@ __all__ = [
     "accessibility_violations",
     "api_call",
     "check_page",
+    "create_guardrail",
     "csrf_of",
+    "decision_in_review",
     "http_sign_in",
     "screenshot",
     "sign_in",
@@ -51,6 +54,20 @@ POLICY_V2: dict[str, Any] = {
 }
 
 
+#: The main navigation an admin sees, in order (other roles see a part of it).
+ADMIN_NAV = [
+    "Overview",
+    "Monitoring",
+    "Guardrails",
+    "Playground",
+    "Audit",
+    "Review",
+    "Feedback",
+    "Governance",
+    "Keys",
+]
+
+
 @dataclass(frozen=True)
 class Console:
     """The running server: its base URL, state and a key per role."""
@@ -66,6 +83,29 @@ def api_call(client: httpx.Client, method: str, path: str, key: NewKey, **kw: An
     response = client.request(method, path, headers={"Authorization": f"Bearer {key.bearer}"}, **kw)
     assert response.status_code < 300, response.text
     return response
+
+
+def create_guardrail(console: Console, guardrail_id: str, policy: dict[str, Any]) -> None:
+    """Create guardrail ``guardrail_id`` with ``policy`` through the API (its DRAFT only)."""
+    with httpx.Client(base_url=console.url, timeout=30) as client:
+        body = {"id": guardrail_id, "policy": policy}
+        api_call(client, "POST", "/v1/guardrails", console.keys[Role.ADMIN], json=body)
+
+
+def decision_in_review(console: Console, guardrail_id: str, text: str) -> str:
+    """A guardrail ``guardrail_id`` that sends e-mail addresses to review, and a decision on ``text``
+    (which holds one) through its DRAFT: one new review item. Returns the decision's request id."""
+    policy = {
+        "name": guardrail_id,
+        "sensitive_information": {"pii_entities": [{"type": "EMAIL", "action": "REVIEW"}]},
+    }
+    create_guardrail(console, guardrail_id, policy)
+    body = {"source": "INPUT", "content": [{"text": {"text": text}}]}
+    with httpx.Client(base_url=console.url, timeout=30) as client:
+        path = f"/guardrail/{guardrail_id}/version/DRAFT/apply"
+        return str(
+            api_call(client, "POST", path, console.keys[Role.APP], json=body).json()["steward"]["requestId"]
+        )
 
 
 def csrf_of(html: str) -> str:

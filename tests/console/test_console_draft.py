@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
-from console_helpers import Console, api_call, check_page, sign_in
+from console_helpers import Console, api_call, check_page, create_guardrail, sign_in
 
 from steward.store.keys import Role
 
@@ -27,14 +27,7 @@ GOOD = BAD.replace("NOT_A_TYPE", "PHONE").replace("wrods", "words")
 
 def _new_guardrail(console: Console) -> str:
     gid = "draft-" + uuid.uuid4().hex[:8]
-    with httpx.Client(base_url=console.url, timeout=30) as client:
-        api_call(
-            client,
-            "POST",
-            "/v1/guardrails",
-            console.keys[Role.ADMIN],
-            json={"id": gid, "policy": {"name": gid}},
-        )
+    create_guardrail(console, gid, {"name": gid})
     return gid
 
 

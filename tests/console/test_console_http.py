@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from console_helpers import Console, api_call, csrf_of, http_sign_in
+from console_helpers import Console, api_call, csrf_of, decision_in_review, http_sign_in
 from fastapi.testclient import TestClient
 
 from steward.store.keys import Role
@@ -23,14 +23,6 @@ PAGES = (
     "/console/audit",
     "/console/review",
 )
-
-
-@pytest.fixture
-def admin(console: Console) -> Iterator[httpx.Client]:
-    """An HTTP client signed in with the admin key."""
-    with httpx.Client(base_url=console.url, follow_redirects=False, timeout=30) as client:
-        assert http_sign_in(client, console.keys[Role.ADMIN]).status_code == 303
-        yield client
 
 
 def _alias(console: Console) -> int:
@@ -161,16 +153,8 @@ def test_the_playground_stores_nothing(console: Console, admin: httpx.Client) ->
 
 
 def test_review_actions_keep_the_queue_rules(console: Console) -> None:
+    decision_in_review(console, "desk2", "reach me at kim@example.net")
     with httpx.Client(base_url=console.url, timeout=30) as api:
-        policy = {
-            "name": "desk2",
-            "sensitive_information": {"pii_entities": [{"type": "EMAIL", "action": "REVIEW"}]},
-        }
-        api_call(
-            api, "POST", "/v1/guardrails", console.keys[Role.ADMIN], json={"id": "desk2", "policy": policy}
-        )
-        body = {"source": "INPUT", "content": [{"text": {"text": "reach me at kim@example.net"}}]}
-        api_call(api, "POST", "/guardrail/desk2/version/DRAFT/apply", console.keys[Role.APP], json=body)
         items = api_call(api, "GET", "/v1/review/items", console.keys[Role.REVIEWER]).json()["items"]
     item_id = next(i["id"] for i in items if i["guardrailId"] == "desk2")
     other = console.state.keys.create(Role.REVIEWER, name="second-reviewer")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from steward.assessment import Finding, PolicyKind
 from steward.console.audit_pages import query_from
@@ -47,18 +47,24 @@ def _key() -> str:
     return "STW" + uuid.uuid4().hex[:17].upper()
 
 
-def test_sessions_expire_after_their_time(db_url: str) -> None:
+@pytest.fixture
+def timed(db_url: str) -> Iterator[tuple[SessionStore, _Clock, Engine]]:
+    """Sessions that live 60 s on a clock the test moves, and the engine under them."""
     clock = _Clock()
     engine = make_engine(db_url)
     try:
-        store = SessionStore(session_factory(engine), ttl_s=60, clock=clock)
-        token = store.create(_key(), Role.AUDITOR)
-        clock.now += timedelta(seconds=59)
-        assert store.get(token) is not None
-        clock.now += timedelta(seconds=2)
-        assert store.get(token) is None
+        yield SessionStore(session_factory(engine), ttl_s=60, clock=clock), clock, engine
     finally:
         engine.dispose()
+
+
+def test_sessions_expire_after_their_time(timed: tuple[SessionStore, _Clock, Engine]) -> None:
+    store, clock, _ = timed
+    token = store.create(_key(), Role.AUDITOR)
+    clock.now += timedelta(seconds=59)
+    assert store.get(token) is not None
+    clock.now += timedelta(seconds=2)
+    assert store.get(token) is None
 
 
 def test_sessions_keep_only_a_digest_of_the_token(store: SessionStore, db_url: str) -> None:
@@ -93,21 +99,16 @@ def test_a_key_holds_at_most_so_many_sessions(store: SessionStore) -> None:
     assert sum(store.get(t) is not None for t in tokens) == MAX_SESSIONS_PER_KEY
 
 
-def test_expired_sessions_are_deleted_at_the_next_sign_in(db_url: str) -> None:
-    clock = _Clock()
-    engine = make_engine(db_url)
-    try:
-        store = SessionStore(session_factory(engine), ttl_s=60, clock=clock)
-        old = store.create(_key(), Role.AUDITOR)
-        clock.now += timedelta(seconds=61)
-        store.create(_key(), Role.AUDITOR)
-        with engine.connect() as conn:
-            left = conn.execute(
-                text("SELECT count(*) FROM console_sessions WHERE digest = :d"), {"d": token_digest(old)}
-            ).scalar()
-        assert left == 0
-    finally:
-        engine.dispose()
+def test_expired_sessions_are_deleted_at_the_next_sign_in(timed: tuple[SessionStore, _Clock, Engine]) -> None:
+    store, clock, engine = timed
+    old = store.create(_key(), Role.AUDITOR)
+    clock.now += timedelta(seconds=61)
+    store.create(_key(), Role.AUDITOR)
+    with engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT count(*) FROM console_sessions WHERE digest = :d"), {"d": token_digest(old)}
+        ).scalar()
+    assert left == 0
 
 
 def test_each_session_has_its_own_csrf_token(store: SessionStore) -> None:
@@ -212,6 +213,8 @@ def test_summarise_sums_groups_per_window_and_ranks_categories() -> None:
         ({"before": "9" * 30}, "before"),
         ({"request": "r" * 65}, "request"),
         ({"type": "EMAIL,NAME"}, "type"),
+        ({"policy": "personal"}, "policy"),
+        ({"policy": "sensitiveInformationPolicy"}, "policy"),  # the form offers the short names
         ({"since": "2026-02-01", "until": "2026-01-01"}, "since"),
     ],
 )
@@ -223,12 +226,20 @@ def test_audit_filters_name_the_bad_field(params: dict[str, str], field: str) ->
 
 def test_audit_filters_build_the_api_query() -> None:
     query = query_from(
-        {"guardrail": "shop", "action": "NONE", "request": "abc", "before": "12", "since": "2026-01-01T10:00"}
+        {
+            "guardrail": "shop",
+            "action": "NONE",
+            "request": "abc",
+            "before": "12",
+            "since": "2026-01-01T10:00",
+            "policy": "topic",
+        }
     )
-    assert (query.guardrail_id, query.action, query.request_id, query.before_id) == (
+    assert (query.guardrail_id, query.action, query.request_id, query.before_id, query.policy) == (
         "shop",
         "NONE",
         "abc",
         12,
+        "topic",
     )
     assert query.since is not None and query.since.hour == 10

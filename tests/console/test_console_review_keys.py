@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from console_helpers import Console, api_call, check_page, sign_in
+from console_helpers import Console, api_call, check_page, decision_in_review, sign_in
 
 from steward.console import review_pages
 from steward.server.routers.review import app_services
@@ -18,21 +18,22 @@ from steward.store.keys import Role
 def _item(console: Console, text: str) -> str:
     """A fresh review item: a guardrail that sends e-mail addresses to review, and one decision."""
     gid = "rk-" + uuid.uuid4().hex[:8]
-    policy = {"name": gid, "sensitive_information": {"pii_entities": [{"type": "EMAIL", "action": "REVIEW"}]}}
+    decision_in_review(console, gid, text)
     with httpx.Client(base_url=console.url, timeout=30) as client:
-        api_call(
-            client, "POST", "/v1/guardrails", console.keys[Role.ADMIN], json={"id": gid, "policy": policy}
-        )
-        body = {"source": "INPUT", "content": [{"text": {"text": text}}]}
-        api_call(client, "POST", f"/guardrail/{gid}/version/DRAFT/apply", console.keys[Role.APP], json=body)
-        items = api_call(
-            client,
-            "GET",
-            "/v1/review/items",
-            console.keys[Role.REVIEWER],
-            params={"state": "open", "limit": 1000},
-        ).json()["items"]
-    return str(next(i["id"] for i in items if i["guardrailId"] == gid))
+        params = {"state": "open", "limit": 1000}
+        items = api_call(client, "GET", "/v1/review/items", console.keys[Role.REVIEWER], params=params).json()
+    return str(next(i["id"] for i in items["items"] if i["guardrailId"] == gid))
+
+
+def _claimed_by_keyboard(page: Any, console: Console, text: str) -> str:
+    """A fresh item (on ``text``), claimed with the ``c`` key by a reviewer signed in on ``page``."""
+    item = _item(console, text)
+    sign_in(page, console, Role.REVIEWER)
+    page.goto(f"{console.url}/console/review/{item}")
+    _ready(page)
+    page.keyboard.press("c")
+    page.wait_for_url(f"**/console/review/{item}?done=claimed")
+    return item
 
 
 def _ready(page: Any) -> None:
@@ -41,12 +42,7 @@ def _ready(page: Any) -> None:
 
 
 def test_claim_and_confirm_by_keyboard_alone(page: Any, console: Console) -> None:
-    item = _item(console, "mail me at kim@example.com")
-    sign_in(page, console, Role.REVIEWER)
-    page.goto(f"{console.url}/console/review/{item}")
-    _ready(page)
-    page.keyboard.press("c")
-    page.wait_for_url(f"**/console/review/{item}?done=claimed")
+    item = _claimed_by_keyboard(page, console, "mail me at kim@example.com")
     assert page.locator("#done").inner_text() == "Item claimed."
     check_page(page, "review-shortcuts")
     page.get_by_label("Comment").focus()
@@ -60,12 +56,7 @@ def test_claim_and_confirm_by_keyboard_alone(page: Any, console: Console) -> Non
 
 
 def test_overturn_by_keyboard_moves_to_the_label_choice(page: Any, console: Console) -> None:
-    item = _item(console, "reach ola@example.org")
-    sign_in(page, console, Role.REVIEWER)
-    page.goto(f"{console.url}/console/review/{item}")
-    _ready(page)
-    page.keyboard.press("c")
-    page.wait_for_url("**?done=claimed")
+    _claimed_by_keyboard(page, console, "reach ola@example.org")
     _ready(page)
     page.keyboard.press("n")
     assert page.evaluate("document.activeElement.id") == "label-1"

@@ -139,3 +139,103 @@ def test_roles_bad_input_and_unknown_ids(
         headers=keys[Role.ADMIN],
     )
     assert control.status_code == 400 and "not a control reference" in control.json()["message"]
+
+
+def _walk(client: TestClient, path: str, name: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Every row of a paged list, two at a time by following ``next``."""
+    rows: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        r = client.get(path, params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert len(page[name]) <= 2 and set(page) == {name, "next"}
+        rows += page[name]
+        if page["next"] is None:
+            return rows
+        params["after"] = page["next"]
+
+
+def test_lists_come_a_page_at_a_time(api: tuple[TestClient, dict[Role, dict[str, str]]]) -> None:
+    client, keys = api
+    admin, auditor = keys[Role.ADMIN], keys[Role.AUDITOR]
+    sid = _sid()
+    base = f"/v1/governance/systems/{sid}"
+    assert client.post("/v1/governance/systems", json=system_doc(id=sid), headers=admin).status_code == 201
+    for n in (3, 1, 5, 2, 4):
+        doc = {k: v for k, v in risk_doc(id=f"r{n}").items() if k != "system_id"}
+        assert client.post(f"{base}/risks", json=doc, headers=admin).status_code == 201
+    for n in range(3):
+        body = {"name": f"check {n}", "statement": f"checked {n}"}
+        assert client.post(f"{base}/attestations", json=body, headers=admin).status_code == 201
+    text = dict.fromkeys(
+        ("motivation", "composition", "collection", "preprocessing", "uses", "distribution", "maintenance"),
+        "as described",
+    )
+    for n in range(3):
+        sheet = {"id": f"{sid}-data-{n}", "name": f"data {n}", "version": "1", **text}
+        assert client.post("/v1/governance/datasets", json=sheet, headers=admin).status_code == 201
+    for _ in range(3):  # refused (the risks are untreated): each refusal is a recorded decision
+        assert client.post(f"{base}/status", json={"status": "deployment"}, headers=admin).status_code == 409
+    for path, name in (
+        ("/v1/governance/systems", "systems"),
+        (f"{base}/risks", "risks"),
+        (f"{base}/evidence", "evidence"),
+        (f"{base}/decisions", "decisions"),
+        ("/v1/governance/datasets", "datasets"),
+    ):
+        whole = client.get(path, params={"limit": 1000}, headers=auditor).json()
+        assert whole["next"] is None
+        assert _walk(client, path, name, auditor) == whole[name], path  # the same rows, once each, in order
+    assert [r["id"] for r in _walk(client, f"{base}/risks", "risks", auditor)] == [
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+        "r5",
+    ]
+    assert [e["name"] for e in _walk(client, f"{base}/evidence", "evidence", auditor)] == [
+        "check 0",
+        "check 1",
+        "check 2",
+    ]
+    assert len(_walk(client, f"{base}/decisions", "decisions", auditor)) == 3
+    assert sid in [s["id"] for s in _walk(client, "/v1/governance/systems", "systems", auditor)]
+    sheets = [d["id"] for d in _walk(client, "/v1/governance/datasets", "datasets", auditor)]
+    assert [d for d in sheets if d.startswith(sid)] == [f"{sid}-data-{n}" for n in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("path", "after", "words"),
+    [
+        ("/v1/governance/systems", "no-such-system", "after: is not the cursor of a previous page"),
+        ("/v1/governance/datasets", "no-such-sheet", "after: is not the cursor of a previous page"),
+        ("/v1/governance/systems/{sid}/risks", "r9", "after: is not the cursor of a previous page"),
+        ("/v1/governance/systems/{sid}/evidence", "0123456789abcdef", "after: is not the cursor"),
+        (
+            "/v1/governance/systems/{sid}/decisions",
+            "abc",
+            "after: is not the cursor of a previous page (a row number)",
+        ),
+        (
+            "/v1/governance/systems/{sid}/decisions",
+            "999999999",
+            "after: is not the cursor of a previous page",
+        ),
+        ("/v1/governance/systems", "a b", "after: String should match pattern"),
+        ("/v1/governance/systems", "x" * 65, "after:"),
+    ],
+)
+def test_a_bad_cursor_is_a_400_naming_it(
+    api: tuple[TestClient, dict[Role, dict[str, str]]], path: str, after: str, words: str
+) -> None:
+    client, keys = api
+    sid = _sid()
+    assert (
+        client.post("/v1/governance/systems", json=system_doc(id=sid), headers=keys[Role.ADMIN]).status_code
+        == 201
+    )
+    r = client.get(path.format(sid=sid), params={"after": after}, headers=keys[Role.AUDITOR])
+    assert r.status_code == 400 and words in r.json()["message"], r.text
+    limit = client.get(path.format(sid=sid), params={"limit": 1001}, headers=keys[Role.AUDITOR])
+    assert limit.status_code == 400 and "limit" in limit.json()["message"]

@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from steward.errors import InputError
 from steward.guard import Guard
-from steward.monitor.tracing import trace_guard, tracer_from_env
+from steward.monitor.tracing import trace_guard, tracer_for
 from steward.policy.io import parse_policy
 from steward.server.app import create_app
 from steward.settings import Settings
@@ -57,22 +57,26 @@ def test_each_detector_gets_a_child_span_of_the_guard_call_and_no_text() -> None
     assert len([s for s in exporter.get_finished_spans() if s.name == "steward.guard.apply"]) == 1
 
 
+def _tracer(env: dict[str, str]) -> object | None:
+    return tracer_for(Settings.from_env(environ=env))
+
+
 def test_the_setting_is_checked() -> None:
-    assert tracer_from_env({}) is None
-    assert tracer_from_env({"STEWARD_OTEL_TRACES": "off"}) is None
-    assert tracer_from_env({"STEWARD_OTEL_TRACES": "console"}) is not None
-    assert tracer_from_env({"STEWARD_OTEL_TRACES": "on"}) is not None
-    with pytest.raises(InputError, match="STEWARD_OTEL_TRACES"):
-        tracer_from_env({"STEWARD_OTEL_TRACES": "jaeger"})
+    assert _tracer({}) is None
+    assert _tracer({"STEWARD_OTEL_TRACES": "off"}) is None
+    assert _tracer({"STEWARD_OTEL_TRACES": "console"}) is not None
+    assert _tracer({"STEWARD_OTEL_TRACES": " ON "}) is not None
+    with pytest.raises(InputError, match="^STEWARD_OTEL_TRACES: must be off, on or console, not 'jaeger'"):
+        _tracer({"STEWARD_OTEL_TRACES": "jaeger"})
 
 
 def test_the_server_traces_the_guards_it_builds_only_when_asked(fresh_db_url: str, tmp_path: Path) -> None:
     upgrade(fresh_db_url)  # a database of its own: the server key below seals nothing else
     for mode, traced in (("off", False), ("on", True)):
-        settings = Settings(database_url=fresh_db_url, data_dir=tmp_path)  # one server key for both
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("STEWARD_OTEL_TRACES", mode)
-            app = create_app(settings)
+            # One server key for both; the server reads the variable through its settings.
+            app = create_app(Settings(database_url=fresh_db_url, data_dir=tmp_path))
         with TestClient(app, raise_server_exceptions=False) as client:
             admin = app.state.steward.keys.create(Role.ADMIN)
             auth = {"Authorization": f"Bearer {admin.bearer}"}

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from steward.app.context import local_app as open_stores
 from steward.cli import main
 from steward.cli.exit_codes import ExitCode
 from steward.review import Reason, ReviewQueue
 from steward.review.voice import Voice
-from steward.store.local import open_stores
 
 
 def _run(*args: str) -> tuple[int, str, str]:

@@ -18,9 +18,9 @@ from loopback_servers import running_upstream
 from steward.errors import InputError
 from steward.govern.inventory import AISystem
 from steward.govern.repository import GovernanceStore
-from steward.review.purge import DEFAULT_INTERVAL_S, PurgeScheduler, purge_interval
+from steward.review.purge import PurgeScheduler
 from steward.server.app import create_app
-from steward.settings import Settings
+from steward.settings import DEFAULT_PURGE_INTERVAL_S, Settings
 from steward.store.keys import Role
 
 POLICY: dict[str, Any] = {
@@ -36,12 +36,12 @@ def proxied(
     package_db_url: str, tmp_path_factory: pytest.TempPathFactory, review_key: bytes
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     """A server whose proxy talks to the tests' fake model (it echoes "You said: ..."), and its keys."""
-    settings = Settings(database_url=package_db_url, data_dir=tmp_path_factory.mktemp("proxy-review"))
+    data_dir = tmp_path_factory.mktemp("proxy-review")
     with running_upstream() as upstream, pytest.MonkeyPatch.context() as patch:
         patch.setenv("STEWARD_SECRET_KEY", review_key.decode("ascii"))
         patch.setenv("STEWARD_UPSTREAM_URL", upstream.url)
         patch.setenv("STEWARD_REVIEW_PURGE_INTERVAL_S", "0")
-        app = create_app(settings)
+        app = create_app(Settings(database_url=package_db_url, data_dir=data_dir))
         with TestClient(app, raise_server_exceptions=False) as client:
             keys = app.state.steward.keys
             made = {"admin": keys.create(Role.ADMIN), "app": keys.create(Role.APP)}
@@ -169,12 +169,16 @@ def test_the_disclosure_header_links_the_notice_of_the_system_behind_the_guardra
     assert notice.status_code == 200 and notice.json()["system"]["name"] == "Shop assistant"
 
 
+def _purge_interval(env: dict[str, str]) -> float:
+    return Settings.from_env(environ=env).review_purge_interval_s
+
+
 def test_the_purge_interval_is_read_from_the_environment_and_bad_values_are_named() -> None:
-    assert purge_interval({}) == DEFAULT_INTERVAL_S
-    assert purge_interval({"STEWARD_REVIEW_PURGE_INTERVAL_S": "0"}) == 0
+    assert _purge_interval({}) == DEFAULT_PURGE_INTERVAL_S
+    assert _purge_interval({"STEWARD_REVIEW_PURGE_INTERVAL_S": "0"}) == 0
     for bad in ("soon", "-1", "nan", "1e9"):
-        with pytest.raises(InputError, match="STEWARD_REVIEW_PURGE_INTERVAL_S"):
-            purge_interval({"STEWARD_REVIEW_PURGE_INTERVAL_S": bad})
+        with pytest.raises(InputError, match="^STEWARD_REVIEW_PURGE_INTERVAL_S: must be"):
+            _purge_interval({"STEWARD_REVIEW_PURGE_INTERVAL_S": bad})
 
 
 def test_the_purge_scheduler_purges_at_once_and_survives_a_failing_purge() -> None:
@@ -210,19 +214,18 @@ async def _start_and_stop(scheduler: PurgeScheduler) -> None:
 def test_the_server_purges_expired_text_on_its_schedule(
     package_db_url: str, tmp_path: Path, review_key: bytes
 ) -> None:
-    settings = Settings(database_url=package_db_url, data_dir=tmp_path)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("STEWARD_SECRET_KEY", review_key.decode("ascii"))
         patch.setenv("STEWARD_REVIEW_PURGE_INTERVAL_S", "3600")
-        app = create_app(settings)
+        app = create_app(Settings(database_url=package_db_url, data_dir=tmp_path))
     with TestClient(app):
         scheduler = app.state.review_purge
         assert scheduler.running and scheduler.interval_s == 3600
     assert not scheduler.running  # stopped with the server
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("STEWARD_REVIEW_PURGE_INTERVAL_S", "often")
-        with pytest.raises(InputError, match="STEWARD_REVIEW_PURGE_INTERVAL_S"):
-            create_app(settings)
+        with pytest.raises(InputError, match="^STEWARD_REVIEW_PURGE_INTERVAL_S: must be a number"):
+            create_app(Settings(database_url=package_db_url, data_dir=tmp_path))
 
 
 def test_a_false_handoff_field_and_an_unmatched_phrase_reach_the_model(

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from review_helpers import headers
 
+from steward.app.context import local_app as open_stores
 from steward.cli import main
 from steward.cli.exit_codes import ExitCode
 from steward.errors import ConflictError, NotFoundError
@@ -24,7 +25,6 @@ from steward.review import Reason, Reviewer, ReviewQueue
 from steward.review.suggest import Kind, Suggester, apply_change
 from steward.store.db import make_engine, session_factory, upgrade
 from steward.store.guardrails import GuardrailStore
-from steward.store.local import open_stores
 from steward.store.review import ReviewStore
 from steward.store.sealing import Sealer
 from steward.store.suggestions import SuggestionStore

@@ -18,6 +18,7 @@ from review_helpers import headers
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from steward.audit.record import AuditRecord
 from steward.errors import StorageError
 from steward.review import Reason, ReviewQueue
 from steward.review.voice import Voice
@@ -202,6 +203,10 @@ def test_the_server_stores_queued_feedback_when_it_shuts_down(
         writer: ReviewWriter = app.state.review_services.writer
         key = app.state.steward.keys.create(Role.APP)
         auth = {"x": {"Authorization": f"Bearer {key.bearer}"}}
+        # The decision the feedback is about (feedback must name one made for its key).
+        app.state.steward.audit.submit(
+            AuditRecord(request_id=tag, endpoint="apply", source="input", action="NONE", caller_key_id=key.id)
+        )
         gate = threading.Event()
         store = writer._store
         real = store.write

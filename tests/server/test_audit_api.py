@@ -42,5 +42,32 @@ def test_search_export_and_verify_over_http(
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert [r["requestId"] for r in rows] == ids and rows[0]["findingTypes"] == "EMAIL"
 
+    by_policy = {
+        policy: [
+            r["requestId"]
+            for r in client.get(
+                "/v1/audit", params={"guardrail": gid, "policy": policy}, headers=admin
+            ).json()["records"]
+        ]
+        for policy in ("pii", "sensitiveInformationPolicy", "word", "topic")
+    }
+    assert by_policy == {"pii": ids[:1], "sensitiveInformationPolicy": ids[:1], "word": ids[2:], "topic": []}
+    words = client.get("/v1/audit/export", params={"guardrail": gid, "policy": "word"}, headers=admin)
+    assert [json.loads(line)["requestId"] for line in words.text.splitlines()] == ids[2:]
+    bad = client.get("/v1/audit", params={"policy": "personal"}, headers=admin)
+    assert bad.status_code == 400 and bad.json()["message"].startswith("policy:")
+
     report = client.get("/v1/audit/verify", headers=admin).json()
     assert report["intact"] is True and report["verified"] >= 3, report
+
+
+def test_the_policy_filter_takes_the_names_the_search_knows() -> None:
+    from typing import get_args
+
+    from steward.assessment import PolicyKind
+    from steward.audit.search import POLICIES
+    from steward.console.audit_pages import POLICY_LABELS
+    from steward.server.routers.audit import PolicyName
+
+    assert set(get_args(PolicyName)) == set(POLICIES) | {kind.value for kind in PolicyKind}
+    assert list(POLICY_LABELS) == list(POLICIES)  # the console offers every short name

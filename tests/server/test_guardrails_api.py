@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from fastapi.testclient import TestClient
 from server_helpers import SMALL_POLICY, apply_body
@@ -11,6 +12,23 @@ def _gid() -> str:
     return "g" + uuid.uuid4().hex[:12]
 
 
+def _walk(
+    client: TestClient, path: str, name: str, headers: dict[str, str], *, limit: int = 2
+) -> list[dict[str, Any]]:
+    """Every row of a paged list, following ``next`` (each page at most ``limit`` rows)."""
+    rows: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": limit}
+    while True:
+        r = client.get(path, params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert len(page[name]) <= limit
+        rows += page[name]
+        if page["next"] is None:
+            return rows
+        params["after"] = page["next"]
+
+
 def test_create_get_list_update_delete(client: TestClient, admin: dict[str, str]) -> None:
     gid = _gid()
     r = client.post("/v1/guardrails", json={"id": gid, "name": "Bot", "policy": SMALL_POLICY}, headers=admin)
@@ -18,7 +36,7 @@ def test_create_get_list_update_delete(client: TestClient, admin: dict[str, str]
     assert r.json()["draftRevision"] == 1
     got = client.get(f"/v1/guardrails/{gid}", headers=admin).json()
     assert got["policy"]["name"] == "small" and got["versions"] == [] and got["aliases"] == []
-    assert gid in [g["id"] for g in client.get("/v1/guardrails", headers=admin).json()["guardrails"]]
+    assert gid in [g["id"] for g in _walk(client, "/v1/guardrails", "guardrails", admin, limit=1000)]
     r = client.put(f"/v1/guardrails/{gid}", json={"description": "edited"}, headers=admin)
     assert r.json()["description"] == "edited" and r.json()["draftRevision"] == 2
     assert client.delete(f"/v1/guardrails/{gid}", headers=admin).status_code == 204
@@ -144,3 +162,38 @@ def test_first_start_seeds_the_default_guardrail(fresh_db_url: str, server_data_
         assert r.status_code == 200
         assert r.json()["steward"]["policy"] == "default"
         assert r.json()["outputs"] == [{"text": "mail {EMAIL}"}]
+
+
+def test_guardrails_and_versions_come_a_page_at_a_time(client: TestClient, admin: dict[str, str]) -> None:
+    prefix = _gid()
+    for n in (2, 0, 1):
+        r = client.post("/v1/guardrails", json={"id": f"{prefix}-{n}", "policy": SMALL_POLICY}, headers=admin)
+        assert r.status_code == 201, r.text
+    walked = [g["id"] for g in _walk(client, "/v1/guardrails", "guardrails", admin, limit=7)]
+    assert len(set(walked)) == len(walked)  # each once
+    assert [g for g in walked if g.startswith(prefix)] == [f"{prefix}-{n}" for n in range(3)]
+    gid = f"{prefix}-0"
+    for n in range(5):
+        assert (
+            client.post(
+                f"/v1/guardrails/{gid}/versions", json={"description": f"v{n + 1}"}, headers=admin
+            ).status_code
+            == 201
+        )
+    versions = _walk(client, f"/v1/guardrails/{gid}/versions", "versions", admin)
+    assert [v["version"] for v in versions] == ["1", "2", "3", "4", "5"] and "policy" not in versions[0]
+    first = client.get(f"/v1/guardrails/{gid}/versions", params={"limit": 2}, headers=admin).json()
+    assert first["next"] == "2"
+    for path, after, words in (
+        ("/v1/guardrails", "no-such-guardrail", "after: is not the cursor of a previous page"),
+        ("/v1/guardrails", "two words", "after: String should match pattern"),
+        (
+            f"/v1/guardrails/{gid}/versions",
+            "latest",
+            "after: is not the cursor of a previous page (a row number)",
+        ),
+        (f"/v1/guardrails/{gid}/versions", "6", "after: is not the cursor of a previous page"),
+    ):
+        r = client.get(path, params={"after": after}, headers=admin)
+        assert r.status_code == 400 and words in r.json()["message"], (path, after, r.text)
+    assert client.get(f"/v1/guardrails/{_gid()}/versions", headers=admin).status_code == 404

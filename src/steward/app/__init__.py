@@ -11,7 +11,8 @@ of them touches the database or builds the stores itself.
   bootstrap admin key.
 * :mod:`steward.app.guards` — built guards cached per guardrail version.
 * :mod:`steward.app.guardrails`, :mod:`~steward.app.keys`, :mod:`~steward.app.audit`,
-  :mod:`~steward.app.governance`, :mod:`~steward.app.system` — the use cases, by subject.
+  :mod:`~steward.app.governance`, :mod:`~steward.app.system`, :mod:`~steward.app.monitor`,
+  :mod:`~steward.app.review` — the use cases, by subject.
 
 Nothing is imported here, so ``import steward.app.x`` pulls only what ``x`` needs (the
 CLI's start-up stays fast).

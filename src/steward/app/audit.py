@@ -17,10 +17,11 @@ from steward.audit import chain, retention
 from steward.audit import search as records
 from steward.audit.chain import Verification
 from steward.audit.retention import PruneReport, RetentionRules
-from steward.audit.search import MAX_PAGE, AuditQuery
+from steward.audit.search import MAX_PAGE, POLICIES, AuditQuery
 
 __all__ = [
     "MAX_PAGE",
+    "POLICIES",
     "AuditQuery",
     "enforce_retention",
     "export",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from steward.errors import ConflictError
 from steward.govern.controls import ControlStatus, control_coverage
@@ -53,6 +54,19 @@ def due(register: GovernanceStore, *, within_days: int, now: datetime | None = N
     ]
 
 
+def _stamp(register: GovernanceStore, system_id: str, actor: str | None) -> tuple[AISystem, dict[str, Any]]:
+    """The system, and what every piece of evidence recorded for it states: its current version,
+    the time and who recorded it."""
+    system = register.get_system(system_id)
+    stamp = {
+        "system_id": system.id,
+        "system_version": system.version,
+        "recorded_at": datetime.now(UTC),
+        "recorded_by": actor,
+    }
+    return system, stamp
+
+
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """What :func:`record_metrics` stored: ``added`` is false when it was already recorded."""
@@ -85,17 +99,14 @@ def record_metrics(
     ``added=False`` rather than a :class:`ConflictError`: commands that are rerun routinely
     say so and carry on.
     """
-    system = register.get_system(system_id)
+    system, stamp = _stamp(register, system_id, actor)
     evidence = evidence_from_metrics_json(
         payload,
-        system_id=system.id,
-        system_version=system.version,
+        **stamp,
         kind=kind,
         name=name,
         subject=subject,
         subject_version=subject_version,
-        recorded_at=datetime.now(UTC),
-        recorded_by=actor,
         controls=controls,
         inputs=inputs,
         source=source,
@@ -121,17 +132,7 @@ def attest(
     controls: list[str] | None = None,
 ) -> Evidence:
     """Record a person's attestation or review outcome for the system's current version."""
-    system = register.get_system(system_id)
+    _, stamp = _stamp(register, system_id, actor)
     return register.add_evidence(
-        attestation(
-            system_id=system.id,
-            system_version=system.version,
-            name=name,
-            statement=statement,
-            recorded_at=datetime.now(UTC),
-            recorded_by=actor,
-            kind=kind,
-            passed=passed,
-            controls=controls,
-        )
+        attestation(**stamp, name=name, statement=statement, kind=kind, passed=passed, controls=controls)
     )

@@ -23,14 +23,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
+from steward.store.audit_trail import chained_after, checkpoints, unchained_count
 from steward.store.models.core import AuditRow, as_utc
-from steward.store.models.retention import AuditCheckpoint
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["ChainState", "Verification", "chain_key", "checkpoint_mac", "digest_of", "verify"]
 
@@ -143,13 +144,12 @@ def _checkpoints(
 ) -> dict[str, dict[int, tuple[int, str]]]:
     """Every valid checkpoint, by chain and first position; a forged one is a problem."""
     runs: dict[str, dict[int, tuple[int, str]]] = {}
-    with sessions() as session:
-        for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
-            expected = checkpoint_mac(key, cp.chain_id, cp.seq_from, cp.seq_to, cp.last_digest, cp.reason)
-            if not hmac.compare_digest(expected, cp.mac):
-                result.problems.append(f"checkpoint {cp.id} (chain {cp.chain_id}) was changed or forged")
-                continue
-            runs.setdefault(cp.chain_id, {})[cp.seq_from] = (cp.seq_to, cp.last_digest)
+    for cp in checkpoints(sessions):
+        expected = checkpoint_mac(key, cp.chain_id, cp.seq_from, cp.seq_to, cp.last_digest, cp.reason)
+        if not hmac.compare_digest(expected, cp.mac):
+            result.problems.append(f"checkpoint {cp.id} (chain {cp.chain_id}) was changed or forged")
+            continue
+        runs.setdefault(cp.chain_id, {})[cp.seq_from] = (cp.seq_to, cp.last_digest)
     return runs
 
 
@@ -171,19 +171,7 @@ def verify(sessions: sessionmaker[Session], key: bytes) -> Verification:
     last: dict[str, tuple[int, str]] = {}
     after = (" ", 0)
     while True:
-        with sessions() as session:
-            rows = list(
-                session.scalars(
-                    select(AuditRow)
-                    .where(AuditRow.chain_id.is_not(None))
-                    .where(
-                        (AuditRow.chain_id > after[0])
-                        | ((AuditRow.chain_id == after[0]) & (AuditRow.chain_seq > after[1]))
-                    )
-                    .order_by(AuditRow.chain_id, AuditRow.chain_seq)
-                    .limit(_CHUNK)
-                )
-            )
+        rows = chained_after(sessions, after, _CHUNK)
         for row in rows:
             result.records += 1
             chain, seq = str(row.chain_id), int(row.chain_seq or 0)
@@ -208,9 +196,6 @@ def verify(sessions: sessionmaker[Session], key: bytes) -> Verification:
         if len(rows) < _CHUNK:
             break
         after = (str(rows[-1].chain_id), int(rows[-1].chain_seq or 0))
-    with sessions() as session:
-        result.unchained = int(
-            session.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.chain_id.is_(None))) or 0
-        )
+    result.unchained = unchained_count(sessions)
     result.records += result.unchained
     return result

@@ -1,7 +1,8 @@
 """Finding audit records and exporting them as JSONL or CSV.
 
-Filters combine with AND: time range, guardrail, version, action, source, finding type,
-endpoint, caller and request id. Search pages newest-first with a ``before`` cursor (the last id
+Filters combine with AND: time range, guardrail, version, action, source, finding type, the
+policy a finding came from (content, topic, word, PII, grounding), endpoint, caller and request
+id. Search pages newest-first with a ``before`` cursor (the last id
 seen); export walks oldest-first in chunks, so any number of records streams in bounded
 memory.
 """
@@ -16,14 +17,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, literal_column, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from steward.assessment import PolicyKind
 from steward.errors import InputError, ShreddedError
 from steward.store.models.core import AuditRow
 from steward.store.sealing import Sealer
 
-__all__ = ["CSV_COLUMNS", "MAX_PAGE", "AuditQuery", "count", "export", "row_to_dict", "search"]
+__all__ = [
+    "CSV_COLUMNS",
+    "MAX_PAGE",
+    "POLICIES",
+    "AuditQuery",
+    "count",
+    "export",
+    "policy_kind",
+    "row_to_dict",
+    "search",
+]
 
 #: Most records one search page returns.
 MAX_PAGE = 1000
@@ -49,6 +61,47 @@ CSV_COLUMNS = (
 )
 
 
+#: The policy filter's short names and the policy (as findings name it, Bedrock's section name)
+#: each stands for; the section names themselves are accepted too.
+POLICIES: dict[str, PolicyKind] = {
+    "content": PolicyKind.CONTENT,
+    "topic": PolicyKind.TOPIC,
+    "word": PolicyKind.WORD,
+    "pii": PolicyKind.SENSITIVE_INFORMATION,
+    "grounding": PolicyKind.CONTEXTUAL_GROUNDING,
+}
+_POLICY_NAMES = dict(POLICIES) | {kind.value.lower(): kind for kind in PolicyKind}
+
+
+def policy_kind(value: str, *, field: str = "policy") -> PolicyKind:
+    """The policy a filter value names: a short name (``pii``) or a section name
+    (``sensitiveInformationPolicy``), in any case; anything else is an :class:`InputError`."""
+    kind = _POLICY_NAMES.get(value.strip().lower())
+    if kind is None:
+        raise InputError(
+            f"must be one of {', '.join(POLICIES)} (or a policy section name such as contentPolicy)",
+            field=field,
+        )
+    return kind
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _has_policy(dialect: str, kind: PolicyKind) -> ColumnElement[bool]:
+    """Whether the record has a finding of policy ``kind``: its findings expanded by the database itself
+    (``json_each`` on SQLite, ``json_array_elements`` on PostgreSQL), no finding list read into Python."""
+    policy: ColumnElement[Any]
+    if dialect == "sqlite":
+        item = func.json_each(AuditRow.findings).table_valued("value").alias("f")
+        policy = func.json_extract(item.c.value, "$.policy")
+    else:
+        item = func.json_array_elements(AuditRow.findings).table_valued("value").alias("f")
+        policy = item.c.value.op("->>")(literal_column("'policy'"))
+    return exists(select(literal_column("1")).select_from(item).where(policy == kind.value))
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -66,6 +119,8 @@ class AuditQuery:
     action: str | None = None
     source: str | None = None
     finding_type: str | None = None
+    #: Records with a finding of this policy (a short name such as ``pii``, or a section name).
+    policy: str | None = None
     endpoint: str | None = None
     caller_key_id: str | None = None
     request_id: str | None = None
@@ -77,11 +132,13 @@ class AuditQuery:
             raise InputError(f"must be between 1 and {MAX_PAGE}", field="limit")
         if self.finding_type is not None and ("," in self.finding_type or "%" in self.finding_type):
             raise InputError("must be one finding type such as EMAIL or HATE", field="type")
+        if self.policy is not None:
+            policy_kind(self.policy)
         since, until = _utc(self.since), _utc(self.until)
         if since and until and since > until:
             raise InputError("must not be after 'until'", field="since")
 
-    def _filtered(self, query: Select[Any]) -> Select[Any]:
+    def _filtered(self, query: Select[Any], dialect: str) -> Select[Any]:
         since, until = _utc(self.since), _utc(self.until)
         if since is not None:
             query = query.where(AuditRow.created_at >= since)
@@ -99,6 +156,8 @@ class AuditQuery:
             query = query.where(
                 AuditRow.finding_types.contains(f",{self.finding_type.upper()},", autoescape=True)
             )
+        if self.policy is not None:
+            query = query.where(AuditRow.finding_types != ",", _has_policy(dialect, policy_kind(self.policy)))
         if self.endpoint is not None:
             query = query.where(AuditRow.endpoint == self.endpoint)
         if self.caller_key_id is not None:
@@ -151,11 +210,11 @@ def search(
     sessions: sessionmaker[Session], query: AuditQuery, *, sealer: Sealer | None = None
 ) -> dict[str, Any]:
     """One page of matching records, newest first, with the cursor for the next page."""
-    stmt = query._filtered(select(AuditRow))
-    if query.before_id is not None:
-        stmt = stmt.where(AuditRow.id < query.before_id)
-    stmt = stmt.order_by(AuditRow.id.desc()).limit(query.limit)
     with sessions() as session:
+        stmt = query._filtered(select(AuditRow), _dialect(session))
+        if query.before_id is not None:
+            stmt = stmt.where(AuditRow.id < query.before_id)
+        stmt = stmt.order_by(AuditRow.id.desc()).limit(query.limit)
         records = [row_to_dict(r, sealer) for r in session.scalars(stmt)]
     more = len(records) == query.limit
     return {"records": records, "next": records[-1]["id"] if more and records else None}
@@ -163,8 +222,10 @@ def search(
 
 def count(sessions: sessionmaker[Session], query: AuditQuery | None = None) -> int:
     """How many records match ``query`` (all records if None)."""
-    stmt = (query or AuditQuery())._filtered(select(func.count()).select_from(AuditRow))
     with sessions() as session:
+        stmt = (query or AuditQuery())._filtered(
+            select(func.count()).select_from(AuditRow), _dialect(session)
+        )
         return int(session.scalar(stmt) or 0)
 
 
@@ -172,10 +233,10 @@ def _all(
     sessions: sessionmaker[Session], query: AuditQuery, sealer: Sealer | None
 ) -> Iterator[dict[str, Any]]:
     last = 0
-    base = query._filtered(select(AuditRow))
     while True:
-        stmt = base.where(AuditRow.id > last).order_by(AuditRow.id).limit(_EXPORT_CHUNK)
         with sessions() as session:
+            base = query._filtered(select(AuditRow), _dialect(session))
+            stmt = base.where(AuditRow.id > last).order_by(AuditRow.id).limit(_EXPORT_CHUNK)
             rows = [row_to_dict(r, sealer) for r in session.scalars(stmt)]
         yield from rows
         if len(rows) < _EXPORT_CHUNK:

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
-
-from sqlalchemy import Engine, bindparam, insert, update
+from typing import TYPE_CHECKING, Any
 
 from steward.audit.chain import ChainState
 from steward.audit.record import AuditRecord
 from steward.background import REFUSED, BackgroundWriter
 from steward.errors import StewardError
+from steward.store.audit_trail import insert_records, store_receipts
 from steward.store.envelope import scope_of
-from steward.store.models.core import AuditRow
 from steward.store.sealing import Sealer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["AuditWriter"]
 
@@ -136,8 +137,7 @@ class AuditWriter(BackgroundWriter[AuditRecord | _Receipt]):
     def _write(self, batch: list[AuditRecord]) -> None:
         def insert_rows() -> None:
             rows, chain_state = self._rows(batch)
-            with self._engine.begin() as conn:
-                conn.execute(insert(AuditRow), rows)
+            insert_records(self._engine, rows)
             self._stored(len(batch), chain_state)
 
         try:
@@ -150,8 +150,7 @@ class AuditWriter(BackgroundWriter[AuditRecord | _Receipt]):
         for record in batch:
             rows, chain_state = self._rows([record])
             try:
-                with self._engine.begin() as conn:
-                    conn.execute(insert(AuditRow), rows)
+                insert_records(self._engine, rows)
                 self._stored(1, chain_state)
             except REFUSED:
                 log.error("audit record refused by the database (duplicate request id?); skipped")
@@ -163,12 +162,10 @@ class AuditWriter(BackgroundWriter[AuditRecord | _Receipt]):
         receipt reaches the queue first: it is kept (at most :data:`RECEIPTS_WAITING_MAX`) and
         written with the record's insert.
         """
-        stmt = update(AuditRow).where(AuditRow.request_id == bindparam("rid")).values(receipt=bindparam("r"))
         try:
-            with self._engine.begin() as conn:
-                for r in receipts:
-                    if conn.execute(stmt, {"rid": r.request_id, "r": r.receipt}).rowcount == 0:
-                        self._waiting[r.request_id] = r.receipt
+            store_receipts(
+                self._engine, [(r.request_id, r.receipt) for r in receipts], self._waiting.__setitem__
+            )
         except Exception as exc:
             # A receipt is also in the answer the client holds; losing the stored copy is logged, not retried.
             log.error("%d provenance receipts not stored (%s)", len(receipts), type(exc).__name__)

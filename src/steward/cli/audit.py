@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from steward.app import audit as use
-from steward.app.audit import MAX_PAGE, AuditQuery
+from steward.app.audit import MAX_PAGE, POLICIES, AuditQuery
 from steward.app.context import local_app
 from steward.errors import StorageError
 
@@ -27,6 +27,11 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--action", type=click.Choice(["NONE", "GUARDRAIL_INTERVENED"])),
         click.option("--source", type=click.Choice(["input", "output"])),
         click.option("--type", "finding_type", help="A finding type, e.g. EMAIL."),
+        click.option(
+            "--policy",
+            type=click.Choice(list(POLICIES), case_sensitive=False),
+            help="Only decisions with a finding of this policy.",
+        ),
         click.option("--database-url", envvar="STEWARD_DATABASE_URL", help="SQLite or PostgreSQL URL."),
     ]
     for option in reversed(options):
@@ -42,6 +47,7 @@ def _query(
     action: str | None,
     source: str | None,
     finding_type: str | None,
+    policy: str | None,
     limit: int = 100,
 ) -> AuditQuery:
     return AuditQuery(
@@ -52,6 +58,7 @@ def _query(
         action=action,
         source=source,
         finding_type=finding_type,
+        policy=policy,
         limit=limit,
     )
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
-from steward.monitor.alerts import METRICS, event_to_dict, new_rule, rule_to_dict, store_rule
-from steward.monitor.drift import drift_report
-from steward.monitor.report import build_report, compare_versions, parse_duration, resolve_range, sparkline
-from steward.monitor.rollups import catch_up, rebuild
-from steward.monitor.scheduler import AlertScheduler
-from steward.monitor.settings import MonitorSettings
-from steward.store.local import open_stores
-from steward.store.monitor import AlertStore, AuditScope
+from steward.app import monitor
+from steward.app.context import local_app
+from steward.monitor.alerts import METRICS
+from steward.monitor.report import parse_duration, resolve_range, sparkline
 
 __all__ = ["command", "render_report"]
 
@@ -38,8 +33,10 @@ def _scope_options(func: Any) -> Any:
     return func
 
 
-def _scope(guardrail: str | None, version_: str | None, source: str | None, caller: str | None) -> AuditScope:
-    return AuditScope(guardrail_id=guardrail, version=version_, source=source, caller_key_id=caller)
+def _scope(
+    guardrail: str | None, version_: str | None, source: str | None, caller: str | None
+) -> monitor.AuditScope:
+    return monitor.scope(guardrail, version_, source, caller)
 
 
 def _pct(value: float | None) -> str:
@@ -136,14 +133,9 @@ def report_(
     direction (and key), per window, with findings by policy type and category."""
     start, end = resolve_range(since, until)
     window_s = parse_duration(window, field="window")
-    with open_stores(database_url) as stores:
-        report = build_report(
-            stores.sessions,
-            since=start,
-            until=end,
-            window_s=window_s,
-            scope=_scope(**scope),
-            by_caller=by_caller,
+    with local_app(database_url) as app:
+        report = monitor.report(
+            app, since=start, until=end, window_s=window_s, scope=_scope(**scope), by_caller=by_caller
         )
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -162,11 +154,8 @@ def rollup_(rebuild_since: datetime | None, database_url: str | None) -> None:
     """Bring the hourly rollups that reports over whole hours and drift read up to date (the
     server's scheduler does it every tick; run this after a bulk import, after upgrading to
     migration 0012, or with the scheduler off)."""
-    with open_stores(database_url) as stores:
-        if rebuild_since is not None:
-            hours = rebuild(stores.sessions, rebuild_since.replace(tzinfo=rebuild_since.tzinfo or UTC))
-        else:
-            hours = catch_up(stores.sessions)
+    with local_app(database_url) as app:
+        hours = monitor.roll_up(app, rebuild_since=rebuild_since)
     click.echo(f"rolled up {hours} hour(s)")
 
 
@@ -188,9 +177,9 @@ def compare_(
     as_json: bool,
 ) -> None:
     """A guardrail version's rates beside the previous version's, per direction."""
-    with open_stores(database_url) as stores:
-        result = compare_versions(
-            stores.sessions,
+    with local_app(database_url) as app:
+        result = monitor.compare(
+            app,
             guardrail_id=guardrail,
             version=version_,
             previous=previous,
@@ -234,8 +223,8 @@ def drift_(
     (PSI over 10 reference-decile bins, 0.1 moderate / 0.25 significant; two-sample KS, p < 0.01)."""
     reference = resolve_range(reference_since, reference_until)
     current = resolve_range(since, until)
-    with open_stores(database_url) as stores:
-        report = drift_report(stores.sessions, reference=reference, current=current, scope=_scope(**scope))
+    with local_app(database_url) as app:
+        report = monitor.drift(app, reference=reference, current=current, scope=_scope(**scope))
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -263,9 +252,9 @@ def alerts_(
     since: datetime | None, rule: str | None, limit: int, database_url: str | None, as_json: bool
 ) -> None:
     """Fired alerts, newest first, with their webhook delivery state."""
-    with open_stores(database_url) as stores:
-        events = AlertStore(stores.sessions).events(since=since, rule_id=rule, limit=limit)
-    for e in (event_to_dict(x) for x in events):
+    with local_app(database_url) as app:
+        events = monitor.alerts(app, since=since, rule_id=rule, limit=limit)
+    for e in events:
         if as_json:
             click.echo(json.dumps(e))
         else:
@@ -287,9 +276,9 @@ def rules() -> None:
 @_json
 def rules_list(database_url: str | None, as_json: bool) -> None:
     """Every alert rule."""
-    with open_stores(database_url) as stores:
-        found = AlertStore(stores.sessions).rules()
-    for r in (rule_to_dict(x) for x in found):
+    with local_app(database_url) as app:
+        found = monitor.rules(app)
+    for r in found:
         if as_json:
             click.echo(json.dumps(r))
         else:
@@ -342,9 +331,8 @@ def rules_add(
         "description": description,
         "scope": {"guardrail": guardrail, "version": version_, "source": source, "caller": caller},
     }
-    row = new_rule(body, webhooks=MonitorSettings.from_env().webhooks)
-    with open_stores(database_url) as stores:
-        store_rule(AlertStore(stores.sessions), row)
+    with local_app(database_url) as app:
+        monitor.add_rule(app, body)
     click.echo(f"added rule {rule_id}")
 
 
@@ -353,8 +341,8 @@ def rules_add(
 @_db
 def rules_delete(rule_id: str, database_url: str | None) -> None:
     """Delete alert rule RULE_ID and its fired alerts."""
-    with open_stores(database_url) as stores:
-        AlertStore(stores.sessions).delete(rule_id)
+    with local_app(database_url) as app:
+        monitor.delete_rule(app, rule_id)
     click.echo(f"deleted rule {rule_id}")
 
 
@@ -362,14 +350,6 @@ def rules_delete(rule_id: str, database_url: str | None) -> None:
 @_db
 def evaluate_(database_url: str | None) -> None:
     """Evaluate every rule once now and deliver what fires (what the server does on its schedule)."""
-    settings = MonitorSettings.from_env()
-    with open_stores(database_url) as stores:
-        scheduler = AlertScheduler(stores.sessions, settings)
-
-        async def once() -> int:
-            fired = await scheduler.run_once()
-            await scheduler.drain()
-            return len(fired)
-
-        n = asyncio.run(once())
+    with local_app(database_url) as app:
+        n = monitor.evaluate_now(app)
     click.echo(f"{n} alert(s) fired")

@@ -17,14 +17,12 @@ from typing import Any
 
 import click
 
-from steward.errors import InputError, PermissionDeniedError
-from steward.review import Reason, Reviewer, ReviewQueue, State
+from steward.app import review as reviews
+from steward.app.context import App, local_app
+from steward.errors import InputError
+from steward.review import Reason, ReviewQueue, State
 from steward.review.export import ExportCount, eval_rows, write_jsonl
 from steward.review.queue import item_summary, item_view
-from steward.review.suggest import Suggester
-from steward.store.keys import Role
-from steward.store.local import LocalStores, open_stores
-from steward.store.suggestions import SuggestionStore
 
 __all__ = ["command", "feedback_command"]
 
@@ -40,21 +38,15 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 @contextmanager
-def _queue(database_url: str | None) -> Iterator[tuple[LocalStores, ReviewQueue]]:
-    with open_stores(database_url) as stores:
-        stores.require_same_key()  # sealed text is readable only with the server's key
-        yield stores, ReviewQueue.over(stores.sessions, stores.keys.sealer)
+def _review(database_url: str | None) -> Iterator[tuple[App, reviews.ReviewServices]]:
+    with local_app(database_url) as app:
+        yield app, reviews.open_services(app)
 
 
-def _reviewer(stores: LocalStores, key_id: str) -> Reviewer:
-    key = stores.keys.lookup(key_id)
-    if key is None or key.revoked:
-        raise PermissionDeniedError(f"--as {key_id!r} is not an active API key")
-    if key.role not in (Role.REVIEWER, Role.ADMIN):
-        raise PermissionDeniedError(
-            f"--as {key_id!r} is a {key.role.value} key; reviewing needs reviewer or admin"
-        )
-    return Reviewer(key.id, admin=key.role is Role.ADMIN)
+@contextmanager
+def _queue(database_url: str | None) -> Iterator[tuple[App, ReviewQueue]]:
+    with _review(database_url) as (app, review):
+        yield app, review.queue
 
 
 def _show(view: dict[str, Any], as_json: bool) -> None:
@@ -134,8 +126,8 @@ def show(item_id: str, as_json: bool, database_url: str | None) -> None:
 @_URL
 def claim(item_id: str, acting_key: str, as_json: bool, database_url: str | None) -> None:
     """Claim an open item (exactly one of several claimers wins)."""
-    with _queue(database_url) as (stores, queue):
-        _show(item_view(queue.claim(item_id, _reviewer(stores, acting_key))), as_json)
+    with _queue(database_url) as (app, queue):
+        _show(item_view(queue.claim(item_id, reviews.reviewer_of(app, acting_key))), as_json)
 
 
 @command.command("release")
@@ -144,8 +136,8 @@ def claim(item_id: str, acting_key: str, as_json: bool, database_url: str | None
 @_URL
 def release(item_id: str, acting_key: str, database_url: str | None) -> None:
     """Put a claimed item back in the queue."""
-    with _queue(database_url) as (stores, queue):
-        item = queue.release(item_id, _reviewer(stores, acting_key))
+    with _queue(database_url) as (app, queue):
+        item = queue.release(item_id, reviews.reviewer_of(app, acting_key))
     click.echo(f"{item.id}: {item.state}")
 
 
@@ -159,8 +151,8 @@ def confirm(
     item_id: str, explanation: str | None, acting_key: str, as_json: bool, database_url: str | None
 ) -> None:
     """The guard's decision was right."""
-    with _queue(database_url) as (stores, queue):
-        _show(item_view(queue.confirm(item_id, _reviewer(stores, acting_key), explanation)), as_json)
+    with _queue(database_url) as (app, queue):
+        _show(item_view(queue.confirm(item_id, reviews.reviewer_of(app, acting_key), explanation)), as_json)
 
 
 @command.command("overturn")
@@ -183,9 +175,13 @@ def overturn(
     database_url: str | None,
 ) -> None:
     """The guard's decision was wrong: give the correct label and category."""
-    with _queue(database_url) as (stores, queue):
+    with _queue(database_url) as (app, queue):
         item = queue.overturn(
-            item_id, _reviewer(stores, acting_key), label=label, category=category, explanation=explanation
+            item_id,
+            reviews.reviewer_of(app, acting_key),
+            label=label,
+            category=category,
+            explanation=explanation,
         )
         _show(item_view(item), as_json)
 
@@ -197,8 +193,8 @@ def overturn(
 @_URL
 def escalate(item_id: str, note: str | None, acting_key: str, database_url: str | None) -> None:
     """Hand a claimed item to the admins."""
-    with _queue(database_url) as (stores, queue):
-        item = queue.escalate(item_id, _reviewer(stores, acting_key), note)
+    with _queue(database_url) as (app, queue):
+        item = queue.escalate(item_id, reviews.reviewer_of(app, acting_key), note)
     click.echo(f"{item.id}: {item.state}")
 
 
@@ -209,8 +205,8 @@ def escalate(item_id: str, note: str | None, acting_key: str, database_url: str 
 @_URL
 def comment(item_id: str, note: str, acting_key: str, database_url: str | None) -> None:
     """Add a note to an item's history."""
-    with _queue(database_url) as (stores, queue):
-        queue.comment(item_id, _reviewer(stores, acting_key), note)
+    with _queue(database_url) as (app, queue):
+        queue.comment(item_id, reviews.reviewer_of(app, acting_key), note)
     click.echo(f"{item_id}: noted")
 
 
@@ -251,17 +247,6 @@ def purge(database_url: str | None) -> None:
     click.echo(f"purged the text of {dropped} item(s) past retention")
 
 
-def _suggester(stores: LocalStores, queue: ReviewQueue) -> Suggester:
-    return Suggester(queue.store, SuggestionStore(stores.sessions, stores.keys.sealer), stores.guardrails)
-
-
-def _admin(stores: LocalStores, key_id: str) -> str:
-    reviewer = _reviewer(stores, key_id)
-    if not reviewer.admin:
-        raise PermissionDeniedError(f"--as {key_id!r} is a reviewer key; deciding on suggestions needs admin")
-    return reviewer.key_id
-
-
 def _print_suggestion(view: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(view, ensure_ascii=False))
@@ -278,8 +263,8 @@ def _print_suggestion(view: dict[str, Any], as_json: bool) -> None:
 def suggest(as_json: bool, database_url: str | None) -> None:
     """Turn overturned items into policy suggestions (words to remove, topic examples to add) and
     list the pending ones; nothing changes a policy until an admin accepts one."""
-    with _queue(database_url) as (stores, queue):
-        suggester = _suggester(stores, queue)
+    with _review(database_url) as (_, review):
+        suggester = review.suggester
         count = suggester.generate()
         pending = suggester.suggestions.list(states=["pending"], limit=10_000)
     for record in pending:
@@ -295,8 +280,8 @@ def suggest(as_json: bool, database_url: str | None) -> None:
 @_URL
 def suggestions(states: tuple[str, ...], limit: int, as_json: bool, database_url: str | None) -> None:
     """List policy suggestions, oldest first."""
-    with _queue(database_url) as (stores, queue):
-        found = _suggester(stores, queue).suggestions.list(states=states, limit=limit)
+    with _review(database_url) as (_, review):
+        found = review.suggester.suggestions.list(states=states, limit=limit)
     for record in found:
         _print_suggestion(record.to_dict(), as_json)
 
@@ -307,8 +292,10 @@ def suggestions(states: tuple[str, ...], limit: int, as_json: bool, database_url
 @_URL
 def accept_suggestion(suggestion_id: str, acting_key: str, database_url: str | None) -> None:
     """Apply a suggestion to its guardrail's DRAFT (admin key); freeze a version to ship it."""
-    with _queue(database_url) as (stores, queue):
-        record, info = _suggester(stores, queue).accept(suggestion_id, _admin(stores, acting_key))
+    with _review(database_url) as (app, review):
+        record, info = reviews.accept_suggestion(
+            app, review, suggestion_id, reviews.admin_of(app, acting_key)
+        )
     click.echo(
         f"accepted {record.id}: the DRAFT of {info.id} is now revision {info.draft_revision}; "
         f"freeze it with: steward guardrail version {info.id}"
@@ -321,8 +308,8 @@ def accept_suggestion(suggestion_id: str, acting_key: str, database_url: str | N
 @_URL
 def reject_suggestion(suggestion_id: str, acting_key: str, database_url: str | None) -> None:
     """Decline a suggestion (admin key); the policy is untouched."""
-    with _queue(database_url) as (stores, queue):
-        record = _suggester(stores, queue).reject(suggestion_id, _admin(stores, acting_key))
+    with _review(database_url) as (app, review):
+        record = review.suggester.reject(suggestion_id, reviews.admin_of(app, acting_key))
     click.echo(f"rejected {record.id}")
 
 

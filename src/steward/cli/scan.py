@@ -8,11 +8,13 @@ with personal data masked and blocked rows dropped or flagged, plus a manifest t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,38 @@ def _progress(total: int, enabled: bool | None, desc: str) -> Iterator[Callable[
         yield bar.update
 
 
-def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+@dataclass(frozen=True)
+class _Run:
+    """The options ``scan`` and ``scrub`` share (what to read, with which policy, on which engine)."""
+
+    policy_ref: str
+    columns: str | None
+    fmt: str | None
+    progress: bool | None
+    engine: str
+    workers: int | None
+    chunk_rows: int
+
+    def options(self) -> dict[str, Any]:
+        """Their fields of :class:`~steward.datascan.scan.ScanOptions` and ``ScrubOptions``."""
+        return {
+            "policy": load_policy(self.policy_ref),
+            "format": self.fmt,
+            "columns": _split(self.columns),
+            "engine": self.engine,
+            "workers": self.workers,
+            "chunk_rows": self.chunk_rows,
+        }
+
+
+def _engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared options, handed to ``command`` as one ``run`` (:class:`_Run`)."""
+
+    @functools.wraps(command)
+    def f(**kwargs: Any) -> Any:
+        shared = {name: kwargs.pop(name) for name in _Run.__dataclass_fields__}
+        return command(run=_Run(**shared), **kwargs)
+
     f = click.option(
         "--chunk-rows",
         type=click.IntRange(1, CHUNK_ROWS_MAX),
@@ -81,6 +114,38 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def _run_options(
+    run: str, document: str, recorded: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--resume``, ``--evidence``, ``--dataset`` and ``--json``, worded for a ``run`` that prints a ``document``."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--json", "as_json", is_flag=True, help=f"Print the {document} as JSON.")(f)
+        f = click.option(
+            "--dataset",
+            "dataset_id",
+            default=None,
+            help="The datasheet id the evidence is about (with --evidence).",
+        )(f)
+        f = click.option(
+            "--evidence",
+            "system_id",
+            default=None,
+            help=f"Record {recorded} as dataset-scan evidence for SYSTEM.",
+        )(f)
+        return click.option(
+            "--resume", is_flag=True, help=f"Continue an interrupted {run} from its last complete chunk."
+        )(f)
+
+    return decorate
+
+
+def _check_dataset(system_id: str | None, dataset_id: str | None) -> None:
+    """``--dataset`` names the subject of ``--evidence``: alone it would be silently ignored."""
+    if dataset_id is not None and system_id is None:
+        raise click.UsageError("--dataset names the subject of --evidence; give --evidence SYSTEM too")
+
+
 def _total_bytes(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
@@ -101,26 +166,10 @@ def _total_bytes(path: Path) -> int:
 )
 @click.option("--examples", is_flag=True, help="Show a few examples per finding type, personal data masked.")
 @click.option("--no-languages", is_flag=True, help="Skip language identification (faster).")
-@click.option("--resume", is_flag=True, help="Continue an interrupted scan from its last complete chunk.")
-@click.option(
-    "--evidence",
-    "system_id",
-    default=None,
-    help="Record the report's counts as dataset-scan evidence for SYSTEM.",
-)
-@click.option(
-    "--dataset", "dataset_id", default=None, help="The datasheet id the evidence is about (with --evidence)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_run_options("scan", "report", "the report's counts")
 def command(
     path: Path,
-    policy_ref: str,
-    columns: str | None,
-    fmt: str | None,
-    progress: bool | None,
-    engine: str,
-    workers: int | None,
-    chunk_rows: int,
+    run: _Run,
     groups: tuple[str, ...],
     reference: Path | None,
     examples: bool,
@@ -140,27 +189,21 @@ def command(
     from steward.datascan.scan import ScanOptions, scan
     from steward.settings import data_dir
 
-    if dataset_id is not None and system_id is None:
-        raise click.UsageError("--dataset names the subject of --evidence; give --evidence SYSTEM too")
+    _check_dataset(system_id, dataset_id)
     options = ScanOptions(
-        policy=load_policy(policy_ref),
-        format=fmt,
-        columns=_split(columns),
+        **run.options(),
         groups=list(groups),
         reference=reference,
         examples=examples,
-        engine=engine,
-        workers=workers,
-        chunk_rows=chunk_rows,
         languages=not no_languages,
         resume=resume,
         state_dir=data_dir() / "scan-state",
     )
-    with _progress(_total_bytes(path), progress, "scanning") as tick:
+    with _progress(_total_bytes(path), run.progress, "scanning") as tick:
         report = scan(path, options, tick=tick)
     click.echo(dumps(report) if as_json else render_text(report).rstrip("\n"))
     if system_id is not None:
-        _record_scan(report, path, fmt, system_id, dataset_id, as_json)
+        _record_scan(report, path, run.fmt, system_id, dataset_id, as_json)
 
 
 def _vault_key(path: Path | None) -> str | None:
@@ -209,7 +252,6 @@ def _vault_key(path: Path | None) -> str | None:
     show_default=True,
     help=f"Rows the policy blocks: drop them, or keep them (masked) with a {'steward_blocked'!r} column.",
 )
-@click.option("--resume", is_flag=True, help="Continue an interrupted scrub from its last complete chunk.")
 @click.option(
     "--manifest",
     "manifest_path",
@@ -217,23 +259,11 @@ def _vault_key(path: Path | None) -> str | None:
     default=None,
     help="Where to write the manifest (default: OUT.manifest.json).",
 )
-@click.option(
-    "--evidence", "system_id", default=None, help="Record the manifest as dataset-scan evidence for SYSTEM."
-)
-@click.option(
-    "--dataset", "dataset_id", default=None, help="The datasheet id the evidence is about (with --evidence)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@_run_options("scrub", "manifest", "the manifest")
 def scrub_command(
     src: Path,
     dst: Path,
-    policy_ref: str,
-    columns: str | None,
-    fmt: str | None,
-    progress: bool | None,
-    engine: str,
-    workers: int | None,
-    chunk_rows: int,
+    run: _Run,
     pseudonyms: bool,
     vault_path: Path | None,
     vault_key_file: Path | None,
@@ -247,23 +277,17 @@ def scrub_command(
     """Write OUT: IN with personal data masked and blocked rows dropped or flagged, plus a manifest."""
     from steward.datascan.scrub import ScrubOptions, scrub
 
-    if dataset_id is not None and system_id is None:
-        raise click.UsageError("--dataset names the subject of --evidence; give --evidence SYSTEM too")
+    _check_dataset(system_id, dataset_id)
     options = ScrubOptions(
-        policy=load_policy(policy_ref),
-        format=fmt,
-        columns=_split(columns),
+        **run.options(),
         pseudonyms=pseudonyms,
         vault_path=vault_path,
         vault_key=_vault_key(vault_key_file) if pseudonyms else None,
         on_block=on_block,
-        engine=engine,
-        workers=workers,
-        chunk_rows=chunk_rows,
         resume=resume,
         manifest_path=manifest_path,
     )
-    with _progress(_total_bytes(src), progress, "scrubbing") as tick:
+    with _progress(_total_bytes(src), run.progress, "scrubbing") as tick:
         manifest = scrub(src, dst, options, tick=tick)
     counts = manifest["counts"]
     if as_json:

@@ -22,7 +22,7 @@ from steward.console.permissions import Action
 from steward.console.web import SECURITY_HEADERS, page, render, signed_in, state_of
 from steward.errors import InputError, NotFoundError
 
-__all__ = ["FILTERS", "query_from", "router"]
+__all__ = ["FILTERS", "POLICY_LABELS", "query_from", "router"]
 
 router = APIRouter()
 
@@ -33,9 +33,18 @@ FILTERS = {
     "action": 32,
     "source": 16,
     "type": 100,
+    "policy": 32,
     "since": 40,
     "until": 40,
     "request": 64,
+}
+#: The policy filter's choices (the values ``/v1/audit?policy=`` takes) and what the form calls them.
+POLICY_LABELS = {
+    "content": "content filters and prompt attacks",
+    "topic": "denied topics",
+    "word": "word filters",
+    "pii": "personal data (PII types and regexes)",
+    "grounding": "grounding and relevance",
 }
 _PAGE = 50
 _INT64_MAX = 2**63 - 1
@@ -72,6 +81,9 @@ def query_from(params: dict[str, str], *, limit: int = _PAGE) -> AuditQuery:
     source = params.get("source", "")
     if source not in ("", "input", "output"):
         raise InputError("must be input or output", field="source")
+    policy = params.get("policy", "")
+    if policy not in ("", *POLICY_LABELS):
+        raise InputError(f"must be one of {', '.join(POLICY_LABELS)}", field="policy")
     return AuditQuery(
         since=_time(params.get("since", ""), "since"),
         until=_time(params.get("until", ""), "until"),
@@ -80,6 +92,7 @@ def query_from(params: dict[str, str], *, limit: int = _PAGE) -> AuditQuery:
         action=action or None,
         source=source or None,
         finding_type=params.get("type") or None,
+        policy=policy or None,
         request_id=params.get("request") or None,
         limit=limit,
         before_id=_cursor(params.get("before", "")),
@@ -107,6 +120,7 @@ async def audit_search(request: Request) -> Response:
         active="audit",
         params=params,
         records=result["records"],
+        policies=POLICY_LABELS,
         older=older,
         export_csv=urlencode({**kept, "format": "csv"}),
         export_jsonl=urlencode({**kept, "format": "jsonl"}),

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -21,25 +23,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from steward.console.permissions import Action
-from steward.console.web import SECURITY_HEADERS, page, render, signed_in, state_of
+from steward.console.web import SECURITY_HEADERS, Listing, list_page, page, render, signed_in, state_of
 from steward.errors import InputError
 from steward.govern.cards import all_cards, card_problems, collect_card_inputs
 from steward.govern.controls import ControlState, ControlStatus, control_coverage
-from steward.govern.documents import FORMATS, Document
+from steward.govern.documents import FORMATS, MEDIA_TYPES, Document
 from steward.govern.documents import render as render_document
 from steward.govern.heatmap import heatmap_table
 from steward.govern.inventory import ID_PATTERN
-from steward.govern.repository import GovernanceStore
+from steward.govern.repository import GovernanceStore, Page
 
 __all__ = ["coverage_by_framework", "router"]
 
 router = APIRouter()
 
-_MEDIA = {
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "json": "application/json",
-}
+#: Rows per page: systems, and a system's evidence and gate decisions.
+PAGE = 50
 _MAX_CARD = 200
 _SYSTEM_ID = re.compile(ID_PATTERN)
 #: What a download's file name keeps of a card's name (the rest becomes '_').
@@ -54,6 +53,11 @@ def _system_id(value: str) -> str:
     if not _SYSTEM_ID.fullmatch(value):
         raise InputError("must be 1-64 lower-case letters, digits, '.', '-' or '_'", field="system")
     return value
+
+
+def _newest(fetch: Callable[..., Page[Any]], system_id: str, cursor: str | None) -> Page[Any]:
+    """A page of one of a system's lists (evidence, gate decisions), newest first."""
+    return fetch(system_id, after=cursor, limit=PAGE, newest_first=True)
 
 
 def coverage_by_framework(coverage: list[ControlStatus]) -> list[dict[str, Any]]:
@@ -79,21 +83,42 @@ def coverage_by_framework(coverage: list[ControlStatus]) -> list[dict[str, Any]]
 
 @router.get("/governance", include_in_schema=False)
 @page
-async def systems(request: Request) -> Response:
-    """Every AI system in the register with its status."""
+async def systems(request: Request, after: str = "") -> Response:
+    """The AI systems in the register with their status, by id, :data:`PAGE` at a time."""
     session = await signed_in(request, Action.GOVERNANCE)
-    found = await run_in_threadpool(_store(request).list_systems)
+    store = _store(request)
+    found = await list_page(
+        lambda cursor: store.systems_page(after=cursor, limit=PAGE),
+        path="/governance",
+        field="after",
+        cursor=after,
+    )
     return render(request, "governance.html", session=session, active="governance", systems=found)
 
 
 @router.get("/governance/{system_id}", include_in_schema=False)
 @page
-async def system(request: Request, system_id: str, residual: str = "") -> Response:
-    """One system: status, heat map, control coverage, evidence, gate history and its cards."""
+async def system(
+    request: Request, system_id: str, residual: str = "", evidence_after: str = "", gates_after: str = ""
+) -> Response:
+    """One system: status, heat map, control coverage, its evidence and gate history (newest
+    first, :data:`PAGE` at a time, each list with its own cursor) and its cards."""
     session = await signed_in(request, Action.GOVERNANCE)
     system_id = _system_id(system_id)
     store = _store(request)
     now = datetime.now(UTC)
+    lists: dict[str, Listing[Any]] = {}
+    for name, field, fetch, cursor in (
+        ("evidence", "evidence_after", store.evidence_page, evidence_after),
+        ("decisions", "gates_after", store.decisions_page, gates_after),
+    ):
+        lists[name] = await list_page(
+            partial(_newest, fetch, system_id),
+            path=f"/governance/{system_id}",
+            field=field,
+            cursor=cursor,
+            kept={"residual": "1" if residual else ""},
+        )
 
     def gather() -> dict[str, Any]:
         found = store.get_system(system_id)  # NotFoundError: a 404 page
@@ -108,8 +133,6 @@ async def system(request: Request, system_id: str, residual: str = "") -> Respon
             "risks": risks,
             "heatmap": heatmap_table(risks, residual=bool(residual)),
             "frameworks": coverage_by_framework(coverage),
-            "evidence": sorted(evidence, key=lambda e: e.recorded_at, reverse=True),
-            "decisions": list(reversed(store.decisions(system_id))),
             "cards": sorted(all_cards(inputs)),
             "problems": card_problems(inputs),
         }
@@ -122,6 +145,8 @@ async def system(request: Request, system_id: str, residual: str = "") -> Respon
         active="governance",
         residual=bool(residual),
         formats=FORMATS,
+        evidence=lists["evidence"],
+        decisions=lists["decisions"],
         **data,
     )
 
@@ -169,4 +194,4 @@ async def card_download(request: Request, system_id: str, name: str, format: str
         **SECURITY_HEADERS,
         "content-disposition": f'attachment; filename="{_UNSAFE.sub("_", name)}.{format}"',
     }
-    return Response(render_document(doc, format), media_type=_MEDIA[format], headers=headers)
+    return Response(render_document(doc, format), media_type=MEDIA_TYPES[format], headers=headers)

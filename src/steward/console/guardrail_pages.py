@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from steward.console.diffview import side_by_side
 from steward.console.permissions import Action
-from steward.console.web import PREFIX, page, read_form, render, signed_in, state_of
+from steward.console.web import PREFIX, list_page, page, read_form, render, signed_in, state_of
 from steward.errors import InputError
 from steward.store.guardrails import parse_version_number, policy_diff
 from steward.store.idents import check_alias, check_guardrail_id
@@ -27,6 +27,8 @@ __all__ = ["router"]
 router = APIRouter()
 
 _MAX_REF = 64
+#: Guardrails per page of the list.
+PAGE = 50
 
 
 def _ref(value: str, field: str) -> str:
@@ -40,10 +42,13 @@ def _ref(value: str, field: str) -> str:
 
 @router.get("/guardrails", include_in_schema=False)
 @page
-async def guardrail_list(request: Request) -> Response:
-    """Every guardrail."""
+async def guardrail_list(request: Request, after: str = "") -> Response:
+    """Guardrails by id, :data:`PAGE` at a time."""
     session = await signed_in(request, Action.GUARDRAILS)
-    guardrails = await run_in_threadpool(state_of(request).guardrails.list_all)
+    store = state_of(request).guardrails
+    guardrails = await list_page(
+        lambda cursor: store.page(after=cursor, limit=PAGE), path="/guardrails", field="after", cursor=after
+    )
     return render(request, "guardrails.html", session=session, active="guardrails", guardrails=guardrails)
 
 

@@ -19,9 +19,19 @@ from starlette.responses import RedirectResponse, Response
 
 from steward.console.permissions import Action
 from steward.console.sessions import ConsoleSession
-from steward.console.web import PREFIX, page, read_form, render, session_store, signed_in, state_of
+from steward.console.web import (
+    PREFIX,
+    list_page,
+    page,
+    read_form,
+    render,
+    session_store,
+    signed_in,
+    state_of,
+)
 from steward.errors import InputError
 from steward.store.keys import NewKey, Role
+from steward.store.paging import Page
 
 __all__ = ["router"]
 
@@ -50,15 +60,18 @@ async def _keys_page(
     status_code: int = 200,
 ) -> Response:
     store = state_of(request).keys
-    keys, next_after = await run_in_threadpool(lambda: store.list_page(after=after, limit=PAGE))
+    keys = await list_page(
+        lambda cursor: Page(*store.list_page(after=cursor, limit=PAGE)),
+        path="/keys",
+        field="after",
+        cursor=after or "",
+    )
     return render(
         request,
         "keys.html",
         session=session,
         active="keys",
         keys=keys,
-        paged=after is not None,
-        next_after=next_after,
         roles=list(Role),
         created=created,
         notice=notice[:200],

@@ -11,7 +11,7 @@ already claimed, another reviewer's item) is an error page with the API's status
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +21,14 @@ from starlette.responses import RedirectResponse, Response
 from steward.console.highlight import Span, pieces
 from steward.console.permissions import Action
 from steward.console.sessions import ConsoleSession
-from steward.console.web import PREFIX, page, read_form, render, signed_in
+from steward.console.web import PREFIX, list_page, page, read_form, render, signed_in
 from steward.errors import InputError
 from steward.review import Reason, Reviewer, State
 from steward.review.queue import item_summary, item_view
 from steward.server.routers.review import services
 from steward.store.keys import Role
+from steward.store.paging import Page
+from steward.store.review import ItemRecord
 
 __all__ = ["router"]
 
@@ -72,31 +74,31 @@ async def review_queue(
     if reason not in _REASONS:
         raise InputError(f"must be one of {', '.join(r for r in _REASONS if r)}", field="reason")
     store = services(request).queue.store
-    items = await run_in_threadpool(
-        lambda: store.list_items(
+
+    def fetch(cursor: str | None) -> Page[ItemRecord]:
+        items = store.list_items(
             states=[state] if state else [],
             reasons=[reason] if reason else [],
             assignee=session.key_id if mine else None,
             limit=PAGE + 1,
-            after=after or None,  # the store refuses a cursor that names no item
+            after=cursor,  # the store refuses a cursor that names no item
         )
-    )
-    kept = {k: v for k, v in (("state", state), ("reason", reason), ("mine", "1" if mine else "")) if v}
-    following = urlencode({**kept, "after": items[PAGE - 1].id}) if len(items) > PAGE else None
+        return Page(items[:PAGE], items[PAGE - 1].id if len(items) > PAGE else None)
+
+    kept = {"state": state, "reason": reason, "mine": "1" if mine else ""}
+    items = await list_page(fetch, path="/review", field="after", cursor=after, kept=kept)
     return render(
         request,
         "review.html",
         session=session,
         active="review",
-        items=[item_summary(i) for i in items[:PAGE]],
+        items=[item_summary(i) for i in items.items],
         state=state,
         states=[s for s in _STATES if s],
         reason=reason,
         reasons=[r for r in _REASONS if r],
         mine=bool(mine),
-        paged=bool(after),
-        first=urlencode(kept),
-        following=following,
+        listing=items,
     )
 
 

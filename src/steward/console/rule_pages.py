@@ -184,13 +184,18 @@ async def rule_edit(request: Request, rule_id: str) -> Response:
     return await _form_page(request, session, _form_values(rule_to_dict(rule)), editing=rule.id)
 
 
+async def _posted(request: Request, rule_id: str) -> tuple[ConsoleSession, dict[str, str], str]:
+    """The signed-in admin, the posted form (its CSRF token checked) and the path's rule id, checked."""
+    session = await signed_in(request, Action.EDIT_RULES)
+    form = await read_form(request, session)
+    return session, form, _rule_id(rule_id)
+
+
 @router.post("/monitoring/rules/{rule_id}", include_in_schema=False)
 @page
 async def rule_change(request: Request, rule_id: str) -> Response:
     """Change the rule to the form's settings (it keeps its creator and last firing)."""
-    session = await signed_in(request, Action.EDIT_RULES)
-    form = await read_form(request, session)
-    rule_id = _rule_id(rule_id)
+    session, form, rule_id = await _posted(request, rule_id)
     store = AlertStore(state_of(request).sessions)
     try:
         body = rule_body(form)
@@ -222,9 +227,7 @@ async def rule_delete_confirm(request: Request, rule_id: str) -> Response:
 @page
 async def rule_delete(request: Request, rule_id: str) -> Response:
     """Delete the rule and its fired alerts (the form must say ``confirm=yes``)."""
-    session = await signed_in(request, Action.EDIT_RULES)
-    form = await read_form(request, session)
-    rule_id = _rule_id(rule_id)
+    _, form, rule_id = await _posted(request, rule_id)
     if form.get("confirm") != "yes":
         raise InputError("must be 'yes' to delete the rule and its fired alerts", field="confirm")
     await run_in_threadpool(AlertStore(state_of(request).sessions).delete, rule_id)

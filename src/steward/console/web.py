@@ -8,6 +8,10 @@ wrapped in :func:`page`, which turns a Steward error into an HTML page with the 
 Handlers are ``async`` (a form's body is read with ``await``), so every database read of theirs
 runs in a worker thread (``run_in_threadpool``), the session check of :func:`signed_in` included:
 a page that waits on the database never stalls the server's other requests.
+
+Lists come a page at a time (:func:`list_page`): the "Next page" link carries the cursor the
+store gave (the last row shown) in a query parameter of the list's own, so two lists on one page
+page independently and a bad cursor is a 400 page naming that parameter.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from __future__ import annotations
 import functools
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec
-from urllib.parse import parse_qsl, quote
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar
+from urllib.parse import parse_qsl, quote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -28,13 +33,16 @@ from steward.console.sessions import ConsoleSession, SessionStore
 from steward.errors import InputError, StewardError
 from steward.server.errors import status_for
 from steward.server.state import ServerState, get_state
+from steward.store.paging import Page
 
 __all__ = [
     "COOKIE",
     "PREFIX",
     "SECURITY_HEADERS",
     "ConsoleExitError",
+    "Listing",
     "guardrail_ids",
+    "list_page",
     "page",
     "read_form",
     "render",
@@ -226,3 +234,41 @@ def state_of(request: Request) -> ServerState:
 async def guardrail_ids(request: Request) -> list[str]:
     """Every guardrail id, for a page's guardrail choice (read in a worker thread)."""
     return [g.id for g in await run_in_threadpool(state_of(request).guardrails.list_all)]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[T]):
+    """One page of a list as a template shows it: its rows, whether it is a later page, and the
+    "First page" and "Next page" links (empty when there is none)."""
+
+    items: list[T]
+    later: bool
+    first: str
+    following: str
+
+
+async def list_page(
+    fetch: Callable[[str | None], Page[T]],
+    *,
+    path: str,
+    field: str,
+    cursor: str,
+    kept: dict[str, str] | None = None,
+) -> Listing[T]:
+    """The page of a list at ``path`` that follows the row ``cursor`` (the value of the query
+    parameter ``field``; empty: the first page), fetched in a worker thread. ``kept`` are the
+    other query parameters its links carry (filters). A cursor that names no row is an
+    :class:`InputError` naming ``field``."""
+    try:
+        found = await run_in_threadpool(fetch, cursor or None)
+    except InputError as exc:
+        if exc.field != "after":
+            raise
+        raise InputError(exc.message.removeprefix("after: "), field=field) from None
+    kept = {k: v for k, v in (kept or {}).items() if v}
+    first = PREFIX + path + (f"?{urlencode(kept)}" if kept else "")
+    following = f"{PREFIX}{path}?{urlencode({**kept, field: found.next})}" if found.next else ""
+    return Listing(found.items, bool(cursor), first if cursor else "", following)

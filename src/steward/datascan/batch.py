@@ -19,7 +19,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from steward.assessment import FindingAction, PolicyKind
+from steward.assessment import FindingAction, PolicyKind, Source
 from steward.detectors.language import guess_language
 from steward.errors import InputError
 from steward.guard import Guard
@@ -150,7 +150,7 @@ def check_cell(guard: Guard, column: str, text: str, *, languages: bool) -> Cell
     if not text.strip():
         return CellResult(column, (), None)
     try:
-        assessment = guard.apply(text, "input", output_scope="FULL")
+        assessment = guard.apply(text, Source.INPUT, output_scope="FULL")
     except InputError as exc:
         return CellResult(column, (), None, skipped=exc.message)
     hits = []

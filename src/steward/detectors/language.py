@@ -216,13 +216,22 @@ def _marks() -> str:
 _MARK = re.compile(f"[{_marks()}]")
 #: A letter or a combining mark.
 _LETTER = re.compile(rf"[^\W\d_]|{_MARK.pattern}")
-_NOT_LETTERS = re.compile(r"[\W\d_]+")
+#: A letter outside ASCII (what :data:`_LETTER`'s first branch matches there).
+_NON_ASCII_LETTER = re.compile(r"[^\x00-\x7F\W\d_]")
+#: Every byte but the ASCII letters: deleted from UTF-8, what is left counts those letters.
+_NOT_ASCII_LETTER_BYTES = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 
 
 def _count_letters(text: str) -> int:
-    """How many characters of ``text`` :data:`_LETTER` matches (counted faster than findall)."""
-    letters = len(_NOT_LETTERS.sub("", text))
-    return letters if text.isascii() else letters + len(_MARK.findall(text))
+    """How many characters of ``text`` :data:`_LETTER` matches (counted faster than findall).
+
+    ASCII letters are counted on the UTF-8 bytes (a C loop; multi-byte characters use only
+    bytes over 0x7F, which are deleted with the rest), the few others by two scans.
+    """
+    letters = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER_BYTES))
+    if text.isascii():
+        return letters
+    return letters + len(_NON_ASCII_LETTER.findall(text)) + len(_MARK.findall(text))
 
 
 #: The languages written in each script.
@@ -230,6 +239,9 @@ _SCRIPTS = {name: frozenset(langs.split()) for name, _, langs in _SCRIPT_RANGES}
 #: Private-use characters that stand for "a letter of script i" in :func:`_script_codes`.
 _CODE_BASE = 0xE000
 _CODES = {name: chr(_CODE_BASE + i) for i, (name, _, _) in enumerate(_SCRIPT_RANGES)}
+#: Any character of a script above: a text without one has no script codes to count, and the
+#: translation through :func:`_script_codes` (slow outside ASCII) is skipped.
+_SCRIPT_CHAR = re.compile("[" + "".join(ranges for _, ranges, _ in _SCRIPT_RANGES) + "]")
 
 
 @lru_cache(maxsize=1)
@@ -254,12 +266,19 @@ _WORD = re.compile(r"\b\w[\w'’-]*")
 #: symbol words do not ("@", "_", "/", "=", "#", ...), a dot between letters (a domain, a
 #: file name, ``os.path``), a lowercase letter followed by a capital (``getUserName``,
 #: ``iPhone``) or a call (``print(``). The lazy prefix tries each position once, so the
-#: pattern is linear in the length of a run.
+#: pattern is linear in the length of a run. A text without such a sign has nothing to blank.
+_SYMBOL = r"[0-9@_/\\=<>{}\[\]|~^#$%*+`]"
 _NOT_A_WORD = re.compile(
-    r"(?<![!-~])[!-~]*?"
-    r"(?:[0-9@_/\\=<>{}\[\]|~^#$%*+`]|[A-Za-z0-9]\.[A-Za-z0-9]|[a-z][A-Z]|[A-Za-z0-9]\()"
-    r"[!-~]*"
+    rf"(?<![!-~])[!-~]*?(?:{_SYMBOL}|[A-Za-z0-9]\.[A-Za-z0-9]|[a-z][A-Z]|[A-Za-z0-9]\()[!-~]*"
 )
+#: Whether a text has anything :data:`_NOT_A_WORD` blanks: the same signs, written to start
+#: with one character class so that ``re`` skips ahead to candidates (several times faster
+#: than the pattern itself on text with nothing to blank, which most is).
+_NOT_A_WORD_SIGN = re.compile(
+    rf"[{_SYMBOL[1:-1]}.(A-Z](?:(?<={_SYMBOL})|(?<=[A-Za-z0-9]\.)(?=[A-Za-z0-9])|(?<=[A-Za-z0-9]\()|(?<=[a-z][A-Z]))"
+)
+#: A character outside ASCII: the only ones :class:`_Latinize` and :data:`_MIXED_WORD` change.
+_NON_ASCII = re.compile(r"[^\x00-\x7F]")
 #: Labels py3langid gives to informal text in a supported language: Nigerian Pidgin for
 #: chatty English and for code.
 _ALIASES: dict[str, tuple[str, ...]] = {"en": ("pcm",)}
@@ -368,7 +387,15 @@ def _words_only(text: str) -> str:
     and e-mail addresses, URLs, numbers and code are blanked: they are words of no language.
     """
     if not text.isascii():
-        text = _MIXED_WORD.sub(_unmix, text.translate(_LATINIZE))
+        # Translating and searching only when a character could change: both are slow outside
+        # ASCII, and most texts have a few curly quotes or accents and no disguise at all.
+        others = set(_NON_ASCII.findall(text))
+        if any(_LATINIZE[ord(ch)] != ch for ch in others):
+            text = text.translate(_LATINIZE)
+        if any("\u0370" <= ch <= "\u052f" for ch in others):  # Latinizing makes none of these
+            text = _MIXED_WORD.sub(_unmix, text)
+    if not _NOT_A_WORD_SIGN.search(text):
+        return text
     return _NOT_A_WORD.sub(lambda m: " " * len(m.group()), text)
 
 
@@ -408,7 +435,7 @@ def _script(
     if not letters:
         return _Script(0, 0, None, 0.0)
     if codes is None:
-        if text.isascii():
+        if text.isascii() or not _SCRIPT_CHAR.search(text, start, end):
             return _Script(letters, letters, None, 0.0)
         codes = text.translate(_script_codes())
     counts = {
@@ -470,7 +497,7 @@ class _Sample:
         if self._function_share is None:
             words = _WORD.findall(self._text.lower())
             self._function_share = (
-                sum(w in _ENGLISH_FUNCTION_WORDS for w in words) / len(words) if words else 0.0
+                sum(map(_ENGLISH_FUNCTION_WORDS.__contains__, words)) / len(words) if words else 0.0
             )
         return self._function_share
 
@@ -512,7 +539,7 @@ class TextLanguages:
         if judged is None:
             if self._samples is None:
                 words = _words_only(self.text)
-                codes = "" if words.isascii() else words.translate(_script_codes())
+                codes = words.translate(_script_codes()) if _SCRIPT_CHAR.search(words) else ""
                 present = {name: code for name, code in _CODES.items() if code in codes}
                 self._samples = [
                     (s, e, _Sample(words[s:e], _script(words, s, e, codes, present)))

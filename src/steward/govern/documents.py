@@ -14,9 +14,15 @@ from typing import Any
 
 import jinja2
 
-__all__ = ["FORMATS", "Document", "Section", "Table", "render"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "Document", "Section", "Table", "render"]
 
 FORMATS = ("md", "html", "json")
+#: The media type of a document rendered in each format (what the API and a download answer with).
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+}
 
 
 @dataclass

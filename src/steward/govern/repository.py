@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, select
+from pydantic import BaseModel
+from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,12 +27,23 @@ from steward.govern.register import Register, StatusChange, check_references
 from steward.govern.risk import Risk
 from steward.store.models.core import GuardrailVersion
 from steward.store.models.govern import GovDataset, GovDecision, GovEvidence, GovRisk, GovSystem
+from steward.store.paging import Page, keyset_page
 
-__all__ = ["GovernanceStore"]
+__all__ = ["GovernanceStore", "Page"]
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _parser(model: type[BaseModel]) -> Callable[[Any], Any]:
+    """Read a row's stored document as ``model``."""
+    return lambda row: model.model_validate(row.doc)
+
+
+def _status_change(row: GovDecision) -> StatusChange:
+    """A recorded gate decision without its checks (the gate history shows the outcome and reasons)."""
+    return StatusChange.model_validate({k: v for k, v in row.doc.items() if k != "checks"})
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -50,6 +62,34 @@ class GovernanceStore:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+
+    def _page(
+        self,
+        query: Select[Any],
+        parse: Callable[[Any], Any],
+        column: Any,
+        *,
+        after: str | None,
+        limit: int,
+        system_id: str | None = None,
+        key: Any = None,
+        descending: bool = False,
+    ) -> Page[Any]:
+        """One page of ``query``'s rows by ``(column, id)``, each parsed from its document; with
+        ``system_id``, an unknown system is a :class:`NotFoundError`. ``key`` finds the cursor's
+        row when its id alone does not (see :func:`~steward.store.paging.keyset_page`)."""
+        model = column.class_
+
+        def work(session: Session) -> Page[Any]:
+            if system_id is not None:
+                self._system_row(session, system_id)
+            found = keyset_page(
+                session, query, model, column, after=after, limit=limit, key=key, descending=descending
+            )
+            return Page([parse(row) for row in found.items], found.next)
+
+        result: Page[Any] = self._run(work)
+        return result
 
     def _run(self, work: Callable[[Session], Any]) -> Any:
         try:
@@ -123,6 +163,11 @@ class GovernanceStore:
         """Every system, by id."""
         rows = self._run(lambda s: [r.doc for r in s.scalars(select(GovSystem).order_by(GovSystem.id))])
         return [AISystem.model_validate(doc) for doc in rows]
+
+    def systems_page(self, *, after: str | None = None, limit: int = 100) -> Page[AISystem]:
+        """Systems by id, from after the system ``after`` (the cursor a previous page ended with)."""
+        parse = _parser(AISystem)
+        return self._page(select(GovSystem), parse, GovSystem.id, after=after, limit=limit)
 
     def change_status(
         self, system_id: str, target: str | Lifecycle, *, actor: str | None = None
@@ -213,14 +258,26 @@ class GovernanceStore:
             if system_id is not None:
                 self._system_row(session, system_id)
                 query = query.where(GovDecision.system_id == system_id)
-            out = []
-            for row in session.scalars(query):
-                doc = {k: v for k, v in row.doc.items() if k != "checks"}
-                out.append(StatusChange.model_validate(doc))
-            return out
+            return [_status_change(row) for row in session.scalars(query)]
 
         result: list[StatusChange] = self._run(work)
         return result
+
+    def decisions_page(
+        self, system_id: str, *, after: str | None = None, limit: int = 100, newest_first: bool = False
+    ) -> Page[StatusChange]:
+        """A system's recorded gate decisions, oldest (or newest) first, from after the decision
+        ``after`` (the cursor a previous page ended with)."""
+        query = select(GovDecision).where(GovDecision.system_id == system_id)
+        return self._page(
+            query,
+            _status_change,
+            GovDecision.decided_at,
+            after=after,
+            limit=limit,
+            system_id=system_id,
+            descending=newest_first,
+        )
 
     # -- risks -----------------------------------------------------------------------------
 
@@ -254,6 +311,14 @@ class GovernanceStore:
 
         result: list[Risk] = self._run(work)
         return result
+
+    def risks_page(self, system_id: str, *, after: str | None = None, limit: int = 100) -> Page[Risk]:
+        """A system's risks by id, from after the risk ``after``; :class:`NotFoundError` for an unknown system."""
+        query = select(GovRisk).where(GovRisk.system_id == system_id)
+        key = None if after is None else (system_id, after)  # a risk's id is unique within its system
+        return self._page(
+            query, _parser(Risk), GovRisk.id, after=after, limit=limit, system_id=system_id, key=key
+        )
 
     def delete_risk(self, system_id: str, risk_id: str) -> None:
         """Remove one risk from a system's register."""
@@ -313,6 +378,21 @@ class GovernanceStore:
         result: list[Evidence] = self._run(work)
         return result
 
+    def evidence_page(
+        self, system_id: str, *, after: str | None = None, limit: int = 100, newest_first: bool = False
+    ) -> Page[Evidence]:
+        """A system's evidence, oldest (or newest) first, from after the evidence ``after``."""
+        query = select(GovEvidence).where(GovEvidence.system_id == system_id)
+        return self._page(
+            query,
+            _parser(Evidence),
+            GovEvidence.recorded_at,
+            after=after,
+            limit=limit,
+            system_id=system_id,
+            descending=newest_first,
+        )
+
     # -- data sets -------------------------------------------------------------------------
 
     def put_dataset(self, sheet: Datasheet, *, measured: bool = False) -> Datasheet:
@@ -362,6 +442,10 @@ class GovernanceStore:
         rows = self._run(lambda s: [r.doc for r in s.scalars(select(GovDataset).order_by(GovDataset.id))])
         return [Datasheet.model_validate(doc) for doc in rows]
 
+    def datasets_page(self, *, after: str | None = None, limit: int = 100) -> Page[Datasheet]:
+        """Datasheets by id, from after the datasheet ``after``."""
+        return self._page(select(GovDataset), _parser(Datasheet), GovDataset.id, after=after, limit=limit)
+
     def datasheets_for(self, system: AISystem) -> dict[str, Datasheet]:
         """The datasheets of the data sets a system uses (those that exist)."""
         wanted = {d.id for d in system.datasets} | {m.dataset for m in system.models if m.dataset}
@@ -379,10 +463,7 @@ class GovernanceStore:
                 datasets=[Datasheet.model_validate(r.doc) for r in session.scalars(select(GovDataset))],
                 risks=[Risk.model_validate(r.doc) for r in session.scalars(select(GovRisk))],
                 evidence=[Evidence.model_validate(r.doc) for r in session.scalars(select(GovEvidence))],
-                decisions=[
-                    StatusChange.model_validate({k: v for k, v in r.doc.items() if k != "checks"})
-                    for r in session.scalars(select(GovDecision))
-                ],
+                decisions=[_status_change(r) for r in session.scalars(select(GovDecision))],
             ).sorted()
 
         result: Register = self._run(work)

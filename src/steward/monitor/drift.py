@@ -40,14 +40,16 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import InputError
 from steward.store.monitor import AuditScope, DriftCounts, drift_counts
 from steward.store.rollups import rolled_span, rollup_drift
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "KS_ALPHA",

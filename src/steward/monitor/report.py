@@ -22,10 +22,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy.orm import Session, sessionmaker
 
 from steward.errors import InputError
 from steward.store.monitor import (
@@ -38,6 +37,9 @@ from steward.store.monitor import (
     review_counts,
 )
 from steward.store.rollups import RollupBlock, floor_hour, rolled_span, rollup_block
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "GAPS",

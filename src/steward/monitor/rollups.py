@@ -9,10 +9,12 @@ records reached an hour late, or to start over).
 from __future__ import annotations
 
 from datetime import datetime
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from steward.store.rollups import floor_hour, forget_from, roll_pending
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["catch_up", "rebuild"]
 

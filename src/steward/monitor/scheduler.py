@@ -16,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
-from sqlalchemy.orm import Session, sessionmaker
 
 from steward.monitor.alerts import evaluate_all, event_to_dict
 from steward.monitor.settings import MonitorSettings
@@ -27,6 +26,9 @@ from steward.monitor.webhooks import deliver
 from steward.store.models.monitor import AlertEventRow
 from steward.store.monitor import AlertStore
 from steward.store.rollups import roll_pending
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["AlertScheduler"]
 

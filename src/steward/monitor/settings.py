@@ -1,21 +1,19 @@
-"""Monitoring's settings, read from the environment.
+"""Monitoring's part of :class:`steward.settings.Settings`: alert webhooks, retries, the schedule.
 
-| variable | default | meaning |
-|---|---|---|
-| ``STEWARD_ALERT_INTERVAL_S`` | 60 | seconds between evaluations of the alert rules inside the server; 0 turns the scheduler off |
-| ``STEWARD_ALERT_WEBHOOKS`` | (none) | the only places alerts may go: ``name=https://host/path`` pairs separated by commas |
-| ``STEWARD_ALERT_WEBHOOK_SECRET`` | (none; required with webhooks) | the HMAC-SHA256 key that signs every webhook body |
-| ``STEWARD_ALERT_RETRIES`` | 5 | delivery attempts per alert (exponential backoff: 1 s, 2 s, 4 s, ...) |
-| ``STEWARD_METRICS_PUBLIC`` | 0 | 1 serves ``/metrics`` without a key; by default it needs an auditor or admin key |
+The variables (``STEWARD_ALERT_INTERVAL_S``, ``STEWARD_ALERT_WEBHOOKS``,
+``STEWARD_ALERT_WEBHOOK_SECRET``, ``STEWARD_ALERT_RETRIES``, ``STEWARD_METRICS_PUBLIC``) are
+typed and bounded fields of the one settings object (docs/monitoring.md lists them); what only
+monitoring knows is checked here: the webhook list's ``name=URL`` form (each name an alias-like
+word, each URL http(s) with a host), and that webhooks come with the secret that signs them.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from steward.errors import InputError
+from steward.settings import Settings
 from steward.store.idents import ALIAS_RE
 
 __all__ = ["MonitorSettings", "parse_webhooks"]
@@ -43,19 +41,6 @@ def parse_webhooks(raw: str) -> dict[str, str]:
     return out
 
 
-def _number(name: str, default: float, lo: float, hi: float) -> float:
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InputError(f"must be a number, not {raw!r}", field=name) from None
-    if not lo <= value <= hi:
-        raise InputError(f"must be between {lo:g} and {hi:g}", field=name)
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
     """Where alerts may go, how they are signed and how often rules are evaluated."""
@@ -72,13 +57,13 @@ class MonitorSettings:
             raise InputError("must be set when webhooks are configured", field="STEWARD_ALERT_WEBHOOK_SECRET")
 
     @classmethod
-    def from_env(cls) -> MonitorSettings:
-        """Read the ``STEWARD_ALERT_*`` and ``STEWARD_METRICS_PUBLIC`` variables."""
-        secret = os.environ.get("STEWARD_ALERT_WEBHOOK_SECRET", "")
+    def from_settings(cls, settings: Settings) -> MonitorSettings:
+        """Monitoring's part of ``settings``, with the webhook list checked."""
+        secret = settings.secret("alert_webhook_secret")
         return cls(
-            interval_s=_number("STEWARD_ALERT_INTERVAL_S", 60.0, 0.0, 86400.0),
-            webhooks=parse_webhooks(os.environ.get("STEWARD_ALERT_WEBHOOKS", "")),
+            interval_s=settings.alert_interval_s,
+            webhooks=parse_webhooks(settings.alert_webhooks),
             webhook_secret=secret.encode() if secret else None,
-            retries=int(_number("STEWARD_ALERT_RETRIES", 5, 1, 20)),
-            metrics_public=os.environ.get("STEWARD_METRICS_PUBLIC", "0") == "1",
+            retries=settings.alert_retries,
+            metrics_public=settings.metrics_public,
         )

@@ -18,28 +18,25 @@ detector's ``detect``), so the guard's own code is unchanged and costs nothing w
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 from steward.errors import InputError
 from steward.guard import Guard
+from steward.settings import Settings
 
-__all__ = ["TRACES_ENV", "trace_guard", "tracer_from_env"]
+__all__ = ["TRACES_ENV", "trace_guard", "tracer_for"]
 
 TRACES_ENV = "STEWARD_OTEL_TRACES"
-_MODES = ("off", "on", "console")
 
 
-def tracer_from_env(environ: dict[str, str] | None = None) -> Any | None:
+def tracer_for(settings: Settings) -> Any | None:
     """The tracer ``STEWARD_OTEL_TRACES`` asks for, or None when tracing is off.
 
-    A bad value, or tracing asked for without the ``otel`` extra, is an :class:`InputError`
-    naming the variable (the server refuses to start rather than run untraced unnoticed).
+    Tracing asked for without the ``otel`` extra is an :class:`InputError` naming the variable
+    (the server refuses to start rather than run untraced unnoticed); a value other than
+    ``off``, ``on`` and ``console`` is refused by :class:`~steward.settings.Settings` itself.
     """
-    env = os.environ if environ is None else environ
-    mode = env.get(TRACES_ENV, "").strip().lower() or "off"
-    if mode not in _MODES:
-        raise InputError(f"must be one of {', '.join(_MODES)}, not {mode!r}", field=TRACES_ENV)
+    mode = settings.otel_traces
     if mode == "off":
         return None
     try:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from steward.errors import InputError
 from steward.provenance.image import SigningCredentials, load_credentials, sign_image
+from steward.settings import Settings
 
 __all__ = ["CERT_ENV", "CERT_KEY_ENV", "IMAGES_MAX", "credentials_from_env", "sign_images_answer"]
 
@@ -33,15 +32,18 @@ IMAGES_MAX = 16
 
 
 def credentials_from_env(environ: Mapping[str, str] | None = None) -> SigningCredentials | None:
-    """The configured signing certificate and key, checked; None when neither is set."""
-    env = os.environ if environ is None else environ
-    cert, key = env.get(CERT_ENV) or None, env.get(CERT_KEY_ENV) or None
+    """The configured signing certificate and key, checked; None when neither is set.
+
+    The variables are read from ``environ`` when given, else from the environment.
+    """
+    settings = Settings.from_env(environ=environ)
+    cert, key = settings.provenance_cert, settings.provenance_cert_key
     if cert is None and key is None:
         return None
     if cert is None or key is None:
         missing = CERT_ENV if cert is None else CERT_KEY_ENV
         raise InputError(f"must be set too: {CERT_ENV} and {CERT_KEY_ENV} go together", field=missing)
-    return load_credentials(Path(cert), Path(key))
+    return load_credentials(cert, key)
 
 
 def sign_images_answer(

@@ -13,7 +13,6 @@ The signing key is loaded once, when the server starts (see :mod:`steward.proven
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +22,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from steward.errors import InputError
 from steward.provenance.receipt import Decision, issue_receipt
+from steward.settings import Settings
 
 __all__ = ["RECEIPTS_ENV", "RECEIPT_HEADER", "ReceiptIssuer"]
 
 RECEIPTS_ENV = "STEWARD_PROVENANCE_RECEIPTS"
 RECEIPT_HEADER = "x-steward-provenance"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +40,16 @@ class ReceiptIssuer:
     def from_env(
         cls, data_dir: Path | None = None, environ: Mapping[str, str] | None = None
     ) -> ReceiptIssuer | None:
-        """An issuer when ``STEWARD_PROVENANCE_RECEIPTS`` is on, else None (the default: off)."""
-        env = os.environ if environ is None else environ
-        raw = env.get(RECEIPTS_ENV, "").strip().lower()
-        if raw in _FALSE:
-            return None
-        if raw not in _TRUE:
-            raise InputError(f"must be true or false, not {raw[:40]!r}", field=RECEIPTS_ENV)
-        from steward.provenance.keys import load_signing_key
-        from steward.settings import data_dir as default_data_dir
+        """An issuer when ``STEWARD_PROVENANCE_RECEIPTS`` is on, else None (the default: off).
 
-        return cls(load_signing_key(data_dir or default_data_dir()))
+        The variables are read from ``environ`` when given, else from the environment.
+        """
+        settings = Settings.from_env(environ=environ)
+        if not settings.provenance_receipts:
+            return None
+        from steward.provenance.keys import load_signing_key
+
+        return cls(load_signing_key(data_dir or settings.data_dir, settings=settings))
 
     def attach(
         self,

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from steward.errors import InputError
+from steward.settings import Settings
 
 __all__ = [
     "KEY_ENV",
@@ -61,20 +62,24 @@ def b64url_decode(text: str, *, field: str) -> bytes:
 _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def signing_key_path(data_dir: Path) -> Path:
-    """Where the signing key is read from: ``STEWARD_PROVENANCE_KEY`` or the data directory."""
-    explicit = os.environ.get(KEY_ENV)
-    return Path(explicit).expanduser() if explicit else data_dir / KEY_FILE
+def signing_key_path(data_dir: Path, settings: Settings | None = None) -> Path:
+    """Where the signing key is read from: ``STEWARD_PROVENANCE_KEY`` (of ``settings``, by default
+    the environment's) or the data directory."""
+    explicit = (settings or Settings.from_env()).provenance_key
+    return explicit.expanduser() if explicit is not None else data_dir / KEY_FILE
 
 
-def load_signing_key(data_dir: Path, *, create: bool = True) -> Ed25519PrivateKey:
+def load_signing_key(
+    data_dir: Path, *, create: bool = True, settings: Settings | None = None
+) -> Ed25519PrivateKey:
     """The receipt signing key; created in the data directory (0600) when none is configured.
 
     A configured file (``STEWARD_PROVENANCE_KEY``) is never created: a missing one is an
     operator's mistake worth reporting, not papering over with a fresh key.
     """
-    configured = bool(os.environ.get(KEY_ENV))
-    path = signing_key_path(data_dir)
+    settings = settings or Settings.from_env()
+    configured = settings.provenance_key is not None
+    path = signing_key_path(data_dir, settings)
     if not path.exists():
         if configured:
             raise InputError(f"names {str(path)!r}, which does not exist", field=KEY_ENV)

@@ -7,7 +7,6 @@ be changed with ``STEWARD_REVIEW_SLA_HOURS`` (``appeal=48,handoff=2``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -108,8 +107,3 @@ class SlaSettings:
                 raise InputError(f"{number} hours is outside 0-8760", field="STEWARD_REVIEW_SLA_HOURS")
             hours[Reason.parse(name.strip())] = number
         return cls(hours)
-
-    @classmethod
-    def from_env(cls) -> SlaSettings:
-        """The defaults, changed by ``STEWARD_REVIEW_SLA_HOURS`` where it is set."""
-        return cls.parse(os.environ.get("STEWARD_REVIEW_SLA_HOURS", ""))

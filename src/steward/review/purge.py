@@ -2,46 +2,23 @@
 
 Review items keep their text sealed for ``review.retention_days``; ``steward review purge`` drops
 it from the command line, and this task does the same every ``STEWARD_REVIEW_PURGE_INTERVAL_S``
-seconds (default one hour; 0 turns it off), so retention holds without a cron job. It follows
-the alert scheduler (:mod:`steward.monitor.scheduler`): the query runs in a worker thread, a
-failure is logged by its kind and the loop goes on. With several server processes each purges;
-the purge is one idempotent ``UPDATE``, so that costs nothing but a query.
+seconds (default one hour, at most a week; 0 turns it off), so retention holds without a cron
+job. It follows the alert scheduler (:mod:`steward.monitor.scheduler`): the query runs in a
+worker thread, a failure is logged by its kind and the loop goes on. With several server
+processes each purges; the purge is one idempotent ``UPDATE``, so that costs nothing but a query.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import anyio.to_thread
 
-from steward.errors import InputError
-
-__all__ = ["DEFAULT_INTERVAL_S", "PurgeScheduler", "purge_interval"]
+__all__ = ["PurgeScheduler"]
 
 log = logging.getLogger(__name__)
-
-#: Seconds between purges when ``STEWARD_REVIEW_PURGE_INTERVAL_S`` is not set.
-DEFAULT_INTERVAL_S = 3600.0
-#: Longest interval accepted (a week): retention is counted in days.
-MAX_INTERVAL_S = 7 * 86400.0
-_VAR = "STEWARD_REVIEW_PURGE_INTERVAL_S"
-
-
-def purge_interval(env: Mapping[str, str] | None = None) -> float:
-    """The purge interval from ``STEWARD_REVIEW_PURGE_INTERVAL_S``; a bad value is an :class:`InputError` naming it."""
-    raw = (os.environ if env is None else env).get(_VAR, "").strip()
-    if not raw:
-        return DEFAULT_INTERVAL_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InputError(f"must be a number of seconds, not {raw[:40]!r}", field=_VAR) from None
-    if not 0 <= value <= MAX_INTERVAL_S:  # also refuses nan
-        raise InputError(f"must be between 0 (off) and {MAX_INTERVAL_S:.0f} seconds", field=_VAR)
-    return value
 
 
 class PurgeScheduler:

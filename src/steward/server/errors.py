@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -26,6 +25,7 @@ from starlette.routing import Match
 from steward.errors import StewardError
 from steward.server.bedrock import HTTP_ERROR_TYPES, status_for
 from steward.server.bounds import TOO_DEEP_MESSAGE
+from steward.store.errors import DRIVER_ERROR
 from steward.validation import UNKNOWN_FIELD, field_path
 
 __all__ = ["error_response", "install_error_handlers", "status_for"]
@@ -146,4 +146,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StewardError, steward_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(DRIVER_ERROR, database_error)

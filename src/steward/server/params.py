@@ -24,8 +24,18 @@ from steward.store.idents import (
     check_guardrail_id,
     guardrail_id_from_identifier,
 )
+from steward.store.paging import CURSOR_MAX, PAGE_MAX
 
-__all__ = ["AliasName", "FromRef", "GuardrailId", "GuardrailIdentifier", "ToRef", "VersionRef"]
+__all__ = [
+    "AliasName",
+    "FromRef",
+    "GuardrailId",
+    "GuardrailIdentifier",
+    "PageAfter",
+    "PageLimit",
+    "ToRef",
+    "VersionRef",
+]
 
 _ID = GUARDRAIL_ID_RE.pattern.removeprefix("^").removesuffix("$")
 _ARN = rf"arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{{1,20}}:[0-9]{{12}}:guardrail/{_ID}"
@@ -88,3 +98,17 @@ ToRef = Annotated[
     _checked(_version_ref),
     Query(alias="to", description=_REF_DOC, json_schema_extra={"pattern": _VERSION_REF}),
 ]
+
+#: A paged list's cursor: the ``next`` value of the page before (a row's id). One of the right
+#: form that names no row is a 400 naming ``after``.
+PageAfter = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=CURSOR_MAX,
+        pattern=r"^[0-9A-Za-z._\-]+$",
+        description="cursor: the 'next' value of the previous page",
+    ),
+]
+#: How many rows one page of a list holds (the route gives the default).
+PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"rows per page, 1-{PAGE_MAX}")]

@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from steward.cache import LruCache
 from steward.errors import ShreddedError, StorageError
+from steward.settings import Settings
 from steward.store.files import private_dir
 from steward.store.models.core import utcnow
 from steward.store.models.keys import SCOPE_MAX, DataKey
@@ -151,6 +152,11 @@ def _parse_keys(text: str, origin: str) -> list[bytes]:
     return keys
 
 
+def _configured_keys() -> str | None:
+    """``STEWARD_MASTER_KEY`` (None when unset), read at each load of the keys."""
+    return Settings.from_env().secret("master_key")
+
+
 class LocalKeyProvider:
     """Master keys from ``STEWARD_MASTER_KEY`` or ``<data dir>/master.key``; the first is current."""
 
@@ -178,12 +184,12 @@ class LocalKeyProvider:
     @property
     def path(self) -> Path | None:
         """The key file, or None when the keys come from the environment or were given."""
-        if self._data_dir is None or os.environ.get(ENV_MASTER_KEY):
+        if self._data_dir is None or _configured_keys():
             return None
         return private_dir(self._data_dir) / MASTER_FILE
 
     def _load(self) -> list[bytes]:
-        explicit = os.environ.get(ENV_MASTER_KEY)
+        explicit = _configured_keys()
         if explicit:
             self.origin = ENV_MASTER_KEY
             return _parse_keys(explicit, ENV_MASTER_KEY)

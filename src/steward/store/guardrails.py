@@ -22,6 +22,8 @@ from steward.errors import ConflictError, InputError, NotFoundError
 from steward.policy import Policy
 from steward.store.idents import check_alias, check_guardrail_id
 from steward.store.models.core import Guardrail, GuardrailAlias, GuardrailVersion, as_utc, utcnow
+from steward.store.paging import Page, cursor_value, keyset_page
+from steward.store.records import record_of
 
 __all__ = [
     "DRAFT",
@@ -130,36 +132,15 @@ class ResolvedRef:
 
 
 def _info(row: Guardrail) -> GuardrailInfo:
-    return GuardrailInfo(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        draft_revision=row.draft_revision,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        policy=row.draft_policy,
-    )
+    return record_of(GuardrailInfo, row, policy=row.draft_policy)
 
 
 def _version_info(row: GuardrailVersion) -> VersionInfo:
-    return VersionInfo(
-        guardrail_id=row.guardrail_id,
-        version=row.version,
-        description=row.description,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        policy=row.policy,
-    )
+    return record_of(VersionInfo, row)
 
 
 def _alias_info(row: GuardrailAlias) -> AliasInfo:
-    return AliasInfo(
-        guardrail_id=row.guardrail_id,
-        name=row.name,
-        version=row.version,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
-    )
+    return record_of(AliasInfo, row)
 
 
 def parse_version_number(ref: str, *, field: str = "guardrailVersion") -> int | None:
@@ -223,6 +204,12 @@ class GuardrailStore:
         """Every guardrail, by id."""
         with self._sessions() as session:
             return [_info(r) for r in session.scalars(select(Guardrail).order_by(Guardrail.id))]
+
+    def page(self, *, after: str | None = None, limit: int = 100) -> Page[GuardrailInfo]:
+        """Guardrails by id, from after the guardrail ``after`` (the cursor a previous page ended with)."""
+        with self._sessions() as session:
+            found = keyset_page(session, select(Guardrail), Guardrail, Guardrail.id, after=after, limit=limit)
+            return Page([_info(r) for r in found.items], found.next)
 
     def update(
         self,
@@ -305,6 +292,20 @@ class GuardrailStore:
                 .order_by(GuardrailVersion.version)
             )
             return [_version_info(r) for r in rows]
+
+    def versions_page(
+        self, guardrail_id: str, *, after: str | None = None, limit: int = 100
+    ) -> Page[VersionInfo]:
+        """A guardrail's versions, oldest first, from after the version number ``after``."""
+        self.get(guardrail_id)
+        number = GuardrailVersion.version
+        query = select(GuardrailVersion).where(GuardrailVersion.guardrail_id == guardrail_id)
+        with self._sessions() as session:
+            key = None if after is None else (guardrail_id, cursor_value(after, number))
+            found = keyset_page(
+                session, query, GuardrailVersion, number, after=after, limit=limit, key=key, unique=number
+            )
+            return Page([_version_info(r) for r in found.items], found.next)
 
     def get_version(self, guardrail_id: str, version: int) -> VersionInfo:
         """One frozen version; :class:`NotFoundError` if it does not exist."""

@@ -28,10 +28,12 @@ from steward.errors import ConflictError, NotFoundError, PermissionDeniedError, 
 from steward.store.envelope import scope_of
 from steward.store.models.core import AuditRow, as_utc, utcnow
 from steward.store.models.review import Appeal, Feedback, ReviewAction, ReviewItem
-from steward.store.paging import after_row
+from steward.store.paging import Page, after_row, keyset_page
+from steward.store.records import record_of
 from steward.store.sealing import Sealer
 
 __all__ = [
+    "AppealEntry",
     "AppealRecord",
     "DecisionRecord",
     "FeedbackRecord",
@@ -84,15 +86,14 @@ class HistoryEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
-        out: dict[str, Any] = {
+        note = {} if self.note is None else {"note": self.note}
+        return {
             "at": as_utc(self.at).isoformat(),
             "actor": self.actor,
             "action": self.action,
             **self.detail,
+            **note,
         }
-        if self.note is not None:
-            out["note"] = self.note
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,14 @@ class AppealRecord:
     user_hash: str | None
     caller_key_id: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppealEntry:
+    """An appeal as a list shows it: the appeal and the review item it opened (without its text)."""
+
+    appeal: AppealRecord
+    item: ItemRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,34 +382,10 @@ class ReviewStore:
                 HistoryEntry(a.at, a.actor, a.action, dict(a.detail), self._unseal(a.note_sealed))
                 for a in actions
             )
-        return ItemRecord(
-            id=row.id,
-            request_id=row.request_id,
-            guardrail_id=row.guardrail_id,
-            version=row.version,
-            source=row.source,
-            policy_name=row.policy_name,
-            action=row.action,
-            blocked=row.blocked,
-            reason=row.reason,
-            state=row.state,
+        return record_of(
+            ItemRecord,
+            row,
             findings=list(row.findings),
-            assignee=row.assignee,
-            four_eyes=row.four_eyes,
-            escalated=row.escalated,
-            first_reviewer=row.first_reviewer,
-            first_outcome=row.first_outcome,
-            first_label=row.first_label,
-            first_category=row.first_category,
-            outcome=row.outcome,
-            label=row.label,
-            category=row.category,
-            resolved_by=row.resolved_by,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            due_at=row.due_at,
-            expires_at=row.expires_at,
-            resolved_at=row.resolved_at,
             has_text=row.text_sealed is not None,
             text=self._unseal(row.text_sealed) if full else None,
             explanation=self._unseal(row.explanation_sealed) if full else None,
@@ -588,18 +573,16 @@ class ReviewStore:
         """The audited decision with this request id, or None."""
         with self._sessions() as session:
             row = session.scalars(select(AuditRow).where(AuditRow.request_id == request_id[:64])).first()
-            if row is None:
-                return None
-            return DecisionRecord(
-                request_id=row.request_id,
-                guardrail_id=row.guardrail_id,
-                version=row.version,
-                source=row.source,
-                action=row.action,
-                policy_name=row.policy_name,
-                findings=list(row.findings),
-                caller_key_id=row.caller_key_id,
-            )
+            return None if row is None else record_of(DecisionRecord, row, findings=list(row.findings))
+
+    def decision_caller(self, request_id: str) -> tuple[bool, str | None]:
+        """Whether the audit trail holds a decision with this request id, and the API key it was
+        made for (one indexed read of one column: what a piece of feedback is checked against)."""
+        with self._sessions() as session:
+            found = session.execute(
+                select(AuditRow.caller_key_id).where(AuditRow.request_id == request_id[:64])
+            ).first()
+        return (False, None) if found is None else (True, found[0])
 
     # -- appeals -----------------------------------------------------------------------------
 
@@ -617,9 +600,25 @@ class ReviewStore:
             row = session.get(Appeal, appeal_id[:64])
             if row is None:
                 raise NotFoundError("appeal", appeal_id)
-            return AppealRecord(
-                row.id, row.request_id, row.item_id, row.user_hash, row.caller_key_id, row.created_at
+            return record_of(AppealRecord, row)
+
+    def appeals_page(
+        self, *, states: Sequence[str] = (), after: str | None = None, limit: int = 100
+    ) -> Page[AppealEntry]:
+        """Appeals newest first, each with the review item it opened (no text), optionally only
+        those whose item is in one of ``states``; ``after`` is the cursor a previous page ended with."""
+        query = select(Appeal, ReviewItem).join(ReviewItem, ReviewItem.id == Appeal.item_id)
+        if states:
+            query = query.where(ReviewItem.state.in_(list(states)))
+        with self._sessions() as session:
+            found = keyset_page(
+                session, query, Appeal, Appeal.created_at, after=after, limit=limit, descending=True
             )
+            entries = [
+                AppealEntry(record_of(AppealRecord, appeal), self._record(item, full=False, session=session))
+                for appeal, item in found.items
+            ]
+        return Page(entries, found.next)
 
     # -- feedback ----------------------------------------------------------------------------
 
@@ -641,23 +640,27 @@ class ReviewStore:
     def list_feedback(
         self, *, request_id: str | None = None, since: datetime | None = None, limit: int = 100
     ) -> list[FeedbackRecord]:
-        """Feedback, newest first."""
-        query = select(Feedback).order_by(Feedback.created_at.desc(), Feedback.id).limit(limit)
+        """Feedback, newest first (the first page of :meth:`feedback_page`)."""
+        return self.feedback_page(request_id=request_id, since=since, limit=limit).items
+
+    def feedback_page(
+        self,
+        *,
+        request_id: str | None = None,
+        since: datetime | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> Page[FeedbackRecord]:
+        """Feedback newest first, optionally about one request or since a time; ``after`` is the
+        cursor a previous page ended with."""
+        query = select(Feedback)
         if request_id is not None:
             query = query.where(Feedback.request_id == request_id)
         if since is not None:
             query = query.where(Feedback.created_at >= since)
         with self._sessions() as session:
-            return [
-                FeedbackRecord(
-                    r.id,
-                    r.request_id,
-                    r.rating,
-                    r.category,
-                    self._unseal(r.text_sealed),
-                    r.user_hash,
-                    r.caller_key_id,
-                    r.created_at,
-                )
-                for r in session.scalars(query)
-            ]
+            found = keyset_page(
+                session, query, Feedback, Feedback.created_at, after=after, limit=limit, descending=True
+            )
+            records = [record_of(FeedbackRecord, r, text=self._unseal(r.text_sealed)) for r in found.items]
+        return Page(records, found.next)

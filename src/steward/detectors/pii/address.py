@@ -132,17 +132,20 @@ _SEPARATOR = re.compile(
     + r")\b)"
 )
 _PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)|[ \t]+(?:" + _POSTCODE + r")\b")
-#: RE2 trigger: a street word next to a number, a box, a unit, or an address cue before a number.
+#: RE2 trigger: a street word after a number, a box, a unit, or an address cue before a number.
+#: Looser than the recognizer (any run of the line, not up to four words or 60 characters):
+#: counted repetitions multiply the states of the prefilter's DFA, and a trigger may only
+#: ever be looser than the recognizer it guards.
 _TRIGGER = (
-    r"\d{1,6}[A-Za-z]?,? +(?:\S+ +){0,4}(?:" + _SUFFIXES + r")\b"
+    r"\d{1,6}[A-Za-z]?,? +[^\n]*(?:" + _SUFFIXES + r")\b"
     r"|(?i:(?:" + _FUSED + r"|u|utca|st|út|tér|vej|gate|ring|sor|tee)\.?,? +\d)"
     r"|(?:" + _PREFIXES + r") +\pL"
     r"|(?i:\d{1,4},? +(?:bis |ter )?(?:rue|avenue|boulevard|bd|allée|impasse|quai|chemin) )"
-    r"|(?m:^[ \t>]*\d{1,6}[ \t]+\pL[^\n]{0,60}\d\.?[ \t]*$)"
+    r"|(?m:^[ \t>]*\d{1,6}[ \t]+\pL[^\n]*\d\.?[ \t]*$)"
     r"|(?i:\bbox +\d|\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building)\b\.? *#? *\d)"
     r"|(?i:\b(?:uss|usns|usnv|uscgc)\b)|Postfach|Apartado"
     r"|(?i:(?:address(?:es)?|(?:lives?|living|located|based|moved|ship(?:ped)?|deliver(?:ed)?|sent|send|"
-    r"return(?:ed)?|is) +(?:at|on|to|in)|corner +of)[^\n]{0,60}\d)"
+    r"return(?:ed)?|is) +(?:at|on|to|in)|corner +of)[^\n]*\d)"
 )
 #: At most this many parts after the street line (unit, city, region, postcode, country).
 MAX_PARTS = 5
@@ -155,6 +158,7 @@ class AddressRecognizer(Recognizer):
     entity = PiiType.ADDRESS
     name = "address"
     trigger = _TRIGGER
+    trigger_group = "address"  # a number then words: half-matched all over ordinary text
 
     def find(self, text: str) -> Iterator[Span]:
         streets: list[tuple[int, int]] = []

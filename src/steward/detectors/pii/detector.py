@@ -1,6 +1,6 @@
 """The PII detector: the policy's entity types, each found by its recognizers.
 
-Cheap first: one RE2 scan (:class:`~steward.detectors.pii.prefilter.TriggerSet`) picks
+Cheap first: a few RE2 sets (:class:`~steward.detectors.pii.prefilter.TriggerSet`) pick
 the recognizers whose trigger occurs in the text, and only those run their patterns and
 validators. The name model runs only when NAME is enabled and the text has a capital
 letter. Findings carry exact character offsets into the checked text.
@@ -44,7 +44,9 @@ class PiiDetector(Detector):
         ]
         self._rule_of = {t: rule_key(_SECTION, t.value) for t in wanted}
         self._rules = frozenset(self._rule_of.values())
-        self._triggers = TriggerSet([r.trigger for r in self._recognizers])
+        self._triggers = TriggerSet(
+            [r.trigger for r in self._recognizers], [r.trigger_group for r in self._recognizers]
+        )
 
     @classmethod
     def from_policy(cls, policy: Policy) -> PiiDetector | None:

@@ -180,6 +180,8 @@ def recognizer_for(row: PatternRow) -> type[Recognizer]:
             "entity": row.entity,
             "name": row.name,
             "trigger": row.trigger,
+            # a window after context words is in progress wherever such a word stood
+            "trigger_group": "context" if row.gate is not None else "",
             "__doc__": row.description,
         },
     )

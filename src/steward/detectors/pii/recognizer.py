@@ -39,6 +39,10 @@ class Recognizer(ABC):
     name: ClassVar[str]
     #: An RE2 pattern that matches wherever a value might be; ``None`` means always run.
     trigger: ClassVar[str | None]
+    #: Which RE2 set of the prefilter scans for the trigger (``""``: the shared one). A trigger
+    #: that is half-way matched at most places of ordinary text (a word run, a window after a
+    #: context word) gets a set of its own kind: in a shared set it multiplies the others' states.
+    trigger_group: ClassVar[str] = ""
 
     @abstractmethod
     def find(self, text: str) -> Iterator[Span]:

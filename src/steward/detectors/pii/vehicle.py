@@ -50,6 +50,7 @@ class VinRecognizer(Recognizer):
     entity = PiiType.VEHICLE_IDENTIFICATION_NUMBER
     name = "vin"
     trigger = r"(?i)[a-hj-npr-z0-9]{17}"
+    trigger_group = "vin"  # counts every letter and digit of ordinary text up to 17
     _pattern = re.compile(r"(?<![\w-])[A-HJ-NPR-Z0-9]{17}(?![\w-])")
 
     def find(self, text: str) -> Iterator[Span]:

@@ -39,6 +39,19 @@ def _iso_8601(value: object) -> object:
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The policy filter's values: the short names, or the policy section names findings carry.
+PolicyName = Literal[
+    "content",
+    "topic",
+    "word",
+    "pii",
+    "grounding",
+    "contentPolicy",
+    "topicPolicy",
+    "wordPolicy",
+    "sensitiveInformationPolicy",
+    "contextualGroundingPolicy",
+]
 #: A time in a query: ISO 8601 only.
 Timestamp = Annotated[datetime, BeforeValidator(_iso_8601)]
 
@@ -51,6 +64,10 @@ def _query(
     action: Annotated[Literal["NONE", "GUARDRAIL_INTERVENED"] | None, Query()] = None,
     source: Annotated[Literal["input", "output", "INPUT", "OUTPUT"] | None, Query()] = None,
     type: Annotated[str | None, Query(max_length=100, description="a finding type, e.g. EMAIL")] = None,
+    policy: Annotated[
+        PolicyName | None,
+        Query(description="records with a finding of this policy: content, topic, word, pii or grounding"),
+    ] = None,
     endpoint: Annotated[str | None, Query(max_length=32)] = None,
     caller: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
@@ -66,6 +83,7 @@ def _query(
         action=action,
         source=source,
         finding_type=type,
+        policy=policy,
         endpoint=endpoint,
         caller_key_id=caller,
         limit=limit,

@@ -3,11 +3,20 @@
 An application (an ``app`` key) sends these on behalf of its end users; the end user's id,
 if given, is stored only as a keyed hash. An appeal opens a review item; its status shows
 the outcome and the reviewer's explanation once a reviewer resolved it. Reviewers, auditors
-and admins read feedback with ``GET /v1/feedback``. ``GET /v1/systems/{id}/notice`` is the
-plain-language notice an application shows its users (any key).
+and admins read feedback with ``GET /v1/feedback`` and appeals with ``GET /v1/appeals``, a page
+at a time (newest first; ``next`` is the following page's cursor, passed back as ``after``).
+``GET /v1/systems/{id}/notice`` is the plain-language notice an application shows its users
+(any key).
 
-Feedback and appeals are stored by the review writer (:mod:`steward.review.writer`): the
-feedback route does no I/O of its own (it runs on the event loop, no thread hop), and both
+Feedback must name a decision made for the sending key (an admin's may name any): an unknown
+request id and another key's are the same 404 and take the same path, so neither tells whether
+the id exists (:class:`~steward.app.feedback.FeedbackTargets`). A request id this process
+looked up before is checked in memory, on the event loop; any other costs one indexed read of
+the audit trail in a worker thread, after this process's audit writer stored what it held if
+the id is not there yet; a refusal reads it again 0.25, 0.75 and 1.75 s later (the decision may
+have been made by another worker process whose writer has not committed it yet).
+
+Feedback and appeals are stored by the review writer (:mod:`steward.review.writer`): both
 answer once the row is queued; a full queue makes them wait, never drops a row.
 """
 
@@ -16,13 +25,17 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from steward.app.feedback import FeedbackTargets, appeal_entry
 from steward.errors import NotFoundError, StewardError
 from steward.govern.repository import GovernanceStore
 from steward.policy import parse_policy
+from steward.review import State
 from steward.review.notice import notice_html
 from steward.review.notice import system_notice as build_notice
 from steward.review.voice import (
@@ -33,6 +46,7 @@ from steward.review.voice import (
     appeal_view,
 )
 from steward.server.auth import Caller, Role, require_role
+from steward.server.params import PageAfter, PageLimit
 from steward.server.responses import json_response
 from steward.server.routers.review import reviewer_of, services, settled, voice
 from steward.server.state import get_state
@@ -47,6 +61,33 @@ _any_role = Depends(require_role(*Role))
 
 #: A request id as Steward issues them (or a caller-chosen one of the same shape).
 _REQUEST_ID = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_\-]+$", alias="requestId")
+#: How long a refused piece of feedback waits before each further read of its request id (1.75 s
+#: in all): a decision another worker process made a moment ago may not be committed yet.
+RECHECK_S = (0.25, 0.5, 1.0)
+
+
+def targets(request: Request) -> FeedbackTargets:
+    """The app's :class:`FeedbackTargets` (one per app, made on first use)."""
+    found: FeedbackTargets | None = getattr(request.app.state, "feedback_targets", None)
+    if found is None:
+        found = FeedbackTargets(services(request).voice.store, get_state(request).audit)
+        request.app.state.feedback_targets = found
+    return found
+
+
+async def check_target(request: Request, request_id: str, caller: Caller) -> None:
+    """Refuse (404) feedback about a request id not decided for ``caller``'s key (admins: any
+    stored decision). Memory first; then the audit trail in a worker thread, again after each
+    wait of :data:`RECHECK_S`, whether the id is unknown or another key's, so the two look alike."""
+    check = targets(request)
+    admin = caller.role is Role.ADMIN
+    if check.allowed_in_memory(request_id, caller.key_id, admin=admin):
+        return
+    for wait in (0.0, *RECHECK_S):
+        await anyio.sleep(wait)
+        if await run_in_threadpool(check.allowed, request_id, caller.key_id, admin=admin):
+            return
+    raise check.refusal(request_id)
 
 
 class FeedbackBody(BaseModel):
@@ -74,7 +115,9 @@ class AppealBody(BaseModel):
 
 @router.post("/feedback", status_code=201, response_class=Response, summary="Send an end user's feedback")
 async def send_feedback(body: FeedbackBody, request: Request, caller: Caller = _app_role) -> Response:
-    """Queue the feedback for storage; the answer is its id."""
+    """Queue the feedback for storage; the answer is its id. The request id must name a decision
+    made for this key (admins: any decision): 404 otherwise."""
+    await check_target(request, body.request_id, caller)
     built = services(request)
     entry = built.voice.new_feedback(
         request_id=body.request_id,
@@ -93,12 +136,28 @@ def list_feedback(
     request: Request,
     caller: Caller = _readers,
     request_id: Annotated[str | None, Query(alias="requestId", max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after: PageAfter = None,
+    limit: PageLimit = 100,
 ) -> Response:
-    """Feedback newest first (users as keyed hashes)."""
+    """Feedback newest first (users as keyed hashes), a page at a time: pass ``next`` as ``after``."""
     settled(request)
-    records = voice(request).list_feedback(request_id=request_id, limit=limit)
-    return json_response({"feedback": [r.to_dict() for r in records]})
+    found = voice(request).store.feedback_page(request_id=request_id, after=after, limit=limit)
+    return json_response({"feedback": [r.to_dict() for r in found.items], "next": found.next})
+
+
+@router.get("/appeals", response_class=Response, summary="List appeals")
+def list_appeals(
+    request: Request,
+    caller: Caller = _readers,
+    state: Annotated[list[State] | None, Query(description="the state of the appeal's review item")] = None,
+    after: PageAfter = None,
+    limit: PageLimit = 100,
+) -> Response:
+    """Appeals newest first, with their state, outcome and review item, a page at a time: pass
+    ``next`` as ``after``; ``state`` (repeatable) keeps those whose item is in it."""
+    settled(request)
+    found = voice(request).store.appeals_page(states=[s.value for s in state or []], after=after, limit=limit)
+    return json_response({"appeals": [appeal_entry(e) for e in found.items], "next": found.next})
 
 
 @router.post("/appeals", status_code=201, response_class=Response, summary="Appeal a decision")

@@ -1,6 +1,8 @@
 """Governance API under ``/v1/governance``: inventory, risks, evidence, gates, controls, cards, register.
 
-Writes need an ``admin`` key; reads also admit ``reviewer`` and ``auditor`` keys. A status
+Writes need an ``admin`` key; reads also admit ``reviewer`` and ``auditor`` keys. Lists
+(systems, risks, evidence, gate decisions, datasheets) come a page at a time: ``next`` is the
+following page's cursor, passed back as ``after``. A status
 change runs the release gate: a refusal answers 409 with the gate's decision (what is
 missing), and the status stays as it was. Documents are validated with the same models as
 the CLI, so a bad field is named the same way (400 ``ValidationException``).
@@ -8,6 +10,7 @@ the CLI, so a bad field is named the same way (400 ``ValidationException``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -21,17 +24,18 @@ from steward.govern._validation import parse_model
 from steward.govern.cards import all_cards, card_problems, collect_card_inputs
 from steward.govern.controls import resolve_control
 from steward.govern.datasheet import Datasheet
-from steward.govern.documents import render
+from steward.govern.documents import MEDIA_TYPES, render
 from steward.govern.heatmap import heat_grid, heatmap_text
 from steward.govern.inventory import AISystem, Lifecycle
 from steward.govern.register import Register, dump_register, parse_register, to_document
 from steward.govern.report import risk_report
-from steward.govern.repository import GovernanceStore
+from steward.govern.repository import GovernanceStore, Page
 from steward.govern.requirements import EvidenceKind
 from steward.govern.risk import Risk
 from steward.server.auth import Caller, Role, require_role
 from steward.server.bounds import JsonObject, json_problem
 from steward.server.errors import error_response
+from steward.server.params import PageAfter, PageLimit
 from steward.server.responses import json_response
 from steward.server.state import get_state
 
@@ -41,11 +45,6 @@ router = APIRouter(prefix="/v1/governance", tags=["governance"])
 
 _admin = Depends(require_role(Role.ADMIN))
 _reader = Depends(require_role(Role.AUDITOR, Role.REVIEWER))
-_MEDIA = {
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "json": "application/json",
-}
 Format = Annotated[str, Query(pattern="^(md|html|json)$")]
 
 
@@ -128,10 +127,15 @@ def _controls(refs: list[str]) -> list[str]:
 # -- systems -------------------------------------------------------------------------------
 
 
+def _page(name: str, found: Page[Any], dump: Callable[[Any], dict[str, Any]] = _dump) -> Response:
+    """One page of a list as ``{name: [...], "next": cursor}``."""
+    return json_response({name: [dump(item) for item in found.items], "next": found.next})
+
+
 @router.get("/systems", dependencies=[_reader])
-def list_systems(request: Request) -> Response:
-    """The inventory."""
-    return json_response({"systems": [_dump(s) for s in _store(request).list_systems()]})
+def list_systems(request: Request, after: PageAfter = None, limit: PageLimit = 100) -> Response:
+    """The inventory, by id, a page at a time."""
+    return _page("systems", _store(request).systems_page(after=after, limit=limit))
 
 
 @router.post("/systems", dependencies=[_admin], openapi_extra=_body_of(AISystem))
@@ -175,9 +179,9 @@ def check_gate(request: Request, system_id: str, to: Lifecycle = Lifecycle.DEPLO
 
 
 @router.get("/systems/{system_id}/decisions", dependencies=[_reader])
-def decisions(request: Request, system_id: str) -> Response:
-    """Recorded gate decisions, oldest first."""
-    return json_response({"decisions": [_dump(d) for d in _store(request).decisions(system_id)]})
+def decisions(request: Request, system_id: str, after: PageAfter = None, limit: PageLimit = 100) -> Response:
+    """Recorded gate decisions, oldest first, a page at a time."""
+    return _page("decisions", _store(request).decisions_page(system_id, after=after, limit=limit))
 
 
 @router.get("/systems/{system_id}/controls", dependencies=[_reader])
@@ -201,9 +205,9 @@ def _risk_dict(risk: Risk) -> dict[str, Any]:
 
 
 @router.get("/systems/{system_id}/risks", dependencies=[_reader])
-def list_risks(request: Request, system_id: str) -> Response:
-    """A system's risk register with scores and ratings."""
-    return json_response({"risks": [_risk_dict(r) for r in _store(request).list_risks(system_id)]})
+def list_risks(request: Request, system_id: str, after: PageAfter = None, limit: PageLimit = 100) -> Response:
+    """A system's risk register with scores and ratings, by id, a page at a time."""
+    return _page("risks", _store(request).risks_page(system_id, after=after, limit=limit), _risk_dict)
 
 
 @router.post(
@@ -240,16 +244,18 @@ def report(request: Request, system_id: str, format: Format = "md") -> Response:
     """The risk report as Markdown, HTML or JSON."""
     store = _store(request)
     doc = risk_report(store.get_system(system_id), store.list_risks(system_id), now=datetime.now(UTC))
-    return Response(render(doc, format), media_type=_MEDIA[format])
+    return Response(render(doc, format), media_type=MEDIA_TYPES[format])
 
 
 # -- evidence ------------------------------------------------------------------------------
 
 
 @router.get("/systems/{system_id}/evidence", dependencies=[_reader])
-def list_evidence(request: Request, system_id: str) -> Response:
-    """A system's evidence, oldest first."""
-    return json_response({"evidence": [_dump(e) for e in _store(request).list_evidence(system_id)]})
+def list_evidence(
+    request: Request, system_id: str, after: PageAfter = None, limit: PageLimit = 100
+) -> Response:
+    """A system's evidence, oldest first, a page at a time."""
+    return _page("evidence", _store(request).evidence_page(system_id, after=after, limit=limit))
 
 
 @router.post("/systems/{system_id}/evidence")
@@ -313,13 +319,13 @@ def card(request: Request, system_id: str, name: str, format: Format = "md") -> 
     docs = all_cards(collect_card_inputs(_store(request), system_id, now=datetime.now(UTC)))
     if name not in docs:
         raise InputError(f"is not one of {sorted(docs)}", field="card")
-    return Response(render(docs[name], format), media_type=_MEDIA[format])
+    return Response(render(docs[name], format), media_type=MEDIA_TYPES[format])
 
 
 @router.get("/datasets", dependencies=[_reader])
-def list_datasets(request: Request) -> Response:
-    """Every datasheet."""
-    return json_response({"datasets": [_dump(d) for d in _store(request).list_datasets()]})
+def list_datasets(request: Request, after: PageAfter = None, limit: PageLimit = 100) -> Response:
+    """Datasheets by id, a page at a time."""
+    return _page("datasets", _store(request).datasets_page(after=after, limit=limit))
 
 
 @router.post("/datasets", dependencies=[_admin], openapi_extra=_body_of(Datasheet))

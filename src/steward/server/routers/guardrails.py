@@ -18,7 +18,7 @@ from steward.app.guardrails import GUARDRAIL_ID_RE
 from steward.policy import parse_policy
 from steward.server.auth import Caller, Role, require_role
 from steward.server.packs import POLICY_OR_PACK, PackName, PolicyDocument
-from steward.server.params import AliasName, FromRef, GuardrailId, ToRef, VersionRef
+from steward.server.params import AliasName, FromRef, GuardrailId, PageAfter, PageLimit, ToRef, VersionRef
 from steward.server.responses import json_response
 from steward.server.state import get_state
 
@@ -81,10 +81,14 @@ def create_guardrail(body: CreateGuardrail, request: Request, caller: Caller = _
 
 
 @router.get("", response_class=Response, summary="List guardrails")
-def list_guardrails(request: Request, caller: Caller = _reader) -> Response:
-    """Every guardrail (without policies)."""
-    infos = get_state(request).guardrails.list_all()
-    return json_response({"guardrails": [i.to_dict(with_policy=False) for i in infos]})
+def list_guardrails(
+    request: Request, caller: Caller = _reader, after: PageAfter = None, limit: PageLimit = 100
+) -> Response:
+    """Guardrails by id (without policies), a page at a time: pass ``next`` as ``after``."""
+    found = get_state(request).guardrails.page(after=after, limit=limit)
+    return json_response(
+        {"guardrails": [i.to_dict(with_policy=False) for i in found.items], "next": found.next}
+    )
 
 
 @router.get("/{guardrail_id}", response_class=Response, summary="Get a guardrail and its DRAFT policy")
@@ -124,10 +128,18 @@ def create_version(
 
 
 @router.get("/{guardrail_id}/versions", response_class=Response, summary="List versions")
-def list_versions(guardrail_id: GuardrailId, request: Request, caller: Caller = _reader) -> Response:
-    """Every frozen version, oldest first."""
-    versions = get_state(request).guardrails.list_versions(guardrail_id)
-    return json_response({"versions": [v.to_dict(with_policy=False) for v in versions]})
+def list_versions(
+    guardrail_id: GuardrailId,
+    request: Request,
+    caller: Caller = _reader,
+    after: PageAfter = None,
+    limit: PageLimit = 100,
+) -> Response:
+    """Frozen versions, oldest first, a page at a time: pass ``next`` (a version number) as ``after``."""
+    found = get_state(request).guardrails.versions_page(guardrail_id, after=after, limit=limit)
+    return json_response(
+        {"versions": [v.to_dict(with_policy=False) for v in found.items], "next": found.next}
+    )
 
 
 @router.get("/{guardrail_id}/versions/{version}", response_class=Response, summary="Get one version's policy")

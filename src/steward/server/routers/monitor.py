@@ -18,25 +18,16 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from steward.app import monitor
 from steward.errors import InputError, StewardError
-from steward.monitor.alerts import event_to_dict, new_rule, replace_rule, rule_to_dict, store_rule
-from steward.monitor.drift import drift_report
-from steward.monitor.prom import (
-    CONTENT_TYPE_LATEST,
-    MetricsMiddleware,
-    exposition,
-    instrument_writer,
-    refresh_review_gauges,
-)
-from steward.monitor.report import build_report, compare_versions, parse_duration, resolve_range
+from steward.monitor.prom import CONTENT_TYPE_LATEST, MetricsMiddleware, exposition, instrument_writer
+from steward.monitor.report import parse_duration, resolve_range
 from steward.monitor.scheduler import AlertScheduler
 from steward.monitor.settings import MonitorSettings
-from steward.monitor.tracing import trace_guard, tracer_from_env
+from steward.monitor.tracing import trace_guard, tracer_for
 from steward.server.auth import Caller, Role, require_role
 from steward.server.responses import json_response
 from steward.server.state import get_state
-from steward.store.monitor import AlertStore, AuditScope
-from steward.store.review import ReviewStore
 
 __all__ = ["install", "router", "start", "stop"]
 
@@ -58,10 +49,6 @@ def _settings(request: Request) -> MonitorSettings:
     return settings
 
 
-def _scope(guardrail: str | None, version: str | None, source: str | None, caller: str | None) -> AuditScope:
-    return AuditScope(guardrail_id=guardrail, version=version, source=source, caller_key_id=caller)
-
-
 @router.get("/report", response_class=Response, summary="Volume, intervention and block rates, latency")
 def report(
     request: Request,
@@ -77,12 +64,12 @@ def report(
 ) -> Response:
     """Per guardrail, version, direction (and application key): counts, rates and latency per window."""
     start, end = resolve_range(since, until)
-    body = build_report(
-        get_state(request).sessions,
+    body = monitor.report(
+        get_state(request),
         since=start,
         until=end,
         window_s=parse_duration(window, field="window"),
-        scope=_scope(guardrail, version, source, caller),
+        scope=monitor.scope(guardrail, version, source, caller),
         by_caller=by_caller,
     )
     return json_response(body)
@@ -99,8 +86,8 @@ def compare(
     who: Caller = _reader,
 ) -> Response:
     """Rates of ``version`` beside ``previous`` (default: the version before), per direction."""
-    body = compare_versions(
-        get_state(request).sessions,
+    body = monitor.compare(
+        get_state(request),
         guardrail_id=guardrail,
         version=version,
         previous=previous,
@@ -126,11 +113,11 @@ def drift(
     """PSI and KS of text length, language mix and reported scores, current against reference."""
     reference = resolve_range(reference_since, reference_until)
     current = resolve_range(since, until)
-    body = drift_report(
-        get_state(request).sessions,
+    body = monitor.drift(
+        get_state(request),
         reference=reference,
         current=current,
-        scope=_scope(guardrail, version, source, caller),
+        scope=monitor.scope(guardrail, version, source, caller),
     )
     return json_response(body)
 
@@ -144,17 +131,16 @@ def alerts(
     who: Caller = _reader,
 ) -> Response:
     """Fired alerts with their delivery state."""
-    events = AlertStore(get_state(request).sessions).events(since=since, rule_id=rule, limit=limit)
-    return json_response({"alerts": [event_to_dict(e) for e in events]})
+    return json_response(
+        {"alerts": monitor.alerts(get_state(request), since=since, rule_id=rule, limit=limit)}
+    )
 
 
 @router.get("/rules", response_class=Response, summary="Alert rules")
 def list_rules(request: Request, who: Caller = _reader) -> Response:
     """Every alert rule, and the webhook names rules may use."""
-    rules = AlertStore(get_state(request).sessions).rules()
-    return json_response(
-        {"rules": [rule_to_dict(r) for r in rules], "webhooks": sorted(_settings(request).webhooks)}
-    )
+    rules = monitor.rules(get_state(request))
+    return json_response({"rules": rules, "webhooks": sorted(_settings(request).webhooks)})
 
 
 async def _rule_body(request: Request) -> dict[str, Any]:
@@ -175,10 +161,10 @@ async def _rule_body(request: Request) -> dict[str, Any]:
 async def create_rule(request: Request, who: Caller = _admin) -> Response:
     """A new rule (admin only); its ``webhook`` must be one the operator configured."""
     body = await _rule_body(request)
-    store = AlertStore(get_state(request).sessions)
-    row = new_rule(body, webhooks=_settings(request).webhooks, created_by=who.key_id)
-    created = await run_in_threadpool(store_rule, store, row)
-    return json_response(rule_to_dict(created), status_code=201)
+    created = await run_in_threadpool(
+        lambda: monitor.add_rule(get_state(request), body, created_by=who.key_id)
+    )
+    return json_response(created, status_code=201)
 
 
 @router.put("/rules/{rule_id}", response_class=Response, summary="Change an alert rule")
@@ -188,10 +174,8 @@ async def change_rule(request: Request, rule_id: str, who: Caller = _admin) -> R
     if len(rule_id) > 64:
         raise InputError("must be at most 64 characters", field="rule_id")
     body = await _rule_body(request)
-    store = AlertStore(get_state(request).sessions)
-    webhooks = _settings(request).webhooks
-    changed = await run_in_threadpool(lambda: replace_rule(store, rule_id, body, webhooks=webhooks))
-    return json_response(rule_to_dict(changed))
+    changed = await run_in_threadpool(lambda: monitor.change_rule(get_state(request), rule_id, body))
+    return json_response(changed)
 
 
 @router.delete("/rules/{rule_id}", response_class=Response, summary="Delete an alert rule")
@@ -199,7 +183,7 @@ def delete_rule(request: Request, rule_id: str, who: Caller = _admin) -> Respons
     """Delete a rule and its fired alerts (admin only)."""
     if len(rule_id) > 64:
         raise InputError("must be at most 64 characters", field="rule_id")
-    AlertStore(get_state(request).sessions).delete(rule_id)
+    monitor.delete_rule(get_state(request), rule_id)
     return Response(status_code=204)
 
 
@@ -216,20 +200,20 @@ def metrics(request: Request, _: None = Depends(_metrics_caller)) -> Response:
     seconds costs one grouped query, and the figures never lag behind the queue."""
     state = get_state(request)
     try:
-        refresh_review_gauges(ReviewStore(state.sessions, state.keys.sealer).queue_counts())
+        monitor.refresh_review_metrics(state)
     except StewardError as exc:  # the other metrics still answer; the gauges keep their last value
         log.warning("review gauges not refreshed: %s", type(exc).__name__)
     return Response(exposition(state.audit), media_type=CONTENT_TYPE_LATEST)
 
 
-def install(app: FastAPI, settings: MonitorSettings | None = None) -> None:
+def install(app: FastAPI) -> None:
     """Add monitoring to ``app``: routes, request and decision metrics, and the alert scheduler."""
-    monitor_settings = settings or MonitorSettings.from_env()
     state = app.state.steward
+    monitor_settings = monitor.settings(state)
     app.state.monitor_settings = monitor_settings
-    app.state.alert_scheduler = AlertScheduler(state.sessions, monitor_settings)
+    app.state.alert_scheduler = monitor.scheduler(state, monitor_settings)
     instrument_writer(state.audit)
-    tracer = tracer_from_env()  # STEWARD_OTEL_TRACES; a bad value stops the server at start-up
+    tracer = tracer_for(state.settings)  # STEWARD_OTEL_TRACES; without the otel extra the server stops here
     if tracer is not None:
         state.guards.decorate = lambda guard: trace_guard(guard, tracer)
     app.add_middleware(MetricsMiddleware)

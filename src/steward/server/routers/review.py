@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -29,32 +28,26 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from steward.app import review as reviews
 from steward.assessment import Assessment
-from steward.audit.retention import retention_job
-from steward.errors import InputError, StewardError
-from steward.govern.repository import GovernanceStore
+from steward.errors import StewardError
 from steward.policy.schema import Policy
 from steward.proxy import openai_format as oai
 from steward.proxy.chat import GuardBinding
 from steward.proxy.request import ChatRequest
-from steward.review import Reason, Reviewer, ReviewQueue, SlaSettings, State
-from steward.review.consequential import ConsequentialIndex, ReloadedIndex, SystemIndex
+from steward.review import Reason, Reviewer, State
+from steward.review.consequential import ReloadedIndex
 from steward.review.export import ExportCount, eval_rows
 from steward.review.handoff import HANDOFF_HEADER, HandoffAsk, handoff_ask, without_handoff_field
-from steward.review.purge import PurgeScheduler, purge_interval
+from steward.review.purge import PurgeScheduler
 from steward.review.queue import CATEGORY_MAX, NOTE_MAX, item_summary, item_view
-from steward.review.suggest import Suggester
-from steward.review.voice import Voice, user_key
-from steward.review.writer import ReviewWriter
+from steward.review.voice import Voice
 from steward.server.auth import Caller, Role, require_role
 from steward.server.responses import json_response
 from steward.server.state import ServerState, get_state
-from steward.store.review import ReviewStore
-from steward.store.suggestions import SuggestionStore
 
 __all__ = [
     "HANDOFF_HEADER",
-    "ReviewServices",
     "app_services",
     "current",
     "handoff_answer",
@@ -94,42 +87,16 @@ _reviewer = Depends(require_role(Role.REVIEWER))
 EXPORT_MAX = 100_000
 
 
-class ReviewServices:
-    """The queue and the end-user voice of one app, built on first use from its state."""
-
-    def __init__(self, state: ServerState) -> None:
-        store = ReviewStore(state.sessions, state.keys.sealer)
-        self.queue = ReviewQueue(store, sla=SlaSettings.from_env())
-        #: Stores new items, appeals and feedback off the request path, in batches.
-        self.writer = ReviewWriter(store)
-        # The user-id hash key is derived from the server key, as ``steward db forget`` derives it.
-        self.voice = Voice(self.queue, user_key(state.server_key))
-        register = GovernanceStore(state.sessions)
-        self.consequential = ConsequentialIndex(
-            lambda: (
-                (g.id, g.version) for s in register.list_systems() if s.consequential for g in s.guardrails
-            )
-        )
-        #: Policy suggestions from overturns (admins decide; accepting edits a DRAFT).
-        self.suggester = Suggester(
-            store, SuggestionStore(state.sessions, state.keys.sealer), state.guardrails
-        )
-        #: The system a guardrail serves, for the proxy's link to its notice.
-        self.systems = SystemIndex(
-            lambda: ((g.id, g.version, s.id) for s in register.list_systems() for g in s.guardrails)
-        )
-
-
-def app_services(app: FastAPI) -> ReviewServices:
+def app_services(app: FastAPI) -> reviews.ReviewServices:
     """The app's :class:`ReviewServices` (one per app, made on first use)."""
-    built: ReviewServices | None = getattr(app.state, "review_services", None)
+    built: reviews.ReviewServices | None = getattr(app.state, "review_services", None)
     if built is None:
-        built = ReviewServices(app.state.steward)
+        built = reviews.ReviewServices(app.state.steward)
         app.state.review_services = built
     return built
 
 
-def services(request: Request) -> ReviewServices:
+def services(request: Request) -> reviews.ReviewServices:
     """The :class:`ReviewServices` of the app serving ``request``."""
     return app_services(request.app)
 
@@ -166,13 +133,10 @@ async def notice_link(request: Request, guardrail_id: str, version: str) -> str 
 
 
 def install_purge(app: FastAPI) -> None:
-    """Give ``app`` its retention purge, every ``STEWARD_REVIEW_PURGE_INTERVAL_S`` seconds (read now,
-    so a bad value stops the server at start-up naming the variable)."""
-    built = app_services(app)
+    """Give ``app`` its retention purge, every ``STEWARD_REVIEW_PURGE_INTERVAL_S`` seconds."""
     state: ServerState = app.state.steward
-    retention = retention_job(state.sessions, state.audit_key)  # audit, reviews, feedback, data keys
-    purge = built.queue.purge_expired
-    app.state.review_purge = PurgeScheduler(lambda: purge() + retention(), interval_s=purge_interval())
+    purge = reviews.retention_purge(state, app_services(app))
+    app.state.review_purge = PurgeScheduler(purge, interval_s=state.settings.review_purge_interval_s)
 
 
 def start_purge(app: FastAPI) -> None:
@@ -403,8 +367,9 @@ def accept_suggestion(suggestion_id: str, request: Request, caller: Caller = _ad
     """Apply the suggestion to the guardrail's DRAFT (a new DRAFT revision; versions untouched).
 
     409 when it was decided already or no longer fits the DRAFT (the word is gone, the topic full)."""
-    record, info = services(request).suggester.accept(suggestion_id, caller.key_id)
-    get_state(request).guards.invalidate(info.id)
+    record, info = reviews.accept_suggestion(
+        get_state(request), services(request), suggestion_id, caller.key_id
+    )
     return json_response(
         {**record.to_dict(), "guardrail": {"id": info.id, "draftRevision": info.draft_revision}}
     )
@@ -419,10 +384,6 @@ def reject_suggestion(suggestion_id: str, request: Request, caller: Caller = _ad
 def voice(request: Request) -> Voice:
     """The app's end-user voice (feedback and appeals)."""
     return services(request).voice
-
-
-#: What the caller is answered when a person takes over (``STEWARD_HANDOFF_MESSAGE``).
-DEFAULT_HANDOFF_MESSAGE = "Your request has been passed to a person, who will get back to you."
 
 
 def handoff_requested(request: Request, chat: ChatRequest, binding: GuardBinding) -> HandoffAsk | None:
@@ -444,20 +405,12 @@ def without_handoff(chat: ChatRequest) -> ChatRequest:
     return chat if body is chat.body else replace(chat, body=body)
 
 
-def handoff_message() -> str:
-    """The hand-off answer, from ``STEWARD_HANDOFF_MESSAGE`` (at most 2,000 characters)."""
-    message = os.environ.get("STEWARD_HANDOFF_MESSAGE", "").strip() or DEFAULT_HANDOFF_MESSAGE
-    if len(message) > 2000:
-        raise InputError(f"is {len(message)} characters, over 2000", field="STEWARD_HANDOFF_MESSAGE")
-    return message
-
-
 async def handoff_answer(
     request: Request, caller: Caller, chat: ChatRequest, binding: GuardBinding, ask: HandoffAsk
 ) -> Response:
     """Answer a proxy request that asked for a person: the model is not called; a hand-off
     item (its own reason and SLA) holds the user's last message, sealed, for a reviewer."""
-    message = handoff_message()
+    message = get_state(request).settings.handoff_message  # STEWARD_HANDOFF_MESSAGE
     request_id: str = request.state.request_id
     users = [t.text for t in chat.texts if t.role == "user"]
     built = services(request)

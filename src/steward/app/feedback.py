@@ -1,0 +1,85 @@
+"""End users' voice as ``/v1/feedback``, ``/v1/appeals`` and the console check and list it.
+
+:class:`FeedbackTargets` says whether a piece of feedback may name the request it names: the
+decision must be in the audit trail, made for the caller's API key (an admin's may name any).
+Both refusals are the same :class:`~steward.errors.NotFoundError`, so an application cannot
+learn whether another application's request id exists. The answer comes from memory when this
+process looked the decision up before, else from one indexed read of the audit trail; the
+audit writer is asynchronous, so a miss first stores what this process's writer still holds
+(a decision made a moment ago may still be queued) and reads once more.
+
+:func:`appeal_entry` is one row of the appeals list, in the words ``GET /v1/appeals/{id}``
+answers an application (state, due time, outcome), with the review item it opened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steward.audit.writer import AuditWriter
+from steward.cache import LruCache
+from steward.errors import NotFoundError
+from steward.review.queue import item_summary
+from steward.review.voice import appeal_view
+from steward.store.review import AppealEntry, ReviewStore
+
+__all__ = ["KNOWN_DECISIONS", "FeedbackTargets", "appeal_entry"]
+
+#: Decisions a process remembers it looked up (request id and key id: about 200 bytes each).
+KNOWN_DECISIONS = 20_000
+#: Longest wait for this process's audit writer before a request id is called unknown (a busy
+#: PostgreSQL can take over a second to commit a batch, as the appeals route found).
+FLUSH_S = 5.0
+
+_UNSEEN = object()
+
+
+class FeedbackTargets:
+    """Which request ids a caller may send feedback about, checked against the audit trail."""
+
+    def __init__(self, store: ReviewStore, audit: AuditWriter, *, remembered: int = KNOWN_DECISIONS) -> None:
+        self._store = store
+        self._audit = audit
+        #: Request id -> the key id its decision was made for (None: made without a key).
+        self._known: LruCache[str, str | None] = LruCache(remembered)
+
+    @staticmethod
+    def refusal(request_id: str) -> NotFoundError:
+        """The one answer to an unknown request id and to another key's: they must not differ."""
+        return NotFoundError("this API key's decision with request id", request_id)
+
+    @staticmethod
+    def _allowed(owner: object, key_id: str, admin: bool) -> bool:
+        return owner is not _UNSEEN and (admin or owner == key_id)
+
+    def allowed_in_memory(self, request_id: str, key_id: str, *, admin: bool) -> bool:
+        """Whether a decision this process already looked up allows the feedback (no I/O)."""
+        return self._allowed(self._known.get(request_id, _UNSEEN), key_id, admin)
+
+    def allowed(self, request_id: str, key_id: str, *, admin: bool) -> bool:
+        """Whether the stored decision allows the feedback (reads the database: a worker thread's
+        job). An id not found is looked for again once this process's audit writer has stored
+        what it holds."""
+        found, owner = self._store.decision_caller(request_id)
+        if not found:
+            self._audit.flush(timeout=FLUSH_S)  # an empty queue returns at once
+            found, owner = self._store.decision_caller(request_id)
+        if not found:
+            return False
+        self._known.put(request_id, owner)
+        return self._allowed(owner, key_id, admin)
+
+
+def appeal_entry(entry: AppealEntry) -> dict[str, Any]:
+    """An appeal as the appeals list shows it: what its application sees (state, due time,
+    outcome), the key that sent it, the end user's keyed hash and the review item it opened
+    (as the review queue lists it)."""
+    appeal, item = entry.appeal, entry.item
+    view = appeal_view(appeal.id, appeal.request_id, appeal.created_at, item)
+    view.pop("explanation", None)  # a list carries no reviewer's text: GET /v1/appeals/{id} does
+    return {
+        **view,
+        "callerKeyId": appeal.caller_key_id,
+        "userHash": appeal.user_hash,
+        "item": item_summary(item),
+    }

@@ -1,0 +1,316 @@
+"""End users' feedback and the appeals list over HTTP, on SQLite and PostgreSQL: feedback names a
+decision made for the sending key (404 alike for an unknown id and another key's), lists come a
+page at a time with cursors, and bad input is refused naming the field."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from review_helpers import headers
+
+from steward.audit.record import AuditRecord
+from steward.audit.writer import AuditWriter
+
+
+def _decision(client: TestClient, keys: dict[str, dict[str, str]], name: str = "app") -> str:
+    """A decision made for key ``name``, queued on the server's audit writer (not yet stored)."""
+    request_id = uuid.uuid4().hex
+    writer: AuditWriter = client.app.state.steward.audit  # type: ignore[attr-defined]
+    writer.submit(
+        AuditRecord(
+            request_id=request_id,
+            endpoint="apply",
+            source="input",
+            action="NONE",
+            guardrail_id="fb-guard",
+            version="1",
+            caller_key_id=keys[name]["x-key-id"],
+        )
+    )
+    return request_id
+
+
+def _post(client: TestClient, keys: dict[str, dict[str, str]], name: str, body: dict[str, Any]) -> Any:
+    return client.post("/v1/feedback", json=body, headers=headers(keys, name))
+
+
+def test_feedback_is_stored_with_the_user_as_a_keyed_hash(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]]
+) -> None:
+    request_id = _decision(review_app, review_keys)
+    body = {
+        "requestId": request_id,
+        "rating": 2,
+        "category": "too_strict",
+        "text": "it blocked my recipe",
+        "userId": "user-42",
+    }
+    r = _post(review_app, review_keys, "app", body)
+    assert r.status_code == 201, r.text
+    listed = review_app.get(
+        "/v1/feedback", params={"requestId": request_id}, headers=headers(review_keys, "auditor")
+    )
+    (fb,) = listed.json()["feedback"]
+    assert (fb["rating"], fb["category"], fb["text"]) == (2, "too_strict", "it blocked my recipe")
+    assert "user-42" not in json.dumps(fb) and len(fb["userHash"]) == 64
+    assert _post(review_app, review_keys, "app", {**body, "rating": 5}).status_code == 201
+    both = review_app.get(
+        "/v1/feedback", params={"requestId": request_id}, headers=headers(review_keys, "reviewer")
+    )
+    assert len({f["userHash"] for f in both.json()["feedback"]}) == 1  # one user, linkable, unnamed
+
+
+def test_feedback_on_an_unknown_or_another_keys_request_is_the_same_404(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]]
+) -> None:
+    theirs = _decision(review_app, review_keys, "app2")
+    unknown = uuid.uuid4().hex
+    answers = {
+        rid: _post(review_app, review_keys, "app", {"requestId": rid, "rating": 1})
+        for rid in (theirs, unknown)
+    }
+    for rid, answer in answers.items():
+        assert answer.status_code == 404
+        assert answer.json() == {"message": f"this API key's decision with request id {rid!r} not found"}
+    assert _post(review_app, review_keys, "app2", {"requestId": theirs, "rating": 4}).status_code == 201
+    # An admin may send feedback on any stored decision, never on one that does not exist.
+    assert _post(review_app, review_keys, "admin", {"requestId": theirs, "rating": 3}).status_code == 201
+    assert _post(review_app, review_keys, "admin", {"requestId": unknown, "rating": 3}).status_code == 404
+    listed = review_app.get(
+        "/v1/feedback", params={"requestId": theirs}, headers=headers(review_keys, "auditor")
+    )
+    assert sorted(f["rating"] for f in listed.json()["feedback"]) == [3, 4]
+    nothing = review_app.get(
+        "/v1/feedback", params={"requestId": unknown}, headers=headers(review_keys, "auditor")
+    )
+    assert nothing.json() == {"feedback": [], "next": None}
+
+
+def test_feedback_waits_for_a_decision_the_audit_writer_still_holds(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]]
+) -> None:
+    writer: AuditWriter = review_app.app.state.steward.audit  # type: ignore[attr-defined]
+    gate = threading.Event()
+    real = writer._write_batch
+
+    def held(batch: list[Any]) -> None:
+        gate.wait(10)
+        real(batch)
+
+    writer._write_batch = held  # type: ignore[method-assign]
+    try:
+        request_id = _decision(review_app, review_keys)
+        threading.Timer(0.3, gate.set).start()
+        assert writer.pending > 0  # queued, not stored: the route must wait for it
+        r = _post(review_app, review_keys, "app", {"requestId": request_id, "rating": 5})
+    finally:
+        gate.set()
+        writer._write_batch = real  # type: ignore[method-assign]
+    assert r.status_code == 201, r.text
+
+
+def test_a_decision_looked_up_once_is_checked_in_memory_after(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id = _decision(review_app, review_keys)
+    assert _post(review_app, review_keys, "app", {"requestId": request_id, "rating": 2}).status_code == 201
+    store = review_app.app.state.review_services.voice.store  # type: ignore[attr-defined]
+
+    def no_database(request_id: str) -> tuple[bool, str | None]:
+        raise AssertionError("the second feedback on a known decision read the database")
+
+    monkeypatch.setattr(store, "decision_caller", no_database)
+    assert _post(review_app, review_keys, "app", {"requestId": request_id, "rating": 3}).status_code == 201
+    # Known, but another key's: still the 404 (memory says no; the database is asked again, alike).
+    monkeypatch.undo()
+    assert _post(review_app, review_keys, "app2", {"requestId": request_id, "rating": 3}).status_code == 404
+
+
+def test_feedback_pages_newest_first_with_a_cursor(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]]
+) -> None:
+    request_id = _decision(review_app, review_keys)
+    sent = []
+    for rating in (1, 2, 3, 4, 5):
+        r = _post(review_app, review_keys, "app", {"requestId": request_id, "rating": rating})
+        assert r.status_code == 201, r.text
+        sent.append(r.json()["id"])
+    seen: list[str] = []
+    params: dict[str, Any] = {"requestId": request_id, "limit": 2}
+    pages = 0
+    while True:
+        r = review_app.get("/v1/feedback", params=params, headers=headers(review_keys, "reviewer"))
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert len(page["feedback"]) <= 2
+        seen += [f["id"] for f in page["feedback"]]
+        pages += 1
+        if page["next"] is None:
+            break
+        params["after"] = page["next"]
+    assert pages == 3 and sorted(seen) == sorted(sent) and len(seen) == 5  # each once
+    ratings = [
+        f["rating"]
+        for f in review_app.get(
+            "/v1/feedback", params={"requestId": request_id}, headers=headers(review_keys, "auditor")
+        ).json()["feedback"]
+    ]
+    assert ratings == [5, 4, 3, 2, 1]  # newest first
+
+
+@pytest.mark.parametrize(
+    ("path", "after", "status", "words"),
+    [
+        (
+            "/v1/feedback",
+            "0123456789abcdef0123456789abcdef",
+            400,
+            "after: is not the cursor of a previous page",
+        ),
+        ("/v1/feedback", "not a cursor!", 400, "after"),
+        ("/v1/feedback", "x" * 65, 400, "after"),
+        (
+            "/v1/appeals",
+            "0123456789abcdef0123456789abcdef",
+            400,
+            "after: is not the cursor of a previous page",
+        ),
+        ("/v1/appeals", "<script>", 400, "after"),
+    ],
+)
+def test_a_bad_cursor_is_refused_naming_it(
+    review_app: TestClient,
+    review_keys: dict[str, dict[str, str]],
+    path: str,
+    after: str,
+    status: int,
+    words: str,
+) -> None:
+    r = review_app.get(path, params={"after": after}, headers=headers(review_keys, "auditor"))
+    assert r.status_code == status and words in r.json()["message"], r.text
+
+
+def test_appeals_list_pages_and_filters_by_state(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]]
+) -> None:
+    sent = []
+    for n in range(3):
+        request_id = _decision(review_app, review_keys)
+        r = review_app.post(
+            "/v1/appeals",
+            json={"requestId": request_id, "reason": f"appeal {n}", "userId": "appealer"},
+            headers=headers(review_keys, "app"),
+        )
+        assert r.status_code == 201, r.text
+        sent.append(r.json()["id"])
+    first = review_app.get(
+        "/v1/appeals", params={"limit": 2}, headers=headers(review_keys, "reviewer")
+    ).json()
+    assert [a["id"] for a in first["appeals"]] == sent[::-1][:2]  # newest first
+    second = review_app.get(
+        "/v1/appeals", params={"limit": 2, "after": first["next"]}, headers=headers(review_keys, "reviewer")
+    ).json()
+    assert second["appeals"][0]["id"] == sent[0]
+    newest = first["appeals"][0]
+    assert newest["state"] == "open" and "outcome" not in newest and "explanation" not in newest
+    assert newest["callerKeyId"] == review_keys["app"]["x-key-id"] and len(newest["userHash"]) == 64
+    assert newest["item"]["reason"] == "appeal" and newest["item"]["guardrailId"] == "fb-guard"
+    # Resolve the oldest: it leaves the open list and shows its outcome in the resolved one.
+    reviewer = headers(review_keys, "reviewer")
+    item = second["appeals"][0]["item"]["id"]
+    assert review_app.post(f"/v1/review/items/{item}/claim", headers=reviewer).status_code == 200
+    r = review_app.post(
+        f"/v1/review/items/{item}/overturn", json={"label": 0, "explanation": "fine"}, headers=reviewer
+    )
+    assert r.status_code == 200, r.text
+    listed = {
+        state: {
+            a["id"]: a
+            for a in review_app.get(
+                "/v1/appeals", params={"state": state, "limit": 1000}, headers=reviewer
+            ).json()["appeals"]
+        }
+        for state in ("open", "resolved")
+    }
+    assert sent[0] not in listed["open"] and {sent[1], sent[2]} <= set(listed["open"])
+    assert listed["resolved"][sent[0]]["outcome"] == "overturned"
+    bad = review_app.get("/v1/appeals", params={"state": "lost"}, headers=reviewer)
+    assert bad.status_code == 400 and "state" in bad.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("app", 403), ("reviewer", 200), ("auditor", 200), ("admin", 200)]
+)
+def test_appeals_and_feedback_lists_are_for_readers(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]], role: str, status: int
+) -> None:
+    for path in ("/v1/appeals", "/v1/feedback"):
+        assert review_app.get(path, headers=headers(review_keys, role)).status_code == status
+
+
+def test_a_user_whose_feedback_the_server_stored_is_forgotten_by_the_command(
+    review_app: TestClient,
+    review_keys: dict[str, dict[str, str]],
+    package_db_url: str,
+    review_key: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from steward.cli import main
+
+    user, request_id = f"user-{uuid.uuid4().hex[:8]}", _decision(review_app, review_keys)
+    for rating in (1, 2):
+        body = {"requestId": request_id, "rating": rating, "userId": user}
+        assert _post(review_app, review_keys, "app", body).status_code == 201
+    kept = {"requestId": request_id, "rating": 5, "userId": "someone-else"}
+    assert _post(review_app, review_keys, "app", kept).status_code == 201
+    review_app.get("/v1/feedback", headers=headers(review_keys, "auditor"))  # stored by now
+    # The command hashes the id as the server did (one key for both), so it finds the rows.
+    monkeypatch.setenv("STEWARD_SECRET_KEY", review_key.decode("ascii"))
+    result = CliRunner().invoke(
+        main, ["db", "forget-subject", user, "--json", "--database-url", package_db_url]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["feedback"] == 2
+    left = review_app.get(
+        "/v1/feedback", params={"requestId": request_id}, headers=headers(review_keys, "auditor")
+    )
+    assert [f["rating"] for f in left.json()["feedback"]] == [5]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"rating": 0}, "rating"),
+        ({"rating": "five"}, "rating"),
+        ({"text": "x" * 2001}, "text"),
+        ({"requestId": "has spaces"}, "requestId"),
+        ({"userId": "u" * 300}, "userId"),
+        ({"category": "a b"}, "category"),
+        ({"extra": 1}, "extra"),
+        ({"text": "half \udc00"}, "text"),
+        ({"userId": "\ud800"}, "userId"),
+    ],
+)
+def test_bad_feedback_is_refused_naming_the_field(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]], change: dict[str, Any], problem: str
+) -> None:
+    body = {"requestId": _decision(review_app, review_keys), "rating": 3, **change}
+    raw = json.dumps(body)  # ASCII JSON: a lone surrogate travels as its \u escape
+    r = review_app.post(
+        "/v1/feedback",
+        content=raw,
+        headers={**headers(review_keys, "app"), "content-type": "application/json"},
+    )
+    assert r.status_code == 400 and problem in r.text
+
+
+def test_feedback_needs_an_app_key(review_app: TestClient, review_keys: dict[str, dict[str, str]]) -> None:
+    body = {"requestId": _decision(review_app, review_keys, "reviewer"), "rating": 3}
+    assert _post(review_app, review_keys, "reviewer", body).status_code == 403
