@@ -110,7 +110,7 @@ def test_scan_evidence_is_recorded_and_the_datasheet_lists_scans_and_scrubs(
                 "--dataset", "uci-adult")  # fmt: skip
     assert "already recorded" in again.output  # the same scan of the same data: recorded once
 
-    records = json.loads(run("evidence", "list", "credit-prescreen", "--json").output)
+    records = json.loads(run("evidence", "list", "credit-prescreen", "--json").output)["evidence"]
     scans = {r["name"]: r for r in records if r["kind"] == "dataset-scan"}
     assert set(scans) == {"scan in.txt", "scrub in.txt"}
     scan_ev = scans["scan in.txt"]

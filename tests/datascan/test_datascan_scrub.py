@@ -223,7 +223,7 @@ def test_evidence_is_recorded_for_a_system_and_datasheet(run, tmp_path: Path) ->
         "--dataset",
         "uci-adult",
     )
-    records = json.loads(run("evidence", "list", "credit-prescreen", "--json").output)
+    records = json.loads(run("evidence", "list", "credit-prescreen", "--json").output)["evidence"]
     scans = [r for r in records if r["kind"] == "dataset-scan"]
     assert len(scans) == 1
     assert scans[0]["subject"] == "dataset:uci-adult"

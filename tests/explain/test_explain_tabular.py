@@ -111,7 +111,7 @@ def test_explanation_is_recorded_as_evidence_and_shown_in_the_model_card(run, ad
     )  # fmt: skip
     assert "recorded ev-" in result.output and "mean|SHAP|" in result.output
     assert "row 3: P(>50K) = " in result.output
-    listed = json.loads(run("evidence", "list", "credit-prescreen", "--json").stdout)
+    listed = json.loads(run("evidence", "list", "credit-prescreen", "--json").stdout)["evidence"]
     explanation = next(e for e in listed if e["kind"] == "explanation")
     noise, marital = explanation["slices"]["noise"], explanation["slices"]["marital-status"]
     assert abs(noise["permutation_importance"]) < marital["permutation_importance"]

@@ -107,7 +107,7 @@ def test_a_measurement_becomes_evidence_the_release_gate_reads(run, predictions:
     recorded = run(*args).output
     assert "recorded ev-" in recorded and "fairness 'credit-lr groups' for credit-prescreen 1.0" in recorded
     assert "already recorded" in run(*args).output
-    listed = json.loads(run("evidence", "list", "credit-prescreen", "--json").output)
+    listed = json.loads(run("evidence", "list", "credit-prescreen", "--json").output)["evidence"]
     assert len(listed) == 1
     metrics = listed[0]["metrics"]
     assert metrics["sex.demographic_parity_ratio"] == pytest.approx(0.904, abs=0.001)

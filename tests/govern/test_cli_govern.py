@@ -77,7 +77,7 @@ def test_worked_example_from_inventory_to_published_cards(run, tmp_path: Path) -
     refused = run("system", "status", "credit-prescreen", "deployment", "--by", "lead", code=7).output
     assert refused.startswith("REFUSED: credit-prescreen 1.0 development -> deployment")
     assert "human oversight is 'none'" in refused and "no evaluation evidence 'credit-lr holdout'" in refused
-    assert json.loads(run("system", "list", "--json").output)[0]["status"] == "development"
+    assert json.loads(run("system", "list", "--json").output)["systems"][0]["status"] == "development"
 
     (tmp_path / "eval.json").write_text(json.dumps(EVAL))
     model = tmp_path / "model.json"
@@ -227,3 +227,68 @@ def test_an_import_that_fails_changes_nothing(run, tmp_path: Path) -> None:  # t
     )
     run("system", "import", str(broken), code=5)
     assert run("system", "export").output == before
+
+
+def _text_pages(run, *args: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """Every page of a text list, one row a page, following each page's ``next:`` line."""
+    pages, after = [], []
+    while True:
+        lines = run(*args, "--limit", "1", *after).output.splitlines()
+        if not (lines and lines[-1].startswith("next: ")):
+            return [*pages, lines]
+        pages.append(lines[:-1])
+        after = ["--after", lines[-1].removeprefix("next: ")]
+
+
+def _json_rows(run, name: str, *args: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Every row of a JSON list, one a page, following each page's ``next`` as the API's pages."""
+    rows: list[dict[str, object]] = []
+    after: list[str] = []
+    while True:
+        page = json.loads(run(*args, "--json", "--limit", "1", *after).output)
+        assert set(page) == {name, "next"} and len(page[name]) == 1
+        rows += page[name]
+        if page["next"] is None:
+            return rows
+        after = ["--after", page["next"]]
+
+
+def test_governance_lists_page_with_a_cursor_as_the_api_does(run) -> None:  # type: ignore[no-untyped-def]
+    run("system", "add", str(EXAMPLE / "credit-prescreen.yaml"))
+    run("system", "add", str(EXAMPLE / "support-chatbot.yaml"))
+    run("risk", "add", "credit-prescreen", str(EXAMPLE / "credit-risks.yaml"))
+    run("dataset", "add", str(EXAMPLE / "adult-datasheet.yaml"))
+    run("dataset", "add", str(EXAMPLE / "adult-test-datasheet.yaml"))
+    for name in ("first", "second"):
+        run("evidence", "attest", "credit-prescreen", "--name", name, "--statement", "s", "--by", "me")
+    run("system", "status", "credit-prescreen", "deployment", code=7)  # refused twice: two decisions
+    run("system", "status", "credit-prescreen", "deployment", code=7)
+
+    assert [s["id"] for s in _json_rows(run, "systems", "system", "list")] == [
+        "credit-prescreen",
+        "support-chatbot",
+    ]
+    risks = json.loads(run("risk", "list", "credit-prescreen", "--json").output)
+    assert risks["next"] is None and len(risks["risks"]) == 2
+    assert _json_rows(run, "risks", "risk", "list", "credit-prescreen") == risks["risks"]
+    evidence = [e["name"] for e in _json_rows(run, "evidence", "evidence", "list", "credit-prescreen")]
+    assert evidence == ["first", "second"]  # oldest first
+    datasets = _text_pages(run, "dataset", "list")
+    assert [page[0].split("\t")[0] for page in datasets] == ["uci-adult", "uci-adult-test"]
+    decisions = _text_pages(run, "system", "decisions", "credit-prescreen")
+    assert len(decisions) == 2 and all("REFUSED" in page[0] for page in decisions)
+    assert "next:" not in run("system", "list").output  # one page holds them all
+
+
+def test_a_bad_cursor_is_a_one_line_input_error(run) -> None:  # type: ignore[no-untyped-def]
+    run("system", "add", str(EXAMPLE / "credit-prescreen.yaml"))
+    for args in (
+        ("system", "list", "--after", "no-such-system"),
+        ("system", "decisions", "credit-prescreen", "--after", "123"),
+        ("risk", "list", "credit-prescreen", "--after", "r9"),
+        ("evidence", "list", "credit-prescreen", "--after", "x" * 65),
+        ("dataset", "list", "--after", "nope"),
+    ):
+        out = run(*args, code=5).output
+        assert out.startswith("error: after: is not the cursor of a previous page"), args
+        assert len(out.splitlines()) == 1, args

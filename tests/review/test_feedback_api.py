@@ -7,18 +7,24 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from review_helpers import headers
 
+from steward.app.feedback import REMEMBER_S, FeedbackTargets
+from steward.audit import retention
 from steward.audit.record import AuditRecord
 from steward.audit.writer import AuditWriter
 
 
-def _decision(client: TestClient, keys: dict[str, dict[str, str]], name: str = "app") -> str:
-    """A decision made for key ``name``, queued on the server's audit writer (not yet stored)."""
+def _decision(
+    client: TestClient, keys: dict[str, dict[str, str]], name: str = "app", *, at: datetime | None = None
+) -> str:
+    """A decision made for key ``name`` (``at``: at that time), queued on the server's audit
+    writer (not yet stored)."""
     request_id = uuid.uuid4().hex
     writer: AuditWriter = client.app.state.steward.audit  # type: ignore[attr-defined]
     writer.submit(
@@ -30,6 +36,7 @@ def _decision(client: TestClient, keys: dict[str, dict[str, str]], name: str = "
             guardrail_id="fb-guard",
             version="1",
             caller_key_id=keys[name]["x-key-id"],
+            **({} if at is None else {"created_at": at}),
         )
     )
     return request_id
@@ -129,6 +136,28 @@ def test_a_decision_looked_up_once_is_checked_in_memory_after(
     # Known, but another key's: still the 404 (memory says no; the database is asked again, alike).
     monkeypatch.undo()
     assert _post(review_app, review_keys, "app2", {"requestId": request_id, "rating": 3}).status_code == 404
+
+
+def test_a_decision_retention_deleted_is_forgotten_once_memory_expires(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory trusts a looked-up decision for REMEMBER_S only: once retention deleted it, feedback
+    on it is refused (404, as for any unknown id) after that, never accepted for ever."""
+    now = [0.0]
+    state = review_app.app.state  # type: ignore[attr-defined]
+    check = FeedbackTargets(state.review_services.voice.store, state.steward.audit, clock=lambda: now[0])
+    monkeypatch.setattr(state, "feedback_targets", check, raising=False)
+    old = datetime(2001, 1, 1, tzinfo=UTC)  # older than any other record of the shared database
+    request_id = _decision(review_app, review_keys, at=old)
+    assert _post(review_app, review_keys, "app", {"requestId": request_id, "rating": 2}).status_code == 201
+    assert check.allowed_in_memory(request_id, review_keys["app"]["x-key-id"], admin=False)
+    # Retention deletes the decision (as the server's purge does, with its checkpoint).
+    cutoff = datetime(2001, 1, 2, tzinfo=UTC)
+    assert retention.prune(state.steward.sessions, before=cutoff, chain_key=state.steward.audit_key) == 1
+    now[0] = REMEMBER_S + 1
+    r = _post(review_app, review_keys, "app", {"requestId": request_id, "rating": 3})
+    assert r.status_code == 404, r.text
+    assert r.json() == {"message": f"this API key's decision with request id {request_id!r} not found"}
 
 
 def test_feedback_pages_newest_first_with_a_cursor(

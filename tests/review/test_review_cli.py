@@ -120,9 +120,47 @@ def test_overturn_to_positive_needs_a_category(cli_db: dict[str, str]) -> None:
 def test_feedback_list(cli_db: dict[str, str]) -> None:
     code, out, _ = _run("feedback", "list")
     assert code == 0 and "4/5" in out and "helpful" in out and "fine answer" in out
+    assert "next:" not in out  # one page holds it all
     code, out, _ = _run("feedback", "list", "--json")
-    (record,) = [json.loads(line) for line in out.splitlines()]
-    assert record["requestId"] == "req-1" and "u9" not in out
+    page = json.loads(out)
+    (record,) = page["feedback"]
+    assert record["requestId"] == "req-1" and "u9" not in out and page["next"] is None
+
+
+def test_feedback_list_pages_with_a_cursor_as_the_api_does(cli_db: dict[str, str], fresh_db_url: str) -> None:
+    with open_stores(fresh_db_url) as stores:
+        queue = ReviewQueue.over(stores.sessions, stores.keys.sealer)
+        voice = Voice(queue, b"k" * 32)
+        for rating in (1, 2, 3, 5):
+            queue.store.write(
+                [voice.new_feedback(request_id="req-2", rating=rating, text=None, caller=cli_db["app"])]
+            )
+    seen: list[str] = []
+    after: list[str] = []
+    while True:
+        code, out, err = _run("feedback", "list", "--limit", "2", "--json", *after)
+        assert code == 0, err
+        page = json.loads(out)
+        assert 1 <= len(page["feedback"]) <= 2
+        seen += [f["id"] for f in page["feedback"]]
+        if page["next"] is None:
+            break
+        after = ["--after", page["next"]]
+    assert len(seen) == len(set(seen)) == 5  # each row once, over three pages
+    code, out, _ = _run("feedback", "list", "--limit", "2")
+    first, second, last = out.splitlines()
+    assert "/5" in first and "/5" in second and last.startswith("next: ")
+    code, out, _ = _run("feedback", "list", "--limit", "4", "--after", last.removeprefix("next: "))
+    assert code == 0 and len(out.splitlines()) == 3  # the rest, and no next line
+    code, out, _ = _run("feedback", "list", "--request-id", "req-2", "--limit", "3", "--json")
+    assert [f["rating"] for f in json.loads(out)["feedback"]] == [5, 3, 2]  # newest first
+
+
+@pytest.mark.parametrize("cursor", ["0123456789abcdef0123456789abcdef", "not a cursor!", "x" * 65])
+def test_feedback_list_refuses_a_bad_cursor_in_one_line(cli_db: dict[str, str], cursor: str) -> None:
+    code, out, err = _run("feedback", "list", "--after", cursor)
+    assert code == ExitCode.INPUT_ERROR and out == ""
+    assert err.startswith("error: after: is not the cursor of a previous page") and len(err.splitlines()) == 1
 
 
 def test_purge_drops_only_expired_text(cli_db: dict[str, str]) -> None:

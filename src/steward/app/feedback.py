@@ -4,9 +4,12 @@
 decision must be in the audit trail, made for the caller's API key (an admin's may name any).
 Both refusals are the same :class:`~steward.errors.NotFoundError`, so an application cannot
 learn whether another application's request id exists. The answer comes from memory when this
-process looked the decision up before, else from one indexed read of the audit trail; the
-audit writer is asynchronous, so a miss first stores what this process's writer still holds
-(a decision made a moment ago may still be queued) and reads once more.
+process looked the decision up in the last :data:`REMEMBER_S` seconds, else from one indexed
+read of the audit trail; the audit writer is asynchronous, so a miss first stores what this
+process's writer still holds (a decision made a moment ago may still be queued) and reads once
+more. Memory forgets after :data:`REMEMBER_S` because retention deletes decisions (the server's
+purge, ``steward db prune``, in this process or another): feedback on a deleted decision is
+accepted for at most that long after this process last read it, then refused like any unknown id.
 
 :func:`appeal_entry` is one row of the appeals list, in the words ``GET /v1/appeals/{id}``
 answers an application (state, due time, outcome), with the review item it opened.
@@ -14,6 +17,8 @@ answers an application (state, due time, outcome), with the review item it opene
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from steward.audit.writer import AuditWriter
@@ -23,10 +28,15 @@ from steward.review.queue import item_summary
 from steward.review.voice import appeal_view
 from steward.store.review import AppealEntry, ReviewStore
 
-__all__ = ["KNOWN_DECISIONS", "FeedbackTargets", "appeal_entry"]
+__all__ = ["KNOWN_DECISIONS", "REMEMBER_S", "FeedbackTargets", "appeal_entry"]
 
 #: Decisions a process remembers it looked up (request id and key id: about 200 bytes each).
 KNOWN_DECISIONS = 20_000
+#: Seconds a looked-up decision is trusted from memory before the audit trail is read again: a
+#: decision retention deleted meanwhile is then refused. Far shorter than the server's purge
+#: interval (an hour unless ``STEWARD_REVIEW_PURGE_INTERVAL_S`` says otherwise), and long enough
+#: that a burst of feedback on one answer reads the database once.
+REMEMBER_S = 300.0
 #: Longest wait for this process's audit writer before a request id is called unknown (a busy
 #: PostgreSQL can take over a second to commit a batch, as the appeals route found).
 FLUSH_S = 5.0
@@ -37,11 +47,20 @@ _UNSEEN = object()
 class FeedbackTargets:
     """Which request ids a caller may send feedback about, checked against the audit trail."""
 
-    def __init__(self, store: ReviewStore, audit: AuditWriter, *, remembered: int = KNOWN_DECISIONS) -> None:
+    def __init__(
+        self,
+        store: ReviewStore,
+        audit: AuditWriter,
+        *,
+        remembered: int = KNOWN_DECISIONS,
+        remember_s: float = REMEMBER_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
         self._audit = audit
-        #: Request id -> the key id its decision was made for (None: made without a key).
-        self._known: LruCache[str, str | None] = LruCache(remembered)
+        #: Request id -> the key id its decision was made for (None: made without a key), for
+        #: ``remember_s`` seconds from the read (``clock``: tests move time without sleeping).
+        self._known: LruCache[str, str | None] = LruCache(remembered, ttl_s=remember_s, clock=clock)
 
     @staticmethod
     def refusal(request_id: str) -> NotFoundError:

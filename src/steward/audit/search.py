@@ -4,7 +4,8 @@ Filters combine with AND: time range, guardrail, version, action, source, findin
 policy a finding came from (content, topic, word, PII, grounding), endpoint, caller and request
 id. Search pages newest-first with a ``before`` cursor (the last id
 seen); export walks oldest-first in chunks, so any number of records streams in bounded
-memory.
+memory. The SQL is :mod:`steward.store.audit_search`'s; this module checks a query's fields and
+shapes each record.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, exists, func, literal_column, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from steward.assessment import PolicyKind
 from steward.errors import InputError, ShreddedError
+from steward.store import audit_search as rows
+from steward.store.audit_search import AuditFilter
 from steward.store.models.core import AuditRow
 from steward.store.sealing import Sealer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "CSV_COLUMNS",
@@ -85,23 +89,6 @@ def policy_kind(value: str, *, field: str = "policy") -> PolicyKind:
     return kind
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _has_policy(dialect: str, kind: PolicyKind) -> ColumnElement[bool]:
-    """Whether the record has a finding of policy ``kind``: its findings expanded by the database itself
-    (``json_each`` on SQLite, ``json_array_elements`` on PostgreSQL), no finding list read into Python."""
-    policy: ColumnElement[Any]
-    if dialect == "sqlite":
-        item = func.json_each(AuditRow.findings).table_valued("value").alias("f")
-        policy = func.json_extract(item.c.value, "$.policy")
-    else:
-        item = func.json_array_elements(AuditRow.findings).table_valued("value").alias("f")
-        policy = item.c.value.op("->>")(literal_column("'policy'"))
-    return exists(select(literal_column("1")).select_from(item).where(policy == kind.value))
-
-
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -138,33 +125,21 @@ class AuditQuery:
         if since and until and since > until:
             raise InputError("must not be after 'until'", field="since")
 
-    def _filtered(self, query: Select[Any], dialect: str) -> Select[Any]:
-        since, until = _utc(self.since), _utc(self.until)
-        if since is not None:
-            query = query.where(AuditRow.created_at >= since)
-        if until is not None:
-            query = query.where(AuditRow.created_at <= until)
-        if self.guardrail_id is not None:
-            query = query.where(AuditRow.guardrail_id == self.guardrail_id)
-        if self.version is not None:
-            query = query.where(AuditRow.version == self.version)
-        if self.action is not None:
-            query = query.where(AuditRow.action == self.action.upper())
-        if self.source is not None:
-            query = query.where(AuditRow.source == self.source.lower())
-        if self.finding_type is not None:
-            query = query.where(
-                AuditRow.finding_types.contains(f",{self.finding_type.upper()},", autoescape=True)
-            )
-        if self.policy is not None:
-            query = query.where(AuditRow.finding_types != ",", _has_policy(dialect, policy_kind(self.policy)))
-        if self.endpoint is not None:
-            query = query.where(AuditRow.endpoint == self.endpoint)
-        if self.caller_key_id is not None:
-            query = query.where(AuditRow.caller_key_id == self.caller_key_id)
-        if self.request_id is not None:
-            query = query.where(AuditRow.request_id == self.request_id)
-        return query
+    def as_filter(self) -> AuditFilter:
+        """The checked filters in their stored form (for :mod:`steward.store.audit_search`)."""
+        return AuditFilter(
+            since=_utc(self.since),
+            until=_utc(self.until),
+            guardrail_id=self.guardrail_id,
+            version=self.version,
+            action=self.action.upper() if self.action is not None else None,
+            source=self.source.lower() if self.source is not None else None,
+            finding_type=self.finding_type.upper() if self.finding_type is not None else None,
+            policy=policy_kind(self.policy).value if self.policy is not None else None,
+            endpoint=self.endpoint,
+            caller_key_id=self.caller_key_id,
+            request_id=self.request_id,
+        )
 
 
 def _open_findings(findings: list[dict[str, Any]], sealer: Sealer | None) -> list[dict[str, Any]]:
@@ -210,38 +185,27 @@ def search(
     sessions: sessionmaker[Session], query: AuditQuery, *, sealer: Sealer | None = None
 ) -> dict[str, Any]:
     """One page of matching records, newest first, with the cursor for the next page."""
-    with sessions() as session:
-        stmt = query._filtered(select(AuditRow), _dialect(session))
-        if query.before_id is not None:
-            stmt = stmt.where(AuditRow.id < query.before_id)
-        stmt = stmt.order_by(AuditRow.id.desc()).limit(query.limit)
-        records = [row_to_dict(r, sealer) for r in session.scalars(stmt)]
+    found = rows.newest(sessions, query.as_filter(), before_id=query.before_id, limit=query.limit)
+    records = [row_to_dict(r, sealer) for r in found]
     more = len(records) == query.limit
     return {"records": records, "next": records[-1]["id"] if more and records else None}
 
 
 def count(sessions: sessionmaker[Session], query: AuditQuery | None = None) -> int:
     """How many records match ``query`` (all records if None)."""
-    with sessions() as session:
-        stmt = (query or AuditQuery())._filtered(
-            select(func.count()).select_from(AuditRow), _dialect(session)
-        )
-        return int(session.scalar(stmt) or 0)
+    return rows.count(sessions, (query or AuditQuery()).as_filter())
 
 
 def _all(
     sessions: sessionmaker[Session], query: AuditQuery, sealer: Sealer | None
 ) -> Iterator[dict[str, Any]]:
-    last = 0
+    where, last = query.as_filter(), 0
     while True:
-        with sessions() as session:
-            base = query._filtered(select(AuditRow), _dialect(session))
-            stmt = base.where(AuditRow.id > last).order_by(AuditRow.id).limit(_EXPORT_CHUNK)
-            rows = [row_to_dict(r, sealer) for r in session.scalars(stmt)]
-        yield from rows
-        if len(rows) < _EXPORT_CHUNK:
+        chunk = rows.oldest_after(sessions, where, after_id=last, limit=_EXPORT_CHUNK)
+        yield from (row_to_dict(r, sealer) for r in chunk)
+        if len(chunk) < _EXPORT_CHUNK:
             return
-        last = rows[-1]["id"]
+        last = chunk[-1].id
 
 
 def _csv_line(record: dict[str, Any]) -> str:

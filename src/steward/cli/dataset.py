@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from steward.cli._govern_io import open_register, read_yaml, record_evidence, write_output
+from steward.cli._paging import PAGE, echo_next
 from steward.govern._validation import parse_model
 from steward.govern.cards import datasheet_card
 from steward.govern.datasheet import Datasheet
@@ -128,11 +129,14 @@ def profile(
 
 
 @command.command("list")
-def list_() -> None:
-    """List the datasheets."""
-    for sheet in open_register().list_datasets():
+@PAGE
+def list_(after: str | None, limit: int) -> None:
+    """List the datasheets by id, a page at a time."""
+    page = open_register().datasets_page(after=after, limit=limit)
+    for sheet in page.items:
         measured = f"{sheet.profile.rows} rows" if sheet.profile else "not measured"
         click.echo(f"{sheet.id}\t{sheet.version}\t{measured}\t{sheet.name}")
+    echo_next(page.next)
 
 
 @command.command("show")

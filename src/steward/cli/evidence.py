@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ import click
 from steward.app import governance
 from steward.cli._govern_io import hash_inputs, open_register, read_document, record_evidence
 from steward.cli._options import RECORDED_BY, input_files
+from steward.cli._paging import PAGE, echo_json_page, echo_next
 from steward.govern.controls import resolve_control
 from steward.govern.requirements import EvidenceKind
 
@@ -98,19 +98,19 @@ def attest(
 
 @command.command("list")
 @click.argument("system_id")
+@PAGE
 @click.option("--json", "as_json", is_flag=True)
-def list_(system_id: str, as_json: bool) -> None:
-    """List a system's evidence, oldest first."""
-    records = open_register().list_evidence(system_id)
+def list_(system_id: str, after: str | None, limit: int, as_json: bool) -> None:
+    """List a system's evidence, oldest first, a page at a time."""
+    page = open_register().evidence_page(system_id, after=after, limit=limit)
     if as_json:
-        click.echo(
-            json.dumps(
-                [e.model_dump(mode="json", exclude_none=True) for e in records], indent=2, ensure_ascii=False
-            )
+        echo_json_page(
+            "evidence", [e.model_dump(mode="json", exclude_none=True) for e in page.items], page.next
         )
         return
-    for e in records:
+    for e in page.items:
         summary = ", ".join(f"{k}={v:.4g}" for k, v in list(e.metrics.items())[:4])
         click.echo(
             f"{e.id}  {e.recorded_at.isoformat(timespec='seconds')}  {e.system_version}  {e.kind.value}  {e.name}  {summary}"
         )
+    echo_next(page.next)

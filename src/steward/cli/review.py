@@ -19,6 +19,7 @@ import click
 
 from steward.app import review as reviews
 from steward.app.context import App, local_app
+from steward.cli._paging import PAGE, echo_json_page, echo_next
 from steward.errors import InputError
 from steward.review import Reason, ReviewQueue, State
 from steward.review.export import ExportCount, eval_rows, write_jsonl
@@ -320,18 +321,21 @@ def feedback_command() -> None:
 
 @feedback_command.command("list")
 @click.option("--request-id", default=None, help="Only feedback about this request.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@PAGE
 @_JSON
 @_URL
-def feedback_list(request_id: str | None, limit: int, as_json: bool, database_url: str | None) -> None:
-    """List feedback, newest first (users appear as keyed hashes)."""
+def feedback_list(
+    request_id: str | None, after: str | None, limit: int, as_json: bool, database_url: str | None
+) -> None:
+    """List feedback, newest first, a page at a time (users appear as keyed hashes)."""
     with _queue(database_url) as (_, queue):
-        records = queue.store.list_feedback(request_id=request_id, limit=limit)
-    for record in records:
-        if as_json:
-            click.echo(json.dumps(record.to_dict(), ensure_ascii=False))
-        else:
-            text = (record.text or "").replace("\n", " ")
-            click.echo(
-                f"{record.created_at:%Y-%m-%d %H:%M}  {record.rating}/5  {record.category or '-':16} {text}"
-            )
+        page = queue.store.feedback_page(request_id=request_id, after=after, limit=limit)
+    if as_json:
+        echo_json_page("feedback", [record.to_dict() for record in page.items], page.next)
+        return
+    for record in page.items:
+        text = (record.text or "").replace("\n", " ")
+        click.echo(
+            f"{record.created_at:%Y-%m-%d %H:%M}  {record.rating}/5  {record.category or '-':16} {text}"
+        )
+    echo_next(page.next)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 
 from steward.cli._govern_io import open_register, read_yaml, write_output
+from steward.cli._paging import PAGE, echo_json_page, echo_next
 from steward.errors import InputError
 from steward.govern._validation import parse_model
 from steward.govern.documents import FORMATS, Document, Section
@@ -63,10 +63,12 @@ def add(system_id: str, path: str) -> None:
 
 @command.command("list")
 @click.argument("system_id")
+@PAGE
 @click.option("--json", "as_json", is_flag=True)
-def list_(system_id: str, as_json: bool) -> None:
-    """List a system's risks with their scores and ratings."""
-    risks = open_register().list_risks(system_id)
+def list_(system_id: str, after: str | None, limit: int, as_json: bool) -> None:
+    """List a system's risks by id with their scores and ratings, a page at a time."""
+    page = open_register().risks_page(system_id, after=after, limit=limit)
+    risks = page.items
     if as_json:
         rows = [
             {
@@ -78,13 +80,14 @@ def list_(system_id: str, as_json: bool) -> None:
             }
             for r in risks
         ]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo_json_page("risks", rows, page.next)
         return
     for r in risks:
         residual = f"{r.residual_score} {r.residual_rating.value}" if r.residual_rating else "not assessed"
         click.echo(
             f"{r.id}\t{r.inherent_score} {r.inherent_rating.value}\t-> {residual}\t{r.treatment.value if r.treatment else 'untreated'}\t{r.title}"
         )
+    echo_next(page.next)
 
 
 @command.command("remove")

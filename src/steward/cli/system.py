@@ -11,6 +11,7 @@ import yaml
 
 from steward.app import governance
 from steward.cli._govern_io import exit_for_gate, open_register, read_document, read_yaml
+from steward.cli._paging import PAGE, echo_json_page, echo_next
 from steward.cli.exit_codes import ExitCode
 from steward.govern._validation import parse_model
 from steward.govern.controls import ControlState
@@ -40,17 +41,21 @@ def add(path: str, replace: bool) -> None:
 
 
 @command.command("list")
+@PAGE
 @click.option("--json", "as_json", is_flag=True)
-def list_(as_json: bool) -> None:
-    """List the inventory."""
-    systems = open_register().list_systems()
+def list_(after: str | None, limit: int, as_json: bool) -> None:
+    """List the inventory by id, a page at a time."""
+    page = open_register().systems_page(after=after, limit=limit)
     if as_json:
-        rows = [{"id": s.id, "name": s.name, "version": s.version, "status": s.status.value} for s in systems]
-        click.echo(json.dumps(rows, indent=2))
+        rows = [
+            {"id": s.id, "name": s.name, "version": s.version, "status": s.status.value} for s in page.items
+        ]
+        echo_json_page("systems", rows, page.next)
         return
-    for s in systems:
+    for s in page.items:
         flag = " consequential" if s.consequential else ""
         click.echo(f"{s.id}\t{s.version}\t{s.status.value}\t{s.name}{flag}")
+    echo_next(page.next)
 
 
 @command.command("show")
@@ -92,15 +97,18 @@ def gate(system_id: str, target: str, as_json: bool) -> None:
 
 @command.command("decisions")
 @click.argument("system_id")
-def decisions(system_id: str) -> None:
-    """List the recorded release-gate decisions of a system."""
-    for d in open_register().decisions(system_id):
+@PAGE
+def decisions(system_id: str, after: str | None, limit: int) -> None:
+    """List the recorded release-gate decisions of a system, oldest first, a page at a time."""
+    page = open_register().decisions_page(system_id, after=after, limit=limit)
+    for d in page.items:
         verdict = "allowed" if d.allowed else "REFUSED"
         click.echo(
             f"{d.decided_at.isoformat(timespec='seconds')}  {verdict}  {d.system_version}  {d.from_status.value} -> {d.to_status.value}  by {d.decided_by or '-'}"
         )
         for missing in d.missing:
             click.echo(f"    missing: {missing}")
+    echo_next(page.next)
 
 
 @command.command("controls")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from steward.assessment import Finding, PolicyKind
 from steward.detectors.base import DetectionRequest, Detector
 from steward.models.classifier import DEFAULT_MODEL, TextClassifier, TextScores
-from steward.policy.schema import Policy, Strength
+from steward.policy.schema import LEARNED_LANGUAGES, Policy, Strength
 from steward.rules import rule_key
 from steward.text.normalize import NormalizedText, normalize
 
@@ -116,7 +116,7 @@ class ContentDetector(Detector):
     policy_kind = PolicyKind.CONTENT
     #: Learned and the most expensive: runs after every deterministic detector.
     cost = 50
-    languages = frozenset({"en"})  # the model is trained on English
+    languages = LEARNED_LANGUAGES["content_filters"]
 
     def __init__(self, categories: Sequence[str], *, model: str = DEFAULT_MODEL) -> None:
         self._categories = tuple(dict.fromkeys(categories))

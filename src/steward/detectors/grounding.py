@@ -67,7 +67,7 @@ from steward.assessment import Finding, PolicyKind
 from steward.detectors.base import DetectionRequest, Detector
 from steward.errors import DetectorUnavailableError
 from steward.models.sentences import sentence_spans
-from steward.policy.schema import Policy
+from steward.policy.schema import LEARNED_LANGUAGES, Policy
 from steward.rules import rule_key
 
 __all__ = [
@@ -413,7 +413,7 @@ class GroundingDetector(Detector):
     name = "grounding"
     policy_kind = PolicyKind.CONTEXTUAL_GROUNDING
     cost = 60
-    languages = frozenset({"en"})  # English words and embeddings
+    languages = LEARNED_LANGUAGES["contextual_grounding"]
 
     def __init__(
         self,

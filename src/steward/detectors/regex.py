@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from steward.assessment import Finding, PolicyKind
 from steward.detectors.base import DetectionRequest, Detector
-from steward.detectors.regex_safety import compile_safe
+from steward.policy.regex_safety import compile_safe
 from steward.policy.schema import Policy, RegexFilter
 from steward.rules import rule_key
 

@@ -46,7 +46,7 @@ import numpy.typing as npt
 from steward.assessment import Finding, PolicyKind
 from steward.detectors.base import DetectionRequest, Detector
 from steward.errors import DetectorUnavailableError
-from steward.policy.schema import DeniedTopic, Policy
+from steward.policy.schema import LEARNED_LANGUAGES, DeniedTopic, Policy
 from steward.rules import rule_key
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ class TopicDetector(Detector):
     name = "topics"
     policy_kind = PolicyKind.TOPIC
     cost = 50
-    languages = frozenset({"en"})  # all-MiniLM-L6-v2 is English-trained
+    languages = LEARNED_LANGUAGES["denied_topics"]
 
     def __init__(
         self,

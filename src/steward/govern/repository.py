@@ -4,32 +4,35 @@
 share it (the process's one instance is ``App.governance``, see :mod:`steward.app.context`). Evidence is append-only; a system's status changes only through
 :meth:`GovernanceStore.change_status`, which runs the release gate and records every
 decision, allowed or refused. Nothing already stored is lost on a bad input: every
-check happens before the first write, and a failed write rolls back.
+check happens before the first write, and a failed write rolls back. The rows are read and
+written by :mod:`steward.store.governance`; this module decides.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, delete, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
-from steward.errors import ConflictError, InputError, NotFoundError, StorageError
+from steward.errors import ConflictError, InputError, NotFoundError
 from steward.govern.datasheet import Datasheet
 from steward.govern.evidence import Evidence
 from steward.govern.gates import GateDecision, evaluate_gate
 from steward.govern.inventory import GATED_STATUSES, AISystem, Lifecycle, parse_status
 from steward.govern.register import Register, StatusChange, check_references
 from steward.govern.risk import Risk
-from steward.store.models.core import GuardrailVersion
+from steward.store import governance as rows
 from steward.store.models.govern import GovDataset, GovDecision, GovEvidence, GovRisk, GovSystem
-from steward.store.paging import Page, keyset_page
+from steward.store.paging import Page
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["GovernanceStore", "Page"]
+
+T = TypeVar("T")
 
 
 def _utcnow() -> dt.datetime:
@@ -46,11 +49,6 @@ def _status_change(row: GovDecision) -> StatusChange:
     return StatusChange.model_validate({k: v for k, v in row.doc.items() if k != "checks"})
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything is stored in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 class GovernanceStore:
     """The governance register in the database."""
 
@@ -65,7 +63,6 @@ class GovernanceStore:
 
     def _page(
         self,
-        query: Select[Any],
         parse: Callable[[Any], Any],
         column: Any,
         *,
@@ -75,39 +72,34 @@ class GovernanceStore:
         key: Any = None,
         descending: bool = False,
     ) -> Page[Any]:
-        """One page of ``query``'s rows by ``(column, id)``, each parsed from its document; with
-        ``system_id``, an unknown system is a :class:`NotFoundError`. ``key`` finds the cursor's
-        row when its id alone does not (see :func:`~steward.store.paging.keyset_page`)."""
-        model = column.class_
+        """One page of ``column``'s table by ``(column, id)`` (one system's rows with ``system_id``,
+        an unknown system being a :class:`NotFoundError`), each parsed from its document. ``key``
+        finds the cursor's row when its id alone does not (see :func:`~steward.store.paging.keyset_page`)."""
 
         def work(session: Session) -> Page[Any]:
             if system_id is not None:
                 self._system_row(session, system_id)
-            found = keyset_page(
-                session, query, model, column, after=after, limit=limit, key=key, descending=descending
+            found = rows.page(
+                session,
+                column,
+                after=after,
+                limit=limit,
+                system_id=system_id,
+                key=key,
+                descending=descending,
             )
             return Page([parse(row) for row in found.items], found.next)
 
-        result: Page[Any] = self._run(work)
-        return result
+        return self._run(work)
 
-    def _run(self, work: Callable[[Session], Any]) -> Any:
-        try:
-            with self._sessions.begin() as session:
-                return work(session)
-        except IntegrityError:
-            raise ConflictError("the change clashes with a stored record (a duplicate id?)") from None
-        except SQLAlchemyError as exc:
-            raise StorageError(f"the database failed: {type(exc).__name__}") from None
+    def _run(self, work: Callable[[Session], T]) -> T:
+        return rows.transaction(self._sessions, work)
 
     # -- systems ---------------------------------------------------------------------------
 
     @staticmethod
     def _system_row(session: Session, system_id: str, *, lock: bool = False) -> GovSystem:
-        query = select(GovSystem).where(GovSystem.id == system_id)
-        if lock:
-            query = query.with_for_update()
-        row = session.scalars(query).first()
+        row = rows.system(session, system_id, lock=lock)
         if row is None:
             raise NotFoundError("system", system_id)
         return row
@@ -116,58 +108,57 @@ class GovernanceStore:
         """Register a system, or with ``replace`` update one; status changes go through the gate."""
 
         def work(session: Session) -> AISystem:
-            row = session.get(GovSystem, system.id)
-            now = self._clock()
-            doc = system.model_dump(mode="json", exclude_none=True)
-            if row is None:
-                if system.status in GATED_STATUSES:
-                    raise ConflictError(
-                        f"a new system starts before deployment (not {system.status.value}); "
-                        "move it there with `steward system status`, which runs the release gate"
-                    )
-                session.add(
-                    GovSystem(
-                        id=system.id,
-                        name=system.name,
-                        version=system.version,
-                        status=system.status.value,
-                        doc=doc,
-                        created_at=now,
-                        updated_at=now,
-                    )
+            row = rows.system(session, system.id)
+            if row is None and system.status in GATED_STATUSES:
+                raise ConflictError(
+                    f"a new system starts before deployment (not {system.status.value}); "
+                    "move it there with `steward system status`, which runs the release gate"
                 )
-                return system
-            if not replace:
+            if row is not None and not replace:
                 raise ConflictError(f"system {system.id!r} already exists (use replace to update it)")
-            if system.status.value != row.status:
+            if row is not None and system.status.value != row.status:
                 raise ConflictError(
                     f"system {system.id!r} is {row.status}; change its status with `steward system status`, "
                     "not by editing the record"
                 )
-            if row.status in {s.value for s in GATED_STATUSES} and system.version != row.version:
+            if (
+                row is not None
+                and row.status in {s.value for s in GATED_STATUSES}
+                and system.version != row.version
+            ):
                 raise ConflictError(
                     f"system {system.id!r} is {row.status} at version {row.version}; version {system.version} "
                     "has not passed the release gate (move it to development first)"
                 )
-            row.name, row.version, row.doc, row.updated_at = system.name, system.version, doc, now
+            self._save_system(session, system, self._clock())
             return system
 
-        result: AISystem = self._run(work)
-        return result
+        return self._run(work)
+
+    @staticmethod
+    def _save_system(session: Session, system: AISystem, now: dt.datetime) -> None:
+        rows.save_system(
+            session,
+            system.id,
+            name=system.name,
+            version=system.version,
+            status=system.status.value,
+            doc=system.model_dump(mode="json", exclude_none=True),
+            now=now,
+        )
 
     def get_system(self, system_id: str) -> AISystem:
         """One system; :class:`NotFoundError` if there is none."""
-        return self._run(lambda s: AISystem.model_validate(self._system_row(s, system_id).doc))  # type: ignore[no-any-return]
+        return self._run(lambda s: AISystem.model_validate(self._system_row(s, system_id).doc))
 
     def list_systems(self) -> list[AISystem]:
         """Every system, by id."""
-        rows = self._run(lambda s: [r.doc for r in s.scalars(select(GovSystem).order_by(GovSystem.id))])
-        return [AISystem.model_validate(doc) for doc in rows]
+        docs = self._run(lambda s: [r.doc for r in rows.systems(s)])
+        return [AISystem.model_validate(doc) for doc in docs]
 
     def systems_page(self, *, after: str | None = None, limit: int = 100) -> Page[AISystem]:
         """Systems by id, from after the system ``after`` (the cursor a previous page ended with)."""
-        parse = _parser(AISystem)
-        return self._page(select(GovSystem), parse, GovSystem.id, after=after, limit=limit)
+        return self._page(_parser(AISystem), GovSystem.id, after=after, limit=limit)
 
     def change_status(
         self, system_id: str, target: str | Lifecycle, *, actor: str | None = None
@@ -187,7 +178,7 @@ class GovernanceStore:
                 risks=risks,
                 evidence=evidence,
                 now=now,
-                guardrail_versions=self._guardrails(session),
+                guardrail_versions=rows.guardrail_versions(session),
             )
             change = StatusChange(
                 system_id=system.id,
@@ -199,16 +190,12 @@ class GovernanceStore:
                 decided_by=actor,
                 missing=decision.missing,
             )
-            session.add(self._decision_row(change, decision.to_dict()))
+            self._add_decision(session, change, decision.to_dict())
             if decision.allowed:
-                updated = system.model_copy(update={"status": goal})
-                row.status = goal.value
-                row.doc = updated.model_dump(mode="json", exclude_none=True)
-                row.updated_at = now
+                self._save_system(session, system.model_copy(update={"status": goal}), now)
             return decision
 
-        result: GateDecision = self._run(work)
-        return result
+        return self._run(work)
 
     def check_gate(self, system_id: str, target: str | Lifecycle = Lifecycle.DEPLOYMENT) -> GateDecision:
         """What the gate would decide now, without changing or recording anything."""
@@ -222,24 +209,18 @@ class GovernanceStore:
                 risks=self._risks(session, system_id),
                 evidence=self._evidence(session, system_id),
                 now=self._clock(),
-                guardrail_versions=self._guardrails(session),
+                guardrail_versions=rows.guardrail_versions(session),
             )
 
-        result: GateDecision = self._run(work)
-        return result
+        return self._run(work)
 
     @staticmethod
-    def _guardrails(session: Session) -> set[tuple[str, str]]:
-        """The frozen guardrail versions the guard's store holds, as (id, number) pairs."""
-        rows = session.execute(select(GuardrailVersion.guardrail_id, GuardrailVersion.version))
-        return {(gid, str(number)) for gid, number in rows}
-
-    @staticmethod
-    def _decision_row(change: StatusChange, detail: dict[str, Any] | None = None) -> GovDecision:
+    def _add_decision(session: Session, change: StatusChange, detail: dict[str, Any] | None = None) -> None:
         doc = change.model_dump(mode="json", exclude_none=True)
         if detail is not None:
             doc["checks"] = detail["checks"]
-        return GovDecision(
+        rows.add_decision(
+            session,
             system_id=change.system_id,
             system_version=change.system_version,
             from_status=change.from_status.value,
@@ -254,23 +235,18 @@ class GovernanceStore:
         """Recorded gate decisions, oldest first."""
 
         def work(session: Session) -> list[StatusChange]:
-            query = select(GovDecision).order_by(GovDecision.decided_at, GovDecision.id)
             if system_id is not None:
                 self._system_row(session, system_id)
-                query = query.where(GovDecision.system_id == system_id)
-            return [_status_change(row) for row in session.scalars(query)]
+            return [_status_change(row) for row in rows.decisions(session, system_id)]
 
-        result: list[StatusChange] = self._run(work)
-        return result
+        return self._run(work)
 
     def decisions_page(
         self, system_id: str, *, after: str | None = None, limit: int = 100, newest_first: bool = False
     ) -> Page[StatusChange]:
         """A system's recorded gate decisions, oldest (or newest) first, from after the decision
         ``after`` (the cursor a previous page ended with)."""
-        query = select(GovDecision).where(GovDecision.system_id == system_id)
         return self._page(
-            query,
             _status_change,
             GovDecision.decided_at,
             after=after,
@@ -283,8 +259,7 @@ class GovernanceStore:
 
     @staticmethod
     def _risks(session: Session, system_id: str) -> list[Risk]:
-        rows = session.scalars(select(GovRisk).where(GovRisk.system_id == system_id).order_by(GovRisk.id))
-        return [Risk.model_validate(r.doc) for r in rows]
+        return [Risk.model_validate(r.doc) for r in rows.risks(session, system_id)]
 
     def put_risk(self, risk: Risk) -> Risk:
         """Add a risk to its system's register, or replace the one with the same id."""
@@ -292,15 +267,10 @@ class GovernanceStore:
         def work(session: Session) -> Risk:
             self._system_row(session, risk.system_id)
             doc = risk.model_dump(mode="json", exclude_none=True)
-            row = session.get(GovRisk, (risk.system_id, risk.id))
-            if row is None:
-                session.add(GovRisk(system_id=risk.system_id, id=risk.id, doc=doc, updated_at=self._clock()))
-            else:
-                row.doc, row.updated_at = doc, self._clock()
+            rows.save_risk(session, risk.system_id, risk.id, doc=doc, now=self._clock())
             return risk
 
-        result: Risk = self._run(work)
-        return result
+        return self._run(work)
 
     def list_risks(self, system_id: str) -> list[Risk]:
         """A system's risks, by id; :class:`NotFoundError` for an unknown system."""
@@ -309,25 +279,18 @@ class GovernanceStore:
             self._system_row(session, system_id)
             return self._risks(session, system_id)
 
-        result: list[Risk] = self._run(work)
-        return result
+        return self._run(work)
 
     def risks_page(self, system_id: str, *, after: str | None = None, limit: int = 100) -> Page[Risk]:
         """A system's risks by id, from after the risk ``after``; :class:`NotFoundError` for an unknown system."""
-        query = select(GovRisk).where(GovRisk.system_id == system_id)
         key = None if after is None else (system_id, after)  # a risk's id is unique within its system
-        return self._page(
-            query, _parser(Risk), GovRisk.id, after=after, limit=limit, system_id=system_id, key=key
-        )
+        return self._page(_parser(Risk), GovRisk.id, after=after, limit=limit, system_id=system_id, key=key)
 
     def delete_risk(self, system_id: str, risk_id: str) -> None:
         """Remove one risk from a system's register."""
 
         def work(session: Session) -> None:
-            done = session.execute(
-                delete(GovRisk).where(GovRisk.system_id == system_id, GovRisk.id == risk_id)
-            )
-            if not getattr(done, "rowcount", 0):
+            if not rows.delete_risk(session, system_id, risk_id):
                 raise NotFoundError("risk", f"{system_id}/{risk_id}")
 
         self._run(work)
@@ -336,37 +299,31 @@ class GovernanceStore:
 
     @staticmethod
     def _evidence(session: Session, system_id: str) -> list[Evidence]:
-        query = (
-            select(GovEvidence)
-            .where(GovEvidence.system_id == system_id)
-            .order_by(GovEvidence.recorded_at, GovEvidence.id)
-        )
-        return [Evidence.model_validate(r.doc) for r in session.scalars(query)]
+        return [Evidence.model_validate(r.doc) for r in rows.evidence(session, system_id)]
 
     @staticmethod
-    def _evidence_row(evidence: Evidence) -> GovEvidence:
-        return GovEvidence(
-            id=evidence.id,
-            system_id=evidence.system_id,
-            system_version=evidence.system_version,
-            kind=evidence.kind.value,
-            recorded_at=evidence.recorded_at,
-            content_sha256=evidence.content_sha256,
-            doc=evidence.model_dump(mode="json", exclude_none=True),
-        )
+    def _evidence_row(evidence: Evidence) -> dict[str, Any]:
+        """The columns of an evidence's row (see :func:`steward.store.governance.add_evidence`)."""
+        return {
+            "evidence_id": evidence.id,
+            "system_id": evidence.system_id,
+            "system_version": evidence.system_version,
+            "kind": evidence.kind.value,
+            "recorded_at": evidence.recorded_at,
+            "content_sha256": evidence.content_sha256,
+            "doc": evidence.model_dump(mode="json", exclude_none=True),
+        }
 
     def add_evidence(self, evidence: Evidence) -> Evidence:
         """Record evidence; the same inputs recorded twice for one version are refused."""
 
         def work(session: Session) -> Evidence:
             self._system_row(session, evidence.system_id)
-            if session.get(GovEvidence, evidence.id) is not None:
+            if not rows.add_evidence(session, **self._evidence_row(evidence)):
                 raise ConflictError(f"this evidence is already recorded as {evidence.id}")
-            session.add(self._evidence_row(evidence))
             return evidence
 
-        result: Evidence = self._run(work)
-        return result
+        return self._run(work)
 
     def list_evidence(self, system_id: str) -> list[Evidence]:
         """A system's evidence, oldest first."""
@@ -375,16 +332,13 @@ class GovernanceStore:
             self._system_row(session, system_id)
             return self._evidence(session, system_id)
 
-        result: list[Evidence] = self._run(work)
-        return result
+        return self._run(work)
 
     def evidence_page(
         self, system_id: str, *, after: str | None = None, limit: int = 100, newest_first: bool = False
     ) -> Page[Evidence]:
         """A system's evidence, oldest (or newest) first, from after the evidence ``after``."""
-        query = select(GovEvidence).where(GovEvidence.system_id == system_id)
         return self._page(
-            query,
             _parser(Evidence),
             GovEvidence.recorded_at,
             after=after,
@@ -407,44 +361,37 @@ class GovernanceStore:
             )
 
         def work(session: Session) -> Datasheet:
-            row = session.get(GovDataset, sheet.id)
+            row = rows.dataset(session, sheet.id)
             stored = sheet
             if not measured and row is not None:
                 stored = sheet.model_copy(update={"profile": Datasheet.model_validate(row.doc).profile})
             doc = stored.model_dump(mode="json", exclude_none=True)
-            if row is None:
-                session.add(
-                    GovDataset(
-                        id=sheet.id, name=sheet.name, version=sheet.version, doc=doc, updated_at=self._clock()
-                    )
-                )
-            else:
-                row.name, row.version, row.doc, row.updated_at = sheet.name, sheet.version, doc, self._clock()
+            rows.save_dataset(
+                session, sheet.id, name=sheet.name, version=sheet.version, doc=doc, now=self._clock()
+            )
             return stored
 
-        result: Datasheet = self._run(work)
-        return result
+        return self._run(work)
 
     def get_dataset(self, dataset_id: str) -> Datasheet:
         """One datasheet; :class:`NotFoundError` if there is none."""
 
         def work(session: Session) -> Datasheet:
-            row = session.get(GovDataset, dataset_id)
+            row = rows.dataset(session, dataset_id)
             if row is None:
                 raise NotFoundError("dataset", dataset_id)
             return Datasheet.model_validate(row.doc)
 
-        result: Datasheet = self._run(work)
-        return result
+        return self._run(work)
 
     def list_datasets(self) -> list[Datasheet]:
         """Every datasheet, by id."""
-        rows = self._run(lambda s: [r.doc for r in s.scalars(select(GovDataset).order_by(GovDataset.id))])
-        return [Datasheet.model_validate(doc) for doc in rows]
+        docs = self._run(lambda s: [r.doc for r in rows.datasets(s)])
+        return [Datasheet.model_validate(doc) for doc in docs]
 
     def datasets_page(self, *, after: str | None = None, limit: int = 100) -> Page[Datasheet]:
         """Datasheets by id, from after the datasheet ``after``."""
-        return self._page(select(GovDataset), _parser(Datasheet), GovDataset.id, after=after, limit=limit)
+        return self._page(_parser(Datasheet), GovDataset.id, after=after, limit=limit)
 
     def datasheets_for(self, system: AISystem) -> dict[str, Datasheet]:
         """The datasheets of the data sets a system uses (those that exist)."""
@@ -457,17 +404,15 @@ class GovernanceStore:
         """Everything, in canonical order."""
 
         def work(session: Session) -> Register:
-            systems = [AISystem.model_validate(r.doc) for r in session.scalars(select(GovSystem))]
             return Register(
-                systems=systems,
-                datasets=[Datasheet.model_validate(r.doc) for r in session.scalars(select(GovDataset))],
-                risks=[Risk.model_validate(r.doc) for r in session.scalars(select(GovRisk))],
-                evidence=[Evidence.model_validate(r.doc) for r in session.scalars(select(GovEvidence))],
-                decisions=[_status_change(r) for r in session.scalars(select(GovDecision))],
+                systems=[AISystem.model_validate(r.doc) for r in rows.all_rows(session, GovSystem)],
+                datasets=[Datasheet.model_validate(r.doc) for r in rows.all_rows(session, GovDataset)],
+                risks=[Risk.model_validate(r.doc) for r in rows.all_rows(session, GovRisk)],
+                evidence=[Evidence.model_validate(r.doc) for r in rows.all_rows(session, GovEvidence)],
+                decisions=[_status_change(r) for r in rows.all_rows(session, GovDecision)],
             ).sorted()
 
-        result: Register = self._run(work)
-        return result
+        return self._run(work)
 
     def import_register(self, register: Register) -> dict[str, int]:
         """Load a register into the database in one transaction.
@@ -481,65 +426,23 @@ class GovernanceStore:
         def work(session: Session) -> dict[str, int]:
             counts = {"systems": 0, "datasets": 0, "risks": 0, "evidence": 0, "decisions": 0}
             for system in register.systems:
-                doc = system.model_dump(mode="json", exclude_none=True)
-                row = session.get(GovSystem, system.id)
-                now = self._clock()
-                if row is None:
-                    session.add(
-                        GovSystem(
-                            id=system.id,
-                            name=system.name,
-                            version=system.version,
-                            status=system.status.value,
-                            doc=doc,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                else:
-                    row.name, row.version, row.status, row.doc, row.updated_at = (
-                        system.name,
-                        system.version,
-                        system.status.value,
-                        doc,
-                        now,
-                    )
+                self._save_system(session, system, self._clock())
                 counts["systems"] += 1
-            session.flush()
+            rows.flush(session)
             for sheet in register.datasets:
                 doc = sheet.model_dump(mode="json", exclude_none=True)
-                existing = session.get(GovDataset, sheet.id)
-                if existing is None:
-                    session.add(
-                        GovDataset(
-                            id=sheet.id,
-                            name=sheet.name,
-                            version=sheet.version,
-                            doc=doc,
-                            updated_at=self._clock(),
-                        )
-                    )
-                else:
-                    existing.name, existing.version, existing.doc = sheet.name, sheet.version, doc
+                rows.save_dataset(
+                    session, sheet.id, name=sheet.name, version=sheet.version, doc=doc, now=self._clock()
+                )
                 counts["datasets"] += 1
             for risk in register.risks:
                 doc = risk.model_dump(mode="json", exclude_none=True)
-                stored = session.get(GovRisk, (risk.system_id, risk.id))
-                if stored is None:
-                    session.add(
-                        GovRisk(system_id=risk.system_id, id=risk.id, doc=doc, updated_at=self._clock())
-                    )
-                else:
-                    stored.doc = doc
+                rows.save_risk(session, risk.system_id, risk.id, doc=doc, now=self._clock())
                 counts["risks"] += 1
             for evidence in register.evidence:
-                if session.get(GovEvidence, evidence.id) is None:
-                    session.add(self._evidence_row(evidence))
+                if rows.add_evidence(session, **self._evidence_row(evidence)):
                     counts["evidence"] += 1
-            known = {
-                (r.system_id, _aware(r.decided_at), r.to_status, r.allowed)
-                for r in session.scalars(select(GovDecision))
-            }
+            known = rows.decision_keys(session)
             for change in register.decisions:
                 key = (
                     change.system_id,
@@ -548,9 +451,8 @@ class GovernanceStore:
                     change.allowed,
                 )
                 if key not in known:
-                    session.add(self._decision_row(change))
+                    self._add_decision(session, change)
                     counts["decisions"] += 1
             return counts
 
-        result: dict[str, int] = self._run(work)
-        return result
+        return self._run(work)

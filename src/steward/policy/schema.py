@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from steward.policy import limits
 from steward.policy.dataflow import DATA_FLOW_RULES_MAX, DataFlowRule, FlowAction
+from steward.policy.regex_safety import check_pattern
 
 __all__ = [
+    "LEARNED_LANGUAGES",
     "Anonymization",
     "AuditSettings",
     "ContentCategory",
@@ -255,8 +257,6 @@ class RegexFilter(_Model):
     @field_validator("pattern")
     @classmethod
     def _pattern_compiles(cls, pattern: str) -> str:
-        from steward.detectors.regex_safety import check_pattern
-
         check_pattern(pattern)
         return pattern
 
@@ -344,33 +344,38 @@ class Languages(_Model):
         return codes
 
 
+#: The languages (ISO 639 codes) each learned detector reads, by the policy section it serves.
+#: The detectors take their ``languages`` from here, so what a policy may call supported and
+#: what the guard lets each detector read are one fact.
+LEARNED_LANGUAGES: dict[str, frozenset[str]] = {
+    "content_filters": frozenset({"en"}),  # the content model is trained on English
+    "denied_topics": frozenset({"en"}),  # all-MiniLM-L6-v2 is English-trained
+    "contextual_grounding": frozenset({"en"}),  # English words and embeddings
+}
+
+
 def _learned_sections(data: Mapping[str, Any]) -> list[tuple[str, frozenset[str]]]:
     """The policy's sections served by a language-limited learned detector, and what it reads.
 
     ``data`` holds the fields validated so far; a section that failed validation is absent
     (its own error says why).
     """
-    # Imported here: the detectors import this module, and what they read is theirs to say.
-    from steward.detectors.content import ContentDetector
-    from steward.detectors.grounding import GroundingDetector
-    from steward.detectors.topics import TopicDetector
-
-    used: list[tuple[str, frozenset[str] | None]] = []
+    used: list[str] = []
     filters: list[ContentFilter] = data.get("content_filters") or []
     if any(
         (f.input_enabled and f.input_strength is not Strength.NONE)
         or (f.output_enabled and f.output_strength is not Strength.NONE)
         for f in filters
     ):
-        used.append(("content_filters", ContentDetector.languages))
+        used.append("content_filters")
     if data.get("denied_topics"):
-        used.append(("denied_topics", TopicDetector.languages))
+        used.append("denied_topics")
     grounding: ContextualGrounding | None = data.get("contextual_grounding")
     if grounding is not None and any(
         g is not None and g.enabled for g in (grounding.grounding, grounding.relevance)
     ):
-        used.append(("contextual_grounding", GroundingDetector.languages))
-    return [(section, reads) for section, reads in used if reads is not None]
+        used.append("contextual_grounding")
+    return [(section, LEARNED_LANGUAGES[section]) for section in used]
 
 
 class AuditSettings(_Model):

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import re2
 
-from steward.detectors.regex_safety import re2_options
+from steward.policy.regex_safety import re2_options
 
 __all__ = ["TriggerSet"]
 

@@ -3,7 +3,9 @@
 A hostile pattern such as ``(a+)+$`` cannot backtrack on RE2, and a pattern whose
 compiled program would need more than :data:`steward.policy.limits.REGEX_MAX_MEMORY_BYTES`
 is refused up front. Features RE2 does not have (backreferences, look-around) are
-refused with RE2's own explanation rather than silently run on a slower engine.
+refused with RE2's own explanation rather than silently run on a slower engine. It sits in
+``policy/`` because a policy refuses such a pattern when it is read; the detectors that run
+patterns (custom regexes, the PII prefilter) compile them with the same options.
 """
 
 from __future__ import annotations
