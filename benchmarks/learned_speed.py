@@ -83,8 +83,15 @@ def main() -> None:
     texts = [p.text for p in realistic_prompts(args.n, seed=args.seed, chars=1000)]
     detector = ContentDetector([c.value for c in ContentCategory])
     TextClassifier.load()
-    plain = DetectionRequest(source=Source.INPUT)
-    untrusted = DetectionRequest(source=Source.INPUT, untrusted=True)
+
+    # A fresh request per call: a request carries its call's encoder passes (``encodings``), so
+    # one request reused across calls would serve every repeat of a text from memory.
+    def plain(text: str) -> object:
+        return detector.detect(text, DetectionRequest(source=Source.INPUT))
+
+    def untrusted(text: str) -> object:
+        return detector.detect(text, DetectionRequest(source=Source.INPUT, untrusted=True))
+
     guard = Guard(load_policy("default"))
     from steward.models.embedder import default_embedder
 
@@ -95,8 +102,8 @@ def main() -> None:
         return guard.apply(text, "input", output_scope="FULL")
 
     engines: dict[str, Callable[[str], object]] = {
-        "content detector (8 heads)": lambda t: detector.detect(t, plain),
-        "content detector, untrusted": lambda t: detector.detect(t, untrusted),
+        "content detector (8 heads)": plain,
+        "content detector, untrusted": untrusted,
         "guard default (full)": novel_text,
         "guard default (full), seen sentences": lambda t: guard.apply(t, "input", output_scope="FULL"),
     }
