@@ -12,7 +12,6 @@ the independent benchmarks DESIGN.md names are not used at all.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import math
 import os
@@ -700,45 +699,6 @@ def _embedded_harm(
         carrier = _crop(rng.choice(carriers), rng, high=4000)
         text, span = _insert(carrier, ex.text, rng)
         out.append(Example(text, ex.labels, "embedded_harm", ex.untrusted, 1.0, "embedded", focus=span))
-    return out
-
-
-_TERMINAL = ".!?"
-
-
-def surface_variants(rows: list[Example], rng: random.Random, p: float = 0.5) -> list[Example]:
-    """``rows`` with each line's closing full stop flipped at random (added or removed).
-
-    Why: ToxiGen's statements, hateful and neutral alike, and Davidson's tweets carry no closing
-    punctuation, and hate outnumbers the rest among them, so the model learned a missing full
-    stop as a sign of hate: "if you have never had italian food, you are missing out" read HATE
-    0.75, the same sentence ending in "." passed (the tokenizer is uncased, so only the
-    punctuation differed). Real chat messages often end without one. Flipping it on every line
-    of every label makes it carry no information; ASCII apostrophes, which ToxiGen's files
-    also drop ("dont", "theyre"), are dropped from a quarter as often. Rows with a ``focus`` span keep their text
-    (an edit before the span would move it).
-    """
-    out: list[Example] = []
-    for ex in rows:
-        if ex.focus is not None:
-            out.append(ex)
-            continue
-        lines = ex.text.split("\n")
-        changed = False
-        for i, line in enumerate(lines):
-            if "'" in line and rng.random() < p / 2:
-                line = lines[i] = line.replace("'", "")  # ToxiGen's files drop apostrophes too
-                changed = True
-            body = line.rstrip()
-            if not body or rng.random() >= p:
-                continue
-            if body[-1] in _TERMINAL and (len(body) < 2 or body[-2] not in _TERMINAL):
-                lines[i] = body[:-1]
-                changed = True
-            elif body[-1].isalnum():
-                lines[i] = body + "."
-                changed = True
-        out.append(dataclasses.replace(ex, text="\n".join(lines)) if changed else ex)
     return out
 
 

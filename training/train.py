@@ -47,7 +47,7 @@ from sklearn.linear_model import LogisticRegression
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import LABELS, Example, load_examples, split_rows, surface_variants
+from data import LABELS, Example, load_examples, split_rows
 from model import UNTRUSTED_TOKEN_ID, Classifier, base_model_dir
 
 from steward.evaluate.lengths import LENGTH_BUCKETS, bucket_of
@@ -329,7 +329,6 @@ def main() -> None:
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
-    train, calib = surface_variants(train, rng), surface_variants(calib, rng)
     tok = tokenizer()
     tr_bags, ca_bags = encode(tok, train), encode(tok, calib)
     y_tr, y_ca = targets(train), targets(calib)
