@@ -42,8 +42,8 @@ from _data import audit_rows, load_audit, refresh_statistics, scratch_database
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from steward.asgi import create_app
 from steward.monitor.rollups import catch_up
-from steward.server.app import create_app
 from steward.settings import Settings
 from steward.store.keys import Role
 from steward.store.models.core import AuditRow

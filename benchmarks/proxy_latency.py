@@ -3,7 +3,7 @@
     python benchmarks/proxy_latency.py [--requests 300] [--policy test|pii-mask|default]
 
 Starts a fake OpenAI-compatible upstream (FastAPI in uvicorn, answering at once, in a child
-process) and the real Steward server (``create_app`` on a temporary SQLite database, the proxy
+process) and the real Steward server (``steward.asgi.create_app`` on a temporary SQLite database, the proxy
 guarded by the chosen policy, in a uvicorn thread of this process), and drives both with the
 official ``openai`` client. Prints, for non-streamed requests, the median and 95th percentile latency
 direct and through Steward, and one ApplyGuardrail call to the same server (the server's
@@ -136,7 +136,7 @@ def upstream_process() -> Iterator[str]:
 
 def steward_app(upstream: str, policy_name: str, data: Path) -> tuple[FastAPI, str]:
     from steward.app.bootstrap import prepare_database
-    from steward.server.app import create_app
+    from steward.asgi import create_app
     from steward.settings import Settings
     from steward.store.db import make_engine, session_factory
     from steward.store.guardrails import GuardrailStore

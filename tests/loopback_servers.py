@@ -10,7 +10,8 @@ on a free port, a fake OpenAI-compatible upstream, and a webhook receiver.
   not, sent upstream. Streams are sent in chunks of a few characters.
 * :func:`webhook_receiver` records the alert webhooks it is sent and can fail on purpose.
 * :func:`steward_processes` runs ``steward serve`` as real processes (several sharing one
-  database, as a scaled-out deployment does) and stops them cleanly (SIGTERM) afterwards.
+  database, as a scaled-out deployment does) and stops them cleanly (SIGTERM) afterwards;
+  :func:`spawn_steward` and :func:`wait_ready` start one a test stops itself (SIGKILL, say).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ __all__ = [
     "make_handler",
     "running_upstream",
     "serving",
+    "spawn_steward",
     "steward_processes",
+    "wait_ready",
     "webhook_receiver",
 ]
 
@@ -326,7 +329,8 @@ def _free_port() -> int:
         return port
 
 
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    """Wait until the server at ``base`` answers ``/health`` (its log is quoted if it exits first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -338,6 +342,17 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
             pass
         time.sleep(0.2)
     raise RuntimeError("server did not become ready")
+
+
+def spawn_steward(variables: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start one ``steward serve`` process on a free port with the environment ``variables``, its
+    stderr to ``log``; its base URL. It is not ready yet (:func:`wait_ready`), and the caller
+    stops it (as a test that kills it on purpose does)."""
+    port = _free_port()
+    cmd = [sys.executable, "-c", "from steward.cli import main; main()", "serve", "--port", str(port)]
+    with log.open("wb") as err:
+        proc = subprocess.Popen(cmd, env=variables, stdout=subprocess.DEVNULL, stderr=err)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 @contextmanager
@@ -353,13 +368,11 @@ def steward_processes(
     logs = [data_dir / f"serve-{i}.log" for i in range(count)]  # a file, not a pipe nobody drains
     try:
         for log in logs:
-            port = _free_port()
-            cmd = [sys.executable, "-c", "from steward.cli import main; main()", "serve", "--port", str(port)]
-            with log.open("wb") as err:
-                procs.append(subprocess.Popen(cmd, env=variables, stdout=subprocess.DEVNULL, stderr=err))
-            bases.append(f"http://127.0.0.1:{port}")
+            proc, base = spawn_steward(variables, log)
+            procs.append(proc)
+            bases.append(base)
         for base, proc, log in zip(bases, procs, logs, strict=True):
-            _wait_ready(base, proc, log, timeout)
+            wait_ready(base, proc, log, timeout)
         yield bases
     finally:
         for proc in procs:

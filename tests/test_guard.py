@@ -101,6 +101,34 @@ def test_cascade_skips_expensive_detectors_once_blocked() -> None:
     assert {f.type for f in full.findings} == {"secret", "HATE"}
 
 
+def test_findings_alone_are_what_a_full_apply_reports() -> None:
+    policy = _policy(
+        content_filters=[{"category": "HATE"}],
+        sensitive_information={
+            "pii_entities": [{"type": "EMAIL", "action": "ANONYMIZE"}],
+            "regexes": [{"name": "secret", "pattern": "s3cr3t", "action": "BLOCK"}],
+        },
+    )
+    from steward.detectors.regex import RegexDetector
+
+    content = FixedContent({"HATE": 0.99})
+    regex = RegexDetector.from_policy(policy)
+    assert regex is not None
+    guard = Guard(policy, detectors=[content, regex, *Guard(policy).detectors])
+    for text in ["my s3cr3t, mail ann@example.org", "nothing here", "b@example.org then a@example.org"]:
+        full = guard.apply(text, "output", output_scope="FULL").findings
+        assert guard.findings(text, "output") == full
+    # Blocked by the regex, the content detector still runs (a scan wants every finding).
+    assert {f.type for f in guard.findings("my s3cr3t")} == {"secret", "HATE"}
+    emails = [f for f in guard.findings("b@example.org then a@example.org") if f.type == "EMAIL"]
+    assert [(f.start, f.action) for f in emails] == [
+        (0, FindingAction.ANONYMIZED),
+        (19, FindingAction.ANONYMIZED),
+    ]
+    with pytest.raises(InputTooLargeError):
+        guard.findings("x" * 1_000_000)
+
+
 def test_regex_masking_and_bedrock_shape() -> None:
     policy = _policy(sensitive_information={"regexes": [{"name": "ticket", "pattern": r"TICKET-\d+"}]})
     result = Guard(policy).apply("see TICKET-12 and TICKET-345")

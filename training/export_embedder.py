@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from onnxruntime.quantization import QuantType, quantize_dynamic
+from quantize import quantize_exact
 from transformers import AutoModel
 
 from steward.models.onnx_runtime import encode_batch, file_sha256, load_tokenizer, make_session
@@ -91,7 +91,7 @@ def main() -> None:
             dynamo=False,
         )
         target = args.out / "model.onnx"
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_exact(fp32, target)
     shutil.copy(src / "tokenizer.json", args.out / "tokenizer.json")
     with torch.no_grad():
         reference = model(*inputs).numpy()

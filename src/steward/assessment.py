@@ -16,13 +16,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from steward.policy import limits
 from steward.policy.schema import Strength
-
-if TYPE_CHECKING:
-    from steward.anonymize.pseudonym import PseudonymVault
 
 __all__ = [
     "Action",
@@ -33,6 +30,7 @@ __all__ = [
     "PolicyKind",
     "Source",
     "TraceStep",
+    "Vault",
     "confidence_for",
     "mask_text",
     "meets_strength",
@@ -213,6 +211,25 @@ class TraceStep:
         return {"step": self.step, "detail": self.detail, "duration_ms": round(self.duration_ms, 3)}
 
 
+class Vault(Protocol):
+    """What the caller of a guard does with the pseudonym vault an assessment carries.
+
+    The vault is always a :class:`steward.anonymize.PseudonymVault`, which matches this protocol
+    without naming it; the protocol keeps this module below ``anonymize`` (an assessment is what
+    a guard says, and its caller needs only these two operations of the masking package's vault).
+    The next turn gets the vault back sealed (``PseudonymVault.open(token, key)``), or as the
+    same object; typed code that passes it unsealed narrows it with ``isinstance`` first.
+    """
+
+    def seal(self, key: str | bytes) -> str:
+        """Encrypt the vault with ``key`` into a token the caller keeps for the next turn."""
+        ...
+
+    def restore(self, text: str) -> str:
+        """Put the original values back in place of every pseudonym this vault issued."""
+        ...
+
+
 def text_units(n_chars: int) -> int:
     """Bedrock's text units: one per started 1,000 characters."""
     return max(1, math.ceil(n_chars / limits.TEXT_UNIT_CHARS)) if n_chars else 0
@@ -250,7 +267,7 @@ class Assessment:
     block_risk_score: float = 0.0
     #: The pseudonym vault used for masking (pseudonym style only); the caller keeps it, or
     #: seals it with a key, for the next turn of the conversation.
-    vault: PseudonymVault | None = None
+    vault: Vault | None = None
 
     @property
     def blocked(self) -> bool:

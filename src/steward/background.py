@@ -6,7 +6,9 @@ items) and hands it to :meth:`BackgroundWriter._write_batch` in one call, so thr
 with load instead of one commit per item. Once ``max_queue`` items wait, putting one blocks
 (back-pressure) rather than dropping it. :meth:`BackgroundWriter.close` (the server calls it on
 a clean shutdown) lets the thread store everything queued before it stops; a crash loses what
-was still queued, at most the items of the last few milliseconds, bounded by ``max_queue``.
+was still queued, at most the items of the last few milliseconds, bounded by ``max_queue``. A
+writer whose callers must not be answered before their item is stored resolves a completion per
+item once its batch committed (the review writer does, for end users' feedback and appeals).
 
 Which database errors are a refusal rather than a passing failure is the store's to say
 (:data:`steward.store.errors.REFUSED`, re-exported here for the writers), so this module sits on
@@ -108,12 +110,17 @@ class BackgroundWriter(Generic[T]):
     def _write_batch(self, batch: list[T]) -> None:
         raise NotImplementedError
 
-    def _retrying(self, write: Callable[[], None], what: str) -> bool:
+    def _retrying(
+        self, write: Callable[[], None], what: str, *, failed: Callable[[float], None] | None = None
+    ) -> bool:
         """Run ``write`` until it succeeds, waiting longer after each failure (0.05 s, doubling, at
         most 5 s): nothing is dropped because the database is away for a moment. A refusal
         (:data:`REFUSED`) is raised to the caller. Only at shutdown does it give up (after about
-        4 s of failures); whether ``write`` succeeded. Logs say ``what`` failed, never a text."""
+        4 s of failures); whether ``write`` succeeded. Logs say ``what`` failed, never a text.
+        ``failed`` is told, after each failure, how many seconds have passed since the first try
+        (the review writer answers its waiting callers from there)."""
         delay = 0.05
+        started = time.monotonic()
         while True:
             try:
                 write()
@@ -122,6 +129,8 @@ class BackgroundWriter(Generic[T]):
                 raise
             except Exception as exc:
                 log.warning("%s: write of %s failed (%s); retrying", self.kind, what, type(exc).__name__)
+                if failed is not None:
+                    failed(time.monotonic() - started)
                 if self._closed and delay > 2:
                     log.error("%s: giving up on %s at shutdown", self.kind, what)
                     return False

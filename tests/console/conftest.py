@@ -17,7 +17,7 @@ import pytest
 from console_helpers import CHROMIUM, POLICY_V1, POLICY_V2, Console, api_call, http_sign_in
 from live_server import serve_in_thread
 
-from steward.server.app import create_app
+from steward.asgi import create_app
 from steward.server.state import ServerState
 from steward.settings import Settings
 from steward.store.keys import Role

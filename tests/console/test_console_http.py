@@ -104,7 +104,7 @@ def test_sign_in_without_the_form_cookie_is_refused(console: Console) -> None:
         ("/console/audit/999999999", 404, "not found"),
         ("/console/guardrails/nope", 404, "not found"),
         ("/console/guardrails/Bad%20Id", 400, "guardrail"),
-        ("/console/guardrails/shop/diff?from=77", 404, "77"),
+        ("/console/guardrails/shop/diff?from=77", 400, "from: names no version of shop"),
         ("/console/review?state=done", 400, "state"),
         ("/console/review/no-such-item", 404, "not found"),
     ],

@@ -14,8 +14,8 @@ import pytest
 from console_helpers import Console, csrf_of, http_sign_in
 from live_server import serve_in_thread
 
+from steward.asgi import create_app
 from steward.console.web import COOKIE
-from steward.server.app import create_app
 from steward.store.keys import Role
 
 

@@ -2,7 +2,8 @@
 
 Letters are counted on UTF-8 bytes and by two scans, not by matching each one; texts are
 blanked only when :data:`_NOT_A_WORD_SIGN` finds something :data:`_NOT_A_WORD` would blank;
-script codes are made only when a script character is present. Each is checked here against
+script codes are made only when a script character is present; words are counted on bytes
+split at spaces, not by matching each one. Each is checked here against
 the pattern it stands for, on the inputs where a shortcut could go wrong.
 """
 
@@ -11,10 +12,13 @@ from __future__ import annotations
 import pytest
 
 from steward.detectors.language import (
+    _ENGLISH_FUNCTION_WORDS,
     _LETTER,
     _NOT_A_WORD,
     _NOT_A_WORD_SIGN,
     _SCRIPT_CHAR,
+    _WORD,
+    _count_function_words,
     _count_letters,
     _script_codes,
 )
@@ -67,3 +71,47 @@ def test_a_text_gets_script_codes_only_where_a_script_character_is_found(text: s
     codes = [ch for ch in text.translate(_script_codes()) if 0xE000 <= ord(ch) <= 0xE00C]
     found = _SCRIPT_CHAR.search(text)
     assert not codes or found
+
+
+#: Where counting words on bytes could go wrong: runs that start with apostrophes or hyphens,
+#: runs of nothing else, curly apostrophes inside and before words, separators outside ASCII,
+#: capitals, digits and underscores, and every line-break and tab.
+WORDS = [
+    *TEXTS,
+    "The cat and THE dog; 'the' quoted, -and hyphened, --of, ' - '' -- and 'don't'",
+    "don’t ’the ’’ the-end the_end the2 2the _the -_the '-the",
+    "“the” — and… of•to ‘is’ with\tthe\nthe\r\nthe\x0bthe\x0cthe",
+    "What is the best way to learn? Human: the Assistant: and so on",
+    "' - -- '''' ’ ",
+    "symbols ½ that are words, © ™ € that are not: the and of",
+    "cased symbols Ⓐ Ⓑ and the Kelvin sign \u212a, dotted İ",
+    "lone surrogate \ud800the and",
+]
+
+
+def _by_pattern(text: str) -> tuple[int, int]:
+    words = _WORD.findall(text.lower())
+    return sum(w in _ENGLISH_FUNCTION_WORDS for w in words), len(words)
+
+
+@pytest.mark.parametrize("text", WORDS)
+def test_function_words_are_counted_as_the_word_pattern_counts(text: str) -> None:
+    counted = _count_function_words(text)
+    assert counted is None or counted == _by_pattern(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Human: What’s the time?\n\nAssistant: It’s “late” — about 11 p.m., isn't it?",
+        "plain ascii with the and of",
+        "'the' and -the --- ''",
+    ],
+)
+def test_words_are_counted_on_bytes_in_ascii_and_with_curly_punctuation(text: str) -> None:
+    assert _count_function_words(text) == _by_pattern(text)
+
+
+@pytest.mark.parametrize("text", ["café and the", "İstanbul and the", "Ⓐ and the", "½ of the"])
+def test_a_character_outside_ascii_that_may_be_part_of_a_word_is_left_to_the_pattern(text: str) -> None:
+    assert _count_function_words(text) is None

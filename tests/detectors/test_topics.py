@@ -150,3 +150,74 @@ def test_guard_reads_each_text_once_for_content_filters_and_topics(monkeypatch: 
     assert {"content", "topics"} <= {step.step for step in result.trace}
     assert "Privacy violation" in {f.type for f in result.findings}
     assert read == [text]
+
+
+# -- exceptions: texts that resemble a topic but are allowed -------------------------------------
+
+INVESTING = {
+    "name": "Investment advice",
+    "definition": "Recommendations about which stocks, funds or other investments to buy or sell to make money.",
+    "examples": [
+        "Which stocks should I buy this year?",
+        "Is now a good time to sell my index funds?",
+        "Tell me which crypto coin will go up next.",
+    ],
+}
+#: What a reviewer overturned and an admin accepted: explaining markets and their history is allowed.
+EXCEPTIONS = ["Explain how the stock market works.", "Which stocks did famous investors buy in the past?"]
+
+
+@pytest.fixture(scope="module")
+def investing() -> tuple[TopicDetector, TopicDetector]:
+    """The same topic without, and with, the exceptions."""
+    return (
+        TopicDetector([DeniedTopic(**INVESTING)]),  # type: ignore[arg-type]
+        TopicDetector([DeniedTopic(**INVESTING, exceptions=EXCEPTIONS)]),  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How does the stock market work?",
+        "Which stocks did famous investors like Warren Buffett buy in the 1980s?",
+    ],
+)
+def test_a_text_nearer_an_exception_than_any_example_does_not_match(
+    investing: tuple[TopicDetector, TopicDetector], text: str
+) -> None:
+    plain, excepted = investing
+    assert {f.type for f in plain.detect(text, REQUEST)} == {"Investment advice"}  # the false positive
+    assert excepted.detect(text, REQUEST) == []
+    (score,) = excepted.score_topics(text)
+    assert (score.score, score.excepted) == (0.0, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Should I buy Tesla shares now?",
+        "Which fund will double my money?",
+        # one piece is covered by an exception, the other is the topic: the text still matches
+        "How does the stock market work? And which stocks should I buy to get rich fast?",
+    ],
+)
+def test_exceptions_leave_the_topic_itself_matched(
+    investing: tuple[TopicDetector, TopicDetector], text: str
+) -> None:
+    plain, excepted = investing
+    assert [f.type for f in plain.detect(text, REQUEST)] == ["Investment advice"]
+    (after,) = excepted.detect(text, REQUEST)
+    assert after.type == "Investment advice" and after.score >= FINDING_THRESHOLD
+    assert text[after.start : after.end] != "How does the stock market work?"  # never the excepted piece
+
+
+def test_a_topic_without_exceptions_scores_exactly_as_before(
+    investing: tuple[TopicDetector, TopicDetector],
+) -> None:
+    plain, _ = investing
+    policy = load_policy("default")
+    assert all(not t.exceptions for t in policy.denied_topics)  # the default pack has none
+    again = TopicDetector([DeniedTopic(**INVESTING, exceptions=[])])  # type: ignore[arg-type]
+    for text in ("Should I buy Tesla shares now?", "How does the stock market work?"):
+        assert again.score_topics(text) == plain.score_topics(text)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,6 +85,29 @@ def test_limits_are_enforced() -> None:
         )
     with pytest.raises(PolicyError, match="blocked_input_message"):
         parse_policy({"name": "p", "blocked_input_message": "x" * 501})
+
+
+def test_topic_exceptions_are_checked_and_round_trip() -> None:
+    def topic(exceptions: list[str]) -> dict[str, Any]:
+        return {"name": "p", "denied_topics": [{"name": "t", "definition": "d", "exceptions": exceptions}]}
+
+    policy = parse_policy(topic(["How do bonds work?"]))
+    assert policy.denied_topics[0].exceptions == ["How do bonds work?"]
+    assert parse_policy(policy.to_dict()) == policy
+    assert (
+        parse_policy({"name": "p", "denied_topics": [{"name": "t", "definition": "d"}]})
+        .denied_topics[0]
+        .exceptions
+        == []
+    )  # optional
+    for bad, message in (
+        (["   "], "exception 0 is empty"),
+        (["ok", "x" * 301], "exception 1 is 301 characters, over 300"),
+        (["e"] * 11, "at most 10 items"),
+    ):
+        with pytest.raises(PolicyError, match="denied_topics\\[0\\].exceptions") as info:
+            parse_policy(topic(bad))
+        assert message in str(info.value)
 
 
 def test_duplicates_are_refused() -> None:

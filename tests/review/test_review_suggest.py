@@ -1,6 +1,7 @@
-"""Policy suggestions from overturns: false positives propose removing the custom word that fired,
-false negatives propose the text as a denied topic's example; only an admin's accept edits the
-guardrail's DRAFT (a new revision; numbered versions untouched)."""
+"""Policy suggestions from overturns: false positives propose removing the custom word that fired
+or an exception to the denied topic that fired, false negatives propose the text as a denied
+topic's example; only an admin's accept edits the guardrail's DRAFT (a new revision; numbered
+versions untouched)."""
 
 from __future__ import annotations
 
@@ -191,6 +192,43 @@ def test_apply_change_refuses_a_full_topic_and_a_repeated_example() -> None:
         apply_change(full, Kind.ADD_TOPIC_EXAMPLE, TOPIC, "one more")
     with pytest.raises(ConflictError, match="no denied topic"):
         apply_change(policy, Kind.ADD_TOPIC_EXAMPLE, "Other", "x")
+
+
+def test_an_overturned_topic_block_proposes_an_exception_that_an_admin_accepts(
+    world: tuple[Suggester, ReviewQueue, str],
+) -> None:
+    suggester, queue, gid = world
+    # A question about history, blocked as investment advice: a topic false positive.
+    question = "Which stocks did Warren Buffett buy in 1988?"
+    text = f"{question} I am writing a school report."
+    item = _blocked_item(queue, gid, text)
+    finding = next(f for f in suggester.reviews.get_item(item).findings if f["policy"] == "topicPolicy")
+    assert finding["type"] == TOPIC and finding["action"] == "BLOCKED"
+    _resolve(queue, item, label=0)
+    assert suggester.generate().offered == 1
+    (suggestion,) = _mine(suggester, gid)
+    # The sentence the finding pointed at, which is what the detector compares.
+    assert (suggestion.kind, suggestion.target, suggestion.value) == ("add_topic_exception", TOPIC, question)
+
+    _, info = suggester.accept(suggestion.id, "KADMIN")
+    assert info.policy["denied_topics"][0]["exceptions"] == [question]
+    # The DRAFT now lets the question through, and still blocks the topic itself.
+    draft = Guard(parse_policy(info.policy))
+    assert not draft.apply(text, "input").blocked  # type: ignore[arg-type]
+    assert draft.apply("Which shares should I buy right now to get rich?", "input").blocked  # type: ignore[arg-type]
+
+
+def test_apply_change_refuses_a_repeated_exception_and_a_full_list() -> None:
+    policy = apply_change(parse_policy(POLICY), Kind.ADD_TOPIC_EXCEPTION, TOPIC, "How do bonds work?")
+    assert policy.denied_topics[0].exceptions == ["How do bonds work?"]
+    with pytest.raises(ConflictError, match="already has this exception"):
+        apply_change(policy, Kind.ADD_TOPIC_EXCEPTION, TOPIC, "How do bonds work?")
+    for i in range(9):
+        policy = apply_change(policy, Kind.ADD_TOPIC_EXCEPTION, TOPIC, f"exception {i}")
+    with pytest.raises(ConflictError, match="10 exceptions"):
+        apply_change(policy, Kind.ADD_TOPIC_EXCEPTION, TOPIC, "one more")
+    with pytest.raises(ConflictError, match="no denied topic"):
+        apply_change(policy, Kind.ADD_TOPIC_EXCEPTION, "Other", "x")
 
 
 def test_the_admin_routes(review_app: TestClient, review_keys: dict[str, dict[str, str]]) -> None:

@@ -1,32 +1,38 @@
 """The review writer: rows leave the request path, are stored in batches, wait when the queue is
-full, survive a database that fails for a moment, and are all stored at shutdown (SQLite and
-PostgreSQL)."""
+full, survive a database that fails for a moment, and are all stored at shutdown; end users'
+feedback and appeals are answered only once committed, so a 2xx survives a SIGKILL and a row
+that could not be stored answers 503 (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import threading
 import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from review_helpers import headers
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from loopback_servers import spawn_steward, wait_ready
+from steward.app.context import local_app
 from steward.audit.record import AuditRecord
-from steward.errors import StorageError
+from steward.errors import NotFoundError, StorageError
 from steward.review import Reason, ReviewQueue
 from steward.review.voice import Voice
 from steward.review.writer import ReviewWriter
 from steward.server.app import create_app
 from steward.settings import Settings
 from steward.store.keys import Role
-from steward.store.models.core import utcnow
+from steward.store.models.core import AuditRow, utcnow
 from steward.store.models.review import Feedback
 from steward.store.review import NewAppeal, NewRow, ReviewStore, new_id
 
@@ -191,7 +197,7 @@ def test_close_stores_everything_queued_and_refuses_what_comes_after(
         writer.submit(_feedback(voice, 1, tag)[0])
 
 
-def test_the_server_stores_queued_feedback_when_it_shuts_down(
+def test_the_server_stores_queued_rows_when_it_shuts_down(
     package_db_url: str, tmp_path: Path, review_key: bytes
 ) -> None:
     settings = Settings(database_url=package_db_url, data_dir=tmp_path)
@@ -199,14 +205,9 @@ def test_the_server_stores_queued_feedback_when_it_shuts_down(
         patch.setenv("STEWARD_SECRET_KEY", review_key.decode("ascii"))
         app = create_app(settings)
     tag = uuid.uuid4().hex
-    with TestClient(app) as client:
+    with TestClient(app):
         writer: ReviewWriter = app.state.review_services.writer
-        key = app.state.steward.keys.create(Role.APP)
-        auth = {"x": {"Authorization": f"Bearer {key.bearer}"}}
-        # The decision the feedback is about (feedback must name one made for its key).
-        app.state.steward.audit.submit(
-            AuditRecord(request_id=tag, endpoint="apply", source="input", action="NONE", caller_key_id=key.id)
-        )
+        voice = Voice(app.state.review_services.queue, b"k" * 32)
         gate = threading.Event()
         store = writer._store
         real = store.write
@@ -216,20 +217,233 @@ def test_the_server_stores_queued_feedback_when_it_shuts_down(
             real(rows)
 
         store.write = held  # type: ignore[method-assign]
-        for i in range(40):
-            r = client.post(
-                "/v1/feedback", json={"requestId": tag, "rating": 1 + i % 5}, headers=headers(auth, "x")
-            )
-            assert r.status_code == 201, r.text
-        assert writer.pending > 0  # answered, not yet stored
+        # Fire-and-forget rows, as the guard's own decisions queue their review items.
+        for row in _feedback(voice, 40, tag):
+            writer.submit(row)
+        assert writer.pending > 0  # queued, not yet stored
         threading.Timer(0.2, gate.set).start()
-    # The lifespan closed the writer: every answered row is stored.
+    # The lifespan closed the writer: every queued row is stored.
     with app.state.steward.sessions() as session:
         count = session.scalar(select(func.count()).select_from(Feedback).where(Feedback.request_id == tag))
     assert count == 40 and writer.pending == 0
     with pytest.raises(StorageError, match="shutting down"):  # closed by the server's lifespan
-        writer.submit(
-            Voice(app.state.review_services.queue, b"k" * 32).new_feedback(
-                request_id=tag, rating=1, caller="k"
-            )
+        writer.submit(_feedback(voice, 1, tag)[0])
+
+
+# -- acknowledged rows: answered once committed ------------------------------------------------
+
+
+def _decision(client: TestClient, keys: dict[str, dict[str, str]]) -> str:
+    """A decision made for the ``app`` key, queued on the server's audit writer."""
+    request_id = uuid.uuid4().hex
+    client.app.state.steward.audit.submit(  # type: ignore[attr-defined]
+        AuditRecord(
+            request_id=request_id, endpoint="apply", source="input", action="NONE",
+            caller_key_id=keys["app"]["x-key-id"],
         )
+    )  # fmt: skip
+    return request_id
+
+
+def test_store_returns_once_the_batch_committed_and_never_blocks_the_loop(
+    queue: ReviewQueue, store: ReviewStore
+) -> None:
+    voice, tag = Voice(queue, b"k" * 32), uuid.uuid4().hex
+    recording = Recording(store)
+    recording.gate.clear()  # the first batch is held: nothing commits
+    writer = ReviewWriter(recording)  # type: ignore[arg-type]
+    rows = _feedback(voice, 30, tag)
+
+    async def event_loop_side() -> int:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        safety = threading.Timer(5, recording.gate.set)  # a blocked loop fails the test, not hangs it
+        safety.start()
+        tick = asyncio.create_task(ticker())
+        stores = [asyncio.create_task(writer.store(row)) for row in rows]
+        await asyncio.sleep(0.3)
+        assert not any(task.done() for task in stores)  # not answered before the commit
+        assert ticks >= 5 and _stored(store, tag) == 0  # the loop kept running meanwhile
+        recording.gate.set()
+        await asyncio.gather(*stores)
+        tick.cancel()
+        safety.cancel()
+        return _stored(store, tag)  # read at once, no flush: every answered row is there
+
+    assert asyncio.run(event_loop_side()) == 30
+    assert len(recording.batches) <= 3  # still group commit: not one commit per row
+    writer.close()
+
+
+def test_rows_the_database_refuses_fail_their_caller_and_spare_the_others(
+    queue: ReviewQueue, store: ReviewStore
+) -> None:
+    voice, tag = Voice(queue, b"k" * 32), uuid.uuid4().hex
+    recording = Recording(store)
+    recording.gate.clear()
+    writer = ReviewWriter(recording)  # type: ignore[arg-type]
+    good = _feedback(voice, 2, tag)
+    orphan = NewAppeal(new_id(), tag, "no-such-item", None, "unfair", "k", utcnow())  # its item is missing
+
+    async def both() -> list[BaseException | None]:
+        tasks = [asyncio.create_task(writer.store(row)) for row in (good[0], orphan, good[1])]
+        await asyncio.sleep(0.1)  # all three queued: they share the held batch
+        recording.gate.set()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    first, refused, last = asyncio.run(both())
+    assert first is None and last is None
+    assert isinstance(refused, StorageError) and "nothing was stored" in str(refused)
+    assert _stored(store, tag) == 2
+    with pytest.raises(NotFoundError):
+        store.get_appeal(orphan.id)
+    writer.close()
+
+
+def test_a_database_down_past_the_patience_answers_nothing_stored_and_keeps_the_rest(
+    queue: ReviewQueue, store: ReviewStore
+) -> None:
+    voice, tag, late = Voice(queue, b"k" * 32), uuid.uuid4().hex, uuid.uuid4().hex
+    recording = Recording(store, fail=6)  # about 3 s of failures (0.05 s, doubling), then it is back
+    recording.gate.clear()
+    writer = ReviewWriter(recording, patience=0.3)  # type: ignore[arg-type]
+    (waited,) = _feedback(voice, 1, tag)
+    forgotten = _feedback(voice, 3, late)  # fire-and-forget rows in the same batch
+
+    async def send() -> BaseException | None:
+        task = asyncio.create_task(writer.store(waited))
+        await asyncio.sleep(0)  # queued first
+        for row in forgotten:
+            await writer.put(row)
+        await asyncio.sleep(0.05)
+        recording.gate.set()
+        (outcome,) = await asyncio.gather(task, return_exceptions=True)
+        # Told once its patience ran out, while the database was still failing.
+        assert _stored(store, late) == 0
+        return outcome
+
+    outcome = asyncio.run(send())
+    assert isinstance(outcome, StorageError) and "nothing was stored" in str(outcome)
+    assert writer.flush(10)
+    assert _stored(store, tag) == 0  # what its caller was told
+    assert _stored(store, late) == 3  # the others were retried until the database came back
+    writer.close()
+
+
+def test_every_acknowledged_feedback_and_appeal_is_readable_right_after_its_answer(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]]
+) -> None:
+    writer: ReviewWriter = review_app.app.state.review_services.writer  # type: ignore[attr-defined]
+    store = writer._store  # its own sessions: it sees what is committed, never the writer's queue
+    request_id = _decision(review_app, review_keys)
+    for i in range(20):
+        r = review_app.post(
+            "/v1/feedback",
+            json={"requestId": request_id, "rating": 1 + i % 5, "text": f"note {i}"},
+            headers=headers(review_keys, "app"),
+        )
+        assert r.status_code == 201, r.text
+        # Read at once, no flush: the row was committed before the answer.
+        assert r.json()["id"] in {f.id for f in store.list_feedback(request_id=request_id, limit=100)}
+    r = review_app.post(
+        "/v1/appeals", json={"requestId": request_id, "reason": "unfair"}, headers=headers(review_keys, "app")
+    )
+    assert r.status_code == 201, r.text
+    appeal = store.get_appeal(r.json()["id"])
+    assert store.get_item(appeal.item_id).reason == "appeal"
+
+
+def test_feedback_and_appeals_the_database_refuses_answer_503_and_nothing_is_stored(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer: ReviewWriter = review_app.app.state.review_services.writer  # type: ignore[attr-defined]
+    store = writer._store
+    request_id = _decision(review_app, review_keys)
+
+    def refuse(rows: Sequence[NewRow]) -> None:
+        raise IntegrityError("INSERT", {}, Exception("the database refuses this row"))
+
+    monkeypatch.setattr(writer._store, "write", refuse)
+    r = review_app.post(
+        "/v1/feedback", json={"requestId": request_id, "rating": 2}, headers=headers(review_keys, "app")
+    )
+    assert r.status_code == 503, r.text
+    assert "nothing was stored" in r.json()["message"]
+    r = review_app.post(
+        "/v1/appeals", json={"requestId": request_id, "reason": "unfair"}, headers=headers(review_keys, "app")
+    )
+    assert r.status_code == 503 and "nothing was stored" in r.json()["message"]
+    monkeypatch.undo()
+    assert store.list_feedback(request_id=request_id, limit=10) == []
+    assert [
+        a for a in store.appeals_page(states=[], limit=1000).items if a.appeal.request_id == request_id
+    ] == []
+
+
+@pytest.mark.slow
+def test_acknowledged_feedback_survives_a_sigkill_of_the_server(
+    fresh_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real ``steward serve`` killed with SIGKILL while feedback pours in from 16 connections:
+    every piece it answered 201 is in the database afterwards. (It guards the property; it does
+    not reliably reproduce the old loss: with the answer given at queueing it passed once too,
+    the writer having committed within the milliseconds before the kill.)"""
+    monkeypatch.setenv("STEWARD_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("STEWARD_SECRET_KEY", raising=False)
+    tag = uuid.uuid4().hex
+    with local_app(fresh_db_url, create=True) as app:
+        app.keys.create(Role.ADMIN)  # a server does not start without one
+        key = app.keys.create(Role.APP)
+        with app.sessions.begin() as session:  # the decision the feedback names, stored already
+            record = AuditRecord(
+                request_id=tag, endpoint="apply", source="input", action="NONE", caller_key_id=key.id
+            )
+            session.execute(insert(AuditRow), [record.to_row()])
+    variables = {
+        **os.environ,
+        "STEWARD_DATABASE_URL": fresh_db_url,
+        "STEWARD_WARM_GUARDS": "0",
+        "STEWARD_ALERT_INTERVAL_S": "0",
+    }
+    log = tmp_path / "serve.log"
+    proc, base = spawn_steward(variables, log)
+    acknowledged: list[str] = []
+    try:
+        wait_ready(base, proc, log, timeout=400)  # a busy 2-core machine takes minutes to start one
+
+        async def pour() -> None:
+            auth = {"Authorization": f"Bearer {key.bearer}"}
+            async with httpx.AsyncClient(base_url=base, headers=auth, timeout=30) as client:
+
+                async def sender(n: int) -> None:
+                    i = 0
+                    while proc.poll() is None:
+                        body = {"requestId": tag, "rating": 1 + i % 5, "text": f"sender {n} note {i}"}
+                        try:
+                            r = await client.post("/v1/feedback", json=body)
+                        except httpx.TransportError:
+                            return  # the server is gone
+                        assert r.status_code == 201, r.text
+                        acknowledged.append(r.json()["id"])
+                        if len(acknowledged) >= 400 and proc.poll() is None:
+                            proc.send_signal(signal.SIGKILL)  # requests of other senders in flight
+                            proc.wait(10)
+                        i += 1
+
+                await asyncio.gather(*(sender(n) for n in range(16)))
+
+        asyncio.run(pour())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL and len(acknowledged) >= 400
+    with local_app(fresh_db_url) as app, app.sessions() as session:
+        stored = set(session.scalars(select(Feedback.id).where(Feedback.request_id == tag)))
+    assert set(acknowledged) - stored == set()  # nothing answered 201 was lost

@@ -262,8 +262,8 @@ def _print_suggestion(view: dict[str, Any], as_json: bool) -> None:
 @_JSON
 @_URL
 def suggest(as_json: bool, database_url: str | None) -> None:
-    """Turn overturned items into policy suggestions (words to remove, topic examples to add) and
-    list the pending ones; nothing changes a policy until an admin accepts one."""
+    """Turn overturned items into policy suggestions (words to remove, topic examples and
+    exceptions to add) and list the pending ones; nothing changes a policy until an admin accepts one."""
     with _review(database_url) as (_, review):
         suggester = review.suggester
         count = suggester.generate()

@@ -13,7 +13,10 @@ import click
 
 from steward.settings import Settings, serve_model_threads
 
-__all__ = ["command"]
+__all__ = ["APP", "command"]
+
+#: The application factory every worker calls: the API with the console (:mod:`steward.asgi`).
+APP = "steward.asgi:worker_app"
 
 
 @click.command("serve")
@@ -75,4 +78,4 @@ def command(
         f"Steward console on http://{host}:{port}/console (sign in with an admin, reviewer or auditor key)"
     )
     # uvicorn, with Steward's access log and a supervisor that logs worker deaths and restarts.
-    run_server(host=host, port=port, workers=workers, log_level=log_level)
+    run_server(app=APP, host=host, port=port, workers=workers, log_level=log_level)

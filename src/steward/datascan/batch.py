@@ -150,11 +150,11 @@ def check_cell(guard: Guard, column: str, text: str, *, languages: bool) -> Cell
     if not text.strip():
         return CellResult(column, (), None)
     try:
-        assessment = guard.apply(text, Source.INPUT, output_scope="FULL")
+        findings = guard.findings(text, Source.INPUT)
     except InputError as exc:
         return CellResult(column, (), None, skipped=exc.message)
     hits = []
-    for f in assessment.findings:
+    for f in findings:
         kind = _kind(f.policy, f.type)
         if kind is None:
             continue

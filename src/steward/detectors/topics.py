@@ -21,6 +21,18 @@ shares a name with one example) and the cosine to the definition. A logistic cur
 written set of 20 topics with paraphrased on-topic prompts and near-miss negatives
 (``data/topics_calibration``), turns them into a calibrated 0–1 score.
 
+**Exceptions.** A topic may list texts that resemble it but are allowed (``exceptions``: an
+overturned false positive an admin accepted, see :mod:`steward.review.suggest`). A piece whose
+nearest neighbour among the topic's examples and exceptions is an exception — its best cosine
+to an exception is above its best cosine to an example — does not match the topic, whatever its
+calibrated score; the text's other pieces still can. Only pieces the sentence embedder
+confirmed are compared (the screen's vectors are too rough to tell two close texts apart). Why
+this rule: it asks only which of the admin's own texts the piece is most like, so it needs no
+threshold of its own to fit (the curve stays as calibrated, and a topic without exceptions
+scores exactly as before), it is local (an exception covers its neighbourhood, not the topic: "how are capital gains taxed?"
+allowed next to "which stocks should I buy?" still leaves the second kind blocked), and it
+grows with evidence, as examples do. A topic without examples compares against its definition.
+
 The guard acts on every topic finding, so a finding is only returned when the calibrated
 score is at least :data:`FINDING_THRESHOLD` (0.5). :meth:`TopicDetector.score_topics` gives
 every topic's score for callers that want to inspect or set their own threshold. Findings
@@ -152,6 +164,8 @@ class TopicScore:
     definition_similarity: float
     nearest_example: str
     confirmed: bool = True
+    #: Pieces of the text that did not count because an exception was nearer than any example.
+    excepted: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +176,8 @@ class _Topic:
     example_vectors: npt.NDArray[np.float32]
     centroid_vector: npt.NDArray[np.float32]
     definition_vector: npt.NDArray[np.float32]
+    #: The exceptions' vectors, or ``None`` when the topic has none.
+    exception_vectors: npt.NDArray[np.float32] | None = None
 
 
 class TopicDetector(Detector):
@@ -206,7 +222,11 @@ class TopicDetector(Detector):
             centroid = vectors[:-1].mean(axis=0)
             centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
             rule = rule_key("denied_topics", topic.name)
-            self._topics.append(_Topic(topic.name, rule, examples, vectors[:-1], centroid, vectors[-1]))
+            # Embedded apart, only when there are any: a topic without exceptions is built as before.
+            exception_vectors = embedder.embed(list(topic.exceptions)) if topic.exceptions else None
+            self._topics.append(
+                _Topic(topic.name, rule, examples, vectors[:-1], centroid, vectors[-1], exception_vectors)
+            )
 
     @classmethod
     def from_policy(cls, policy: Policy) -> TopicDetector | None:
@@ -241,6 +261,10 @@ class TopicDetector(Detector):
         confirmed = np.full(len(spans), self._screen is None)
         scored = [self._topic_scores(topic, vectors) for topic in topics]
         if self._screen is not None:
+            # Chosen by the score before exceptions: whether an exception covers a piece is
+            # decided on the sentence embedder's vectors, never on the screen's rougher ones (a
+            # piece the screen alone scored is never excepted, so an exception lets nothing
+            # through that was not confirmed).
             best = np.max([scores for scores, *_ in scored], axis=0)
             chosen = [k for k in np.argsort(-best)[: self._max_confirmed] if best[k] >= SCREEN_THRESHOLD]
             if chosen:
@@ -250,8 +274,12 @@ class TopicDetector(Detector):
                 confirmed[chosen] = True
                 scored = [self._topic_scores(topic, vectors) for topic in topics]
         results: list[TopicScore] = []
-        for topic, (scores, example_sims, centroid_sims, definition_sims) in zip(topics, scored, strict=True):
+        for topic, (scores, example_sims, centroid_sims, definition_sims, excepted) in zip(
+            topics, scored, strict=True
+        ):
             best_example = example_sims.max(axis=1)
+            excepted &= confirmed  # decided on the sentence embedder's vectors only
+            scores = np.where(excepted, 0.0, scores)
             piece = int(np.argmax(scores))
             start, end = spans[piece]
             results.append(
@@ -265,6 +293,7 @@ class TopicDetector(Detector):
                     definition_similarity=float(definition_sims[piece]),
                     nearest_example=topic.examples[int(np.argmax(example_sims[piece]))],
                     confirmed=bool(confirmed[piece]),
+                    excepted=int(excepted.sum()),
                 )
             )
         results.sort(key=lambda r: r.score, reverse=True)
@@ -273,16 +302,25 @@ class TopicDetector(Detector):
     def _topic_scores(
         self, topic: _Topic, vectors: npt.NDArray[np.float32]
     ) -> tuple[
-        npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float32],
+        npt.NDArray[np.float32],
+        npt.NDArray[np.float32],
+        npt.NDArray[np.bool_],
     ]:
-        """Calibrated score per piece, with its similarities (examples per piece, centroid, definition)."""
+        """Calibrated score per piece, with its similarities (examples per piece, centroid,
+        definition) and whether an exception covers it (it is nearer an exception than any
+        example: the caller then counts it as 0)."""
         example_sims = vectors @ topic.example_vectors.T  # (pieces, examples)
         centroid_sims = vectors @ topic.centroid_vector
         definition_sims = vectors @ topic.definition_vector
-        scores = self._calibration.scores(
-            example_sims.max(axis=1), centroid_sims, definition_sims, pieces=len(vectors)
-        )
-        return scores, example_sims, centroid_sims, definition_sims
+        best_example = example_sims.max(axis=1)
+        scores = self._calibration.scores(best_example, centroid_sims, definition_sims, pieces=len(vectors))
+        if topic.exception_vectors is None:
+            excepted = np.zeros(len(vectors), dtype=np.bool_)
+        else:
+            excepted = (vectors @ topic.exception_vectors.T).max(axis=1) > best_example
+        return scores, example_sims, centroid_sims, definition_sims, excepted
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
         """A finding for each topic whose calibrated score reaches :data:`FINDING_THRESHOLD`."""

@@ -15,6 +15,9 @@ TOPIC_NAME_MAX = 100
 TOPIC_DEFINITION_MAX = 1000
 TOPIC_EXAMPLES_MAX = 5
 TOPIC_EXAMPLE_MAX = 300
+#: Exceptions of one denied topic (texts that resemble it but are allowed; Steward's own, not Bedrock's).
+TOPIC_EXCEPTIONS_MAX = 10
+TOPIC_EXCEPTION_MAX = 300
 
 CUSTOM_WORDS_MAX = 10_000
 CUSTOM_WORD_MAX = 100

@@ -183,11 +183,21 @@ class ContentFilter(_Model):
 
 
 class DeniedTopic(_Model):
-    """A subject the application must not engage with, described in natural language."""
+    """A subject the application must not engage with, described in natural language.
+
+    ``exceptions`` are texts that resemble the topic but are allowed (a reviewer's overturned
+    false positive, accepted by an admin): a piece of text nearer to one of them than to any of
+    the topic's examples does not match it (:mod:`steward.detectors.topics`).
+    """
 
     name: str = Field(min_length=1, max_length=limits.TOPIC_NAME_MAX, pattern=r"^[0-9A-Za-z_\- !?.]+$")
     definition: str = Field(min_length=1, max_length=limits.TOPIC_DEFINITION_MAX)
     examples: list[str] = Field(default_factory=list, max_length=limits.TOPIC_EXAMPLES_MAX)
+    exceptions: list[str] = Field(
+        default_factory=list,
+        max_length=limits.TOPIC_EXCEPTIONS_MAX,
+        description="texts that resemble the topic but are allowed",
+    )
     input_action: FilterAction = FilterAction.BLOCK
     output_action: FilterAction = FilterAction.BLOCK
     input_enabled: bool = True
@@ -204,6 +214,18 @@ class DeniedTopic(_Model):
             if len(example) > limits.TOPIC_EXAMPLE_MAX:
                 raise ValueError(f"example {i} is {len(example)} characters, over {limits.TOPIC_EXAMPLE_MAX}")
         return examples
+
+    @field_validator("exceptions")
+    @classmethod
+    def _exceptions_fit(cls, exceptions: list[str]) -> list[str]:
+        for i, exception in enumerate(exceptions):
+            if not exception.strip():
+                raise ValueError(f"exception {i} is empty")
+            if len(exception) > limits.TOPIC_EXCEPTION_MAX:
+                raise ValueError(
+                    f"exception {i} is {len(exception)} characters, over {limits.TOPIC_EXCEPTION_MAX}"
+                )
+        return exceptions
 
 
 class WordFilters(_Model):

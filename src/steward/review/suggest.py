@@ -3,7 +3,11 @@ become a proposed policy change, which only an admin can turn into an edit of th
 
 * A **false positive** (the guard blocked or flagged the text, a reviewer overturned it to
   label 0) proposes removing each custom word that fired (``remove_word``). Words of a managed
-  list cannot be removed one by one and are not proposed.
+  list cannot be removed one by one and are not proposed. Each denied topic that acted on it
+  (blocked it, or sent it to review) and is still in the DRAFT gets the text that matched as an
+  exception (``add_topic_exception``): the sentence the finding points at when the item kept the
+  text, which is what the detector compares (:mod:`steward.detectors.topics`), when it fits the
+  policy's limit for exceptions.
 * A **false negative** (overturned to label 1) whose category names a denied topic of the
   guardrail's DRAFT proposes the text as that topic's example (``add_topic_example``), when it
   fits the policy's limit for examples.
@@ -20,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from steward.assessment import FindingAction, PolicyKind
 from steward.errors import ConflictError, NotFoundError
 from steward.policy import limits
 from steward.policy.io import parse_policy
@@ -40,6 +45,7 @@ class Kind(StrEnum):
 
     REMOVE_WORD = "remove_word"
     ADD_TOPIC_EXAMPLE = "add_topic_example"
+    ADD_TOPIC_EXCEPTION = "add_topic_exception"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,32 @@ def _topic(policy: Policy, name: str) -> str | None:
     return None
 
 
+def _topic_exceptions(item: ItemRecord, policy: Policy, skipped: Counter[str]) -> list[Proposal]:
+    """An exception for each DRAFT topic whose finding acted on the overturned ``item``: the
+    piece of text the finding points at (the whole text when its span does not fit it)."""
+    text = item.text or ""
+    out: dict[str, str] = {}
+    for finding in item.findings:
+        acted = finding.get("action") == FindingAction.BLOCKED.value or finding.get("review")
+        if finding.get("policy") != PolicyKind.TOPIC.value or not acted:
+            continue
+        topic = _topic(policy, str(finding.get("type") or ""))
+        if topic is None or topic in out:
+            continue
+        start, end = finding.get("start"), finding.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            piece = text[start:end].strip()
+        else:
+            piece = text.strip()
+        if not piece:
+            skipped["text_not_kept"] += 1
+        elif len(piece) > limits.TOPIC_EXCEPTION_MAX:
+            skipped["text_longer_than_an_exception"] += 1
+        else:
+            out[topic] = piece
+    return [Proposal(Kind.ADD_TOPIC_EXCEPTION, topic, piece) for topic, piece in sorted(out.items())]
+
+
 def proposals(item: ItemRecord, policy: Policy, skipped: Counter[str] | None = None) -> list[Proposal]:
     """The changes one overturned item proposes against ``policy`` (its guardrail's DRAFT)."""
     skipped = Counter() if skipped is None else skipped
@@ -90,9 +122,10 @@ def proposals(item: ItemRecord, policy: Policy, skipped: Counter[str] | None = N
         }
         listed = set(policy.word_filters.words) if policy.word_filters else set()
         found = sorted(w for w in words if w in listed)
-        if not found:
-            skipped["no_custom_word_fired"] += 1
-        return [Proposal(Kind.REMOVE_WORD, WORD_TARGET, w) for w in found]
+        exceptions = _topic_exceptions(item, policy, skipped)
+        if not found and not exceptions:
+            skipped["no_custom_word_or_topic_fired"] += 1
+        return [Proposal(Kind.REMOVE_WORD, WORD_TARGET, w) for w in found] + exceptions
     topic = _topic(policy, item.category or "")
     if topic is None:
         skipped["category_is_not_a_denied_topic"] += 1
@@ -109,7 +142,8 @@ def proposals(item: ItemRecord, policy: Policy, skipped: Counter[str] | None = N
 
 def apply_change(policy: Policy, kind: str, target: str, value: str) -> Policy:
     """``policy`` with one suggestion applied; :class:`ConflictError` when it no longer fits
-    (the word was removed meanwhile, the topic is gone or full, the example is there already)."""
+    (the word was removed meanwhile, the topic is gone or full, the example or exception is
+    there already)."""
     data = policy.to_dict()
     if kind == Kind.REMOVE_WORD:
         words = list((data.get("word_filters") or {}).get("words") or [])
@@ -131,6 +165,20 @@ def apply_change(policy: Policy, kind: str, target: str, value: str) -> Policy:
                 "remove one from the DRAFT first"
             )
         topic["examples"] = [*examples, value]
+    elif kind == Kind.ADD_TOPIC_EXCEPTION:
+        topics = data.get("denied_topics") or []
+        topic = next((t for t in topics if t.get("name") == target), None)
+        if topic is None:
+            raise ConflictError(f"the DRAFT has no denied topic {target!r} any more")
+        exceptions = list(topic.get("exceptions") or [])
+        if value in exceptions:
+            raise ConflictError(f"topic {target!r} already has this exception")
+        if len(exceptions) >= limits.TOPIC_EXCEPTIONS_MAX:
+            raise ConflictError(
+                f"topic {target!r} already has {len(exceptions)} exceptions, the most a topic may have; "
+                "remove one from the DRAFT first"
+            )
+        topic["exceptions"] = [*exceptions, value]
     else:
         raise ConflictError(f"unknown suggestion kind {kind!r}")
     return parse_policy(data, origin="the DRAFT with the suggestion")

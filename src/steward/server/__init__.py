@@ -1,5 +1,6 @@
 """The HTTP server: a Bedrock ApplyGuardrail-compatible API, guardrail management, keys, audit.
 
-``create_app(settings)`` builds the FastAPI application; ``steward serve`` runs it with
-uvicorn. See docs/server.md for a walk-through.
+``app.create_app(settings)`` builds the API's FastAPI application; ``steward serve`` runs it
+with the web console mounted (:mod:`steward.asgi`) under uvicorn. See docs/server.md for a
+walk-through.
 """

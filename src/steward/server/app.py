@@ -1,20 +1,23 @@
-"""The FastAPI application: routers, error handlers, request context and lifespan.
+"""The FastAPI application of the API: routers, error handlers, request context and lifespan.
 
-``create_app(settings)`` is what tests and ``steward serve`` use; uvicorn worker
-processes build theirs with :func:`worker_app`, from the environment ``steward serve``
-set up. On shutdown the lifespan flushes the audit trail before closing the database.
+``create_app(settings)`` is the API alone, for tests of the API and for embedding; what
+``steward serve`` serves is :func:`steward.asgi.create_app`, this plus the web console at
+``/console`` (the console is built on this package's auth and state, so the two are composed
+above both). uvicorn worker processes build theirs with :func:`worker_app`, from the
+environment ``steward serve`` set up. On shutdown the lifespan flushes the audit trail
+before closing the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
-from steward import console
 from steward.app.bootstrap import prepare_database
 from steward.proxy.settings import ProxySettings
 from steward.server import openapi
@@ -27,7 +30,7 @@ from steward.server.routers.meta import steward_version
 from steward.server.state import ServerState
 from steward.settings import Settings
 
-__all__ = ["create_app", "worker_app"]
+__all__ = ["AppFactory", "create_app", "worker_app"]
 
 DESCRIPTION = """Steward's guardrail server.
 
@@ -86,8 +89,13 @@ def create_app(settings: Settings, *, prepare: bool = True, warm: bool = False) 
     for module in (meta, apply, check, guardrails, keys, audit):
         app.include_router(module.router)
     _include_other_areas(app, proxy_settings)
-    console.install(app)  # /console: the web console, on the same stores and guards as the API
     return app
+
+
+class AppFactory(Protocol):
+    """What builds an application from settings: :func:`create_app` or :func:`steward.asgi.create_app`."""
+
+    def __call__(self, settings: Settings, *, prepare: bool = True, warm: bool = False) -> FastAPI: ...
 
 
 def _serve_openapi_to_key_holders(app: FastAPI) -> None:
@@ -114,12 +122,14 @@ def _include_other_areas(app: FastAPI, proxy_settings: ProxySettings) -> None:
     app.include_router(govern.router)  # /v1/systems, /v1/risks...: the governance register
 
 
-def worker_app() -> FastAPI:
-    """The app for a uvicorn worker process (``steward serve`` prepared the database already).
+def worker_app(factory: AppFactory = create_app) -> FastAPI:
+    """The app ``factory`` builds in a uvicorn worker process (``steward serve`` prepared the database already).
 
     Guards are warmed at start-up unless ``STEWARD_WARM_GUARDS=0``. A worker started by the
     multi-worker supervisor ends when the supervisor dies (see :mod:`steward.server.lifeline`).
+    ``steward serve``'s workers run :func:`steward.asgi.worker_app`, which passes the factory
+    with the console.
     """
     exit_with_supervisor()
     settings = Settings.from_env()
-    return create_app(settings, prepare=False, warm=settings.warm_guards)
+    return factory(settings, prepare=False, warm=settings.warm_guards)

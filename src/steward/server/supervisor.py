@@ -23,12 +23,9 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 from steward.server.accesslog import ACCESS_LOGGER
 
-__all__ = ["APP", "logging_config", "run"]
+__all__ = ["logging_config", "run"]
 
 log = logging.getLogger(__name__)
-
-#: The application factory every worker calls.
-APP = "steward.server.app:worker_app"
 
 
 def logging_config(log_level: str, *, access_log: bool = True) -> dict[str, Any]:
@@ -85,10 +82,15 @@ class _LoggingSupervisor(Multiprocess):
                 log.warning("worker %s was replaced by worker %s (restart on SIGHUP)", old.pid, new.pid)
 
 
-def run(*, host: str, port: int, workers: int, log_level: str, access_log: bool = True) -> None:
-    """Serve :data:`APP` on ``host:port`` with ``workers`` processes until stopped (as ``uvicorn.run``)."""
+def run(*, app: str, host: str, port: int, workers: int, log_level: str, access_log: bool = True) -> None:
+    """Serve ``app`` on ``host:port`` with ``workers`` processes until stopped (as ``uvicorn.run``).
+
+    ``app`` names the factory every worker calls, as ``module:function``
+    (``steward serve`` gives :func:`steward.asgi.worker_app`): a name, not the app, so with
+    several workers only they import the application, not the supervisor.
+    """
     config = uvicorn.Config(
-        APP,
+        app,
         factory=True,
         host=host,
         port=port,

@@ -294,16 +294,25 @@ class GuardrailStore:
             return [_version_info(r) for r in rows]
 
     def versions_page(
-        self, guardrail_id: str, *, after: str | None = None, limit: int = 100
+        self, guardrail_id: str, *, after: str | None = None, limit: int = 100, descending: bool = False
     ) -> Page[VersionInfo]:
-        """A guardrail's versions, oldest first, from after the version number ``after``."""
+        """A guardrail's versions, oldest first (newest first with ``descending``, as the console
+        shows them), from after the version number ``after``."""
         self.get(guardrail_id)
         number = GuardrailVersion.version
         query = select(GuardrailVersion).where(GuardrailVersion.guardrail_id == guardrail_id)
         with self._sessions() as session:
             key = None if after is None else (guardrail_id, cursor_value(after, number))
             found = keyset_page(
-                session, query, GuardrailVersion, number, after=after, limit=limit, key=key, unique=number
+                session,
+                query,
+                GuardrailVersion,
+                number,
+                after=after,
+                limit=limit,
+                key=key,
+                unique=number,
+                descending=descending,
             )
             return Page([_version_info(r) for r in found.items], found.next)
 

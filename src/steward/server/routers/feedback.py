@@ -16,8 +16,12 @@ the audit trail in a worker thread, after this process's audit writer stored wha
 the id is not there yet; a refusal reads it again 0.25, 0.75 and 1.75 s later (the decision may
 have been made by another worker process whose writer has not committed it yet).
 
-Feedback and appeals are stored by the review writer (:mod:`steward.review.writer`): both
-answer once the row is queued; a full queue makes them wait, never drops a row.
+Feedback and appeals are stored by the review writer (:mod:`steward.review.writer`) in batches,
+and both answer only once their batch has committed (group commit): a 201 means the row is in
+the database, so a crash right after the answer loses nothing, and a reader anywhere sees it at
+once. While the writer works the event loop serves other requests. Rows that could not be
+stored answer 503, saying nothing was stored (the client may send them again); a full queue
+makes them wait, never drops a row.
 """
 
 from __future__ import annotations
@@ -115,8 +119,8 @@ class AppealBody(BaseModel):
 
 @router.post("/feedback", status_code=201, response_class=Response, summary="Send an end user's feedback")
 async def send_feedback(body: FeedbackBody, request: Request, caller: Caller = _app_role) -> Response:
-    """Queue the feedback for storage; the answer is its id. The request id must name a decision
-    made for this key (admins: any decision): 404 otherwise."""
+    """Store the feedback; the answer (its id) comes once it is committed, 503 if it could not be.
+    The request id must name a decision made for this key (admins: any decision): 404 otherwise."""
     await check_target(request, body.request_id, caller)
     built = services(request)
     entry = built.voice.new_feedback(
@@ -127,7 +131,7 @@ async def send_feedback(body: FeedbackBody, request: Request, caller: Caller = _
         user_id=body.user_id,
         caller=caller.key_id,
     )
-    await built.writer.put(entry)
+    await built.writer.store(entry)
     return json_response({"id": entry.id}, status_code=201)
 
 
@@ -161,12 +165,13 @@ def list_appeals(
 
 
 @router.post("/appeals", status_code=201, response_class=Response, summary="Appeal a decision")
-def appeal(body: AppealBody, request: Request, caller: Caller = _app_role) -> Response:
-    """Open a review item of reason ``appeal``; the answer holds the appeal's id and state.
+async def appeal(body: AppealBody, request: Request, caller: Caller = _app_role) -> Response:
+    """Open a review item of reason ``appeal``; the answer holds the appeal's id and state, once
+    the appeal and its item are committed (together), 503 if they could not be.
 
     A decision this process made a moment ago may still sit in its audit writer's queue: that
     queue is flushed (at most five seconds: a busy PostgreSQL can take over one) before the
-    decision is called unknown.
+    decision is called unknown. Both run in a worker thread (they read the database).
     """
     built = services(request)
     contest = partial(
@@ -178,14 +183,13 @@ def appeal(body: AppealBody, request: Request, caller: Caller = _app_role) -> Re
         caller=reviewer_of(caller),
     )
     try:
-        item, new_appeal = contest()
+        item, new_appeal = await run_in_threadpool(contest)
     except NotFoundError:
         # Flushed whether or not anything looks pending: the record may be between the queue
         # and its commit, and an empty queue returns at once.
-        get_state(request).audit.flush(timeout=5.0)
-        item, new_appeal = contest()
-    built.writer.submit(item)
-    built.writer.submit(new_appeal)  # after its item, in the same queue
+        await run_in_threadpool(get_state(request).audit.flush, timeout=5.0)
+        item, new_appeal = await run_in_threadpool(contest)
+    await built.writer.store(item, new_appeal)  # one transaction: the item first, then its appeal
     return json_response(
         appeal_view(new_appeal.id, new_appeal.request_id, new_appeal.created_at, item), status_code=201
     )
@@ -193,15 +197,9 @@ def appeal(body: AppealBody, request: Request, caller: Caller = _app_role) -> Re
 
 @router.get("/appeals/{appeal_id}", response_class=Response, summary="An appeal's state and outcome")
 def appeal_status(appeal_id: str, request: Request, caller: Caller = _app_role) -> Response:
-    """State; once resolved, the outcome (upheld or overturned) and the reviewer's explanation."""
-    try:
-        return json_response(voice(request).appeal_status(appeal_id, reviewer_of(caller)))
-    except NotFoundError:
-        writer = services(request).writer
-        if not writer.pending:
-            raise
-        writer.flush(timeout=1.0)  # an appeal sent a moment ago may still be queued
-        return json_response(voice(request).appeal_status(appeal_id, reviewer_of(caller)))
+    """State; once resolved, the outcome (upheld or overturned) and the reviewer's explanation.
+    An appeal is committed before its id is answered, so any server process finds it at once."""
+    return json_response(voice(request).appeal_status(appeal_id, reviewer_of(caller)))
 
 
 @router.get(

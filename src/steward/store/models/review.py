@@ -124,7 +124,8 @@ class ReviewSuggestion(Base):
     """A policy change proposed from overturned review items, waiting for an admin's decision.
 
     ``kind`` says what it would change (``remove_word``: a word that blocked benign text;
-    ``add_topic_example``: a missed text as an example of a denied topic), ``target`` where (the
+    ``add_topic_example``: a missed text as an example of a denied topic; ``add_topic_exception``:
+    a wrongly blocked text as an exception of the topic that fired), ``target`` where (the
     topic's name, or ``word_filters.words``). The value is sealed (an example is an end user's
     text); ``value_hash`` lets a repeated overturn join the same suggestion. Nothing changes a
     policy until an admin accepts; accepting edits the guardrail's DRAFT (``draft_revision``).
