@@ -94,6 +94,22 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.fixture
+def scrypt_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Counts the slow secret checks the server's authenticator makes (the real check still runs)."""
+    from steward.server import auth
+
+    calls: list[str] = []
+    real = auth.verify_secret
+
+    def counting(secret: str, hashed: str) -> bool:
+        calls.append(secret)
+        return real(secret, hashed)
+
+    monkeypatch.setattr(auth, "verify_secret", counting)
+    yield calls
+
+
 @functools.cache
 def _migrated_database() -> Path:
     """An empty SQLite database at the latest migration, made once per session and copied per test."""

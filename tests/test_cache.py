@@ -4,7 +4,6 @@ bearer-token memory built on it (a flood of new tokens no longer makes known cal
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -110,22 +109,6 @@ def test_threads_never_see_more_than_the_bound_or_a_broken_order() -> None:
 
 
 # -- the bearer-token memory ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def scrypt_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Counts the slow secret checks the authenticator makes (the real check still runs)."""
-    from steward.server import auth
-
-    calls: list[str] = []
-    real = auth.verify_secret
-
-    def counting(secret: str, hashed: str) -> bool:
-        calls.append(secret)
-        return real(secret, hashed)
-
-    monkeypatch.setattr(auth, "verify_secret", counting)
-    yield calls
 
 
 class _Keys:

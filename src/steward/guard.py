@@ -71,7 +71,7 @@ class Guard:
     def __init__(self, policy: Policy, *, detectors: Sequence[Detector] | None = None) -> None:
         self.policy = policy
         if detectors is None:
-            built = (cls.from_policy(policy) for cls in detector_classes())
+            built = (cls.from_policy(policy) for cls in detector_classes(policy))
             detectors = [d for d in built if d is not None]
         self.detectors: list[Detector] = sorted(detectors, key=lambda d: d.cost)
         self._rules = {source: rule_settings(policy, source) for source in Source}
@@ -119,7 +119,7 @@ class Guard:
         the scores) was a third of the guard's time per cell, thrown away there.
         """
         text = validate_text(text)
-        findings = self._run(text, Source.parse(source), None, None, False, full=True)[0]
+        findings = self._run(text, Source.parse(source), None, None, False, full=True, traced=False)[0]
         return tuple(sorted(findings, key=_span))
 
     def _run(
@@ -131,8 +131,14 @@ class Guard:
         untrusted: bool,
         *,
         full: bool,
+        traced: bool = True,
     ) -> tuple[list[Finding], dict[str, float], dict[str, float], list[TraceStep], set[PolicyKind]]:
-        """Run the detectors over ``text`` and judge their findings: findings, scores, risks, trace, policies run."""
+        """Run the detectors over ``text`` and judge their findings: findings, scores, risks, trace, policies run.
+
+        ``traced=False`` leaves the trace empty (:meth:`findings` throws it away): its steps,
+        clock readings and formatted details, with the rule check's set, made :meth:`findings`
+        35 µs a call on a short text with nothing to find; 27 µs without them.
+        """
         rules = self._rules[src]
         identified = TextLanguages(text)  # pieces are identified on first use, once per call
         request = DetectionRequest(
@@ -151,15 +157,17 @@ class Guard:
         # Detectors reading the same text (content filters, denied topics) share one encoder pass:
         # ``request.encodings``, made fresh for this call.
         for detector in self.detectors:
-            if not (detector.rules() & rules.keys()):
+            # isdisjoint stops at the first shared rule and builds no set (``&`` built one per call)
+            if rules.keys().isdisjoint(detector.rules()):
                 continue
             if not full and any(f.action is FindingAction.BLOCKED for f in findings):
                 trace.append(TraceStep(detector.name, "skipped: the text is already blocked"))
                 continue
-            t0 = time.perf_counter()
+            t0 = time.perf_counter() if traced else 0.0
             readable, unread = _reading(detector, identified)
             if unread and not _LETTER.search(readable):
-                trace.append(TraceStep(detector.name, "skipped: " + _unread_note(detector, unread)))
+                if traced:
+                    trace.append(TraceStep(detector.name, "skipped: " + _unread_note(detector, unread)))
                 continue
             raw = detector.detect(readable, request)
             if unread:
@@ -171,6 +179,8 @@ class Guard:
                 if j is not None
             ]
             findings.extend(judged)
+            if not traced:
+                continue
             trace.append(
                 TraceStep(
                     detector.name,

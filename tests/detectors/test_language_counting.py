@@ -1,7 +1,7 @@
 """The shortcuts language identification takes give what the plain patterns give.
 
 Letters are counted on UTF-8 bytes and by two scans, not by matching each one; texts are
-blanked only when :data:`_NOT_A_WORD_SIGN` finds something :data:`_NOT_A_WORD` would blank;
+blanked by RE2 on their bytes (:func:`_blank_not_words`) where :data:`_NOT_A_WORD` would blank;
 script codes are made only when a script character is present; words are counted on bytes
 split at spaces, not by matching each one. Each is checked here against
 the pattern it stands for, on the inputs where a shortcut could go wrong.
@@ -15,12 +15,15 @@ from steward.detectors.language import (
     _ENGLISH_FUNCTION_WORDS,
     _LETTER,
     _NOT_A_WORD,
-    _NOT_A_WORD_SIGN,
     _SCRIPT_CHAR,
     _WORD,
+    _blank_not_words,
     _count_function_words,
     _count_letters,
+    _plain_sample,
+    _Sample,
     _script_codes,
+    _words_only,
 )
 
 TEXTS = [
@@ -61,9 +64,24 @@ def test_letters_are_counted_as_the_letter_pattern_matches(text: str) -> None:
     assert _count_letters(text) == len(_LETTER.findall(text))
 
 
-@pytest.mark.parametrize("text", SIGNS + TEXTS)
-def test_the_sign_search_finds_exactly_what_the_blanking_pattern_would_blank(text: str) -> None:
-    assert bool(_NOT_A_WORD_SIGN.search(text)) == bool(_NOT_A_WORD.search(text))
+#: Runs next to one another, at the ends, between characters outside ASCII, signs at a run's
+#: first and last character, and runs that only look like signs across a space or a line.
+RUNS = [
+    "a1 b2\tc3\nd4\re5 6",
+    "x.y z. .w a .b",
+    "é1é 1é é1 ñ@ñ “a.b” ‘c(’",
+    "(((a( b)))) a(( ((b",
+    "aB Ab ab AB a-B a'B",
+    "tab\ta\x7fb1\x00c2 \x1fd3",
+    "https://example.com/a?b=c, then `code` and #tag $5 50% ~x^y",
+    "9 9.9 .9 9. 9,9",
+    "lone \ud800a1 \udfff",
+]
+
+
+@pytest.mark.parametrize("text", SIGNS + TEXTS + RUNS)
+def test_blanking_on_bytes_blanks_exactly_what_the_pattern_blanks(text: str) -> None:
+    assert _blank_not_words(text) == _NOT_A_WORD.sub(lambda m: " " * len(m.group()), text)
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -115,3 +133,36 @@ def test_words_are_counted_on_bytes_in_ascii_and_with_curly_punctuation(text: st
 @pytest.mark.parametrize("text", ["café and the", "İstanbul and the", "Ⓐ and the", "½ of the"])
 def test_a_character_outside_ascii_that_may_be_part_of_a_word_is_left_to_the_pattern(text: str) -> None:
     assert _count_function_words(text) is None
+
+
+#: Texts of ASCII and characters that change nothing (curly quotes, dashes, symbols, lone
+#: surrogates), measured on their bytes alone, and words next to each of those characters.
+PLAIN = [
+    "Human: What’s the time?\n\nAssistant: It’s “late” — about 11 p.m., isn't it? €5 • ok…",
+    "‘the’ –and— of•to ’’ ’ the",
+    "lone \ud800 surrogate and \ue000 private use between the words",
+    "x.y a@b.com getName print( and the 42 words",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN + SIGNS + RUNS + WORDS)
+def test_a_text_measured_on_its_bytes_measures_as_the_general_path_does(text: str) -> None:
+    plain = _plain_sample(text)
+    general = _Sample(_words_only(text))
+    if plain is None:
+        return  # a character that may change a measure: the general path alone
+    assert plain._text == general._text
+    assert plain._script == general._script
+    assert plain._english_function_share() == general._english_function_share()
+
+
+@pytest.mark.parametrize("text", [*PLAIN, "plain ascii"])
+def test_ascii_with_curly_punctuation_takes_the_byte_path(text: str) -> None:
+    assert _plain_sample(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["café", "e\u0301", "рrеvіоus", "ｆｕｌｌ", "中文", "½ of", "İstanbul", "ꜱᴍᴀʟʟ", "٣"]
+)
+def test_a_letter_mark_digit_disguise_or_script_outside_ascii_takes_the_general_path(text: str) -> None:
+    assert _plain_sample(text) is None

@@ -4,13 +4,17 @@ page at a time with cursors, and bad input is refused naming the field."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from review_helpers import headers
 
@@ -18,6 +22,10 @@ from steward.app.feedback import REMEMBER_S, FeedbackTargets
 from steward.audit import retention
 from steward.audit.record import AuditRecord
 from steward.audit.writer import AuditWriter
+from steward.errors import NotFoundError
+from steward.server.auth import Caller
+from steward.server.routers.feedback import AppealBody, appeal, check_target
+from steward.store.keys import Role
 
 
 def _decision(
@@ -136,6 +144,74 @@ def test_a_decision_looked_up_once_is_checked_in_memory_after(
     # Known, but another key's: still the 404 (memory says no; the database is asked again, alike).
     monkeypatch.undo()
     assert _post(review_app, review_keys, "app2", {"requestId": request_id, "rating": 3}).status_code == 404
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, store: Any, method: str) -> list[str]:
+    """The request ids ``store.method`` is called with (the real read still runs)."""
+    calls: list[str] = []
+    real = getattr(store, method)
+
+    def counting(request_id: str) -> Any:
+        calls.append(request_id)
+        return real(request_id)
+
+    monkeypatch.setattr(store, method, counting)
+    return calls
+
+
+def _burst(client: TestClient, ask: Callable[[Request], Awaitable[Any]], times: int) -> list[Any]:
+    """``ask(request)`` ``times`` times at once on one event loop, as concurrent requests to
+    ``client``'s app run: each answer, or the exception it raised."""
+    request = cast(Request, SimpleNamespace(app=client.app))
+
+    async def burst() -> list[Any]:
+        return await asyncio.gather(*(ask(request) for _ in range(times)), return_exceptions=True)
+
+    return asyncio.run(burst())
+
+
+def _stored_decision(client: TestClient, keys: dict[str, dict[str, str]]) -> str:
+    """A decision made for key ``app``, stored (found by one read), never looked up."""
+    request_id = _decision(client, keys)
+    client.app.state.steward.audit.flush(timeout=5.0)  # type: ignore[attr-defined]
+    return request_id
+
+
+def test_concurrent_first_feedback_on_one_request_reads_the_database_once(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """64 checks at once of a decision this process never looked up share one read (they read
+    it 64 times, in 64 worker threads); an unknown id is still refused to each."""
+    request_id = _stored_decision(review_app, review_keys)
+    store = review_app.app.state.review_services.voice.store  # type: ignore[attr-defined]
+    reads = _counted(monkeypatch, store, "decision_caller")
+    app = Caller(review_keys["app"]["x-key-id"], Role.APP)
+    assert _burst(review_app, lambda request: check_target(request, request_id, app), 64) == [None] * 64
+    assert reads == [request_id]
+    unknown = uuid.uuid4().hex
+    refused = _burst(review_app, lambda request: check_target(request, unknown, app), 8)
+    assert all(isinstance(r, NotFoundError) for r in refused), refused
+
+
+def test_concurrent_appeals_of_one_request_read_its_decision_once(
+    review_app: TestClient, review_keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Appeals at once of one decision share the read of it; of an unknown id, the read, the
+    flush of this process's audit writer and the read again: each appeal is still refused."""
+    request_id = _stored_decision(review_app, review_keys)
+    store = review_app.app.state.review_services.voice.store  # type: ignore[attr-defined]
+    reads = _counted(monkeypatch, store, "decision")
+    app = Caller(review_keys["app"]["x-key-id"], Role.APP)
+    body = AppealBody(request_id=request_id, reason="unfair")
+    answers = _burst(review_app, lambda request: appeal(body, request, app), 8)
+    assert [a.status_code for a in answers] == [201] * 8, answers
+    assert reads == [request_id]
+    unknown = AppealBody(request_id=uuid.uuid4().hex, reason="unfair")
+    refused = _burst(review_app, lambda request: appeal(unknown, request, app), 8)
+    assert all(isinstance(r, NotFoundError) and "decision with request id" in str(r) for r in refused), (
+        refused
+    )
+    assert reads == [request_id, unknown.request_id, unknown.request_id]
 
 
 def test_a_decision_retention_deleted_is_forgotten_once_memory_expires(

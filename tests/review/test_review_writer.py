@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from review_helpers import headers
-from sqlalchemy import func, insert, select
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from loopback_servers import spawn_steward, wait_ready
@@ -386,14 +386,33 @@ def test_feedback_and_appeals_the_database_refuses_answer_503_and_nothing_is_sto
     ] == []
 
 
+def _hold_feedback_writes(url: str, held: threading.Event, release: threading.Event) -> None:
+    """From outside the server, lock the database against writes to ``feedback`` until
+    ``release`` (SQLite: a write transaction on the file; PostgreSQL: a table lock), so the
+    server's writer waits on it with whatever it holds."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.execute(text("LOCK TABLE feedback IN EXCLUSIVE MODE"))
+            held.set()
+            release.wait(60)
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.slow
 def test_acknowledged_feedback_survives_a_sigkill_of_the_server(
     fresh_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A real ``steward serve`` killed with SIGKILL while feedback pours in from 16 connections:
-    every piece it answered 201 is in the database afterwards. (It guards the property; it does
-    not reliably reproduce the old loss: with the answer given at queueing it passed once too,
-    the writer having committed within the milliseconds before the kill.)"""
+    """A real ``steward serve`` takes feedback from 16 connections; then the database is
+    locked against the server's writes from outside, the senders go on for 1.5 s, and the
+    server is killed with SIGKILL before the lock is released. Every piece answered 201 is in
+    the database afterwards: an answer given before its row committed (as the old
+    fire-and-forget route did, answering at queueing) would be lost with the queue."""
     monkeypatch.setenv("STEWARD_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("STEWARD_SECRET_KEY", raising=False)
     tag = uuid.uuid4().hex
@@ -414,6 +433,10 @@ def test_acknowledged_feedback_survives_a_sigkill_of_the_server(
     log = tmp_path / "serve.log"
     proc, base = spawn_steward(variables, log)
     acknowledged: list[str] = []
+    in_flight = 0
+    in_flight_at_kill = 0
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_feedback_writes, args=(fresh_db_url, held, release))
     try:
         wait_ready(base, proc, log, timeout=400)  # a busy 2-core machine takes minutes to start one
 
@@ -422,28 +445,45 @@ def test_acknowledged_feedback_survives_a_sigkill_of_the_server(
             async with httpx.AsyncClient(base_url=base, headers=auth, timeout=30) as client:
 
                 async def sender(n: int) -> None:
+                    nonlocal in_flight
                     i = 0
                     while proc.poll() is None:
                         body = {"requestId": tag, "rating": 1 + i % 5, "text": f"sender {n} note {i}"}
+                        in_flight += 1
                         try:
                             r = await client.post("/v1/feedback", json=body)
                         except httpx.TransportError:
                             return  # the server is gone
+                        finally:
+                            in_flight -= 1
                         assert r.status_code == 201, r.text
                         acknowledged.append(r.json()["id"])
-                        if len(acknowledged) >= 400 and proc.poll() is None:
-                            proc.send_signal(signal.SIGKILL)  # requests of other senders in flight
-                            proc.wait(10)
                         i += 1
 
-                await asyncio.gather(*(sender(n) for n in range(16)))
+                async def killer() -> None:
+                    nonlocal in_flight_at_kill
+                    while len(acknowledged) < 100 and proc.poll() is None:
+                        await asyncio.sleep(0.01)
+                    holder.start()
+                    while not held.is_set():
+                        await asyncio.sleep(0.01)
+                    await asyncio.sleep(1.5)  # the senders go on against the locked database
+                    in_flight_at_kill = in_flight
+                    proc.send_signal(signal.SIGKILL)
+                    await asyncio.to_thread(proc.wait, 10)
+
+                await asyncio.gather(killer(), *(sender(n) for n in range(16)))
 
         asyncio.run(pour())
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
-    assert proc.returncode == -signal.SIGKILL and len(acknowledged) >= 400
+        release.set()
+        if holder.is_alive():
+            holder.join(60)
+    assert proc.returncode == -signal.SIGKILL and len(acknowledged) >= 100
+    assert in_flight_at_kill > 0  # requests were waiting on the held writes when it died
     with local_app(fresh_db_url) as app, app.sessions() as session:
         stored = set(session.scalars(select(Feedback.id).where(Feedback.request_id == tag)))
     assert set(acknowledged) - stored == set()  # nothing answered 201 was lost

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from server_helpers import apply_body, bearer, sigv4_sign
 
+from steward.errors import AuthError
+from steward.server import auth as auth_module
+from steward.server.auth import Authenticator, Caller
 from steward.server.state import ServerState
 from steward.store.keys import NewKey, Role
 
@@ -124,3 +131,81 @@ def test_key_secret_is_stored_hashed_and_sealed(state: ServerState) -> None:
     assert key.secret not in stored.secret_hash and key.secret not in stored.secret_sealed
     assert stored.secret_hash.startswith("scrypt$")
     assert state.keys.sealer.unseal(stored.secret_sealed) == key.secret
+
+
+def _request(authorization: str) -> Request:
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "query_string": b"",
+            "headers": [(b"authorization", authorization.encode())],
+        }
+    )
+
+
+def test_a_new_tokens_check_runs_off_the_event_loop(
+    state: ServerState, make_key: Callable[[Role], NewKey], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a new token's scrypt check runs, the event loop answers a known token at once. On
+    the loop, the check (3.2 s measured on a loaded machine) stalled every request meanwhile."""
+    auth = Authenticator(state.keys)
+    known, new = make_key(Role.APP), make_key(Role.AUDITOR)
+    auth.bearer(f"{known.id}.{known.secret}")  # verified: answered from memory from now on
+    loop_thread = threading.get_ident()  # asyncio.run runs its loop in this thread
+    entered, release = threading.Event(), threading.Event()
+    checked_on: list[int] = []
+    real = auth_module.verify_secret
+
+    def held(secret: str, hashed: str) -> bool:
+        checked_on.append(threading.get_ident())
+        entered.set()
+        if threading.get_ident() != loop_thread:  # held on the loop, it would hang the test
+            release.wait(10)
+        return real(secret, hashed)
+
+    monkeypatch.setattr(auth_module, "verify_secret", held)
+
+    async def meanwhile() -> tuple[bool, Caller, Caller]:
+        cold = asyncio.create_task(auth.authenticate(_request(f"Bearer {new.id}.{new.secret}")))
+        try:
+            await asyncio.to_thread(entered.wait, 10)
+            hot = await auth.authenticate(_request(f"Bearer {known.id}.{known.secret}"))
+            still_checking = not cold.done()
+        finally:
+            release.set()
+        return still_checking, hot, await cold
+
+    still_checking, hot, cold = asyncio.run(meanwhile())
+    assert still_checking and hot == Caller(known.id, Role.APP)
+    assert cold == Caller(new.id, Role.AUDITOR)
+    assert checked_on and loop_thread not in checked_on
+
+
+def test_concurrent_first_requests_with_one_token_share_one_check(
+    state: ServerState, make_key: Callable[[Role], NewKey], scrypt_calls: list[str]
+) -> None:
+    """A burst of first requests with one token runs scrypt once; with a wrong secret, each
+    of them is refused (on the event loop they ran it one after another, once per request)."""
+    auth = Authenticator(state.keys)
+    key = make_key(Role.APP)
+    calls = scrypt_calls
+
+    async def burst(token: str) -> list[Caller | BaseException]:
+        asks = (auth.authenticate(_request(f"Bearer {token}")) for _ in range(16))
+        return await asyncio.gather(*asks, return_exceptions=True)
+
+    wrong = asyncio.run(burst(f"{key.id}.not-the-secret"))
+    assert all(isinstance(a, AuthError) and "secret is wrong" in str(a) for a in wrong), wrong
+    assert calls == ["not-the-secret"]
+    right = asyncio.run(burst(f"{key.id}.{key.secret}"))
+    assert right == [Caller(key.id, Role.APP)] * 16
+    assert calls == ["not-the-secret", key.secret]
+    # Verified now: the next request is answered from memory, and a revocation still counts.
+    assert asyncio.run(burst(f"{key.id}.{key.secret}")) == [Caller(key.id, Role.APP)] * 16
+    assert len(calls) == 2
+    state.keys.revoke(key.id)
+    auth.forget(key.id)
+    revoked = asyncio.run(burst(f"{key.id}.{key.secret}"))
+    assert all(isinstance(a, AuthError) and "revoked" in str(a) for a in revoked), revoked

@@ -11,6 +11,11 @@ more. Memory forgets after :data:`REMEMBER_S` because retention deletes decision
 purge, ``steward db prune``, in this process or another): feedback on a deleted decision is
 accepted for at most that long after this process last read it, then refused like any unknown id.
 
+The reads (:meth:`FeedbackTargets.lookup` for feedback, :meth:`FeedbackTargets.decision` for an
+appeal, which needs the whole decision) do not depend on who asks, so the server shares one
+among the concurrent requests naming the same id (:class:`steward.server.offload.Coalescer`):
+a burst of first feedback on one answer reads the database once, not once per request.
+
 :func:`appeal_entry` is one row of the appeals list, in the words ``GET /v1/appeals/{id}``
 answers an application (state, due time, outcome), with the review item it opened.
 """
@@ -26,7 +31,7 @@ from steward.cache import LruCache
 from steward.errors import NotFoundError
 from steward.review.queue import item_summary
 from steward.review.voice import appeal_view
-from steward.store.review import AppealEntry, ReviewStore
+from steward.store.review import AppealEntry, DecisionRecord, ReviewStore
 
 __all__ = ["KNOWN_DECISIONS", "REMEMBER_S", "FeedbackTargets", "appeal_entry"]
 
@@ -68,25 +73,40 @@ class FeedbackTargets:
         return NotFoundError("this API key's decision with request id", request_id)
 
     @staticmethod
-    def _allowed(owner: object, key_id: str, admin: bool) -> bool:
-        return owner is not _UNSEEN and (admin or owner == key_id)
+    def allows(found: tuple[bool, str | None], key_id: str, *, admin: bool) -> bool:
+        """Whether a decision as :meth:`lookup` answers it allows ``key_id``'s feedback."""
+        present, owner = found
+        return present and (admin or owner == key_id)
 
     def allowed_in_memory(self, request_id: str, key_id: str, *, admin: bool) -> bool:
         """Whether a decision this process already looked up allows the feedback (no I/O)."""
-        return self._allowed(self._known.get(request_id, _UNSEEN), key_id, admin)
+        owner = self._known.get(request_id, _UNSEEN)
+        return owner is not _UNSEEN and (admin or owner == key_id)
 
-    def allowed(self, request_id: str, key_id: str, *, admin: bool) -> bool:
-        """Whether the stored decision allows the feedback (reads the database: a worker thread's
-        job). An id not found is looked for again once this process's audit writer has stored
-        what it holds."""
+    def lookup(self, request_id: str) -> tuple[bool, str | None]:
+        """Whether the audit trail holds the decision, and the key it was made for (reads the
+        database: a worker thread's job). The same for every caller, so concurrent checks of one
+        id share one call (the feedback route does). An id not found is looked for again once
+        this process's audit writer has stored what it holds; one found is remembered."""
         found, owner = self._store.decision_caller(request_id)
         if not found:
             self._audit.flush(timeout=FLUSH_S)  # an empty queue returns at once
             found, owner = self._store.decision_caller(request_id)
-        if not found:
-            return False
-        self._known.put(request_id, owner)
-        return self._allowed(owner, key_id, admin)
+        if found:
+            self._known.put(request_id, owner)
+        return found, owner
+
+    def decision(self, request_id: str) -> DecisionRecord | None:
+        """The whole stored decision, which an appeal contests (reads the database: a worker
+        thread's job; concurrent appeals of one id share one call, as :meth:`lookup`'s do).
+        Looked for again, as there, after this process's audit writer stored what it holds."""
+        found = self._store.decision(request_id)
+        if found is None:
+            self._audit.flush(timeout=FLUSH_S)
+            found = self._store.decision(request_id)
+        if found is not None:
+            self._known.put(request_id, found.caller_key_id)
+        return found
 
 
 def appeal_entry(entry: AppealEntry) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from steward.review.items import Reason, Reviewer, State
 from steward.review.queue import ReviewQueue, checked_text
 from steward.store.models.core import as_utc, utcnow
 from steward.store.review import (
+    DecisionRecord,
     FeedbackRecord,
     ItemRecord,
     NewAppeal,
@@ -106,19 +108,23 @@ class Voice:
         caller: Reviewer,
         text: str | None = None,
         user_id: str | None = None,
+        find: Callable[[str], DecisionRecord | None] | None = None,
     ) -> tuple[NewItem, NewAppeal]:
         """Contest the decision on ``request_id``: the review item and the appeal to store (in that
         order; the server queues them on its review writer).
 
         The decision must be in the audit trail, made for this application's key (an admin
         may appeal any): :class:`NotFoundError` or :class:`PermissionDeniedError` otherwise.
+        ``find`` gives it (default: the store's read); the server passes the one read it
+        shared among concurrent appeals of the id. It is asked after the texts are checked,
+        so a bad reason is refused as such whether the id exists or not.
         The reviewer sees the text the application sends along, else the text an earlier
         review item kept, else only the findings.
         """
         reason_text = _text(reason, "reason", APPEAL_REASON_MAX, required=True)
         assert reason_text is not None
         text = _text(text, "text", APPEAL_TEXT_MAX)
-        decision = self.store.decision(request_id)
+        decision = (find or self.store.decision)(request_id)
         if decision is None:
             raise NotFoundError("decision with request id", request_id)
         if not caller.admin and decision.caller_key_id != caller.key_id:

@@ -12,6 +12,14 @@ Key records are cached per process for ``key_cache_ttl_s`` seconds: a key revoke
 another process stops working within that time (at once in the process that revoked it).
 Routes declare what they need with ``Depends(require_role(Role.APP))``; ``admin`` may do
 everything.
+
+A request whose answer is in memory (token verified, key record cached, secret unsealed) is
+authenticated on the event loop: a thread hop would cost more than the check. Anything else —
+the scrypt check (tens of milliseconds, seconds on a loaded machine), the key record's
+database read, unsealing the secret — runs in a worker thread
+(:class:`steward.server.offload.Coalescer`): on the event loop it stalled every other request
+of the process meanwhile. Concurrent first requests with one token share one check (and its
+refusal, if the secret is wrong), so a burst of them costs one scrypt run, not one each.
 """
 
 from __future__ import annotations
@@ -19,12 +27,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import Request
 
 from steward.cache import LruCache
 from steward.errors import AuthError, PermissionDeniedError
 from steward.server import sigv4
+from steward.server.offload import Coalescer
+from steward.server.sigv4 import SigV4Credential
 from steward.store.keys import ApiKeyStore, Role, StoredKey, verify_secret
 
 __all__ = ["Authenticator", "Caller", "Role", "require_role"]
@@ -57,6 +68,8 @@ class Authenticator:
         self._entries: LruCache[str, _Entry] = LruCache(max_remembered, ttl_s=ttl_s)
         #: SHA-256 of a bearer token whose scrypt check passed -> its key id.
         self._verified: LruCache[bytes, str] = LruCache(max_remembered)
+        #: The slow checks running now, by what they check: concurrent requests share one.
+        self._cold = Coalescer()
 
     def forget(self, key_id: str) -> None:
         """Drop what this process remembers about a key (after revoking it)."""
@@ -71,35 +84,63 @@ class Authenticator:
             self._entries.put(key_id, entry)
         return entry
 
-    def _active(self, key_id: str) -> _Entry:
-        entry = self._entry(key_id)
+    @staticmethod
+    def _usable(key_id: str, entry: _Entry) -> StoredKey:
         if entry.key is None:
             raise AuthError("the API key id is not recognised")
         if entry.key.revoked:
             raise AuthError(f"the API key {key_id} has been revoked")
-        return entry
+        return entry.key
 
     def bearer(self, token: str) -> Caller:
-        """Check ``<id>.<secret>``."""
-        key_id, dot, secret = token.partition(".")
-        if not dot or not key_id or not secret:
-            raise AuthError("a bearer token must be '<key id>.<secret>'")
-        entry = self._active(key_id)
-        assert entry.key is not None
-        digest = hashlib.sha256(token.encode("utf-8", "replace")).digest()
+        """Check ``<id>.<secret>`` (may read the database and run scrypt: blocking)."""
+        key_id, secret = _token_parts(token)
+        key = self._usable(key_id, self._entry(key_id))
+        digest = _digest(token)
         if self._verified.get(digest) != key_id:
-            if not verify_secret(secret, entry.key.secret_hash):
+            if not verify_secret(secret, key.secret_hash):
                 raise AuthError("the API key secret is wrong")
             self._verified.put(digest, key_id)
-        return Caller(entry.key.id, entry.key.role)
+        return Caller(key.id, key.role)
+
+    def _remembered_bearer(self, token: str, digest: bytes) -> Caller | None:
+        """The caller of a token this process verified (``digest``: its SHA-256), from memory
+        alone (no scrypt, no database); None when :meth:`bearer` must run. A key known to be
+        unknown or revoked is refused here."""
+        key_id, _ = _token_parts(token)
+        entry = self._entries.get(key_id)
+        if entry is None:
+            return None
+        key = self._usable(key_id, entry)
+        if self._verified.get(digest) != key_id:
+            return None
+        return Caller(key.id, key.role)
+
+    def _unsealed(self, key_id: str) -> _Entry:
+        """The key's entry with its secret unsealed (may read the database: blocking)."""
+        entry = self._entry(key_id)
+        key = self._usable(key_id, entry)
+        if entry.secret is None:
+            entry.secret = self._keys.sealer.unseal(key.secret_sealed)
+        return entry
+
+    def _remembered_secret(self, key_id: str) -> _Entry | None:
+        """The key's entry if its secret is unsealed already (no I/O); None otherwise."""
+        entry = self._entries.get(key_id)
+        if entry is None or entry.secret is None:
+            return None
+        self._usable(key_id, entry)
+        return entry
 
     def sigv4(self, header: str, request: Request, body: bytes) -> Caller:
-        """Check an AWS SigV4 signed request."""
+        """Check an AWS SigV4 signed request (may read the database: blocking)."""
         credential = sigv4.parse_authorization(header)
-        entry = self._active(credential.access_key_id)
-        assert entry.key is not None
-        if entry.secret is None:
-            entry.secret = self._keys.sealer.unseal(entry.key.secret_sealed)
+        return self._signed(credential, self._unsealed(credential.access_key_id), request, body)
+
+    @staticmethod
+    def _signed(credential: SigV4Credential, entry: _Entry, request: Request, body: bytes) -> Caller:
+        key = entry.key
+        assert key is not None and entry.secret is not None
         headers: dict[str, list[str]] = {}
         for name, value in request.headers.raw:
             headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
@@ -113,10 +154,11 @@ class Authenticator:
             headers=headers,
             body=body,
         )
-        return Caller(entry.key.id, entry.key.role)
+        return Caller(key.id, key.role)
 
     async def authenticate(self, request: Request) -> Caller:
-        """The caller of ``request``, from its Authorization header."""
+        """The caller of ``request``, from its Authorization header: from memory on the event
+        loop, else in a worker thread shared by concurrent requests with the same credentials."""
         header = request.headers.get("authorization")
         if not header:
             raise AuthError(
@@ -124,10 +166,32 @@ class Authenticator:
             )
         scheme, _, rest = header.partition(" ")
         if scheme.lower() == "bearer":
-            return self.bearer(rest.strip())
+            token = rest.strip()
+            digest = _digest(token)
+            known = self._remembered_bearer(token, digest)
+            if known is not None:
+                return known
+            return await self._cold.run(("bearer", digest), partial(self.bearer, token))
         if scheme == sigv4.ALGORITHM:
-            return self.sigv4(header, request, await request.body())
+            body = await request.body()
+            credential = sigv4.parse_authorization(header)
+            key_id = credential.access_key_id
+            entry = self._remembered_secret(key_id)
+            if entry is None:
+                entry = await self._cold.run(("sigv4", key_id), partial(self._unsealed, key_id))
+            return self._signed(credential, entry, request, body)
         raise AuthError("unsupported Authorization scheme; use Bearer or AWS4-HMAC-SHA256")
+
+
+def _token_parts(token: str) -> tuple[str, str]:
+    key_id, dot, secret = token.partition(".")
+    if not dot or not key_id or not secret:
+        raise AuthError("a bearer token must be '<key id>.<secret>'")
+    return key_id, secret
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "replace")).digest()
 
 
 def require_role(*roles: Role) -> Callable[[Request], Awaitable[Caller]]:

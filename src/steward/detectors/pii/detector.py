@@ -45,7 +45,9 @@ class PiiDetector(Detector):
         self._rule_of = {t: rule_key(_SECTION, t.value) for t in wanted}
         self._rules = frozenset(self._rule_of.values())
         self._triggers = TriggerSet(
-            [r.trigger for r in self._recognizers], [r.trigger_group for r in self._recognizers]
+            [r.trigger for r in self._recognizers],
+            [r.trigger_group for r in self._recognizers],
+            [r.trigger_gate for r in self._recognizers],
         )
 
     @classmethod
@@ -61,8 +63,11 @@ class PiiDetector(Detector):
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
         original = text
         text = _scannable(text)
+        triggered = self._triggers.matching(text)
+        if not triggered:
+            return []  # most texts: nothing to run, sort or arbitrate
         findings: list[Finding] = []
-        for i in sorted(self._triggers.matching(text)):
+        for i in sorted(triggered):
             recognizer = self._recognizers[i]
             rule = self._rule_of[recognizer.entity]
             if request.rules and rule not in request.rules:

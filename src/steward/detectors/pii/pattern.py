@@ -131,6 +131,15 @@ class PatternRow:
             return shape
         return trigger_near(to_re2(gate.words), shape, before=gate.before, after=gate.after)
 
+    @property
+    def trigger_gate(self) -> str | None:
+        """The context words alone when the trigger needs them (with the trigger's flags): every
+        match of the trigger holds a match of them, so a text without them cannot trigger."""
+        gate = self.gate
+        if gate is None:
+            return None
+        return rf"(?is)(?:{to_re2(gate.words)})"
+
     def find(self, text: str) -> Iterator[Span]:
         """Every candidate of ``text`` that some tier accepts, scored by the first such tier."""
         for m in self.compiled.finditer(text):
@@ -182,6 +191,7 @@ def recognizer_for(row: PatternRow) -> type[Recognizer]:
             "trigger": row.trigger,
             # a window after context words is in progress wherever such a word stood
             "trigger_group": "context" if row.gate is not None else "",
+            "trigger_gate": row.trigger_gate,
             "__doc__": row.description,
         },
     )

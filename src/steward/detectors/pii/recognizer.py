@@ -43,6 +43,10 @@ class Recognizer(ABC):
     #: that is half-way matched at most places of ordinary text (a word run, a window after a
     #: context word) gets a set of its own kind: in a shared set it multiplies the others' states.
     trigger_group: ClassVar[str] = ""
+    #: An RE2 pattern that matches wherever ``trigger`` does, cheaper to scan for (a context-gated
+    #: trigger's words alone); where the gates of every trigger of a set are absent, the
+    #: prefilter skips that set. ``None``: no gate (the set always runs).
+    trigger_gate: ClassVar[str | None] = None
 
     @abstractmethod
     def find(self, text: str) -> Iterator[Span]:

@@ -14,7 +14,10 @@ the id exists (:class:`~steward.app.feedback.FeedbackTargets`). A request id thi
 looked up before is checked in memory, on the event loop; any other costs one indexed read of
 the audit trail in a worker thread, after this process's audit writer stored what it held if
 the id is not there yet; a refusal reads it again 0.25, 0.75 and 1.75 s later (the decision may
-have been made by another worker process whose writer has not committed it yet).
+have been made by another worker process whose writer has not committed it yet). Concurrent
+requests naming one id share each read (:class:`~steward.server.offload.Coalescer`), and so
+do concurrent appeals of one id their read of the decision: otherwise a burst of 64 first
+requests on one answer reads the database 64 times, holding 64 worker threads.
 
 Feedback and appeals are stored by the review writer (:mod:`steward.review.writer`) in batches,
 and both answer only once their batch has committed (group commit): a 201 means the row is in
@@ -36,7 +39,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from steward.app.feedback import FeedbackTargets, appeal_entry
-from steward.errors import NotFoundError, StewardError
+from steward.errors import StewardError
 from steward.govern.repository import GovernanceStore
 from steward.policy import parse_policy
 from steward.review import State
@@ -50,6 +53,7 @@ from steward.review.voice import (
     appeal_view,
 )
 from steward.server.auth import Caller, Role, require_role
+from steward.server.offload import Coalescer
 from steward.server.params import PageAfter, PageLimit
 from steward.server.responses import json_response
 from steward.server.routers.review import reviewer_of, services, settled, voice
@@ -79,17 +83,29 @@ def targets(request: Request) -> FeedbackTargets:
     return found
 
 
+def shared_reads(request: Request) -> Coalescer:
+    """The app's reads of request ids, shared by concurrent requests (one per app, made on first use)."""
+    found: Coalescer | None = getattr(request.app.state, "feedback_reads", None)
+    if found is None:
+        found = Coalescer()
+        request.app.state.feedback_reads = found
+    return found
+
+
 async def check_target(request: Request, request_id: str, caller: Caller) -> None:
     """Refuse (404) feedback about a request id not decided for ``caller``'s key (admins: any
-    stored decision). Memory first; then the audit trail in a worker thread, again after each
-    wait of :data:`RECHECK_S`, whether the id is unknown or another key's, so the two look alike."""
+    stored decision). Memory first; then the audit trail in a worker thread (one read shared by
+    the concurrent checks of the id), again after each wait of :data:`RECHECK_S`, whether the
+    id is unknown or another key's, so the two look alike."""
     check = targets(request)
     admin = caller.role is Role.ADMIN
     if check.allowed_in_memory(request_id, caller.key_id, admin=admin):
         return
     for wait in (0.0, *RECHECK_S):
-        await anyio.sleep(wait)
-        if await run_in_threadpool(check.allowed, request_id, caller.key_id, admin=admin):
+        if wait:  # the first read is joined at once: no step between memory and a running read
+            await anyio.sleep(wait)
+        found = await shared_reads(request).run(("lookup", request_id), partial(check.lookup, request_id))
+        if check.allows(found, caller.key_id, admin=admin):
             return
     raise check.refusal(request_id)
 
@@ -171,24 +187,23 @@ async def appeal(body: AppealBody, request: Request, caller: Caller = _app_role)
 
     A decision this process made a moment ago may still sit in its audit writer's queue: that
     queue is flushed (at most five seconds: a busy PostgreSQL can take over one) before the
-    decision is called unknown. Both run in a worker thread (they read the database).
+    decision is called unknown. Both run in a worker thread (they read the database), once for
+    the concurrent appeals of one request id (:meth:`FeedbackTargets.decision`).
     """
     built = services(request)
+    request_id = body.request_id
+    check = targets(request)
+    decision = await shared_reads(request).run(("decision", request_id), partial(check.decision, request_id))
     contest = partial(
         built.voice.new_appeal,
-        request_id=body.request_id,
+        request_id=request_id,
         reason=body.reason,
         text=body.text,
         user_id=body.user_id,
         caller=reviewer_of(caller),
+        find=lambda _: decision,
     )
-    try:
-        item, new_appeal = await run_in_threadpool(contest)
-    except NotFoundError:
-        # Flushed whether or not anything looks pending: the record may be between the queue
-        # and its commit, and an empty queue returns at once.
-        await run_in_threadpool(get_state(request).audit.flush, timeout=5.0)
-        item, new_appeal = await run_in_threadpool(contest)
+    item, new_appeal = await run_in_threadpool(contest)
     await built.writer.store(item, new_appeal)  # one transaction: the item first, then its appeal
     return json_response(
         appeal_view(new_appeal.id, new_appeal.request_id, new_appeal.created_at, item), status_code=201
