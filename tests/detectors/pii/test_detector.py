@@ -245,7 +245,19 @@ TRIGGER_SAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("text", TRIGGER_SAMPLES)
+@pytest.mark.parametrize(
+    "text",
+    # As written, and with every space a tab or a no-break space (tab-separated files, text
+    # pasted from tables or web pages):
+    # a trigger that allows only spaces where its recognizer allows any blank hid "12\tMain
+    # Street" from the address recognizer.
+    [
+        *TRIGGER_SAMPLES,
+        *(t.replace(" ", "\t") for t in TRIGGER_SAMPLES),
+        *(t.replace(" ", "\u00a0") for t in TRIGGER_SAMPLES),
+        "We moved to 33bis rue de Provence, Paris",
+    ],
+)
 def test_a_trigger_never_hides_a_match(text):
     import re2
 

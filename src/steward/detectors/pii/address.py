@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import re2
 
-from steward.detectors.pii.recognizer import Recognizer, Span
+from steward.detectors.pii.recognizer import PY_SPACE, Recognizer, Span
 from steward.policy.schema import PiiType
 
 __all__ = ["AddressRecognizer"]
@@ -132,20 +132,34 @@ _SEPARATOR = re.compile(
     + r")\b)"
 )
 _PART_END = re.compile(r"[ \t]*(?:[,\r\n]|[.?!;:)](?:\s|$)|$)|[ \t]+(?:" + _POSTCODE + r")\b")
+#: A blank wherever the recognizer takes ``\\s`` (a tab, a no-break space), never only a space.
+_S = PY_SPACE
 #: RE2 trigger: a street word after a number, a box, a unit, or an address cue before a number.
 #: Looser than the recognizer (any run of the line, not up to four words or 60 characters):
 #: counted repetitions multiply the states of the prefilter's DFA, and a trigger may only
 #: ever be looser than the recognizer it guards.
 _TRIGGER = (
-    r"\d{1,6}[A-Za-z]?,? +[^\n]*(?:" + _SUFFIXES + r")\b"
-    r"|(?i:(?:" + _FUSED + r"|u|utca|st|út|tér|vej|gate|ring|sor|tee)\.?,? +\d)"
-    r"|(?:" + _PREFIXES + r") +\pL"
-    r"|(?i:\d{1,4},? +(?:bis |ter )?(?:rue|avenue|boulevard|bd|allée|impasse|quai|chemin) )"
+    r"\d{1,6}[A-Za-z]?,?" + _S + r"+[^\n]*(?:" + _SUFFIXES + r")\b"
+    r"|(?i:(?:" + _FUSED + r"|u|utca|st|út|tér|vej|gate|ring|sor|tee)\.?,?" + _S + r"+\d)"
+    r"|(?:" + _PREFIXES + r")" + _S + r"+\pL"
+    r"|(?i:\d{1,4}(?:"
+    + _S
+    + r"?(?:bis|ter))?,?"
+    + _S
+    + r"+(?:rue|avenue|boulevard|bd|allée|impasse|quai|chemin)"
+    + _S
+    + r")"
     r"|(?m:^[ \t>]*\d{1,6}[ \t]+\pL[^\n]*\d\.?[ \t]*$)"
-    r"|(?i:\bbox +\d|\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building)\b\.? *#? *\d)"
+    r"|(?i:\bbox"
+    + _S
+    + r"+\d|\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building)\b\.?"
+    + _S
+    + r"*#?"
+    + _S
+    + r"*\d)"
     r"|(?i:\b(?:uss|usns|usnv|uscgc)\b)|Postfach|Apartado"
     r"|(?i:(?:address(?:es)?|(?:lives?|living|located|based|moved|ship(?:ped)?|deliver(?:ed)?|sent|send|"
-    r"return(?:ed)?|is) +(?:at|on|to|in)|corner +of)[^\n]*\d)"
+    r"return(?:ed)?|is)" + _S + r"+(?:at|on|to|in)|corner" + _S + r"+of)[^\n]*\d)"
 )
 #: At most this many parts after the street line (unit, city, region, postcode, country).
 MAX_PARTS = 5

@@ -112,7 +112,7 @@ CARD_EXPIRY = PatternRow(
     description="A card's expiry date as printed on the card (MM/YY, MM/YYYY, month 01-12), "
     "after expiry words or, less surely, after card words.",
     pattern=r"(?<![\d/.-])(0?[1-9]|1[0-2])\s?[/-]\s?(20\d{2}|\d{2})(?![\d/.-])",
-    shape=r"(?:^|[^\d])(?:0?[1-9]|1[0-2]) ?[/-] ?\d\d",
+    shape=r"(?:^|[^\d])(?:0?[1-9]|1[0-2])\s?[/-]\s?\d\d",
     tiers=(
         Tier(
             0.9,
@@ -189,7 +189,7 @@ BANK_ACCOUNT = PatternRow(
     lead=r"account|acct|a/c",
     pattern=r"(?i)\b(?:(?:bank|checking|savings|deposit)\s+)?(?:{lead})\.?\s*(?:number|num|no\.?|#)?"
     r"(?:\s*(?:is|was|[:#=-]))*\s*(\d(?:[ -]?\d){5,16})(?![\d])",
-    shape=r"(?i)(?:{lead})\.? *(?:number|num|no\.?|#)?(?: *(?:is|was|[:#=-]))* *\d",
+    shape=r"(?i)(?:{lead})\.?\s*(?:number|num|no\.?|#)?(?:\s*(?:is|was|[:#=-]))*\s*\d",
     group=1,
     tiers=(Tier(0.8),),
 )

@@ -108,7 +108,7 @@ UK_NINO = PatternRow(
     "BG, GB, KN, NK, NT, TN and ZZ are not issued, and the suffix is A-D. Next to NI words, or "
     "alone when written in capitals.",
     pattern=r"(?i)\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
-    shape=r"(?i)[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d]",
+    shape=r"(?i)[a-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d]",
     validator=_nino_issued,
     tiers=(
         Tier(

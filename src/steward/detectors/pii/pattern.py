@@ -21,14 +21,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from steward.detectors.pii.context import AFTER_WINDOW, BEFORE_WINDOW, near, trigger_near
-from steward.detectors.pii.recognizer import Recognizer, Span
+from steward.detectors.pii.recognizer import PY_SPACE, Recognizer, Span
 from steward.policy.schema import PiiType
 
 __all__ = ["Context", "PatternRecognizer", "PatternRow", "Tier", "recognizer_for", "to_re2"]
 
-#: Every character Python's ``\s`` matches in a ``str`` pattern; RE2's ``\s`` is ASCII only,
-#: so a trigger built from context words spells it out and never hides a match Python finds.
-_PY_SPACE = r"[\t-\r\x{1c}-\x{1f}\x{85}\pZ]"
 
 
 def to_re2(words: str) -> str:
@@ -37,7 +34,7 @@ def to_re2(words: str) -> str:
     Context words are plain alternations of words, so ``\s`` (outside classes) is the only
     construct whose meaning differs between the two engines in the looser-is-wrong direction.
     """
-    return re.sub(r"(?<!\\)\\s", lambda _: _PY_SPACE, words)
+    return re.sub(r"(?<!\\)\\s", lambda _: PY_SPACE, words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +122,8 @@ class PatternRow:
     @property
     def trigger(self) -> str:
         """The RE2 trigger: the context words near the shape when every tier needs them, else the shape."""
-        shape = self.shape if self.lead is None else self.shape.replace("{lead}", to_re2(self.lead))
+        # A shape writes ``\s`` where its pattern takes any blank (tab, no-break space).
+        shape = to_re2(self.shape if self.lead is None else self.shape.replace("{lead}", self.lead))
         gate = self.gate
         if gate is None:
             return shape

@@ -17,7 +17,12 @@ from typing import ClassVar
 
 from steward.policy.schema import PiiType
 
-__all__ = ["Recognizer", "Span"]
+__all__ = ["PY_SPACE", "Recognizer", "Span"]
+
+#: Every character Python's ``\\s`` matches in a ``str`` pattern, as an RE2 class (RE2's ``\\s`` is
+#: ASCII only): a trigger spells blanks with it wherever its recognizer takes ``\\s``, so it never
+#: hides a match behind a tab or a no-break space.
+PY_SPACE = r"[\t-\r\x{1c}-\x{1f}\x{85}\pZ]"
 
 
 @dataclass(frozen=True, slots=True)
