@@ -81,14 +81,17 @@ def test_a_rule_fires_when_the_block_rate_rises_and_then_waits_for_its_cooldown(
 
     _traffic(engine, gid, now, blocks=15)  # now 17 of 40 blocked: 42.5%
     fired = [e for e in evaluate_all(alerts, sessions, now) if e.rule_id == rule.id]
-    assert len(fired) == 1
-    assert fired[0].value == pytest.approx(17 / 40) and fired[0].requests == 40
-    assert fired[0].delivery == "none"
+    # The rule fired exactly once: here, or in a server's scheduler on the same database that
+    # claimed the firing first (the cooldown is claimed across processes; this once happened
+    # in a full run on PostgreSQL).
+    [stored] = alerts.events(rule_id=rule.id)
+    assert [e.id for e in fired] in ([stored.id], [])
+    assert stored.value == pytest.approx(17 / 40) and stored.requests == 40
+    assert stored.delivery == "none"
     # within the cooldown nothing fires again, though the rate is still high
     later = now + timedelta(minutes=1)
     assert [e for e in evaluate_all(alerts, sessions, later) if e.rule_id == rule.id] == []
-    [stored] = alerts.events(rule_id=rule.id)
-    assert stored.id == fired[0].id
+    assert [e.id for e in alerts.events(rule_id=rule.id)] == [stored.id]
     alerts.delete(rule.id)
     assert alerts.events(rule_id=rule.id) == []
     with pytest.raises(NotFoundError):
