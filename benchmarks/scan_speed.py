@@ -1,12 +1,21 @@
 """Data-set scan and scrub speed: MB per CPU-second, scaling with processes, peak memory; Presidio beside it.
 
     python benchmarks/scan_speed.py [--small-mb 1] [--large-mb 4] [--presidio-mb 0.5] [--repeat 3] [--no-default]
+                                    [--rows unique|repeated] [--workers 1,2]
 
 Input: JSON Lines built from two MIT-licensed sets in ../shared/data: presidio-research's
 synthetic PII sentences and the Anthropic HH-RLHF harmless-base test transcripts (both the
 ``chosen`` and ``rejected`` dialogue), interleaved and repeated until the file reaches the size
-asked for. Each run is a fresh Python process (so its peak memory is its own) that reports
-wall time, CPU time and ``resource.getrusage`` peak RSS of itself and of its worker processes.
+asked for. The two sets hold 6,936 distinct texts (about 3.9 MB of JSONL); a larger file
+repeats them. A worker remembers the result of every cell of at most 256 characters
+(``datascan/batch.py``, ``CACHE_TEXT_MAX``), so a repeated short row costs almost nothing and
+would flatter every file past the first 3.9 MB. With ``--rows unique`` (the default) each
+repeat starts with its copy number (``#2 ``, ``#3 ``, ...: a token of no language and no PII),
+so every row is checked; ``--rows repeated`` repeats the texts as they are (the figures of
+earlier sessions). Each run is a fresh Python process (so its peak memory is its own) that
+reports wall time, CPU time and ``resource.getrusage`` peak RSS of itself and of its workers
+(workers are forked by multiprocessing's fork server, which the run stops and waits for before
+reading ``RUSAGE_CHILDREN``, so the server's CPU and its workers' are counted).
 
 Policies:
 - ``patterns``: ``pii-mask`` without NAME: the deterministic detectors only (patterns,
@@ -23,10 +32,18 @@ The figure that counts is MB per CPU-second: input megabytes / CPU seconds of th
 workers (``getrusage`` of the process and its children). On a machine shared with other work
 the wall clock measures the neighbours too; the CPU time far less. Each configuration runs
 ``--repeat`` times and the median is printed. ``start-up`` is the CPU a run of the same
-configuration spends on a one-row file (imports, building the guard, starting workers), and
-"after start-up" divides by the CPU beyond it: the rate a long file approaches. ``× Presidio``
-is MB per CPU-second over Presidio's regex-only batch analyzer's, measured in this run.
-Wall-clock MB/s is printed for reference only.
+configuration spends on a file of one row per process, read one row a chunk, so that every
+worker starts (imports, building the guard, loading the language model), and "after
+start-up" divides by the CPU beyond it: the rate a long file approaches. ``× Presidio`` is MB
+per CPU-second over Presidio's regex-only batch analyzer's, measured in this run.
+
+Scaling with processes is a wall-clock figure: wall MB/s with N processes over wall MB/s with
+one, on the same file. What N processes can give on this machine is measured beside it, in
+the same run, two ways: N one-process runs of the same configuration started together (N × one
+run's wall time / the slowest of theirs: the processes share the cores' caches and memory
+bandwidth, but nothing else couples them), and N copies of a pure-CPU Python loop (the same
+ratio; no memory traffic at all). A pool of N workers also has the driver, which reads, parses
+and sums for them on the same cores, and N workers to start instead of one.
 """
 
 from __future__ import annotations
@@ -63,13 +80,17 @@ def texts() -> list[str]:
     return out
 
 
-def build(path: Path, megabytes: float) -> None:
+def build(path: Path, megabytes: float, *, unique: bool = True) -> None:
+    """``megabytes`` of JSONL rows; repeats of the source texts start with their copy number when ``unique``."""
     target = int(megabytes * 1_000_000)
     rows = texts()
     size = n = 0
     with path.open("w", encoding="utf-8") as handle:
         while size < target:
-            line = json.dumps({"id": n, "text": rows[n % len(rows)]}, ensure_ascii=False) + "\n"
+            copy, text = divmod(n, len(rows))[0] + 1, rows[n % len(rows)]
+            if unique and copy > 1:
+                text = f"#{copy} {text}"
+            line = json.dumps({"id": n, "text": text}, ensure_ascii=False) + "\n"
             handle.write(line)
             size += len(line.encode("utf-8"))
             n += 1
@@ -98,44 +119,97 @@ import json, resource, sys, time
 from pathlib import Path
 from steward.policy import load_policy
 kind, src, policy, workers, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
+chunk_rows = int(sys.argv[6])
 pol = load_policy(policy)
 t = time.perf_counter()
 r0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 if kind == "scan":
     from steward.datascan.scan import ScanOptions, scan
-    scan(src, ScanOptions(policy=pol, workers=workers))
+    scan(src, ScanOptions(policy=pol, workers=workers, chunk_rows=chunk_rows))
 else:
     from steward.datascan.scrub import ScrubOptions, scrub
-    scrub(src, Path(out), ScrubOptions(policy=pol, workers=workers))
+    scrub(src, Path(out), ScrubOptions(policy=pol, workers=workers, chunk_rows=chunk_rows))
 wall = time.perf_counter() - t
+import multiprocessing.forkserver as fs
+stop = getattr(getattr(fs, "_forkserver", None), "_stop", None)
+if stop is not None:
+    stop()  # wait for the fork server, which waited for its workers: their CPU is then our children's
 r1, c1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in ((r0, r1), (c0, c1)))
 print(json.dumps({"wall": wall, "cpu": cpu, "rss_self_mb": r1.ru_maxrss / 1024, "rss_worker_mb": c1.ru_maxrss / 1024}))
 """
 
 
-def run_child(kind: str, src: Path, policy: str, workers: int, folder: Path) -> dict[str, float]:
-    out = folder / f"out-{kind}-{workers}.jsonl"
+def start_child(
+    kind: str, src: Path, policy: str, workers: int, folder: Path, chunk_rows: int = 500, tag: str = ""
+) -> subprocess.Popen[str]:
+    """A fresh process running one scan or scrub; its last line of output is the run's figures."""
+    out = folder / f"out-{kind}-{workers}{tag}.jsonl"
     for leftover in (out, out.with_name(out.name + ".manifest.json")):
         leftover.unlink(missing_ok=True)
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, str(src), policy, str(workers), str(out)],
-        capture_output=True,
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, kind, str(src), policy, str(workers), str(out), str(chunk_rows)],
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
         cwd=folder,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def figures(child: subprocess.Popen[str]) -> dict[str, float]:
+    """What a child from :func:`start_child` measured, once it has finished."""
+    out, _ = child.communicate()
+    if child.returncode:
+        raise RuntimeError(f"a benchmark run failed (exit status {child.returncode})")
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_child(
+    kind: str, src: Path, policy: str, workers: int, folder: Path, chunk_rows: int = 500
+) -> dict[str, float]:
+    return figures(start_child(kind, src, policy, workers, folder, chunk_rows))
+
+
+def independent_runs(kind: str, src: Path, policy: str, n: int, folder: Path) -> float:
+    """Wall time of ``n`` one-process runs of the same configuration started together (the slowest):
+    what ``n`` processes achieve on this machine when nothing couples them."""
+    children = [start_child(kind, src, policy, 1, folder, tag=f"-alone{i}") for i in range(n)]
+    return max(figures(c)["wall"] for c in children)
 
 
 def median_run(
-    kind: str, src: Path, policy: str, workers: int, folder: Path, repeat: int
+    kind: str, src: Path, policy: str, workers: int, folder: Path, repeat: int, chunk_rows: int = 500
 ) -> dict[str, float]:
     """The run of median CPU time among ``repeat`` runs (its wall time and memory with it)."""
     runs = sorted(
-        (run_child(kind, src, policy, workers, folder) for _ in range(repeat)), key=lambda r: r["cpu"]
+        (run_child(kind, src, policy, workers, folder, chunk_rows) for _ in range(repeat)),
+        key=lambda r: r["cpu"],
     )
     return runs[len(runs) // 2]
+
+
+LOOP = """
+import sys, time
+t = time.perf_counter()
+n = 0
+for i in range(int(sys.argv[1])):
+    n = (n + i * i) % 1_000_003
+print(time.perf_counter() - t)
+"""
+
+
+def ceiling(processes: int, steps: int = 30_000_000) -> float:
+    """How much more work ``processes`` pure-CPU Python loops started together do per second than
+    one alone: ``processes`` × one loop's wall time / the slowest of the concurrent loops'."""
+
+    def together(n: int) -> float:
+        runs = [
+            subprocess.Popen([sys.executable, "-c", LOOP, str(steps)], stdout=subprocess.PIPE, text=True)
+            for _ in range(n)
+        ]
+        return max(float(r.communicate()[0]) for r in runs)
+
+    alone = min(together(1) for _ in range(2))
+    return processes * alone / min(together(processes) for _ in range(2))
 
 
 def presidio_speed(src: Path, megabytes: float) -> dict[str, dict[str, float]]:
@@ -173,19 +247,27 @@ def main() -> None:
     ap.add_argument("--policies", default="patterns,pii-mask", help="besides default (see --no-default)")
     ap.add_argument("--kinds", default="scan,scrub")
     ap.add_argument("--no-default", action="store_true", help="skip the full default policy (slow)")
+    ap.add_argument(
+        "--rows",
+        choices=("unique", "repeated"),
+        default="unique",
+        help="repeats of the source texts made distinct (default) or left as they are",
+    )
     args = ap.parse_args()
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         small, large, one = folder / "small.jsonl", folder / "large.jsonl", folder / "one.jsonl"
         files = [large] if args.small_mb <= 0 else [small, large]
+        unique = args.rows == "unique"
         if args.small_mb > 0:
-            build(small, args.small_mb)
-        build(large, args.large_mb)
-        build(one, 0.000001)  # one row: what a run costs before it reads anything
+            build(small, args.small_mb, unique=unique)
+        build(large, args.large_mb, unique=unique)
+        build(one, 0.02)  # a few rows: one per process (one a chunk) is what a run costs before it reads
         sizes = {f: f.stat().st_size / 1e6 for f in files}
         print(
-            f"input: {', '.join(f'{mb:.2f} MB' for mb in sizes.values())} of JSONL (presidio synth + HH-RLHF)"
+            f"input: {', '.join(f'{mb:.2f} MB' for mb in sizes.values())} of JSONL (presidio synth + HH-RLHF), "
+            + ("every row distinct" if unique else "the 6,936 source texts repeated as they are")
         )
         print(f"cores: {len(os.sched_getaffinity(0))}; load average at start: {os.getloadavg()[0]:.1f}")
         plans = [(p, f) for p in args.policies.split(",") for f in files]
@@ -196,7 +278,10 @@ def main() -> None:
             policy = policy_file(policy_name, folder)
             for kind in args.kinds.split(","):
                 for workers in (int(w) for w in args.workers.split(",")):
-                    base = median_run(kind, one, policy, workers, folder, args.repeat)["cpu"]
+                    first = one.with_name(f"first-{workers}.jsonl")  # one row per process
+                    lines = one.read_text(encoding="utf-8").splitlines(True)
+                    first.write_text("".join(lines[i % len(lines)] for i in range(workers)), encoding="utf-8")
+                    base = median_run(kind, first, policy, workers, folder, args.repeat, chunk_rows=1)["cpu"]
                     rows.append(
                         (
                             kind,
@@ -211,6 +296,17 @@ def main() -> None:
                         f"measured {kind} {policy_name} {sizes[src]:.2f} MB, {workers} process(es)",
                         flush=True,
                     )
+        counts = sorted({int(w) for w in args.workers.split(",")} - {1})
+        ceilings = {n: ceiling(n) for n in counts}
+        alone = {
+            (kind, policy_name, mb, workers): independent_runs(
+                kind, src, policy_file(policy_name, folder), workers, folder
+            )
+            for kind, policy_name, mb, workers, _, _ in rows
+            if workers > 1
+            for src in files
+            if sizes[src] == mb
+        }
         # Presidio last: a child started after spaCy is loaded would report this process's peak RSS.
         presidio = presidio_speed(files[0], args.presidio_mb)
         reference = presidio["presidio-regex"]["mb_per_cpu_s"]
@@ -228,6 +324,22 @@ def main() -> None:
                 f"{per_cpu:.2f} | {after} | {per_cpu / reference:.1f} | {r['wall']:.1f} | "
                 f"{mb / r['wall']:.2f} | {r['rss_self_mb']:.0f} | {r['rss_worker_mb']:.0f} |"
             )
+        single = {(k, p, mb): r for k, p, mb, w, _, r in rows if w == 1}
+        scaled = [(k, p, mb, w, r) for k, p, mb, w, _, r in rows if w > 1 and (k, p, mb) in single]
+        if scaled:
+            print()
+            print(
+                "| run | policy | file MB | processes | wall MB/s × 1 process "
+                "| ceiling: as many 1-process runs at once | ceiling: pure-CPU loops |"
+            )
+            print("|---|---|---|---|---|---|---|")
+            for kind, policy_name, mb, workers, r in scaled:
+                one_wall = single[(kind, policy_name, mb)]["wall"]
+                runs_ceiling = workers * one_wall / alone[(kind, policy_name, mb, workers)]
+                print(
+                    f"| {kind} | {policy_name} | {mb:.2f} | {workers} | {one_wall / r['wall']:.2f} "
+                    f"| {runs_ceiling:.2f} | {ceilings[workers]:.2f} |"
+                )
         print()
         print("| Presidio BatchAnalyzerEngine (1 process, warm) | MB per CPU-s | wall MB/s |")
         print("|---|---|---|")

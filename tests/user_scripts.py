@@ -1,14 +1,28 @@
-"""Running a documented script exactly as a user does (a helper for the tests of worked examples;
+"""Running a documented script exactly as a user does, or loading one as a module (helpers for
+the tests of worked examples, benchmarks and training scripts, which live outside the package;
 a module of its own name beside the root conftest, so every test folder can import it)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
-__all__ = ["run_script", "user_environment"]
+__all__ = ["load_script", "run_script", "user_environment"]
+
+
+def load_script(name: str, path: Path) -> ModuleType:
+    """The script at ``path`` imported as module ``name`` (registered in ``sys.modules``, which
+    dataclasses need while their classes are built)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def user_environment() -> dict[str, str]:

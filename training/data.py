@@ -58,7 +58,13 @@ HELDOUT_SOURCES = frozenset(
 #: 62-100% of benign e-mails and 42-100% of question lists blocked). Kept out of training since the
 #: tenth session; the attacks kept are aimed at the model's answer ("in your response…").
 BARE_TASK_ATTACKS = frozenset(
-    {"Information Retrieval", "Content Creation", "Learning and Tutoring", "Language Translation", "Programming Help"}
+    {
+        "Information Retrieval",
+        "Content Creation",
+        "Learning and Tutoring",
+        "Language Translation",
+        "Programming Help",
+    }
 )
 
 csv.field_size_limit(10**8)
@@ -702,6 +708,103 @@ def _embedded_harm(
     return out
 
 
+#: Marks that close a sentence; quotes and brackets after them stay where they are.
+_CLOSING_MARKS = ".?!"
+_CLOSING_WRAPPERS = "\"')]”’"
+#: First words of a question: a bare text that starts with one gets "?", any other ".".
+_QUESTION_WORDS = frozenset(
+    [
+        "who",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "whose",
+        "whom",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "have",
+        "has",
+        "had",
+        "am",
+    ]
+)
+#: Longest text given a surface variant (a closing mark matters to short texts).
+SURFACE_MAX_CHARS = 500
+
+
+def surface_variant(text: str, rng: random.Random) -> str | None:
+    """``text`` with its closing punctuation flipped and, half the time, its first letter's case.
+
+    Why (issue 14, ``benchmarks/closing_stop.py``): the model read a missing closing mark as a
+    sign of harm — questions without their question mark were refused 1.3-2.7 times as often,
+    and ToxiGen's lower-case statements without a full stop, hateful and neutral alike, scored as
+    hate partly for their register. A copy of a training text that differs only in these
+    marks, with the same labels, teaches that they carry no meaning. ``None`` when the text
+    ends in neither a closing mark nor a letter or digit (code, a list, a URL).
+    """
+    body = text.rstrip()
+    tail = ""
+    while body and body[-1] in _CLOSING_WRAPPERS:
+        body, tail = body[:-1], body[-1] + tail
+    if not body:
+        return None
+    if body[-1] in _CLOSING_MARKS:
+        flipped = body.rstrip(_CLOSING_MARKS) + tail
+    elif body[-1].isalnum():
+        first = body.split(maxsplit=1)[0].lower().strip("\"'(")
+        flipped = body + ("?" if first in _QUESTION_WORDS else ".") + tail
+    else:
+        return None
+    if rng.random() < 0.5 and flipped[:1].isalpha():
+        # "asian people…" <-> "Asian people…"; an acronym or a brand ("OK", "iPhone") keeps its case.
+        if flipped[0].islower() and flipped[1:2].islower():
+            flipped = flipped[0].upper() + flipped[1:]
+        elif flipped[0].isupper() and flipped[1:2].islower():
+            flipped = flipped[0].lower() + flipped[1:]
+    return flipped if flipped.strip() and flipped != text else None
+
+
+def surface_variants(
+    rows: list[Example], held: list[Example], rng: random.Random, share: float = 0.35
+) -> list[Example]:
+    """A :func:`surface_variant` of ``share`` of the short single-line training rows.
+
+    Made from the training split only (after :func:`split_rows`), so no variant of a
+    calibration or held-out text is trained on, and a variant that happens to read as a
+    held-out text (``held``: :func:`split_rows`'s third part) is dropped, as :func:`split_rows`
+    drops such training rows. A variant keeps its row's labels, source, weight and kind.
+    Rows with a focus span are left alone (the span would move).
+    """
+    held_texts = {text_key(ex.text) for ex in held}
+    out = []
+    for ex in rows:
+        if ex.focus is not None or len(ex.text) > SURFACE_MAX_CHARS or "\n" in ex.text.strip():
+            continue
+        if ex.source in HELDOUT_SOURCES or rng.random() >= share:
+            continue
+        text = surface_variant(ex.text, rng)
+        if text is not None and text_key(text) not in held_texts:
+            out.append(Example(text, ex.labels, ex.source, ex.untrusted, ex.weight, ex.kind, ex.group))
+    return out
+
+
 def text_key(text: str) -> str:
     """A text compared case- and whitespace-blind: the unit of the held-out rule."""
     return " ".join(text.lower().split())
@@ -735,6 +838,8 @@ def split_rows(rows: list[Example], seed: int = 7) -> tuple[list[Example], list[
 def main() -> None:
     rows = load_examples()
     train, calib, held = split_rows(rows)
+    variants = surface_variants(train, held, random.Random(5))
+    print(f"surface variants of training rows: {len(variants)}")
     for name, part in (("train", train), ("calib", calib), ("held-out", held)):
         counts = Counter(ex.source for ex in part)
         pos = Counter(lab for ex in part for lab in ex.labels)

@@ -186,6 +186,7 @@ def main() -> None:
         "max_tokens": meta["max_tokens"],
         "training": {
             "rows": meta["train_rows"],
+            "surface_variants": meta.get("surface_variants", 0),
             "calibration_rows": meta["calibration_rows"],
             "sources": meta["train_sources"],
             "rows_per_source": source_rows,

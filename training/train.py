@@ -47,7 +47,7 @@ from sklearn.linear_model import LogisticRegression
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import LABELS, Example, load_examples, split_rows
+from data import LABELS, Example, load_examples, split_rows, surface_variants
 from model import UNTRUSTED_TOKEN_ID, Classifier, base_model_dir
 
 from steward.evaluate.lengths import LENGTH_BUCKETS, bucket_of
@@ -315,6 +315,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--exclude", nargs="*", default=[], help="training sources to leave out (a fold)")
+    ap.add_argument(
+        "--surface-variants",
+        action="store_true",
+        help="also train a third of the short texts with their closing mark flipped (data.surface_variants; "
+        "tried in the fourteenth session, not in the shipped model)",
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
         "--calibrate-only", action="store_true", help="refit the calibration of the model already in --out"
@@ -325,10 +331,12 @@ def main() -> None:
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    train, calib, _ = split_rows(load_examples())
+    train, calib, held = split_rows(load_examples())
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
+    variants = surface_variants(train, held, random.Random(args.seed + 1)) if args.surface_variants else []
+    train += variants
     tok = tokenizer()
     tr_bags, ca_bags = encode(tok, train), encode(tok, calib)
     y_tr, y_ca = targets(train), targets(calib)
@@ -383,6 +391,7 @@ def main() -> None:
         json.dumps(
             {
                 "train_rows": len(train),
+                "surface_variants": len(variants),
                 "train_sources": sorted({ex.source for ex in train}),
                 "seconds": round(time.time() - started),
                 "command": "python training/train.py " + " ".join(sys.argv[1:]),
@@ -423,6 +432,7 @@ def calibrate(
         "calibration_untrusted": {lab: p for lab, p in zip(LABELS, untrusted_params, strict=True)},
         "calibration_prior": "each label's prevalence in the calibration split, in every length bucket",
         "train_rows": trained["train_rows"],
+        "surface_variants": trained.get("surface_variants", 0),
         "calibration_rows": len(calib),
         "train_sources": trained["train_sources"],
         "excluded_sources": sorted(args.exclude),

@@ -21,13 +21,13 @@ def test_repeated_short_cells_are_checked_once_with_the_same_results(monkeypatch
     guard = Guard(config.policy)
     fresh = [tuple(check_cell(guard, col, text, languages=True) for col, text in cells) for _, cells in rows]
     checked: list[str] = []
-    real = batch.check_cell
+    real = batch.check_texts
 
-    def counting(guard, column, text, *, languages):  # type: ignore[no-untyped-def]
-        checked.append(text)
-        return real(guard, column, text, languages=languages)
+    def counting(guard, texts, *, languages):  # type: ignore[no-untyped-def]
+        checked.extend(texts)
+        return real(guard, texts, languages=languages)
 
-    monkeypatch.setattr(batch, "check_cell", counting)
+    monkeypatch.setattr(batch, "check_texts", counting)
     batch._GUARDS.clear()
     results = process_batch(config, rows)
     assert [r.cells for r in results] == fresh  # hits, spans, languages: as checked afresh

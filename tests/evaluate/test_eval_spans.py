@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from steward.evaluate.runner import run_guard
 from steward.evaluate.spans import Span, count_spans, span_report, spans_match
 from steward.guard import Guard
 from steward.policy import load_policy
+from user_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,9 +116,5 @@ def test_span_rows_get_per_type_precision_recall_f1(default_guard: Guard, tmp_pa
 
 
 def test_the_pii_benchmark_uses_the_shared_matcher() -> None:
-    spec = importlib.util.spec_from_file_location("pii_quality_bench", ROOT / "benchmarks" / "pii_quality.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["pii_quality_bench"] = module
-    spec.loader.exec_module(module)
+    module = load_script("pii_quality_bench", ROOT / "benchmarks" / "pii_quality.py")
     assert inspect.signature(module.score).parameters["matches"].default is spans_match

@@ -9,42 +9,37 @@ while Alpaca was the held-out benign set.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
+import random
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from user_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Texts this short ("yes", "OMG", a number) recur across unrelated sources by chance.
 MIN_CHARS = 20
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def training() -> tuple[ModuleType, set[str]]:
-    data = _load("steward_training_data", ROOT / "training" / "data.py")
+    data = load_script("steward_training_data", ROOT / "training" / "data.py")
     if not data.DATA.is_dir():
         pytest.fail(f"the shared data folder {data.DATA} is missing (set STEWARD_SHARED_DATA)")
-    train, calib, _ = data.split_rows(data.load_examples())
-    return data, {data.text_key(ex.text) for ex in [*train, *calib]}
+    train, calib, held = data.split_rows(data.load_examples())
+    # The surface variants train too (training/train.py adds them to the training split).
+    variants = data.surface_variants(train, held, random.Random(2))
+    assert variants, "no surface variants were made"
+    return data, {data.text_key(ex.text) for ex in [*train, *calib, *variants]}
 
 
 def test_held_out_slices_of_the_quality_benchmark_share_no_text_with_training(
     training: tuple[ModuleType, set[str]],
 ) -> None:
     data, seen = training
-    quality = _load("steward_quality_benchmark", ROOT / "benchmarks" / "quality.py")
+    quality = load_script("steward_quality_benchmark", ROOT / "benchmarks" / "quality.py")
     parts = quality.load_parts(1.0)
     checked = 0
     for piece in quality.SLICES:
@@ -86,13 +81,13 @@ def test_held_out_sources_of_the_precision_benchmark_share_no_text_with_training
     the 2% allowance is for boilerplate two unrelated sources both quote ("Is there anything
     else I can help you with?" is in GPTFuzz's and Do-Not-Answer's chatbot replies alike).
     """
-    data = _load("steward_training_data", ROOT / "training" / "data.py")
-    train, calib, _ = data.split_rows(data.load_examples())
+    data = load_script("steward_training_data", ROOT / "training" / "data.py")
+    train, calib, held = data.split_rows(data.load_examples())
     training_sources = {ex.source for ex in [*train, *calib]}
     seen: set[str] = set()
-    for ex in [*train, *calib]:
+    for ex in [*train, *calib, *data.surface_variants(train, held, random.Random(2))]:
         seen |= _sentences(ex.text)
-    precision = _load("steward_precision_benchmark", ROOT / "benchmarks" / "precision.py")
+    precision = load_script("steward_precision_benchmark", ROOT / "benchmarks" / "precision.py")
     checked: dict[str, int] = {}
     texts: dict[str, list[str]] = {}
     for corpus in precision.CORPORA:

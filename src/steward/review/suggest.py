@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from steward.assessment import FindingAction, PolicyKind
 from steward.errors import ConflictError, NotFoundError
@@ -152,36 +153,29 @@ def apply_change(policy: Policy, kind: str, target: str, value: str) -> Policy:
         words.remove(value)
         data["word_filters"]["words"] = words
     elif kind == Kind.ADD_TOPIC_EXAMPLE:
-        topics = data.get("denied_topics") or []
-        topic = next((t for t in topics if t.get("name") == target), None)
-        if topic is None:
-            raise ConflictError(f"the DRAFT has no denied topic {target!r} any more")
-        examples = list(topic.get("examples") or [])
-        if value in examples:
-            raise ConflictError(f"topic {target!r} already has this example")
-        if len(examples) >= limits.TOPIC_EXAMPLES_MAX:
-            raise ConflictError(
-                f"topic {target!r} already has {len(examples)} examples, the most a topic may have; "
-                "remove one from the DRAFT first"
-            )
-        topic["examples"] = [*examples, value]
+        _append_to_topic(data, target, "examples", "example", value, limits.TOPIC_EXAMPLES_MAX)
     elif kind == Kind.ADD_TOPIC_EXCEPTION:
-        topics = data.get("denied_topics") or []
-        topic = next((t for t in topics if t.get("name") == target), None)
-        if topic is None:
-            raise ConflictError(f"the DRAFT has no denied topic {target!r} any more")
-        exceptions = list(topic.get("exceptions") or [])
-        if value in exceptions:
-            raise ConflictError(f"topic {target!r} already has this exception")
-        if len(exceptions) >= limits.TOPIC_EXCEPTIONS_MAX:
-            raise ConflictError(
-                f"topic {target!r} already has {len(exceptions)} exceptions, the most a topic may have; "
-                "remove one from the DRAFT first"
-            )
-        topic["exceptions"] = [*exceptions, value]
+        _append_to_topic(data, target, "exceptions", "exception", value, limits.TOPIC_EXCEPTIONS_MAX)
     else:
         raise ConflictError(f"unknown suggestion kind {kind!r}")
     return parse_policy(data, origin="the DRAFT with the suggestion")
+
+
+def _append_to_topic(data: dict[str, Any], target: str, key: str, noun: str, value: str, most: int) -> None:
+    """Append ``value`` to the ``key`` list (examples or exceptions) of denied topic ``target``
+    in a policy's dict; :class:`ConflictError` when the topic is gone, holds it already, or is full."""
+    topic = next((t for t in data.get("denied_topics") or [] if t.get("name") == target), None)
+    if topic is None:
+        raise ConflictError(f"the DRAFT has no denied topic {target!r} any more")
+    items = list(topic.get(key) or [])
+    if value in items:
+        raise ConflictError(f"topic {target!r} already has this {noun}")
+    if len(items) >= most:
+        raise ConflictError(
+            f"topic {target!r} already has {len(items)} {key}, the most a topic may have; "
+            "remove one from the DRAFT first"
+        )
+    topic[key] = [*items, value]
 
 
 class Suggester:
