@@ -27,7 +27,6 @@ from steward.policy.schema import PiiType
 __all__ = ["Context", "PatternRecognizer", "PatternRow", "Tier", "recognizer_for", "to_re2"]
 
 
-
 def to_re2(words: str) -> str:
     r"""A Python context-word pattern in RE2 syntax, at least as permissive: ``\s`` becomes Unicode space.
 
