@@ -42,8 +42,9 @@ one, on the same file. What N processes can give on this machine is measured bes
 the same run, two ways: N one-process runs of the same configuration started together (N × one
 run's wall time / the slowest of theirs: the processes share the cores' caches and memory
 bandwidth, but nothing else couples them), and N copies of a pure-CPU Python loop (the same
-ratio; no memory traffic at all). A pool of N workers also has the driver, which reads, parses
-and sums for them on the same cores, and N workers to start instead of one.
+ratio; no memory traffic at all). A pool of N workers also has the driver on the same cores (for
+this JSON Lines input it only finds the chunks' line ranges and adds their counts: the workers
+read, parse and sum), a fork server and N workers to start instead of one.
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ def main() -> None:
                     first = one.with_name(f"first-{workers}.jsonl")  # one row per process
                     lines = one.read_text(encoding="utf-8").splitlines(True)
                     first.write_text("".join(lines[i % len(lines)] for i in range(workers)), encoding="utf-8")
-                    base = median_run(kind, first, policy, workers, folder, args.repeat, chunk_rows=1)["cpu"]
+                    base = median_run(kind, first, policy, workers, folder, args.repeat, chunk_rows=1)
                     rows.append(
                         (
                             kind,
@@ -318,26 +319,30 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for kind, policy_name, mb, workers, base, r in rows:
             per_cpu = mb / r["cpu"]
-            after = f"{mb / (r['cpu'] - base):.2f}" if r["cpu"] > base else "–"
+            after = f"{mb / (r['cpu'] - base['cpu']):.2f}" if r["cpu"] > base["cpu"] else "–"
             print(
-                f"| {kind} | {policy_name} | {mb:.2f} | {workers} | {r['cpu']:.2f} | {base:.2f} | "
+                f"| {kind} | {policy_name} | {mb:.2f} | {workers} | {r['cpu']:.2f} | {base['cpu']:.2f} | "
                 f"{per_cpu:.2f} | {after} | {per_cpu / reference:.1f} | {r['wall']:.1f} | "
                 f"{mb / r['wall']:.2f} | {r['rss_self_mb']:.0f} | {r['rss_worker_mb']:.0f} |"
             )
-        single = {(k, p, mb): r for k, p, mb, w, _, r in rows if w == 1}
-        scaled = [(k, p, mb, w, r) for k, p, mb, w, _, r in rows if w > 1 and (k, p, mb) in single]
+        single = {(k, p, mb): (b, r) for k, p, mb, w, b, r in rows if w == 1}
+        scaled = [(k, p, mb, w, b, r) for k, p, mb, w, b, r in rows if w > 1 and (k, p, mb) in single]
         if scaled:
             print()
             print(
-                "| run | policy | file MB | processes | wall MB/s × 1 process "
-                "| ceiling: as many 1-process runs at once | ceiling: pure-CPU loops |"
+                "| run | policy | file MB | processes | wall MB/s × 1 process | start-up wall s (1 / N) "
+                "| after start-up × 1 process | ceiling: as many 1-process runs at once | ceiling: pure-CPU loops |"
             )
-            print("|---|---|---|---|---|---|---|")
-            for kind, policy_name, mb, workers, r in scaled:
-                one_wall = single[(kind, policy_name, mb)]["wall"]
-                runs_ceiling = workers * one_wall / alone[(kind, policy_name, mb, workers)]
+            print("|---|---|---|---|---|---|---|---|---|")
+            for kind, policy_name, mb, workers, base, r in scaled:
+                one_base, one = single[(kind, policy_name, mb)]
+                runs_ceiling = workers * one["wall"] / alone[(kind, policy_name, mb, workers)]
+                # Throughput once the pool runs: the wall time of a one-row-per-process run (start-up,
+                # a fork server and its workers) taken off each; what a longer file tends to.
+                steady = (one["wall"] - one_base["wall"]) / (r["wall"] - base["wall"])
                 print(
-                    f"| {kind} | {policy_name} | {mb:.2f} | {workers} | {one_wall / r['wall']:.2f} "
+                    f"| {kind} | {policy_name} | {mb:.2f} | {workers} | {one['wall'] / r['wall']:.2f} "
+                    f"| {one_base['wall']:.2f} / {base['wall']:.2f} | {steady:.2f} "
                     f"| {runs_ceiling:.2f} | {ceilings[workers]:.2f} |"
                 )
         print()

@@ -15,15 +15,15 @@ from steward.policy import load_policy
 def test_a_worker_takes_the_drivers_current_environment_and_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = BatchConfig(load_policy("pii-mask"))
+    task = engines._Batch(BatchConfig(load_policy("pii-mask")))
     monkeypatch.setenv("STEWARD_TEST_STALE", "from the fork server's start")
-    monkeypatch.setattr(engines, "_CONFIG", None)
+    monkeypatch.setattr(engines, "_TASK", None)
     monkeypatch.chdir(Path.cwd())  # restored afterwards
     wanted = {k: v for k, v in os.environ.items() if k != "STEWARD_TEST_STALE"}
     wanted["STEWARD_TEST_NEW"] = "set by the driver later"
     monkeypatch.setenv("STEWARD_TEST_NEW", "placeholder")  # so that monkeypatch removes it afterwards
-    engines._init_worker(config, wanted, str(tmp_path))
-    assert engines._CONFIG is config
+    engines._init_worker(task, wanted, str(tmp_path))
+    assert engines._TASK is task
     assert os.environ.get("STEWARD_TEST_NEW") == "set by the driver later"
     assert "STEWARD_TEST_STALE" not in os.environ
     assert Path.cwd() == tmp_path

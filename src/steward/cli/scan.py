@@ -90,7 +90,7 @@ def _engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
         type=click.IntRange(1, CHUNK_ROWS_MAX),
         default=CHUNK_ROWS_DEFAULT,
         show_default=True,
-        help="Rows per chunk: the unit of parallel work and of --resume.",
+        help="Rows per chunk (lines for JSON Lines and text, bad and blank ones included): the unit of parallel work and of --resume.",
     )(f)
     f = click.option(
         "--workers", type=click.IntRange(1, WORKERS_MAX), default=None, help="Processes (default: all cores)."

@@ -1,5 +1,11 @@
 """Engines: where the per-batch function runs. All yield results in chunk order.
 
+Two kinds of job: :func:`run_batches` sends rows and gets back each row's results (the Ray
+engine, and a scrub with pseudonyms, whose masking must happen in one process in row order);
+:func:`run_chunks` sends a small description of a chunk to a *chunk work* (a scan's or a
+scrub's), which reads the chunk, checks it with the per-batch function and sums or writes it
+where it runs, so that only counts come back and the driver of a pool is nearly idle.
+
 - ``local`` (the default): this process when ``workers`` is 1, otherwise a pool of worker
   processes. Workers never inherit the driver's state (its threads, a half-initialised model
   runtime, its open files): they are forked from a fresh server process that has only imported
@@ -21,10 +27,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from steward.datascan.batch import (
     BatchConfig,
@@ -38,7 +45,7 @@ from steward.datascan.batch import (
 )
 from steward.errors import DetectorUnavailableError, InputError, StewardError
 
-__all__ = ["ENGINES", "WORKERS_MAX", "default_workers", "run_batches"]
+__all__ = ["ENGINES", "WORKERS_MAX", "Check", "ChunkWork", "default_workers", "run_batches", "run_chunks"]
 
 ENGINES = ("local", "ray")
 WORKERS_MAX = 256
@@ -48,6 +55,38 @@ WORKERS_MAX = 256
 RAY_WINDOW_PER_WORKER = 32
 
 Job = tuple[Any, list[RowCells]]  # (the caller's tag for the chunk, its rows)
+#: The per-batch function as a chunk work calls it: rows in, results out.
+Check = Callable[[Sequence[RowCells]], list[RowResult]]
+
+
+class ChunkWork(Protocol):
+    """What :func:`run_chunks` runs per chunk, where the chunk is checked: picklable, with its config."""
+
+    @property
+    def config(self) -> BatchConfig: ...
+
+    def __call__(self, item: Any, check: Check, /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The per-batch function bound to a configuration (looked up when called, so tests can
+    replace ``engines.process_batch``)."""
+
+    config: BatchConfig
+
+    def __call__(self, rows: Sequence[RowCells]) -> list[RowResult]:
+        return process_batch(self.config, rows)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk work with the per-batch function handed to it: a task of one argument for the pool."""
+
+    work: ChunkWork
+
+    def __call__(self, item: Any) -> Any:
+        return self.work(item, _Batch(self.work.config))
 
 
 def default_workers() -> int:
@@ -71,22 +110,37 @@ def run_batches(
         return _ray(jobs, config, n if workers is not None else None)
     if n == 1:
         return ((tag, process_batch(config, rows)) for tag, rows in jobs)
-    return _pool(jobs, config, n)
+    return _pool(jobs, _Batch(config), n)
 
 
-_CONFIG: BatchConfig | None = None
+def run_chunks(
+    jobs: Iterable[tuple[Any, Any]], work: ChunkWork, *, workers: int | None = None
+) -> Iterator[tuple[Any, Any]]:
+    """``(tag, work(item))`` for every ``(tag, item)`` of ``jobs``, in order, on the local engine:
+    in this process when ``workers`` is 1, else in a pool that holds at most 2 items per worker."""
+    n = default_workers() if workers is None else workers
+    if not 1 <= n <= WORKERS_MAX:
+        raise InputError(f"must be between 1 and {WORKERS_MAX}", field="workers")
+    task = _Chunk(work)
+    if n == 1:
+        return ((tag, task(item)) for tag, item in jobs)
+    return _pool(jobs, task, n)
 
 
-def _init_worker(config: BatchConfig, environ: dict[str, str], cwd: str) -> None:
-    """Take the driver's configuration, and its environment and folder as they are now.
+#: What a pool worker runs for each job (:class:`_Batch` or :class:`_Chunk`), set when it starts.
+_TASK: Callable[[Any], Any] | None = None
+
+
+def _init_worker(task: Callable[[Any], Any], environ: dict[str, str], cwd: str) -> None:
+    """Take the driver's task (and with it the configuration), and its environment and folder as they are now.
 
     A forked worker starts with the fork server's, which are those of the moment the server
     started (the first pool of this process); a spawned one with the driver's at its start.
     Settings (``STEWARD_*``) are read when the guard is built, so either way it sees the
     driver's current ones.
     """
-    global _CONFIG
-    _CONFIG = config
+    global _TASK
+    _TASK = task
     if dict(os.environ) != environ:
         os.environ.clear()
         os.environ.update(environ)
@@ -94,9 +148,9 @@ def _init_worker(config: BatchConfig, environ: dict[str, str], cwd: str) -> None
         os.chdir(cwd)
 
 
-def _work(rows: list[RowCells]) -> list[RowResult]:
-    assert _CONFIG is not None, "the worker was not initialised"
-    return process_batch(_CONFIG, rows)
+def _work(item: Any) -> Any:
+    assert _TASK is not None, "the worker was not initialised"
+    return _TASK(item)
 
 
 #: What the fork server imports once, so that its workers start with it: the per-batch function,
@@ -126,18 +180,20 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _pool(jobs: Iterable[Job], config: BatchConfig, workers: int) -> Iterator[tuple[Any, list[RowResult]]]:
+def _pool(
+    jobs: Iterable[tuple[Any, Any]], task: Callable[[Any], Any], workers: int
+) -> Iterator[tuple[Any, Any]]:
     context = _context()
-    pending: deque[tuple[Any, Future[list[RowResult]]]] = deque()
+    pending: deque[tuple[Any, Future[Any]]] = deque()
     with ProcessPoolExecutor(
         workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(config, dict(os.environ), os.getcwd()),
+        initargs=(task, dict(os.environ), os.getcwd()),
     ) as pool:
         try:
-            for tag, rows in jobs:
-                pending.append((tag, pool.submit(_work, rows)))
+            for tag, item in jobs:
+                pending.append((tag, pool.submit(_work, item)))
                 if len(pending) >= 2 * workers:
                     done_tag, future = pending.popleft()
                     yield done_tag, future.result()

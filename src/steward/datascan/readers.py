@@ -2,9 +2,15 @@
 
 A data set can be larger than memory, so a file is never read whole: rows come in chunks of
 a fixed number, each chunk numbered, so that a run can be spread over processes (or a Ray
-cluster) and resumed by chunk. A line that cannot be read (invalid UTF-8, malformed JSON, a
-CSV row with the wrong number of fields, a line over :data:`LINE_MAX_BYTES`) is counted with
-its line number and reason, never fatal: one bad line in a million should not stop a scan.
+cluster) and resumed by chunk. A chunk of a JSON Lines or text file is a fixed number of
+*lines* (bad and blank ones included), so it is a byte range that only newlines delimit: the
+driver finds the ranges without parsing (:meth:`Reader.spans`) and each worker reads and
+parses its own (:class:`ChunkJob`). A CSV chunk is a fixed number of *rows*, read by the
+driver: a quoted field may hold a newline, so only a parser that has read from the start
+knows where a row ends. Parquet chunks are rows read by the driver too. A line that cannot be
+read (invalid UTF-8, malformed JSON, a CSV row with the wrong number of fields, a line over
+:data:`LINE_MAX_BYTES`) is counted with its line number and reason, never fatal: one bad line
+in a million should not stop a scan.
 
 Each row is kept in its native shape (a list of strings for CSV, a JSON object, a line of
 text, a Parquet row as a dict) so a scrub can write it back in the same format; :func:`cells`
@@ -35,8 +41,10 @@ __all__ = [
     "BadLine",
     "CellPath",
     "Chunk",
+    "ChunkJob",
     "Reader",
     "Record",
+    "Span",
     "cells",
     "csv_text",
     "detect_format",
@@ -57,12 +65,14 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 #: A line longer than this is skipped and counted: every cell then fits the guard's text limit
 #: (a cell is never longer, in characters, than the line that holds it is in bytes).
 LINE_MAX_BYTES = limits.TEXT_MAX_CHARS
-#: Rows per chunk: the unit of parallel work, of progress and of resuming.
+#: Rows per chunk (lines for JSON Lines and text): the unit of parallel work, of progress and of resuming.
 CHUNK_ROWS_DEFAULT = 500
 CHUNK_ROWS_MAX = 100_000
 #: Column name of a plain-text file's one column.
 TEXT_COLUMN = "text"
 _READ_BLOCK = 1 << 16
+_SPAN_BLOCK = 1 << 20
+_NEWLINE = 0x0A
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,11 @@ class BadLine:
 
     line: int
     reason: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Chunks cross to worker processes by pickle: rebuilt by the constructor, not by the
+        # frozen dataclass's ``__setstate__`` (see ``steward.datascan.batch.Hit``).
+        return BadLine, (self.line, self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +96,9 @@ class Record:
     data: Any
     digest: bytes
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Record, (self.line, self.data, self.digest)  # see BadLine.__reduce__
+
 
 @dataclass(slots=True)
 class Chunk:
@@ -90,6 +108,43 @@ class Chunk:
     records: list[Record] = field(default_factory=list)
     bad: list[BadLine] = field(default_factory=list)
     size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Whole lines of a file: bytes ``start`` to ``stop``, the first of them line number ``line``."""
+
+    start: int
+    stop: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkJob:
+    """One chunk as it goes to a worker: where its rows are, or the rows themselves.
+
+    A JSON Lines or text chunk is its :class:`Span` (a few numbers: the worker reads and parses
+    the lines itself); a CSV or Parquet chunk is its :class:`Chunk`, read by the driver.
+    ``columns`` are the reader's (a CSV header, a Parquet schema; none for JSON Lines, whose
+    keys each chunk learns from its own rows).
+    """
+
+    path: str
+    format: str
+    columns: tuple[str, ...]
+    index: int
+    size: int
+    span: Span | None = None
+    chunk: Chunk | None = None
+
+    def read(self) -> tuple[Chunk, list[str]]:
+        """The chunk's rows and bad lines, and the columns (for JSON Lines: the keys its rows have)."""
+        if self.chunk is not None:
+            return self.chunk, list(self.columns)
+        assert self.span is not None
+        reader = Reader(Path(self.path), self.format)
+        reader.columns = list(self.columns)
+        return reader.read_span(self.index, self.span), reader.columns
 
 
 def _digest(data: bytes) -> bytes:
@@ -140,11 +195,15 @@ class Reader:
 
     # -- line-based formats -------------------------------------------------------------
 
-    def _lines(self) -> Iterator[tuple[int, bytes | None, int]]:
-        """``(line number, bytes without the line end or None when too long, bytes consumed)``."""
+    def _lines(self, span: Span | None = None) -> Iterator[tuple[int, bytes | None, int]]:
+        """``(line number, bytes without the line end or None when too long, bytes consumed)``,
+        of the whole file or of ``span``."""
         with self.path.open("rb") as handle:
-            number = 0
-            while True:
+            number, position, stop = 0, 0, None
+            if span is not None:
+                handle.seek(span.start)
+                number, position, stop = span.line - 1, span.start, span.stop
+            while stop is None or position < stop:
                 raw = handle.readline(LINE_MAX_BYTES + 2)
                 if not raw:
                     return
@@ -155,8 +214,32 @@ class Reader:
                         raw = handle.readline(_READ_BLOCK)
                         used += len(raw)
                     yield number, None, used
+                    position += used
                     continue
+                position += used
                 yield number, raw.rstrip(b"\r\n"), used
+
+    def spans(self, chunk_rows: int = CHUNK_ROWS_DEFAULT) -> Iterator[Span]:
+        """The file (JSON Lines or text) as runs of ``chunk_rows`` whole lines, the last maybe shorter.
+
+        Only newlines are looked for (by numpy, a MiB at a time), so the driver of a pool spends
+        milliseconds per 16 MB here and leaves reading and parsing to the workers.
+        """
+        import numpy as np
+
+        with self.path.open("rb") as handle:
+            start = position = pending = 0  # pending: newlines in the chunk not yet complete
+            line = 1
+            while block := handle.read(_SPAN_BLOCK):
+                ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == _NEWLINE)
+                for k in range(chunk_rows - pending - 1, len(ends), chunk_rows):
+                    stop = position + int(ends[k]) + 1
+                    yield Span(start, stop, line)
+                    start, line = stop, line + chunk_rows
+                pending = (pending + len(ends)) % chunk_rows
+                position += len(block)
+            if position > start:  # the last lines (or a last line without a newline)
+                yield Span(start, position, line)
 
     def _csv_header(self) -> list[str]:
         with self.path.open("rb") as handle:
@@ -230,9 +313,9 @@ class Reader:
         if state["used"]:
             yield BadLine(0, ""), state["used"]
 
-    def _rows_jsonl(self) -> Iterator[tuple[Record | BadLine, int]]:
+    def _rows_jsonl(self, span: Span | None) -> Iterator[tuple[Record | BadLine, int]]:
         seen = dict.fromkeys(self.columns)
-        for number, raw, used in self._lines():
+        for number, raw, used in self._lines(span):
             if raw is None:
                 yield BadLine(number, f"is over {LINE_MAX_BYTES} bytes"), used
                 continue
@@ -256,8 +339,8 @@ class Reader:
                     self.columns.append(key)
             yield Record(number, obj, _digest(raw.strip())), used
 
-    def _rows_text(self) -> Iterator[tuple[Record | BadLine, int]]:
-        for number, raw, used in self._lines():
+    def _rows_text(self, span: Span | None) -> Iterator[tuple[Record | BadLine, int]]:
+        for number, raw, used in self._lines(span):
             if raw is None:
                 yield BadLine(number, f"is over {LINE_MAX_BYTES} bytes"), used
                 continue
@@ -280,19 +363,29 @@ class Reader:
                 used = number * self.size // rows - (number - 1) * self.size // rows
                 yield Record(number, row, _digest(key.encode("utf-8", "surrogatepass"))), used
 
+    def read_span(self, index: int, span: Span) -> Chunk:
+        """Chunk ``index``: the rows and bad lines of ``span`` (JSON Lines or text)."""
+        rows = self._rows_jsonl(span) if self.format == "jsonl" else self._rows_text(span)
+        chunk = Chunk(index)
+        try:
+            for item, used in rows:
+                chunk.size += used
+                if isinstance(item, Record):
+                    chunk.records.append(item)
+                elif item.line:
+                    chunk.bad.append(item)
+        except OSError as exc:
+            raise InputError(f"cannot be read ({exc.strerror})", field=str(self.path)) from None
+        return chunk
+
     def chunks(self, chunk_rows: int = CHUNK_ROWS_DEFAULT) -> Iterator[Chunk]:
-        """The file's rows in chunks of ``chunk_rows`` (the last may be shorter)."""
-        if not 1 <= chunk_rows <= CHUNK_ROWS_MAX:
-            raise InputError(f"must be between 1 and {CHUNK_ROWS_MAX}", field="chunk_rows")
-        rows: Iterator[tuple[Record | BadLine, int]]
-        if self.format == "csv":
-            rows = self._rows_csv()
-        elif self.format == "jsonl":
-            rows = self._rows_jsonl()
-        elif self.format == "text":
-            rows = self._rows_text()
-        else:
-            rows = self._rows_parquet(chunk_rows)
+        """The file in chunks: ``chunk_rows`` rows each (lines for JSON Lines and text), the last maybe shorter."""
+        _check_chunk_rows(chunk_rows)
+        if self.format in _LINE_FORMATS:
+            for index, span in enumerate(self.spans(chunk_rows)):
+                yield self.read_span(index, span)
+            return
+        rows = self._rows_csv() if self.format == "csv" else self._rows_parquet(chunk_rows)
         chunk = Chunk(0)
         try:
             for item, used in rows:
@@ -308,6 +401,28 @@ class Reader:
             raise InputError(f"cannot be read ({exc.strerror})", field=str(self.path)) from None
         if chunk.records or chunk.bad or chunk.size:
             yield chunk
+
+    def jobs(self, chunk_rows: int = CHUNK_ROWS_DEFAULT) -> Iterator[ChunkJob]:
+        """The file's chunks as jobs for workers: spans of lines, or CSV and Parquet rows read here."""
+        _check_chunk_rows(chunk_rows)
+        path, columns = str(self.path), tuple(self.columns)
+        if self.format in _LINE_FORMATS:
+            try:
+                for index, span in enumerate(self.spans(chunk_rows)):
+                    yield ChunkJob(path, self.format, columns, index, span.stop - span.start, span=span)
+            except OSError as exc:
+                raise InputError(f"cannot be read ({exc.strerror})", field=str(self.path)) from None
+            return
+        for chunk in self.chunks(chunk_rows):
+            yield ChunkJob(path, self.format, tuple(self.columns), chunk.index, chunk.size, chunk=chunk)
+
+
+_LINE_FORMATS = ("jsonl", "text")
+
+
+def _check_chunk_rows(chunk_rows: int) -> None:
+    if not 1 <= chunk_rows <= CHUNK_ROWS_MAX:
+        raise InputError(f"must be between 1 and {CHUNK_ROWS_MAX}", field="chunk_rows")
 
 
 def pyarrow_modules() -> tuple[Any, Any]:

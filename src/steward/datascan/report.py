@@ -26,6 +26,7 @@ __all__ = [
     "EXAMPLES_PER_TYPE",
     "GROUP_VALUES_MAX",
     "REFERENCE_MAX_BYTES",
+    "ChunkCounts",
     "ColumnStats",
     "ScanStats",
     "load_reference",
@@ -159,9 +160,114 @@ def load_reference(path: Path) -> dict[str, float]:
     return {k: v / total for k, v in shares.items()}
 
 
+def example_snippet(hit: Hit, text: str, masked_spans: Sequence[Finding]) -> str:
+    """A window of ``text`` around ``hit`` with every span in ``masked_spans`` tagged."""
+    lo, hi = (
+        (0, min(len(text), 2 * EXAMPLE_CONTEXT))
+        if hit.end <= hit.start
+        else (
+            max(0, hit.start - EXAMPLE_CONTEXT),
+            min(len(text), hit.end + EXAMPLE_CONTEXT),
+        )
+    )
+    hi = min(hi, lo + EXAMPLE_MAX_CHARS)  # a content finding can span a whole paragraph
+    window = [
+        Finding(
+            policy=f.policy,
+            type=f.type,
+            detector=f.detector,
+            start=max(f.start, lo) - lo,
+            end=min(f.end, hi) - lo,
+            match="",
+            score=f.score,
+            rule=f.rule,
+        )
+        for f in masked_spans
+        if f.start < hi and f.end > lo
+    ]
+    snippet = mask(text[lo:hi], window, TagOperator())
+    return ("…" if lo else "") + " ".join(snippet.split()) + ("…" if hi < len(text) else "")
+
+
+def _keep_example(examples: dict[str, list[str]], key: str, snippet: str) -> None:
+    kept = examples.get(key)
+    if kept is None:
+        kept = examples[key] = []
+    if len(kept) < EXAMPLES_PER_TYPE and snippet not in kept:
+        kept.append(snippet)
+
+
+#: The per-row totals a chunk counts and a scan sums (:class:`RowTotals`'s fields).
+ROW_TOTALS = ("rows_with_pii", "rows_with_harmful", "rows_with_prompt_attack", "rows_blocked")
+
+
+@dataclass(kw_only=True)
+class RowTotals:
+    """Rows with each kind of finding, and rows the policy blocks: a chunk's and a scan's."""
+
+    rows_with_pii: int = 0
+    rows_with_harmful: int = 0
+    rows_with_prompt_attack: int = 0
+    rows_blocked: int = 0
+
+    def add_totals(self, other: RowTotals) -> None:
+        for name in ROW_TOTALS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
 @dataclass
-class ScanStats:
-    """A scan's running totals; :meth:`add` takes one chunk's rows and results at a time."""
+class ChunkCounts(RowTotals):
+    """One chunk's counts, summed where its rows were checked (a worker) and sent to the driver
+    instead of the rows' results: :meth:`ScanStats.add_chunk` adds them in chunk order.
+
+    Small whatever the data: counters, 8 bytes of digest per row, at most
+    :data:`EXAMPLES_PER_TYPE` masked examples per finding type, the group values of the chunk's
+    rows (which the report lists anyway), the keys its JSON rows have; never a raw value.
+    """
+
+    bad: list[BadLine] = field(default_factory=list)
+    #: JSON Lines keys in the order the chunk's rows first have them (the driver learns columns).
+    keys: list[str] = field(default_factory=list)
+    rows: int = 0
+    digests: bytearray = field(default_factory=bytearray)
+    columns: dict[str, ColumnStats] = field(default_factory=dict)
+    #: Per group column, its values' counts in the order the chunk first saw them (no cap here).
+    groups: dict[str, Counter[str]] = field(default_factory=dict)
+    group_missing: Counter[str] = field(default_factory=Counter)
+    #: The chunk's first distinct examples per ``kind:type``: enough for whatever the driver lacks.
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_row(self, digest: bytes, result: RowResult, groups: Mapping[str, str | None]) -> None:
+        self.rows += 1
+        self.digests += digest
+        kinds: set[str] = set()
+        for cell in result.cells:
+            stats = self.columns.get(cell.column)
+            if stats is None:
+                stats = self.columns[cell.column] = ColumnStats()
+            stats.add(cell.hits, cell.language, cell.skipped)
+            kinds.update(h.kind for h in cell.hits)
+        self.rows_with_pii += PII in kinds
+        self.rows_with_harmful += HARMFUL in kinds
+        self.rows_with_prompt_attack += ATTACK in kinds
+        self.rows_blocked += result.blocked
+        for column, value in groups.items():
+            counts = self.groups.setdefault(column, Counter())
+            if value is None:
+                self.group_missing[column] += 1
+            else:
+                counts[value] += 1
+
+    def want_example(self, key: str) -> bool:
+        return len(self.examples.get(key, ())) < EXAMPLES_PER_TYPE
+
+    def add_example(self, key: str, snippet: str) -> None:
+        _keep_example(self.examples, key, snippet)
+
+
+@dataclass
+class ScanStats(RowTotals):
+    """A scan's running totals; :meth:`add_chunk` adds one chunk's counts at a time, in chunk order."""
 
     format: str
     files: list[str] = field(default_factory=list)
@@ -171,10 +277,6 @@ class ScanStats:
     duplicate_rows: int = 0
     digests_full: bool = False
     columns: dict[str, ColumnStats] = field(default_factory=dict)
-    rows_with_pii: int = 0
-    rows_with_harmful: int = 0
-    rows_with_prompt_attack: int = 0
-    rows_blocked: int = 0
     groups: dict[str, Counter[str]] = field(default_factory=dict)
     group_missing: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -183,14 +285,7 @@ class ScanStats:
     _new_digests: list[bytes] | None = field(default=None, repr=False)
 
     #: The counters a state file holds (the digests go to a file of their own, appended to).
-    _STATE_INTS = (
-        "rows",
-        "duplicate_rows",
-        "rows_with_pii",
-        "rows_with_harmful",
-        "rows_with_prompt_attack",
-        "rows_blocked",
-    )
+    _STATE_INTS = ("rows", "duplicate_rows", *ROW_TOTALS)
 
     def to_state(self) -> dict[str, Any]:
         """Everything but the row digests, JSON-ready, for a resumable scan's state file."""
@@ -241,69 +336,48 @@ class ScanStats:
             if len(self.bad_listed) < BAD_LINES_LISTED:
                 self.bad_listed.append({"file": file, "line": b.line, "reason": b.reason})
 
-    def add_row(self, digest: bytes, result: RowResult, groups: Mapping[str, str | None]) -> None:
-        self.rows += 1
-        if digest in self._digests:
-            self.duplicate_rows += 1
-        elif len(self._digests) < DIGESTS_MAX:
-            self._digests.add(digest)
-            if self._new_digests is not None:
-                self._new_digests.append(digest)
-        else:
-            self.digests_full = True
-        kinds: set[str] = set()
-        for cell in result.cells:
-            stats = self.columns.get(cell.column)
-            if stats is None:
-                stats = self.columns[cell.column] = ColumnStats()
-            stats.add(cell.hits, cell.language, cell.skipped)
-            kinds.update(h.kind for h in cell.hits)
-        self.rows_with_pii += PII in kinds
-        self.rows_with_harmful += HARMFUL in kinds
-        self.rows_with_prompt_attack += ATTACK in kinds
-        self.rows_blocked += result.blocked
-        for column, value in groups.items():
-            counts = self.groups.setdefault(column, Counter())
-            if value is None:
-                self.group_missing[column] += 1
-            elif value in counts or len(counts) < GROUP_VALUES_MAX:
-                counts[value] += 1
+    def add_chunk(self, file: str, chunk: ChunkCounts) -> None:
+        """Add one chunk's counts; chunks come in file order, so every total is what adding the
+        rows one by one gives: duplicates against the digests seen so far, group values up to
+        :data:`GROUP_VALUES_MAX` in the order they first appear, the first distinct examples."""
+        self.add_bad(file, chunk.bad)
+        self.rows += chunk.rows
+        digests = bytes(chunk.digests)
+        for i in range(0, len(digests), DIGEST_BYTES):
+            digest = digests[i : i + DIGEST_BYTES]
+            if digest in self._digests:
+                self.duplicate_rows += 1
+            elif len(self._digests) < DIGESTS_MAX:
+                self._digests.add(digest)
+                if self._new_digests is not None:
+                    self._new_digests.append(digest)
             else:
-                counts["(other)"] += 1
+                self.digests_full = True
+        for name, stats in chunk.columns.items():
+            self.columns.setdefault(name, ColumnStats()).merge(stats)
+        self.add_totals(chunk)
+        for column, values in chunk.groups.items():
+            counts = self.groups.setdefault(column, Counter())
+            for value, n in values.items():  # in the order the chunk first saw them
+                if value in counts or len(counts) < GROUP_VALUES_MAX:
+                    counts[value] += n
+                else:
+                    counts["(other)"] += n
+        self.group_missing.update(chunk.group_missing)
+        for key, snippets in chunk.examples.items():
+            for snippet in snippets:
+                _keep_example(self.examples, key, snippet)
+
+    def full_examples(self) -> frozenset[str]:
+        """The example keys (``kind:type``) that have all the examples they may have."""
+        return frozenset(k for k, v in self.examples.items() if len(v) >= EXAMPLES_PER_TYPE)
 
     def want_example(self, hit: Hit) -> bool:
         return len(self.examples.get(f"{hit.kind}:{hit.type}", ())) < EXAMPLES_PER_TYPE
 
     def add_example(self, hit: Hit, text: str, masked_spans: Sequence[Finding]) -> None:
         """Keep a window of ``text`` around ``hit`` with every span in ``masked_spans`` tagged."""
-        lo, hi = (
-            (0, min(len(text), 2 * EXAMPLE_CONTEXT))
-            if hit.end <= hit.start
-            else (
-                max(0, hit.start - EXAMPLE_CONTEXT),
-                min(len(text), hit.end + EXAMPLE_CONTEXT),
-            )
-        )
-        hi = min(hi, lo + EXAMPLE_MAX_CHARS)  # a content finding can span a whole paragraph
-        window = [
-            Finding(
-                policy=f.policy,
-                type=f.type,
-                detector=f.detector,
-                start=max(f.start, lo) - lo,
-                end=min(f.end, hi) - lo,
-                match="",
-                score=f.score,
-                rule=f.rule,
-            )
-            for f in masked_spans
-            if f.start < hi and f.end > lo
-        ]
-        snippet = mask(text[lo:hi], window, TagOperator())
-        snippet = ("…" if lo else "") + " ".join(snippet.split()) + ("…" if hi < len(text) else "")
-        kept = self.examples.setdefault(f"{hit.kind}:{hit.type}", [])
-        if snippet not in kept:
-            kept.append(snippet)
+        _keep_example(self.examples, f"{hit.kind}:{hit.type}", example_snippet(hit, text, masked_spans))
 
     def overall(self) -> ColumnStats:
         total = ColumnStats()

@@ -1,8 +1,13 @@
 """``scan``: read a file (or every data file under a directory) in chunks, check every cell, sum.
 
-The driver (this process) reads and sums; an engine runs the per-batch function. Rows, bad
-lines, duplicates and group counts are taken here as chunks come back in order, so the result
-is the same for any engine and any number of workers.
+With the local engine each chunk is one job of :class:`ScanWork`: the worker reads and parses
+its chunk (JSON Lines and text: a span of lines; CSV and Parquet rows come read by the driver),
+runs the per-batch function and sums what it found into :class:`~steward.datascan.report.ChunkCounts`
+(counts, 8-byte row digests, masked examples), which is all that comes back. The driver finds
+the spans, adds the chunks' counts in chunk order (duplicates, group values, examples: the
+order-dependent parts) and saves checkpoints, so with a pool it is nearly idle, and the result
+is the same for any number of workers. On Ray the driver reads the chunks and sums the results
+itself, with the same function (:func:`count_chunk`).
 """
 
 from __future__ import annotations
@@ -12,25 +17,33 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from steward.datascan.batch import PII, BatchConfig, RowCells
+from steward.datascan.batch import PII, BatchConfig, RowCells, RowResult
 from steward.datascan.checkpoint import ScanCheckpoint, scan_fingerprint
-from steward.datascan.engines import run_batches
+from steward.datascan.engines import Check, run_batches, run_chunks
 from steward.datascan.readers import (
     CHUNK_ROWS_DEFAULT,
     EXTENSIONS,
     Chunk,
+    ChunkJob,
     Reader,
     cells,
     group_value,
     open_reader,
 )
-from steward.datascan.report import ScanStats, finding_of, load_reference
+from steward.datascan.report import ChunkCounts, ScanStats, example_snippet, finding_of, load_reference
 from steward.errors import InputError
 from steward.policy.schema import Policy
 
-__all__ = ["ScanOptions", "data_files", "scan"]
+if TYPE_CHECKING:
+    from steward.guard import Guard
+
+__all__ = ["CHUNKING", "ScanOptions", "ScanWork", "count_chunk", "data_files", "rows_to_check", "scan"]
+
+#: How chunks are cut, in every checkpoint's fingerprint: a state saved when a JSON Lines or
+#: text chunk was a number of readable rows (not lines) is another scan's.
+CHUNKING = "lines-2"
 
 #: Files one directory scan reads at most.
 FILES_MAX = 10_000
@@ -93,25 +106,92 @@ def _check_columns(reader: Reader, wanted: Sequence[str], option: str) -> None:
         )
 
 
-def prepare(
-    reader: Reader, chunks: Iterator[Chunk], columns: Sequence[str] | None, extra: Sequence[str] = ()
-) -> Iterator[tuple[Chunk, list[list[tuple[str, Any, str]]], list[RowCells]]]:
-    """Each chunk with its rows' cells (with paths) and the rows as the batch function takes them.
+def check_columns(reader: Reader, columns: Sequence[str] | None, groups: Sequence[str] = ()) -> None:
+    """Requested columns must exist (JSON Lines: among the keys of the file's first chunk)."""
+    _check_columns(reader, list(columns or ()), "columns")
+    _check_columns(reader, list(groups), "group")
 
-    JSON Lines columns are learned as the file is read, so requested columns are checked
-    against the first chunk: a column no row of it has is almost always a typo.
-    """
-    first = True
-    for chunk in chunks:
-        if first:
-            first = False
-            _check_columns(reader, list(columns or ()), "columns")
-            _check_columns(reader, list(extra), "group")
-        row_cells = [cells(reader.format, reader.columns, r.data, columns) for r in chunk.records]
-        batch: list[RowCells] = [
-            (r.line, tuple((c, t) for c, _, t in rc)) for r, rc in zip(chunk.records, row_cells, strict=True)
-        ]
-        yield chunk, row_cells, batch
+
+def learn_keys(reader: Reader, keys: Sequence[str]) -> None:
+    """Add a chunk's JSON keys to the reader's columns, in the order first seen."""
+    known = set(reader.columns)
+    for key in keys:
+        if key not in known:
+            known.add(key)
+            reader.columns.append(key)
+
+
+def rows_to_check(
+    fmt: str, columns: Sequence[str], chunk: Chunk, wanted: Sequence[str] | None
+) -> tuple[list[list[tuple[str, Any, str]]], list[RowCells]]:
+    """A chunk's rows' cells (with paths) and the rows as the per-batch function takes them."""
+    row_cells = [cells(fmt, columns, r.data, wanted) for r in chunk.records]
+    batch: list[RowCells] = [
+        (r.line, tuple((c, t) for c, _, t in rc)) for r, rc in zip(chunk.records, row_cells, strict=True)
+    ]
+    return row_cells, batch
+
+
+_EXAMPLE_GUARDS: list[Guard] = []
+
+
+def _example_guard() -> Guard:
+    """The guard that masks examples (every PII type), built once per process."""
+    if not _EXAMPLE_GUARDS:
+        from steward.guard import Guard
+        from steward.policy import load_policy
+
+        _EXAMPLE_GUARDS.append(Guard(load_policy("pii-mask")))
+    return _EXAMPLE_GUARDS[0]
+
+
+def count_chunk(
+    fmt: str,
+    chunk: Chunk,
+    columns: Sequence[str],
+    row_cells: list[list[tuple[str, Any, str]]],
+    results: list[RowResult],
+    groups: Sequence[str],
+    examples: bool,
+    skip_examples: frozenset[str],
+) -> ChunkCounts:
+    """Sum one chunk's results: what every engine's chunks are added to a scan as."""
+    counts = ChunkCounts(bad=chunk.bad, keys=list(columns) if fmt == "jsonl" else [])
+    for record, rc, result in zip(chunk.records, row_cells, results, strict=True):
+        values = {g: group_value(fmt, columns, record.data, g) for g in groups}
+        counts.add_row(record.digest, result, values)
+        if not examples:
+            continue
+        for (_, _, text), cell in zip(rc, result.cells, strict=True):
+            spans: list[Any] | None = None
+            for hit in cell.hits:
+                key = f"{hit.kind}:{hit.type}"
+                if key in skip_examples or not counts.want_example(key):
+                    continue  # the driver has all it may keep, or this chunk has enough to offer
+                if spans is None:
+                    spans = [finding_of(h) for h in cell.hits if h.kind == PII]
+                    spans += _example_guard().apply(text, "input", output_scope="FULL").findings
+                counts.add_example(key, example_snippet(hit, text, spans))
+    return counts
+
+
+@dataclass(frozen=True)
+class ScanWork:
+    """A scan's work on one chunk, run where the chunk is checked (a worker): read, check, sum."""
+
+    config: BatchConfig
+    columns: tuple[str, ...] | None
+    groups: tuple[str, ...]
+    examples: bool
+
+    def __call__(self, item: tuple[ChunkJob, frozenset[str]], check: Check) -> ChunkCounts:
+        job, skip_examples = item
+        chunk, columns = job.read()
+        row_cells, batch = rows_to_check(job.format, columns, chunk, self.columns)
+        results = check(batch)
+        return count_chunk(
+            job.format, chunk, columns, row_cells, results, self.groups, self.examples, skip_examples
+        )
 
 
 def scan(path: Path, options: ScanOptions, *, tick: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -133,58 +213,74 @@ def scan(path: Path, options: ScanOptions, *, tick: Callable[[int], None] | None
         stats.keep_new_digests()
     elif options.resume:
         raise InputError("needs a folder for scan states (state_dir)", field="resume")
-    config = BatchConfig(options.policy, languages=options.languages)
-    example_guard = None
-    if options.examples:
-        from steward.guard import Guard
-        from steward.policy import load_policy
-
-        example_guard = Guard(load_policy("pii-mask"))  # examples are masked for every PII type
-
+    work = ScanWork(
+        BatchConfig(options.policy, languages=options.languages),
+        tuple(options.columns) if options.columns is not None else None,
+        tuple(options.groups),
+        options.examples,
+    )
+    readers: dict[str, Reader] = {}
     seq = 0  # chunks over all files, in order: the unit of a checkpoint
 
-    def todo(reader: Reader) -> Iterator[Chunk]:
+    def jobs() -> Iterator[tuple[tuple[str, int, int, int], tuple[ChunkJob, frozenset[str]]]]:
         nonlocal seq
-        for chunk in reader.chunks(options.chunk_rows):
-            seq += 1
-            if seq <= done:  # summed before the interruption
-                if tick is not None:
-                    tick(chunk.size)
-                continue
-            yield chunk
-
-    def jobs() -> Iterator[tuple[Any, list[RowCells]]]:
         for file, fmt in files:
-            reader = open_reader(file, fmt)
+            reader = readers[str(file)] = open_reader(file, fmt)
             if str(file) not in stats.files:
                 stats.files.append(str(file))
-            for chunk, row_cells, batch in prepare(reader, todo(reader), options.columns, options.groups):
-                yield (reader, chunk, row_cells, seq), batch
+            first = True
+            for job in reader.jobs(options.chunk_rows):
+                seq += 1
+                if seq <= done:  # summed before the interruption
+                    if tick is not None:
+                        tick(job.size)
+                    continue
+                if first and fmt != "jsonl":  # JSON Lines: checked against its first chunk's keys
+                    check_columns(reader, options.columns, options.groups)
+                first = False
+                full = stats.full_examples() if options.examples else frozenset()  # as of the chunks added
+                yield (str(file), job.index, seq, job.size), (job, full)
 
+    if options.engine == "local":
+        counted = run_chunks(jobs(), work, workers=options.workers)
+    else:
+        counted = _counted_in_driver(jobs(), work, options)
     last_checkpoint = time.monotonic()
-    for (reader, chunk, row_cells, chunk_seq), results in run_batches(
-        jobs(), config, engine=options.engine, workers=options.workers
-    ):
-        stats.add_bad(reader.path.name, chunk.bad)
-        for record, rc, result in zip(chunk.records, row_cells, results, strict=True):
-            groups = {g: group_value(reader.format, reader.columns, record.data, g) for g in options.groups}
-            stats.add_row(record.digest, result, groups)
-            if example_guard is None:
-                continue
-            for (_, _, text), cell in zip(rc, result.cells, strict=True):
-                for hit in cell.hits:
-                    if stats.want_example(hit):
-                        spans = [finding_of(h) for h in cell.hits if h.kind == PII]
-                        spans += [f for f in example_guard.apply(text, "input", output_scope="FULL").findings]
-                        stats.add_example(hit, text, spans)
+    for (file, index, chunk_seq, size), counts in counted:
+        reader = readers[file]
+        if reader.format == "jsonl":
+            learn_keys(reader, counts.keys)
+            if index == 0:  # a resumed scan's first chunks were checked before the interruption
+                check_columns(reader, options.columns, options.groups)
+        stats.add_chunk(reader.path.name, counts)
         if checkpoint is not None and time.monotonic() - last_checkpoint >= options.checkpoint_seconds:
             checkpoint.save(chunk_seq, stats)
             last_checkpoint = time.monotonic()
         if tick is not None:
-            tick(chunk.size)
+            tick(size)
     if checkpoint is not None:
         checkpoint.clear()
     return stats.to_dict(reference)
+
+
+def _counted_in_driver(
+    jobs: Iterator[tuple[Any, tuple[ChunkJob, frozenset[str]]]], work: ScanWork, options: ScanOptions
+) -> Iterator[tuple[Any, ChunkCounts]]:
+    """The chunks read and summed here, checked by another engine (Ray)."""
+
+    def batches() -> Iterator[tuple[Any, list[RowCells]]]:
+        for tag, (job, skip) in jobs:
+            chunk, columns = job.read()
+            row_cells, batch = rows_to_check(job.format, columns, chunk, work.columns)
+            yield (tag, job, chunk, columns, row_cells, skip), batch
+
+    for (tag, job, chunk, columns, row_cells, skip), results in run_batches(
+        batches(), work.config, engine=options.engine, workers=options.workers
+    ):
+        yield (
+            tag,
+            count_chunk(job.format, chunk, columns, row_cells, results, work.groups, work.examples, skip),
+        )
 
 
 def _checkpoint(files: list[tuple[Path, str]], options: ScanOptions) -> ScanCheckpoint | None:
@@ -197,6 +293,7 @@ def _checkpoint(files: list[tuple[Path, str]], options: ScanOptions) -> ScanChec
         "examples": options.examples,
         "chunk_rows": options.chunk_rows,
         "languages": options.languages,
+        "chunking": CHUNKING,
     }
     return ScanCheckpoint(options.state_dir, scan_fingerprint(files, options.policy, counted))
 

@@ -1,9 +1,13 @@
 """``scrub``: a copy of a data file with personal data masked and blocked rows dropped or flagged.
 
-The engine finds spans; this process masks them, in row order: tags (``{EMAIL}``) or
-pseudonyms (``{NAME_3}``) numbered consistently across the whole data set through one
-:class:`~steward.anonymize.PseudonymVault`, sealed at the end with a key only the user holds
-(an existing vault file continues, so several files of one data set share numbering).
+With tags (``{EMAIL}``, the default) masking needs no state, so on the local engine each
+chunk is one job of :class:`ScrubWork`: the worker reads its chunk (a span of lines for JSON
+Lines and text; CSV and Parquet rows come read by the driver), checks it, masks it, writes its
+part file and returns its counts; the driver only finds the spans, adds counts and keeps the
+state. Pseudonyms (``{NAME_3}``) are numbered consistently across the whole data set through
+one :class:`~steward.anonymize.PseudonymVault`, sealed at the end with a key only the user
+holds (an existing vault file continues, so several files of one data set share numbering):
+the engine finds spans and this process masks them, in row order; so does a Ray scrub.
 
 Output is written chunk by chunk into ``OUT.parts/`` (each part renamed into place when
 complete), with a state file recording, every few seconds, how many chunks are done, the
@@ -33,17 +37,18 @@ from steward.anonymize.base import Operator
 from steward.assessment import Finding, PolicyKind
 from steward.datascan.batch import BatchConfig, RowCells, RowResult
 from steward.datascan.checkpoint import file_sha256, policy_digest, write_atomic
-from steward.datascan.engines import run_batches
+from steward.datascan.engines import Check, run_batches, run_chunks
 from steward.datascan.readers import (
     CHUNK_ROWS_DEFAULT,
     Chunk,
+    ChunkJob,
     Reader,
     csv_text,
     open_reader,
     pyarrow_modules,
     with_cells,
 )
-from steward.datascan.scan import prepare
+from steward.datascan.scan import CHUNKING, check_columns, learn_keys, rows_to_check
 from steward.errors import InputError
 from steward.policy.schema import Policy
 
@@ -52,6 +57,7 @@ __all__ = [
     "ON_BLOCK",
     "VAULT_ENTRIES_MAX",
     "ScrubOptions",
+    "ScrubWork",
     "file_sha256",
     "policy_digest",
     "scrub",
@@ -113,6 +119,18 @@ class _Counts:
             "blocked": dict(sorted(self.blocked.items())),
         }
 
+    def merge(self, other: _Counts) -> None:
+        """Add another chunk's counts."""
+        self.rows_read += other.rows_read
+        self.rows_written += other.rows_written
+        self.rows_masked += other.rows_masked
+        self.rows_dropped += other.rows_dropped
+        self.rows_flagged += other.rows_flagged
+        self.rows_unchecked_dropped += other.rows_unchecked_dropped
+        self.lines_unreadable.update(other.lines_unreadable)
+        self.pii.update(other.pii)
+        self.blocked.update(other.blocked)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> _Counts:
         return cls(
@@ -128,27 +146,34 @@ class _Counts:
         )
 
 
+@dataclass(frozen=True)
 class _Parts:
-    """Writes a chunk's rows as one part file in the output format, and joins the parts."""
+    """Writes a chunk's rows as one part file in the output format, and joins the parts.
 
-    def __init__(self, reader: Reader, folder: Path, flag: bool) -> None:
-        self.reader = reader
-        self.folder = folder
-        self.flag = flag
-        self.header = (
-            [*reader.columns, FLAG_COLUMN] if flag and reader.format == "csv" else list(reader.columns)
-        )
-        self.schema: Any = None
+    Picklable (the format, the folder, the CSV header, the Parquet schema), so that a worker
+    writes its own chunk's part.
+    """
+
+    format: str
+    folder: Path
+    header: list[str]
+    schema: Any = None
+
+    @classmethod
+    def of(cls, reader: Reader, folder: Path, flag: bool) -> _Parts:
+        header = [*reader.columns, FLAG_COLUMN] if flag and reader.format == "csv" else list(reader.columns)
+        schema: Any = None
         if reader.format == "parquet":
             pa, pq = pyarrow_modules()
             schema = pq.ParquetFile(reader.path).schema_arrow
-            self.schema = schema.append(pa.field(FLAG_COLUMN, pa.string())) if flag else schema
+            schema = schema.append(pa.field(FLAG_COLUMN, pa.string())) if flag else schema
+        return cls(reader.format, folder, header, schema)
 
     def path(self, index: int) -> Path:
         return self.folder / f"part-{index:07d}"
 
     def write(self, index: int, rows: list[Any]) -> None:
-        fmt = self.reader.format
+        fmt = self.format
         if fmt == "parquet":
             pa, pq = pyarrow_modules()
             tmp = self.path(index).with_suffix(".tmp")
@@ -165,14 +190,14 @@ class _Parts:
 
     def join(self, chunks: int, out: Path) -> None:
         tmp = out.with_name(out.name + ".tmp")
-        if self.reader.format == "parquet":
+        if self.format == "parquet":
             _, pq = pyarrow_modules()
             with pq.ParquetWriter(tmp, self.schema) as writer:
                 for i in range(chunks):
                     writer.write_table(pq.read_table(self.path(i), schema=self.schema))
         else:
             with tmp.open("wb") as handle:
-                if self.reader.format == "csv":
+                if self.format == "csv":
                     handle.write(csv_text(self.header, [], with_header=True).encode("utf-8"))
                 for i in range(chunks):
                     with self.path(i).open("rb") as part:
@@ -181,7 +206,7 @@ class _Parts:
 
 
 def _masked_row(
-    reader: Reader,
+    fmt: str,
     data: Any,
     row_cells: list[tuple[str, Any, str]],
     result: RowResult,
@@ -209,7 +234,7 @@ def _masked_row(
                 counts.pii[h.type] += 1
         if spans:
             replaced.append((path, mask(text, spans, operator)))
-    return with_cells(reader.format, data, replaced), bool(replaced)
+    return with_cells(fmt, data, replaced), bool(replaced)
 
 
 def _open_vault(options: ScrubOptions, sealed: str | None) -> PseudonymVault | None:
@@ -264,6 +289,7 @@ def scrub(
                 options.pseudonyms,
                 options.on_block,
                 options.chunk_rows,
+                CHUNKING,
             ]
         ).encode()
     ).hexdigest()
@@ -303,26 +329,38 @@ def scrub(
                 {"fingerprint": fingerprint, "chunks_done": 0, "counts": counts.to_dict(), "vault": None}
             ).encode(),
         )
-    operator: Operator = PseudonymOperator(vault) if vault is not None else TagOperator()
-    parts = _Parts(reader, folder, flag)
-    config = BatchConfig(options.policy, languages=False)
+    parts = _Parts.of(reader, folder, flag)
+    work = ScrubWork(
+        BatchConfig(options.policy, languages=False),
+        tuple(options.columns) if options.columns is not None else None,
+        options.on_block,
+        parts,
+    )
     resumed_from = done
 
-    def jobs() -> Iterator[tuple[Any, list[RowCells]]]:
-        for chunk, row_cells, batch in prepare(reader, reader.chunks(options.chunk_rows), options.columns):
-            if chunk.index < done:
+    def jobs() -> Iterator[tuple[tuple[int, int], ChunkJob]]:
+        for job in reader.jobs(options.chunk_rows):
+            if job.index == 0 and reader.format != "jsonl":  # JSON Lines: against its first chunk's keys
+                check_columns(reader, options.columns)
+            if job.index < done:
                 if tick is not None:
-                    tick(chunk.size)
+                    tick(job.size)
                 continue
-            yield (chunk, row_cells), batch
+            yield (job.index, job.size), job
 
+    if options.engine == "local" and vault is None:
+        written = run_chunks(jobs(), work, workers=options.workers)
+    else:
+        operator: Operator = PseudonymOperator(vault) if vault is not None else TagOperator()
+        written = _written_in_driver(jobs(), work, operator, options)
     chunks_total = done
     last_checkpoint = time.monotonic()
-    for (chunk, row_cells), results in run_batches(
-        jobs(), config, engine=options.engine, workers=options.workers
-    ):
-        _write_chunk(reader, parts, chunk, row_cells, results, operator, counts, options.on_block)
-        chunks_total = chunk.index + 1
+    for (index, size), (chunk_counts, keys) in written:
+        if reader.format == "jsonl" and index == 0:  # a resumed scrub's first chunk was checked before
+            learn_keys(reader, keys)
+            check_columns(reader, options.columns)
+        counts.merge(chunk_counts)
+        chunks_total = index + 1
         if time.monotonic() - last_checkpoint >= options.checkpoint_seconds:
             state = {
                 "fingerprint": fingerprint,
@@ -333,7 +371,7 @@ def scrub(
             write_atomic(state_file, json.dumps(state).encode("utf-8"))
             last_checkpoint = time.monotonic()
         if tick is not None:
-            tick(chunk.size)
+            tick(size)
     parts.join(chunks_total, dst)
     if vault is not None and options.vault_path is not None:
         write_atomic(options.vault_path, (vault.seal(options.vault_key or "") + "\n").encode("ascii"))
@@ -360,8 +398,47 @@ def scrub(
     return manifest
 
 
+@dataclass(frozen=True)
+class ScrubWork:
+    """A scrub's work on one chunk, run where it is checked (a worker): read, check, mask with
+    tags, write the part; only the counts (and a JSON chunk's keys) come back."""
+
+    config: BatchConfig
+    columns: tuple[str, ...] | None
+    on_block: str
+    parts: _Parts
+
+    def __call__(self, job: ChunkJob, check: Check) -> tuple[_Counts, list[str]]:
+        chunk, columns = job.read()
+        row_cells, batch = rows_to_check(job.format, columns, chunk, self.columns)
+        counts = _Counts()
+        _write_chunk(
+            job.format, self.parts, chunk, row_cells, check(batch), TagOperator(), counts, self.on_block
+        )
+        return counts, columns if job.format == "jsonl" else []
+
+
+def _written_in_driver(
+    jobs: Iterator[tuple[Any, ChunkJob]], work: ScrubWork, operator: Operator, options: ScrubOptions
+) -> Iterator[tuple[Any, tuple[_Counts, list[str]]]]:
+    """The chunks read, masked and written here (pseudonyms: one vault, in row order), checked by the engine."""
+
+    def batches() -> Iterator[tuple[Any, list[RowCells]]]:
+        for tag, job in jobs:
+            chunk, columns = job.read()
+            row_cells, batch = rows_to_check(job.format, columns, chunk, work.columns)
+            yield (tag, job, chunk, columns, row_cells), batch
+
+    for (tag, job, chunk, columns, row_cells), results in run_batches(
+        batches(), work.config, engine=options.engine, workers=options.workers
+    ):
+        counts = _Counts()
+        _write_chunk(job.format, work.parts, chunk, row_cells, results, operator, counts, work.on_block)
+        yield tag, (counts, columns if job.format == "jsonl" else [])
+
+
 def _write_chunk(
-    reader: Reader,
+    fmt: str,
     parts: _Parts,
     chunk: Chunk,
     row_cells: list[list[tuple[str, Any, str]]],
@@ -384,14 +461,14 @@ def _write_chunk(
         if blocking and on_block == "drop":
             counts.rows_dropped += 1
             continue
-        data, masked = _masked_row(reader, record.data, rc, result, operator, counts)
+        data, masked = _masked_row(fmt, record.data, rc, result, operator, counts)
         counts.rows_masked += masked
         if on_block == "flag":
             flag_value = ";".join(blocking) if blocking else None
             counts.rows_flagged += bool(blocking)
-            if reader.format == "csv":
+            if fmt == "csv":
                 data = [*data, flag_value or ""]
-            elif flag_value is not None or reader.format == "parquet":
+            elif flag_value is not None or fmt == "parquet":
                 data = {**data, FLAG_COLUMN: flag_value}
         out.append(data)
         counts.rows_written += 1

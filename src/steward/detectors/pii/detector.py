@@ -62,8 +62,8 @@ class PiiDetector(Detector):
 
     def detect(self, text: str, request: DetectionRequest) -> list[Finding]:
         original = text
-        text = _scannable(text)
-        triggered = self._triggers.matching(text)
+        text, encoded = _scannable(text)
+        triggered = self._triggers.matching(text, encoded)
         if not triggered:
             return []  # most texts: nothing to run, sort or arbitrate
         findings: list[Finding] = []
@@ -94,17 +94,18 @@ class PiiDetector(Detector):
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _scannable(text: str) -> str:
+def _scannable(text: str) -> tuple[str, bytes]:
     """``text`` with unpaired surrogates (not encodable as UTF-8, which RE2 needs) replaced
-    one-for-one by U+FFFD, so every offset still points into the original text.
+    one-for-one by U+FFFD, so every offset still points into the original text; and its UTF-8.
 
     The guard refuses such text up front; this keeps the detector safe when called directly.
+    The encoding made to check the text is the one the prefilter reads (it was made twice).
     """
     try:
-        text.encode("utf-8")
+        return text, text.encode("utf-8")
     except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
+        text = _SURROGATE.sub("\ufffd", text)
+        return text, text.encode("utf-8")
 
 
 def _mostly_inside(inner: Finding, outer: Finding) -> bool:

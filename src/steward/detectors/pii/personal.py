@@ -16,10 +16,14 @@ from steward.policy.schema import PiiType
 __all__ = ["AgeRecognizer"]
 
 _NUMBER = r"(1[0-4]\d|\d{1,2})"
+#: ``\b`` then :data:`_NUMBER` (group 1), spelt with its first digit ahead of the look-behind
+#: (``\d(?<=\b\d)``, then ``[0-4]\d`` after a 1, else one more digit or none, in the order
+#: ``1[0-4]\d|\d{1,2}`` tries them): Python's engine then skips to a digit by its first
+#: character class instead of trying ``\b`` at every position (the same matches, in under
+#: half the time).
 _WITH_UNIT = re.compile(
-    r"(?i)\b("
-    + _NUMBER[1:-1]
-    + r")(?:\s|-)?(?:years?|yrs?|y/o|yo\b|y\.o\.)(?:(?:\s|-)?old\b|(?:\s|-)?of\s+age\b)?"
+    r"(?i)(\d(?<=\b\d)(?:(?<=1)[0-4]\d|\d?))"
+    r"(?:\s|-)?(?:years?|yrs?|y/o|yo\b|y\.o\.)(?:(?:\s|-)?old\b|(?:\s|-)?of\s+age\b)?"
 )
 _AFTER_WORD = re.compile(
     r"(?i)\b(?:age[ds]?|aged|age\s+of|turn(?:ed|s|ing)?|ages)\b\s*(?:is|was|[:=])?\s*"

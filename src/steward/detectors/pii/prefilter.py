@@ -64,11 +64,13 @@ class TriggerSet:
             gate = _compiled(own_gates) if len(own_gates) == len(indices) else None
             self._sets.append((gate, _compiled(own), indices))
 
-    def matching(self, text: str) -> frozenset[int]:
-        """Indices of the patterns that match somewhere in ``text``."""
+    def matching(self, text: str, encoded: bytes | None = None) -> frozenset[int]:
+        """Indices of the patterns that match somewhere in ``text``; ``encoded`` is its UTF-8
+        when the caller has it already (then it is not encoded again)."""
         if not self._sets or not text:
             return self._always
-        encoded = text.encode("utf-8")
+        if encoded is None:
+            encoded = text.encode("utf-8")
         found: list[int] = []
         for gate, built, indices in self._sets:
             if gate is not None and not gate.Match(encoded):
