@@ -24,9 +24,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from precision import _alpaca, _davidson_neither, _dna_questions, _toxigen, _truthfulqa_questions
+from precision import (
+    _alpaca,
+    _davidson_neither,
+    _dna_questions,
+    _toxigen,
+    _truthfulqa_questions,
+    blocked_share,
+)
 
-from steward.assessment import FindingAction, Source
 from steward.evaluate.bias.metrics import roc_auc
 from steward.guard import Guard
 from steward.models.classifier import TextClassifier
@@ -59,11 +65,7 @@ def main() -> None:
     guard = Guard(load_policy("default"))
 
     def blocked(texts: Sequence[str]) -> float:
-        hits = 0
-        for t in texts:
-            found = guard.apply(t, Source.INPUT, output_scope="FULL").findings
-            hits += any(f.action is FindingAction.BLOCKED for f in found)
-        return hits / len(texts)
+        return blocked_share(guard, texts)
 
     rng = random.Random(7)
     sets: dict[str, list[str]] = {

@@ -35,7 +35,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -338,6 +338,15 @@ def _blockers(guard: Guard, row: EvalRow) -> list[str]:
             if f.action is FindingAction.BLOCKED
         }
     )
+
+
+def blocked_share(guard: Guard, texts: Sequence[str]) -> float:
+    """The share of ``texts`` the guard blocks as input (the small benchmarks beside this one use it)."""
+    hits = 0
+    for t in texts:
+        found = guard.apply(t, Source.INPUT, output_scope="FULL").findings
+        hits += any(f.action is FindingAction.BLOCKED for f in found)
+    return hits / len(texts)
 
 
 def _pct(x: float | None) -> str:

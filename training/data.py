@@ -805,6 +805,82 @@ def surface_variants(
     return out
 
 
+#: Pleasantries a user puts around a request, written for this project: a greeting before it,
+#: small talk or thanks after it. Wrapping is what an attacker does to dilute a short attack
+#: (issue 14: the surface-variant trial let one slip under the threshold), and what an
+#: ordinary user does every day, so both attacks and benign requests are wrapped.
+COURTESY_OPENINGS = (
+    "Hi there!",
+    "Hello, hope you are well.",
+    "Morning!",
+    "Hey, quick one.",
+    "Good evening.",
+    "Hi, thanks for helping me earlier.",
+    "Hello again, it's me.",
+    "Sorry to bother you.",
+    "Happy Friday!",
+    "Hiya, one more thing.",
+)
+COURTESY_CLOSINGS = (
+    "Thank you so much!",
+    "Thanks a lot, have a lovely day.",
+    "Much appreciated, cheers.",
+    "Thanks in advance, you are the best.",
+    "Have a good weekend and stay warm out there.",
+    "Cheers, and say hi to the team for me.",
+    "Thanks! Hope your day is going well.",
+    "Many thanks, I owe you a coffee.",
+    "Thanks again, it is raining here but I am in a good mood.",
+    "That's all, have a nice evening.",
+)
+#: Longest benign request wrapped, and longest attack: a pleasantry dilutes a short text; a
+#: long one is not diluted by it.
+COURTESY_MAX_CHARS = 300
+COURTESY_ATTACK_MAX_CHARS = 600
+#: Wrapped copies of each short attack (there are few: about 190 in the training split).
+COURTESY_ATTACK_COPIES = 2
+
+
+def courtesy_wrapped(
+    rows: list[Example], held: list[Example], rng: random.Random, share: float = 0.15
+) -> list[Example]:
+    """Short training requests with pleasantries around them, every short attack among them.
+
+    Each copy gets an opening, a closing or both (:data:`COURTESY_OPENINGS`,
+    :data:`COURTESY_CLOSINGS`), keeps its row's labels, and focuses on the original text, so
+    an attack wrapped in small talk must score where it stands and a benign request stays
+    benign with the same words around it (the wrapper itself carries no signal). Every prompt
+    attack up to :data:`COURTESY_ATTACK_MAX_CHARS` is wrapped :data:`COURTESY_ATTACK_COPIES`
+    times (dilution is what hides them); single-line rows up to :data:`COURTESY_MAX_CHARS`
+    by ``share``. From the training split only, as :func:`surface_variants`; a copy that
+    reads as a held-out text is dropped. Untrusted rows are left alone: third-party text is
+    not small talk.
+    """
+    held_texts = {text_key(ex.text) for ex in held}
+    out = []
+    for ex in rows:
+        if ex.untrusted or ex.focus is not None or ex.source in HELDOUT_SOURCES:
+            continue
+        body = ex.text.strip()
+        if "PROMPT_ATTACK" in ex.labels:
+            copies = COURTESY_ATTACK_COPIES if 0 < len(body) <= COURTESY_ATTACK_MAX_CHARS else 0
+        else:
+            short = 0 < len(body) <= COURTESY_MAX_CHARS and "\n" not in body
+            copies = 1 if short and rng.random() < share else 0
+        for _ in range(copies):
+            shape = rng.choice(("open", "close", "both"))
+            before = rng.choice(COURTESY_OPENINGS) + " " if shape != "close" else ""
+            after = " " + rng.choice(COURTESY_CLOSINGS) if shape != "open" else ""
+            text = before + body + after
+            if text_key(text) in held_texts:
+                continue
+            focus = (len(before), len(before) + len(body))
+            out.append(
+                Example(text, ex.labels, ex.source, ex.untrusted, ex.weight, ex.kind, ex.group, focus=focus)
+            )
+    return out
+
+
 def text_key(text: str) -> str:
     """A text compared case- and whitespace-blind: the unit of the held-out rule."""
     return " ".join(text.lower().split())

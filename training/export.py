@@ -187,6 +187,7 @@ def main() -> None:
         "training": {
             "rows": meta["train_rows"],
             "surface_variants": meta.get("surface_variants", 0),
+            "courtesy_wrapped": meta.get("courtesy_wrapped", 0),
             "calibration_rows": meta["calibration_rows"],
             "sources": meta["train_sources"],
             "rows_per_source": source_rows,

@@ -47,7 +47,7 @@ from sklearn.linear_model import LogisticRegression
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import LABELS, Example, load_examples, split_rows, surface_variants
+from data import LABELS, Example, courtesy_wrapped, load_examples, split_rows, surface_variants
 from model import UNTRUSTED_TOKEN_ID, Classifier, base_model_dir
 
 from steward.evaluate.lengths import LENGTH_BUCKETS, bucket_of
@@ -321,6 +321,12 @@ def main() -> None:
         help="also train a third of the short texts with their closing mark flipped (data.surface_variants; "
         "tried in the fourteenth session, not in the shipped model)",
     )
+    ap.add_argument(
+        "--courtesy-wrapped",
+        action="store_true",
+        help="also train short requests wrapped in pleasantries, every short attack among them "
+        "(data.courtesy_wrapped; tried in the fifteenth session)",
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
         "--calibrate-only", action="store_true", help="refit the calibration of the model already in --out"
@@ -336,7 +342,8 @@ def main() -> None:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
     variants = surface_variants(train, held, random.Random(args.seed + 1)) if args.surface_variants else []
-    train += variants
+    wrapped = courtesy_wrapped(train, held, random.Random(args.seed + 2)) if args.courtesy_wrapped else []
+    train += variants + wrapped
     tok = tokenizer()
     tr_bags, ca_bags = encode(tok, train), encode(tok, calib)
     y_tr, y_ca = targets(train), targets(calib)
@@ -392,6 +399,7 @@ def main() -> None:
             {
                 "train_rows": len(train),
                 "surface_variants": len(variants),
+                "courtesy_wrapped": len(wrapped),
                 "train_sources": sorted({ex.source for ex in train}),
                 "seconds": round(time.time() - started),
                 "command": "python training/train.py " + " ".join(sys.argv[1:]),
@@ -433,6 +441,7 @@ def calibrate(
         "calibration_prior": "each label's prevalence in the calibration split, in every length bucket",
         "train_rows": trained["train_rows"],
         "surface_variants": trained.get("surface_variants", 0),
+        "courtesy_wrapped": trained.get("courtesy_wrapped", 0),
         "calibration_rows": len(calib),
         "train_sources": trained["train_sources"],
         "excluded_sources": sorted(args.exclude),

@@ -29,10 +29,17 @@ def training() -> tuple[ModuleType, set[str]]:
     if not data.DATA.is_dir():
         pytest.fail(f"the shared data folder {data.DATA} is missing (set STEWARD_SHARED_DATA)")
     train, calib, held = data.split_rows(data.load_examples())
-    # The surface variants train too (training/train.py adds them to the training split).
+    return data, {data.text_key(ex.text) for ex in [*train, *calib, *_augmented(data, train, held)]}
+
+
+def _augmented(data: ModuleType, train: list, held: list) -> list:
+    """The copies training/train.py can add to the training split (surface variants and
+    courtesy-wrapped requests): they are training text for every leak check too."""
     variants = data.surface_variants(train, held, random.Random(2))
+    wrapped = data.courtesy_wrapped(train, held, random.Random(3))
     assert variants, "no surface variants were made"
-    return data, {data.text_key(ex.text) for ex in [*train, *calib, *variants]}
+    assert wrapped, "no courtesy-wrapped copies were made"
+    return [*variants, *wrapped]
 
 
 def test_held_out_slices_of_the_quality_benchmark_share_no_text_with_training(
@@ -85,7 +92,7 @@ def test_held_out_sources_of_the_precision_benchmark_share_no_text_with_training
     train, calib, held = data.split_rows(data.load_examples())
     training_sources = {ex.source for ex in [*train, *calib]}
     seen: set[str] = set()
-    for ex in [*train, *calib, *data.surface_variants(train, held, random.Random(2))]:
+    for ex in [*train, *calib, *_augmented(data, train, held)]:
         seen |= _sentences(ex.text)
     precision = load_script("steward_precision_benchmark", ROOT / "benchmarks" / "precision.py")
     checked: dict[str, int] = {}
