@@ -6,13 +6,14 @@ that could not be stored answers 503 (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -54,6 +55,28 @@ class Recording:
             raise OperationalError("INSERT", {}, Exception("the database is restarting"))
         self.store.write(rows)
         self.batches.append(len(rows))
+
+
+@contextlib.asynccontextmanager
+async def _ticking(gate: threading.Event) -> AsyncIterator[list[int]]:
+    """Count the event loop's turns (one per 10 ms while it is free) during the body, in
+    ``ticks[0]``: a blocked loop stops counting. A safety timer opens ``gate`` after 5 s, so a
+    blocked loop fails the test instead of hanging it."""
+    ticks = [0]
+
+    async def ticker() -> None:
+        while True:
+            ticks[0] += 1
+            await asyncio.sleep(0.01)
+
+    safety = threading.Timer(5, gate.set)
+    safety.start()
+    task = asyncio.create_task(ticker())
+    try:
+        yield ticks
+    finally:
+        task.cancel()
+        safety.cancel()
 
 
 def _feedback(voice: Voice, n: int, tag: str) -> list[NewRow]:
@@ -119,27 +142,14 @@ def test_a_full_queue_makes_callers_wait_and_loses_nothing(queue: ReviewQueue, s
     assert not done.is_set()  # back-pressure: the producer waits for room
     assert writer.pending <= 4 + 2  # the queue's bound plus the batch the thread holds
 
-    async def event_loop_side() -> float:
+    async def event_loop_side() -> None:
         # A full queue makes ``put`` wait in a worker thread: the event loop keeps running.
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        safety = threading.Timer(5, recording.gate.set)  # a blocked loop fails the test, not hangs it
-        safety.start()
-        tick = asyncio.create_task(ticker())
-        put = asyncio.create_task(writer.put(voice.new_feedback(request_id=tag, rating=3, caller="k")))
-        await asyncio.sleep(0.2)
-        assert not put.done() and ticks >= 2
-        recording.gate.set()
-        await put
-        tick.cancel()
-        safety.cancel()
-        return ticks
+        async with _ticking(recording.gate) as ticks:
+            put = asyncio.create_task(writer.put(voice.new_feedback(request_id=tag, rating=3, caller="k")))
+            await asyncio.sleep(0.2)
+            assert not put.done() and ticks[0] >= 2
+            recording.gate.set()
+            await put
 
     asyncio.run(event_loop_side())
     thread.join(10)
@@ -255,25 +265,13 @@ def test_store_returns_once_the_batch_committed_and_never_blocks_the_loop(
     rows = _feedback(voice, 30, tag)
 
     async def event_loop_side() -> int:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        safety = threading.Timer(5, recording.gate.set)  # a blocked loop fails the test, not hangs it
-        safety.start()
-        tick = asyncio.create_task(ticker())
-        stores = [asyncio.create_task(writer.store(row)) for row in rows]
-        await asyncio.sleep(0.3)
-        assert not any(task.done() for task in stores)  # not answered before the commit
-        assert ticks >= 5 and _stored(store, tag) == 0  # the loop kept running meanwhile
-        recording.gate.set()
-        await asyncio.gather(*stores)
-        tick.cancel()
-        safety.cancel()
+        async with _ticking(recording.gate) as ticks:
+            stores = [asyncio.create_task(writer.store(row)) for row in rows]
+            await asyncio.sleep(0.3)
+            assert not any(task.done() for task in stores)  # not answered before the commit
+            assert ticks[0] >= 5 and _stored(store, tag) == 0  # the loop kept running meanwhile
+            recording.gate.set()
+            await asyncio.gather(*stores)
         return _stored(store, tag)  # read at once, no flush: every answered row is there
 
     assert asyncio.run(event_loop_side()) == 30
