@@ -8,15 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from datascan_data import presidio_rows
+from datascan_data import count_batches, presidio_rows
 
-from steward.datascan import engines
 from steward.datascan.scan import ScanOptions, scan
 from steward.errors import InputError
 from steward.policy import load_policy
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "governance"
-REAL_BATCH = engines.process_batch
 
 
 @pytest.fixture
@@ -40,19 +38,6 @@ def _options(tmp_path: Path, **kw: object) -> ScanOptions:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-def _count_chunks(monkeypatch: pytest.MonkeyPatch, *, die_after: int | None = None) -> list[int]:
-    calls: list[int] = []
-
-    def counted(config, rows):  # type: ignore[no-untyped-def]
-        if die_after is not None and len(calls) == die_after:
-            raise KeyboardInterrupt  # the user pressed Ctrl-C
-        calls.append(len(rows))
-        return REAL_BATCH(config, rows)
-
-    monkeypatch.setattr(engines, "process_batch", counted)
-    return calls
-
-
 def test_an_interrupted_scan_resumes_from_its_last_chunk_with_the_same_report(
     tmp_path: Path, doubled: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,13 +45,13 @@ def test_an_interrupted_scan_resumes_from_its_last_chunk_with_the_same_report(
     assert expected["duplicate_rows"] == 60 and expected["rows"] == 120
     assert not list((tmp_path / "state").iterdir())  # a finished scan leaves no state
 
-    _count_chunks(monkeypatch, die_after=4)  # 80 rows summed: 20 of them repeat the first 60
+    count_batches(monkeypatch, die_after=4)  # 80 rows summed: 20 of them repeat the first 60
     with pytest.raises(KeyboardInterrupt):
         scan(doubled, _options(tmp_path))
     [state_file] = (tmp_path / "state").glob("*.json")
     assert json.loads(state_file.read_text())["chunks_done"] == 4
 
-    calls = _count_chunks(monkeypatch)
+    calls = count_batches(monkeypatch)
     resumed = scan(doubled, _options(tmp_path, resume=True))
     assert calls == [20, 20]  # only the last two chunks were checked again
     assert resumed == expected  # duplicates across the interruption included
@@ -76,10 +61,10 @@ def test_an_interrupted_scan_resumes_from_its_last_chunk_with_the_same_report(
 def test_other_options_start_afresh_and_a_damaged_state_is_refused(
     tmp_path: Path, doubled: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _count_chunks(monkeypatch, die_after=2)
+    count_batches(monkeypatch, die_after=2)
     with pytest.raises(KeyboardInterrupt):
         scan(doubled, _options(tmp_path))
-    calls = _count_chunks(monkeypatch)
+    calls = count_batches(monkeypatch)
     scan(doubled, _options(tmp_path, resume=True, chunk_rows=30))  # another scan: nothing to resume
     assert calls == [30, 30, 30, 30]
 

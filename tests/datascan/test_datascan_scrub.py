@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from datascan_data import count_batches, restore_batches
 
 from steward.anonymize import PseudonymVault
-from steward.datascan import engines
 from steward.datascan.scrub import ScrubOptions, scrub
 from steward.policy import load_policy
 
@@ -33,22 +33,6 @@ def _vault_options(tmp_path: Path, *, chunk_rows: int, checkpoint_seconds: float
         chunk_rows=chunk_rows,
         checkpoint_seconds=checkpoint_seconds,
     )
-
-
-def _interrupt_after(monkeypatch: pytest.MonkeyPatch, chunks: int) -> list[int]:
-    """Make the next scrub die as by Ctrl-C when it starts chunk ``chunks + 1``; the list it
-    returns fills with the sizes of the chunks checked before that."""
-    real = engines.process_batch
-    calls: list[int] = []
-
-    def dies(config, rows):  # type: ignore[no-untyped-def]
-        if len(calls) == chunks:
-            raise KeyboardInterrupt
-        calls.append(len(rows))
-        return real(config, rows)
-
-    monkeypatch.setattr(engines, "process_batch", dies)
-    return calls
 
 
 def test_scrub_csv_with_tags_and_a_manifest_of_hashes(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -133,8 +117,7 @@ def test_resume_after_an_interrupted_run(
     expected = scrub(presidio_jsonl, clean, options)
     (tmp_path / "v.vault").unlink()  # start the interrupted run with a fresh vault, as the clean one did
 
-    real = engines.process_batch
-    calls = _interrupt_after(monkeypatch, 2)  # the user pressed Ctrl-C during the third chunk
+    calls = count_batches(monkeypatch, die_after=2)  # the user pressed Ctrl-C during the third chunk
     out = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
         scrub(presidio_jsonl, out, options)
@@ -147,8 +130,7 @@ def test_resume_after_an_interrupted_run(
     with pytest.raises(InputError, match="add --resume"):
         scrub(presidio_jsonl, out, options)
 
-    calls.clear()
-    monkeypatch.setattr(engines, "process_batch", lambda c, r: calls.append(len(r)) or real(c, r))
+    calls = count_batches(monkeypatch)
     resumed = scrub(presidio_jsonl, out, ScrubOptions(**{**options.__dict__, "resume": True}))
     assert len(calls) == 4  # 120 rows in chunks of 20: only the last four were checked again
     assert out.read_bytes() == clean.read_bytes()
@@ -162,12 +144,11 @@ def test_resume_with_another_key_or_input_is_refused(
     from steward.errors import InputError
 
     options = _vault_options(tmp_path, chunk_rows=50)
-    real = engines.process_batch
-    _interrupt_after(monkeypatch, 1)
+    count_batches(monkeypatch, die_after=1)
     out = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
         scrub(presidio_jsonl, out, options)
-    monkeypatch.setattr(engines, "process_batch", real)
+    restore_batches(monkeypatch)
     with pytest.raises(InputError, match="vault key is wrong"):
         scrub(presidio_jsonl, out, ScrubOptions(**{**options.__dict__, "resume": True, "vault_key": "other"}))
     presidio_jsonl.write_text(presidio_jsonl.read_text() + '{"text": "one more"}\n')
@@ -270,14 +251,13 @@ def test_chunks_after_the_last_checkpoint_are_written_again(
     clean = tmp_path / "clean.jsonl"
     scrub(presidio_jsonl, clean, options)
     (tmp_path / "v.vault").unlink()
-    real = engines.process_batch
-    _interrupt_after(monkeypatch, 2)
+    count_batches(monkeypatch, die_after=2)
     out = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
         scrub(presidio_jsonl, out, options)
     assert json.loads((tmp_path / "out.jsonl.parts" / "state.json").read_text())["chunks_done"] == 0
     assert (tmp_path / "out.jsonl.parts" / "part-0000001").exists()  # written, but not checkpointed
-    monkeypatch.setattr(engines, "process_batch", real)
+    restore_batches(monkeypatch)
     resumed = scrub(presidio_jsonl, out, ScrubOptions(**{**options.__dict__, "resume": True}))
     assert resumed["run"]["resumed_from_chunk"] == 0
     assert out.read_bytes() == clean.read_bytes()

@@ -15,7 +15,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from datascan_data import presidio_rows
+from datascan_data import count_batches, presidio_rows, restore_batches
 
 from steward.datascan import engines, readers
 from steward.datascan.batch import BatchConfig
@@ -145,21 +145,6 @@ def test_a_worker_sends_back_counts_and_digests_not_the_data(presidio_jsonl: Pat
                 assert span["entity_value"].encode() not in sent
 
 
-def _interrupt_after(batches: int, monkeypatch: pytest.MonkeyPatch) -> object:
-    """Make the per-batch function raise KeyboardInterrupt after ``batches`` batches (a run cut
-    short, as by Ctrl-C); returns the real function, to put back."""
-    real, calls = engines.process_batch, []
-
-    def dies(config, rows):  # type: ignore[no-untyped-def]
-        if len(calls) == batches:
-            raise KeyboardInterrupt
-        calls.append(len(rows))
-        return real(config, rows)
-
-    monkeypatch.setattr(engines, "process_batch", dies)
-    return real
-
-
 def test_a_scan_interrupted_in_one_process_resumes_in_two(
     tmp_path: Path, messy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,12 +157,12 @@ def test_a_scan_interrupted_in_one_process_resumes_in_two(
         examples=True,
     )
     expected = scan(messy, options)
-    real = _interrupt_after(3, monkeypatch)
+    count_batches(monkeypatch, die_after=3)
     with pytest.raises(KeyboardInterrupt):
         scan(messy, options)
     [state_file] = (tmp_path / "state").glob("*.json")
     assert json.loads(state_file.read_text())["chunks_done"] == 3
-    monkeypatch.setattr(engines, "process_batch", real)
+    restore_batches(monkeypatch)
     resumed = scan(messy, replace(options, workers=2, resume=True))
     assert resumed == expected
     assert not list((tmp_path / "state").iterdir())
@@ -188,12 +173,12 @@ def test_a_tag_scrub_interrupted_in_one_process_resumes_in_two(
 ) -> None:
     options = ScrubOptions(policy=load_policy("pii-mask"), workers=1, chunk_rows=9, checkpoint_seconds=0)
     expected = scrub(messy, tmp_path / "clean.jsonl", options)
-    real = _interrupt_after(2, monkeypatch)
+    count_batches(monkeypatch, die_after=2)
     out = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
         scrub(messy, out, options)
     assert json.loads((tmp_path / "out.jsonl.parts" / "state.json").read_text())["chunks_done"] == 2
-    monkeypatch.setattr(engines, "process_batch", real)
+    restore_batches(monkeypatch)
     resumed = scrub(messy, out, replace(options, workers=2, resume=True))
     assert out.read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
     assert resumed["counts"] == expected["counts"]
