@@ -14,8 +14,9 @@ repeat starts with its copy number (``#2 ``, ``#3 ``, ...: a token of no languag
 so every row is checked; ``--rows repeated`` repeats the texts as they are (the figures of
 earlier sessions). Each run is a fresh Python process (so its peak memory is its own) that
 reports wall time, CPU time and ``resource.getrusage`` peak RSS of itself and of its workers
-(workers are forked by multiprocessing's fork server, which the run stops and waits for before
-reading ``RUSAGE_CHILDREN``, so the server's CPU and its workers' are counted).
+(workers are forked by the run itself, or by multiprocessing's fork server, which the run then
+stops and waits for before reading ``RUSAGE_CHILDREN``, so the server's CPU and its workers' are
+counted).
 
 Policies:
 - ``patterns``: ``pii-mask`` without NAME: the deterministic detectors only (patterns,
@@ -44,7 +45,7 @@ run's wall time / the slowest of theirs: the processes share the cores' caches a
 bandwidth, but nothing else couples them), and N copies of a pure-CPU Python loop (the same
 ratio; no memory traffic at all). A pool of N workers also has the driver on the same cores (for
 this JSON Lines input it only finds the chunks' line ranges and adds their counts: the workers
-read, parse and sum), a fork server and N workers to start instead of one.
+read, parse and sum), N workers to start instead of one (and a fork server, where the driver cannot fork them itself).
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ scrub's), which reads the chunk, checks it with the per-batch function and sums 
 where it runs, so that only counts come back and the driver of a pool is nearly idle.
 
 - ``local`` (the default): this process when ``workers`` is 1, otherwise a pool of worker
-  processes. Workers never inherit the driver's state (its threads, a half-initialised model
-  runtime, its open files): they are forked from a fresh server process that has only imported
-  the per-batch module and the PII recognizers (:func:`_context`), or spawned where there is no
-  such server. At most
+  processes. Workers never inherit a driver's threads or a half-initialised model runtime: they
+  are forked from the driver itself when it has neither (a command-line run, the common case),
+  otherwise from a fresh server process that has only imported the per-batch module and the PII
+  recognizers, or spawned where there is no such server (:func:`_context`). At most
   ``2 × workers`` chunks are in flight, so memory is bounded however large the file.
 - ``ray``: Ray Data (``pip install 'steward[ray]'``) runs the same function in a pool of actors,
   each building the guard once; on a laptop it starts a local Ray, on a cluster it joins the one
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -158,9 +160,35 @@ def _work(item: Any) -> Any:
 #: runtime (models load when a worker builds its guard).
 _PRELOAD = ["steward.datascan.warm"]
 
+#: Libraries that start threads of their own in native code (a model runtime's thread pools, a
+#: cluster client), which ``threading`` does not see and a forked child would inherit stopped
+#: mid-work. A driver that imported one forks no workers itself.
+_THREADED_RUNTIMES = ("onnxruntime", "torch", "ray", "grpc")
+
+
+def _fork_from_driver() -> bool:
+    """Whether the workers can be forked from this process directly: it runs no other Python
+    thread and has imported no library of :data:`_THREADED_RUNTIMES`.
+
+    Why: a fork server is a second interpreter that imports Steward before the first worker
+    can start (about 0.7 CPU-seconds, measured, while the driver waits), which is most of what a
+    pool costs to start and what keeps a short scan on two cores from twice one core's speed.
+    A command-line scan's driver has only imported Steward, read its policy and opened its
+    input, so a child forked from it starts with all of that and nothing unsafe; the numpy
+    BLAS pool, its only native thread, is stopped before a fork and restarted after it, as for
+    the fork server. Anything else (a server's event loop, a notebook with a model loaded, a
+    test run) gets the fork server.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if threading.active_count() != 1:
+        return False
+    return not any(name in sys.modules for name in _THREADED_RUNTIMES)
+
 
 def _context() -> multiprocessing.context.BaseContext:
-    """``forkserver`` with :data:`_PRELOAD` imported, or ``spawn`` where there is no fork server.
+    """``fork`` when :func:`_fork_from_driver`, else ``forkserver`` with :data:`_PRELOAD`
+    imported, else ``spawn``.
 
     A spawned worker starts a Python interpreter, imports Steward and compiles the PII
     recognizers' patterns (about 0.4 CPU-seconds) before building its guard; forked from the
@@ -173,6 +201,8 @@ def _context() -> multiprocessing.context.BaseContext:
     it. The server serves every pool of this process; one already started by other code keeps
     its own preload (workers then import what they need, as spawned ones do).
     """
+    if _fork_from_driver():
+        return multiprocessing.get_context("fork")
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
