@@ -47,35 +47,39 @@ def test_two_workers_give_what_one_process_gives() -> None:
     assert all(any(h.type == "EMAIL" for h in r[0].cells[0].hits) for _, r in two)
 
 
-#: Run in a fresh interpreter (pytest's own has threads and model runtimes loaded): which start
-#: method a pool would use, then a scan of two workers against one.
+#: Run in a fresh interpreter (pytest's own has threads and model runtimes loaded): the command
+#: line's scan with one process and with two behind a progress bar, noting the start method of
+#: each pool, then the start method a driver with a thread or a model runtime would get.
 _FRESH_DRIVER = textwrap.dedent(
     """
-    import json, sys, threading
-    from pathlib import Path
+    import contextlib, io, json, sys, threading
     from steward.datascan import engines
-    from steward.datascan.scan import ScanOptions, progress_bar, scan
-    from steward.policy import load_policy
-    bar = progress_bar(10, enabled=True)  # the command line's bar starts no thread
-    methods = {"clean": engines._context().get_start_method()}
-    bar.close()
-    options = dict(policy=load_policy("pii-mask"), chunk_rows=2)
-    one = scan(Path(sys.argv[1]), ScanOptions(workers=1, **options))
-    two = scan(Path(sys.argv[1]), ScanOptions(workers=2, **options))
+    from steward.cli import main
+    methods = []
+    chosen = engines._context
+    engines._context = lambda: methods.append(chosen().get_start_method()) or chosen()
+    reports = []
+    for extra in (["--workers", "1"], ["--workers", "2", "--progress"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            main(["scan", sys.argv[1], "--policy", "pii-mask", "--chunk-rows", "2", "--json", *extra])
+        reports.append(json.loads(out.getvalue()))
     stop = threading.Event()
     waiting = threading.Thread(target=stop.wait)
     waiting.start()
-    methods["with a thread"] = engines._context().get_start_method()
+    methods.append(chosen().get_start_method())
     stop.set()
     waiting.join()
     import onnxruntime
-    methods["with a model runtime"] = engines._context().get_start_method()
-    print(json.dumps({"methods": methods, "same": one == two, "rows": two["rows"]}))
+    methods.append(chosen().get_start_method())
+    print(json.dumps({"methods": methods, "same": reports[0] == reports[1], "rows": reports[1]["rows"]}))
     """
 )
 
 
-def test_a_clean_driver_forks_its_workers_and_any_other_uses_the_fork_server(tmp_path: Path) -> None:
+def test_a_clean_command_line_driver_forks_its_workers_and_any_other_uses_the_fork_server(
+    tmp_path: Path,
+) -> None:
     data = tmp_path / "rows.jsonl"
     lines = [{"text": f"Row {i}: mail ann{i}@example.org, call 212-555-01{i:02d}."} for i in range(7)]
     data.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
@@ -87,10 +91,7 @@ def test_a_clean_driver_forks_its_workers_and_any_other_uses_the_fork_server(tmp
         check=True,
     )
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    assert found["methods"] == {
-        "clean": "fork",
-        "with a thread": "forkserver",
-        "with a model runtime": "forkserver",
-    }
+    # One pool (two workers, behind a progress bar), then the two drivers that are not clean.
+    assert found["methods"] == ["fork", "forkserver", "forkserver"]
     assert found["same"] is True
     assert found["rows"] == 7

@@ -12,7 +12,6 @@ itself, with the same function (:func:`count_chunk`).
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -296,20 +295,3 @@ def _checkpoint(files: list[tuple[Path, str]], options: ScanOptions) -> ScanChec
         "chunking": CHUNKING,
     }
     return ScanCheckpoint(options.state_dir, scan_fingerprint(files, options.policy, counted))
-
-
-def progress_bar(total: int, *, enabled: bool, unit: str = "B") -> Any:
-    """A tqdm bar on stderr (the file's bytes), or ``None`` when disabled.
-
-    Without tqdm's monitor thread (``monitor_interval=0``; it only retunes the refresh rate of a
-    stalled bar): a driver with no other thread forks its workers directly
-    (:func:`steward.datascan.engines._fork_from_driver`), which starts a pool several times faster.
-    """
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    class _Bar(tqdm):  # type: ignore[misc]
-        monitor_interval = 0
-
-    return _Bar(total=total, unit=unit, unit_scale=True, desc="scanning", file=sys.stderr)
