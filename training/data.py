@@ -781,20 +781,6 @@ def surface_variant(text: str, rng: random.Random) -> str | None:
     return flipped if flipped.strip() and flipped != text else None
 
 
-#: Rows about identity groups (ToxiGen's statements, the written identity sets, the sentences
-#: that quote or answer hate) stay out of both augmentations below. The fifteenth session's
-#: trial augmented them like any row and benign sentences naming "gay" or "homosexual" went
-#: from 10.5% to 21% flagged (tests/models/test_identity_context.py), although the copies kept
-#: the rows' benign:hateful balance; these sets are tuned per identity term, and copies shift
-#: that tuning term by term.
-IDENTITY_KIND_MARKERS = ("identity", "toxigen", "counter_speech", "group_discussion")
-
-
-def identity_row(ex: Example) -> bool:
-    """Whether a row belongs to the identity sets that the augmentations leave alone."""
-    return any(marker in ex.kind for marker in IDENTITY_KIND_MARKERS)
-
-
 def surface_variants(
     rows: list[Example], held: list[Example], rng: random.Random, share: float = 0.35
 ) -> list[Example]:
@@ -804,15 +790,12 @@ def surface_variants(
     calibration or held-out text is trained on, and a variant that happens to read as a
     held-out text (``held``: :func:`split_rows`'s third part) is dropped, as :func:`split_rows`
     drops such training rows. A variant keeps its row's labels, source, weight and kind.
-    Rows with a focus span are left alone (the span would move), and so are identity rows
-    (:func:`identity_row`).
+    Rows with a focus span are left alone (the span would move).
     """
     held_texts = {text_key(ex.text) for ex in held}
     out = []
     for ex in rows:
         if ex.focus is not None or len(ex.text) > SURFACE_MAX_CHARS or "\n" in ex.text.strip():
-            continue
-        if identity_row(ex):
             continue
         if ex.source in HELDOUT_SOURCES or rng.random() >= share:
             continue
@@ -871,12 +854,12 @@ def courtesy_wrapped(
     times (dilution is what hides them); single-line rows up to :data:`COURTESY_MAX_CHARS`
     by ``share``. From the training split only, as :func:`surface_variants`; a copy that
     reads as a held-out text is dropped. Untrusted rows are left alone: third-party text is
-    not small talk; so are identity rows (:func:`identity_row`).
+    not small talk.
     """
     held_texts = {text_key(ex.text) for ex in held}
     out = []
     for ex in rows:
-        if ex.untrusted or ex.focus is not None or ex.source in HELDOUT_SOURCES or identity_row(ex):
+        if ex.untrusted or ex.focus is not None or ex.source in HELDOUT_SOURCES:
             continue
         body = ex.text.strip()
         if "PROMPT_ATTACK" in ex.labels:

@@ -109,19 +109,3 @@ def test_the_dilution_benchmark_wraps_in_pleasantries_training_never_used(data: 
     for wrapper in dilution.WRAPPERS:
         assert "{t}" in wrapper
         assert not [p for p in trained if data.text_key(p) in data.text_key(wrapper)], wrapper
-
-
-def test_identity_rows_stay_out_of_both_augmentations(data: ModuleType) -> None:
-    """The identity sets are tuned term by term; copies shifted that tuning (fifteenth session)."""
-    example = data.Example
-    rows = [
-        example("gay people deserve equal rights", frozenset(), "written_identity", kind="identity_benign"),
-        example("a hateful claim about a group", frozenset({"HATE"}), "toxigen", kind="toxigen_hate"),
-        example("that slur is not ok", frozenset(), "written_counter", kind="counter_speech"),
-        example("how do I bake bread", frozenset(), "fever_tasks", kind="fever_tasks"),
-    ]
-    assert [data.identity_row(ex) for ex in rows] == [True, True, True, False]
-    for seed in range(10):
-        variants = data.surface_variants(rows, [], random.Random(seed), share=1.0)
-        wrapped = data.courtesy_wrapped(rows, [], random.Random(seed), share=1.0)
-        assert {ex.kind for ex in variants} == {ex.kind for ex in wrapped} == {"fever_tasks"}
