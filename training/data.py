@@ -805,6 +805,23 @@ def surface_variants(
     return out
 
 
+def weight_benign_identity(rows: list[Example], factor: float) -> list[Example]:
+    """``rows`` with the benign written identity rows' weight multiplied by ``factor``.
+
+    Why: the benign identity frames (``identity_benign``, counter-speech; ``training/written/
+    identity.jsonl``) are crossed with 74 terms, so each weighs 1.0 against 3.0-5.0 for other
+    written rows; retrains with more harmful rows flagged more held-out affirmations of equal
+    rights (issue 14, fifteenth and sixteenth sessions). Applied to the training split before
+    the augmentations, so their copies inherit the weight. Hateful identity rows keep theirs.
+    """
+    return [
+        Example(ex.text, ex.labels, ex.source, ex.untrusted, ex.weight * factor, ex.kind, ex.group, ex.focus)
+        if ex.source == "written_identity" and not ex.labels
+        else ex
+        for ex in rows
+    ]
+
+
 #: Pleasantries a user puts around a request, written for this project: a greeting before it,
 #: small talk or thanks after it. Wrapping is what an attacker does to dilute a short attack
 #: (issue 14: the surface-variant trial let one slip under the threshold), and what an

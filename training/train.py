@@ -47,7 +47,15 @@ from sklearn.linear_model import LogisticRegression
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import LABELS, Example, courtesy_wrapped, load_examples, split_rows, surface_variants
+from data import (
+    LABELS,
+    Example,
+    courtesy_wrapped,
+    load_examples,
+    split_rows,
+    surface_variants,
+    weight_benign_identity,
+)
 from model import UNTRUSTED_TOKEN_ID, Classifier, base_model_dir
 
 from steward.evaluate.lengths import LENGTH_BUCKETS, bucket_of
@@ -327,6 +335,13 @@ def main() -> None:
         help="also train short requests wrapped in pleasantries, every short attack among them "
         "(data.courtesy_wrapped; tried in the fifteenth session)",
     )
+    ap.add_argument(
+        "--identity-weight",
+        type=float,
+        default=1.0,
+        help="multiply the weight of the benign written identity rows (data.weight_benign_identity; "
+        "tried in the seventeenth session)",
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
         "--calibrate-only", action="store_true", help="refit the calibration of the model already in --out"
@@ -341,6 +356,8 @@ def main() -> None:
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
+    if args.identity_weight != 1.0:
+        train = weight_benign_identity(train, args.identity_weight)
     variants = surface_variants(train, held, random.Random(args.seed + 1)) if args.surface_variants else []
     wrapped = courtesy_wrapped(train, held, random.Random(args.seed + 2)) if args.courtesy_wrapped else []
     train += variants + wrapped
@@ -400,6 +417,7 @@ def main() -> None:
                 "train_rows": len(train),
                 "surface_variants": len(variants),
                 "courtesy_wrapped": len(wrapped),
+                "identity_weight": args.identity_weight,
                 "train_sources": sorted({ex.source for ex in train}),
                 "seconds": round(time.time() - started),
                 "command": "python training/train.py " + " ".join(sys.argv[1:]),
@@ -442,6 +460,7 @@ def calibrate(
         "train_rows": trained["train_rows"],
         "surface_variants": trained.get("surface_variants", 0),
         "courtesy_wrapped": trained.get("courtesy_wrapped", 0),
+        "identity_weight": trained.get("identity_weight", 1.0),
         "calibration_rows": len(calib),
         "train_sources": trained["train_sources"],
         "excluded_sources": sorted(args.exclude),

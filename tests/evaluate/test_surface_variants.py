@@ -109,3 +109,21 @@ def test_the_dilution_benchmark_wraps_in_pleasantries_training_never_used(data: 
     for wrapper in dilution.WRAPPERS:
         assert "{t}" in wrapper
         assert not [p for p in trained if data.text_key(p) in data.text_key(wrapper)], wrapper
+
+
+def test_identity_weight_raises_only_the_benign_written_identity_rows(data: ModuleType) -> None:
+    ex = data.Example
+    rows = [
+        ex("Gay couples raise children too.", frozenset(), "written_identity", kind="identity_benign"),
+        ex(
+            "Gay people should be banned from teaching.",
+            frozenset({"HATE"}),
+            "written_identity",
+            kind="identity_hate",
+        ),
+        ex("How do I bake bread?", frozenset(), "written_general_benign", weight=1.5),
+        ex("Muslims are kind.", frozenset(), "written_eval", kind="identity_affirm"),
+    ]
+    weighted = data.weight_benign_identity(rows, 2.5)
+    assert [r.weight for r in weighted] == [2.5, 1.0, 1.5, 1.0]
+    assert [(r.text, r.labels, r.kind) for r in weighted] == [(r.text, r.labels, r.kind) for r in rows]
