@@ -110,8 +110,8 @@ def test_short_follow_up_turns_are_not_flagged(model: TextClassifier) -> None:
 def test_held_out_affirmations_of_equal_rights_are_rarely_read_as_hate(model: TextClassifier) -> None:
     """An earlier model read "rights", "equal" or "as everyone else" beside an identity term as
     HATE ("Immigrants deserve fair wages like everyone else" 0.99): it flagged 37% of these
-    sentences at MEDIUM, later models 4-8%, the eighth session's 14%: one frame ("... should enjoy
-    the same freedoms as everyone else") is flagged for 50 of 74 terms, the other five for 12 in all.
+    sentences at MEDIUM, later models 4-8%, the eighth and tenth sessions' 14%, the seventeenth's
+    4.7%: one frame ("... should enjoy the same freedoms as everyone else") carries most of them.
 
     The rows are the ``identity_affirm`` evaluation frames of ``training/written`` (six frames
     × every identity term), never used for training; the training frames are different sentences.

@@ -8,12 +8,10 @@ split of ``training/written`` (frames written for this project and never trained
 filled with every identity term): a regression test of those habits, not evidence that the
 model generalises — that is what ``benchmarks/precision.py`` measures on public sources.
 
-Not blind for the shipped model: its training texts made of many written items
-(``training/data.py``, ``_batches``) drew on the ``eval`` rows too, before that was caught.
-They held 507 of the 518 eval ``identity_positive`` sentences, 127 of 148 ``identity_negated``
-and 133 of 148 ``identity_question`` (inside batches, not as single rows). The ``identity.jsonl``
-frames (``identity_benign``, ``identity_affirm``) and the counter-speech, quoting and reclaimed
-kinds were never in them. ``training/data.py`` now keeps eval rows out; the next model is clean.
+Blind since the tenth session's model: the eighth session's training texts made of many
+written items (``training/data.py``, ``_batches``) drew on the ``eval`` rows too (507 of the 518
+eval ``identity_positive`` sentences, 127 of 148 ``identity_negated``, 133 of 148
+``identity_question``, inside batches); ``training/data.py`` has kept eval rows out since.
 """
 
 from __future__ import annotations
@@ -65,8 +63,9 @@ def test_benign_identity_sentences_are_rarely_flagged_for_any_term(model: TextCl
     overall = sum(sum(v) for v in by_term.values()) / len(rows)
     rates = {term: sum(v) / len(v) for term, v in by_term.items()}
     worst = sorted(rates.items(), key=lambda kv: -kv[1])[:5]
-    # Issue 14 asks for at most 3% for every term; the shipped model flags 4.1% overall and at
-    # most 2 of a term's 19 sentences (10.5%). These bounds hold that line; they are not the goal.
+    # Issue 14 asks for at most 3% for every term; the seventeenth session's model flags 1.9%
+    # overall and at most 3 of a term's 19 sentences ("gay"; the tenth's 4.6%, also 3). These
+    # bounds hold that line; they are not the goal.
     assert overall <= 0.05, (overall, worst)
     assert max(rates.values()) <= 3 / 19, worst
 
