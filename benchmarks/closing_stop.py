@@ -2,7 +2,7 @@
 
     python benchmarks/closing_stop.py
 
-Why: the shipped content model was found to read a missing closing full stop as a sign of
+Why: the tenth session's content model was found to read a missing closing full stop as a sign of
 harm (ToxiGen's statements and Davidson's tweets, hateful ones included, end without one),
 and chat messages often end without one. This prints, for held-out public texts and the
 thirty benign statements written in docs/learned-detectors.md (a regression aid, not

@@ -6,7 +6,7 @@ Why: the content model reads a short text in one window and pools its tokens, so
 around a short attack ("Good afternoon! … Thanks, and enjoy your week") dilute it — an
 attacker's cheapest evasion, and what ordinary users write every day. A model retrained with
 surface variants (fourteenth session) let a wrapped attack slip under the threshold that the
-shipped one caught. This prints, for held-out public texts, how often the default policy
+tenth session's model caught. This prints, for held-out public texts, how often the default policy
 blocks each text bare and inside each of four wrappers written here — different from the
 pleasantries ``training/data.py`` trains with (``COURTESY_OPENINGS``/``COURTESY_CLOSINGS``), so
 the figure is about pleasantries in general, not the trained ones: held-out short Tensor Trust

@@ -327,20 +327,20 @@ def main() -> None:
         "--surface-variants",
         action="store_true",
         help="also train a third of the short texts with their closing mark flipped (data.surface_variants; "
-        "tried in the fourteenth session, not in the shipped model)",
+        "in the shipped model since the seventeenth session)",
     )
     ap.add_argument(
         "--courtesy-wrapped",
         action="store_true",
         help="also train short requests wrapped in pleasantries, every short attack among them "
-        "(data.courtesy_wrapped; tried in the fifteenth session)",
+        "(data.courtesy_wrapped; in the shipped model since the seventeenth session)",
     )
     ap.add_argument(
         "--identity-weight",
         type=float,
         default=1.0,
         help="multiply the weight of the benign written identity rows (data.weight_benign_identity; "
-        "tried in the seventeenth session)",
+        "the shipped model, seventeenth session: 2)",
     )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
