@@ -17,7 +17,7 @@ import math
 import os
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from steward.evaluate.convert.attacks import jailbreak_prompts
@@ -815,9 +815,7 @@ def weight_benign_identity(rows: list[Example], factor: float) -> list[Example]:
     the augmentations, so their copies inherit the weight. Hateful identity rows keep theirs.
     """
     return [
-        Example(ex.text, ex.labels, ex.source, ex.untrusted, ex.weight * factor, ex.kind, ex.group, ex.focus)
-        if ex.source == "written_identity" and not ex.labels
-        else ex
+        replace(ex, weight=ex.weight * factor) if ex.source == "written_identity" and not ex.labels else ex
         for ex in rows
     ]
 

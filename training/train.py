@@ -356,8 +356,7 @@ def main() -> None:
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
-    if args.identity_weight != 1.0:
-        train = weight_benign_identity(train, args.identity_weight)
+    train = weight_benign_identity(train, args.identity_weight)
     variants = surface_variants(train, held, random.Random(args.seed + 1)) if args.surface_variants else []
     wrapped = courtesy_wrapped(train, held, random.Random(args.seed + 2)) if args.courtesy_wrapped else []
     train += variants + wrapped
