@@ -1008,9 +1008,28 @@ def _hide(payload: str, carrier: str, rng: random.Random) -> str:
 
 
 #: Fillers for the e-mail parts in ``text/email_parts.txt`` (written here; people and firms invented).
-EMAIL_NAMES = ("Priya", "Tom", "Ana", "Kwame", "Mei", "Lars", "Fatima", "Diego", "Hannah", "Yusuf", "Olga", "Sam")
+EMAIL_NAMES = (
+    "Priya",
+    "Tom",
+    "Ana",
+    "Kwame",
+    "Mei",
+    "Lars",
+    "Fatima",
+    "Diego",
+    "Hannah",
+    "Yusuf",
+    "Olga",
+    "Sam",
+)
 EMAIL_SENDERS = ("Rachel Moore", "Jonas Berg", "Aisha Khan", "Luis Ortega", "Emma Walsh", "Kenji Sato")
-EMAIL_ORGS = ("Northwind Supplies", "Brightpath Bank", "Maple Street School", "Cobalt Cloud", "Harbour Clinic")
+EMAIL_ORGS = (
+    "Northwind Supplies",
+    "Brightpath Bank",
+    "Maple Street School",
+    "Cobalt Cloud",
+    "Harbour Clinic",
+)
 EMAIL_DATES = ("Friday", "12 March", "the 30th", "next Tuesday", "Monday morning", "1 July")
 EMAIL_AMOUNTS = ("£42.50", "$1,280.00", "€19.99", "$8.75", "£310", "€2,400")
 
