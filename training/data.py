@@ -17,6 +17,7 @@ import math
 import os
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -814,10 +815,43 @@ def weight_benign_identity(rows: list[Example], factor: float) -> list[Example]:
     rights (issue 14, fifteenth and sixteenth sessions). Applied to the training split before
     the augmentations, so their copies inherit the weight. Hateful identity rows keep theirs.
     """
-    return [
-        replace(ex, weight=ex.weight * factor) if ex.source == "written_identity" and not ex.labels else ex
-        for ex in rows
-    ]
+    return _reweighted(rows, factor, lambda ex: ex.source == "written_identity" and not ex.labels)
+
+
+#: Kinds of the ToxiGen rows that are one seed statement each (threads and frames have others or a newline).
+_TOXIGEN_STATEMENT_KINDS = frozenset({"toxigen_hate", "toxigen_neutral"})
+
+
+def weight_toxigen_statements(rows: list[Example], factor: float) -> list[Example]:
+    """``rows`` with the weight of each ToxiGen seed statement read alone multiplied by ``factor``.
+
+    Why: the training half holds only about 190 hateful and 140 neutral seed statements, each
+    read alone at weight 3.0 for two epochs. The seventeenth session's model gave HATE scores of
+    0.9 and more to benign sentences written here in ordinary normative forms ("Everyone should
+    be treated equally regardless of race.", "Women don't need to feel shame about their
+    bodies.") and to 16 of the 134 held-out neutral seeds: it had learnt the few hateful
+    seeds' phrasing rather than their stance. A lower weight trades some of that memorising for
+    the thousands of written identity rows. Hateful and neutral seeds alike, so the balance
+    between them stays; threads of seeds (newline-joined) and the stance frames keep their weight.
+    Tried once at 1/3 (eighteenth session, with the unshipped normative frames): held-out
+    neutral seeds blocked 8 of 134 instead of 16, but three regression tests failed and it was not
+    shipped (docs/learned-detectors.md); the default factor 1 keeps the shipped recipe.
+    """
+    return _reweighted(
+        rows,
+        factor,
+        lambda ex: (
+            ex.source == "toxigen"
+            and ex.kind in _TOXIGEN_STATEMENT_KINDS
+            and ex.focus is None
+            and "\n" not in ex.text
+        ),
+    )
+
+
+def _reweighted(rows: list[Example], factor: float, chosen: Callable[[Example], bool]) -> list[Example]:
+    """``rows`` with the weight of every row ``chosen`` says multiplied by ``factor`` (a copy of each)."""
+    return [replace(ex, weight=ex.weight * factor) if chosen(ex) else ex for ex in rows]
 
 
 #: Pleasantries a user puts around a request, written for this project: a greeting before it,

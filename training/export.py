@@ -189,6 +189,7 @@ def main() -> None:
             "surface_variants": meta.get("surface_variants", 0),
             "courtesy_wrapped": meta.get("courtesy_wrapped", 0),
             "identity_weight": meta.get("identity_weight", 1.0),
+            "toxigen_weight": meta.get("toxigen_weight", 1.0),
             "calibration_rows": meta["calibration_rows"],
             "sources": meta["train_sources"],
             "rows_per_source": source_rows,

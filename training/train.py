@@ -55,6 +55,7 @@ from data import (
     split_rows,
     surface_variants,
     weight_benign_identity,
+    weight_toxigen_statements,
 )
 from model import UNTRUSTED_TOKEN_ID, Classifier, base_model_dir
 
@@ -342,6 +343,13 @@ def main() -> None:
         help="multiply the weight of the benign written identity rows (data.weight_benign_identity; "
         "the shipped model, seventeenth session: 2)",
     )
+    ap.add_argument(
+        "--toxigen-weight",
+        type=float,
+        default=1.0,
+        help="multiply the weight of the ToxiGen seed statements read alone, 3.0 each "
+        "(data.weight_toxigen_statements; tried at 1/3 in the eighteenth session, not shipped)",
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
         "--calibrate-only", action="store_true", help="refit the calibration of the model already in --out"
@@ -356,7 +364,9 @@ def main() -> None:
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
-    train = weight_benign_identity(train, args.identity_weight)
+    train = weight_toxigen_statements(
+        weight_benign_identity(train, args.identity_weight), args.toxigen_weight
+    )
     variants = surface_variants(train, held, random.Random(args.seed + 1)) if args.surface_variants else []
     wrapped = courtesy_wrapped(train, held, random.Random(args.seed + 2)) if args.courtesy_wrapped else []
     train += variants + wrapped
@@ -417,6 +427,7 @@ def main() -> None:
                 "surface_variants": len(variants),
                 "courtesy_wrapped": len(wrapped),
                 "identity_weight": args.identity_weight,
+                "toxigen_weight": args.toxigen_weight,
                 "train_sources": sorted({ex.source for ex in train}),
                 "seconds": round(time.time() - started),
                 "command": "python training/train.py " + " ".join(sys.argv[1:]),
@@ -460,6 +471,7 @@ def calibrate(
         "surface_variants": trained.get("surface_variants", 0),
         "courtesy_wrapped": trained.get("courtesy_wrapped", 0),
         "identity_weight": trained.get("identity_weight", 1.0),
+        "toxigen_weight": trained.get("toxigen_weight", 1.0),
         "calibration_rows": len(calib),
         "train_sources": trained["train_sources"],
         "excluded_sources": sorted(args.exclude),

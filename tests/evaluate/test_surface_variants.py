@@ -127,3 +127,31 @@ def test_identity_weight_raises_only_the_benign_written_identity_rows(data: Modu
     weighted = data.weight_benign_identity(rows, 2.5)
     assert [r.weight for r in weighted] == [2.5, 1.0, 1.5, 1.0]
     assert [(r.text, r.labels, r.kind) for r in weighted] == [(r.text, r.labels, r.kind) for r in rows]
+
+
+def test_toxigen_weight_scales_only_the_seed_statements_read_alone(data: ModuleType) -> None:
+    ex = data.Example
+    rows = [
+        ex("asian people are kind", frozenset(), "toxigen", weight=3.0, kind="toxigen_neutral"),
+        ex("they should all leave", frozenset({"HATE"}), "toxigen", weight=3.0, kind="toxigen_hate"),
+        ex("seed one\nseed two", frozenset(), "toxigen", kind="toxigen_neutral"),  # a thread of seeds
+        ex(
+            "a page\nthey should all leave",
+            frozenset({"HATE"}),
+            "toxigen",
+            kind="toxigen_hate",
+            focus=(7, 28),
+        ),
+        ex(
+            'It is simply not true that "they should all leave".',
+            frozenset(),
+            "toxigen",
+            kind="toxigen_reported",
+        ),
+        ex("Women are kind.", frozenset(), "written_identity", weight=3.0, kind="identity_benign"),
+    ]
+    weighted = data.weight_toxigen_statements(rows, 0.5)
+    assert [r.weight for r in weighted] == [1.5, 1.5, 1.0, 1.0, 1.0, 3.0]
+    assert [(r.text, r.labels, r.kind, r.focus) for r in weighted] == [
+        (r.text, r.labels, r.kind, r.focus) for r in rows
+    ]
