@@ -825,8 +825,8 @@ _TOXIGEN_STATEMENT_KINDS = frozenset({"toxigen_hate", "toxigen_neutral"})
 def weight_toxigen_statements(rows: list[Example], factor: float) -> list[Example]:
     """``rows`` with the weight of each ToxiGen seed statement read alone multiplied by ``factor``.
 
-    Why: the training half holds only about 190 hateful and 140 neutral seed statements, each
-    read alone at weight 3.0 for two epochs. The seventeenth session's model gave HATE scores of
+    Why: the training split holds only 134 hateful and 126 neutral seed statements (the rest of
+    ToxiGen's training half calibrates), each read alone at weight 3.0 for two epochs. The seventeenth session's model gave HATE scores of
     0.9 and more to benign sentences written here in ordinary normative forms ("Everyone should
     be treated equally regardless of race.", "Women don't need to feel shame about their
     bodies.") and to 16 of the 134 held-out neutral seeds: it had learnt the few hateful
