@@ -854,6 +854,21 @@ def _reweighted(rows: list[Example], factor: float, chosen: Callable[[Example], 
     return [replace(ex, weight=ex.weight * factor) if chosen(ex) else ex for ex in rows]
 
 
+#: The training options a run records (train meta, calibration meta, model card) with the
+#: value each had before it existed, so an older run's record reads as what it was.
+RECIPE_DEFAULTS: dict[str, float] = {
+    "surface_variants": 0,
+    "courtesy_wrapped": 0,
+    "identity_weight": 1.0,
+    "toxigen_weight": 1.0,
+}
+
+
+def recipe(meta: dict[str, object]) -> dict[str, object]:
+    """The recipe entries of a run's record (:data:`RECIPE_DEFAULTS`), defaults filled in."""
+    return {key: meta.get(key, default) for key, default in RECIPE_DEFAULTS.items()}
+
+
 #: Pleasantries a user puts around a request, written for this project: a greeting before it,
 #: small talk or thanks after it. Wrapping is what an attacker does to dilute a short attack
 #: (issue 14: the surface-variant trial let one slip under the threshold), and what an

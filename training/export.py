@@ -30,7 +30,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import LABELS, load_examples, split_rows
+from data import LABELS, load_examples, recipe, split_rows
 from model import Classifier, base_model_dir
 from quantize import quantize_exact
 from train import encode, pad, tokenizer
@@ -186,10 +186,7 @@ def main() -> None:
         "max_tokens": meta["max_tokens"],
         "training": {
             "rows": meta["train_rows"],
-            "surface_variants": meta.get("surface_variants", 0),
-            "courtesy_wrapped": meta.get("courtesy_wrapped", 0),
-            "identity_weight": meta.get("identity_weight", 1.0),
-            "toxigen_weight": meta.get("toxigen_weight", 1.0),
+            **recipe(meta),
             "calibration_rows": meta["calibration_rows"],
             "sources": meta["train_sources"],
             "rows_per_source": source_rows,
