@@ -1,6 +1,6 @@
 """Export a trained run to the shipped artifact: int8 ONNX, tokenizer, calibration, model card.
 
-    python training/export.py --run training/runs/guard-l3 --name guard-minilm-l3
+    python training/export.py --run training/runs/guard-l4 --name guard-minilm-l4
 
 Why int8 per-channel dynamic quantisation: it shrinks the file about 4x and speeds up CPU
 inference, while per-channel scales keep the logits close to fp32 (checked here on real rows:
@@ -89,7 +89,7 @@ def update_card_hash(out_dir: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", type=Path)
-    ap.add_argument("--name", default="guard-minilm-l3")
+    ap.add_argument("--name", default="guard-minilm-l4")
     ap.add_argument("--tolerance", type=float, default=0.08)
     ap.add_argument(
         "--token-states-only",

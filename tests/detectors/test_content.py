@@ -165,7 +165,7 @@ def test_one_finding_per_category_with_details_even_for_low_scores(detector: Con
     for f in findings:
         assert f.policy is PolicyKind.CONTENT
         assert f.rule == rule_key("content_filters", f.type)
-        assert f.details["model"] == "guard-minilm-l3"
+        assert f.details["model"] == "guard-minilm-l4"
         assert 0 <= f.start < f.end <= len("What time is it in Tokyo?")
 
 

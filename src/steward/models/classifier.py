@@ -70,7 +70,7 @@ __all__ = [
 #: Where the committed model folders live.
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 #: The content/prompt-attack model shipped with Steward.
-DEFAULT_MODEL = "guard-minilm-l3"
+DEFAULT_MODEL = "guard-minilm-l4"
 #: Word pieces per window (special tokens included). Shorter than the model's 128: a harmful
 #: sentence inside a long benign text is diluted less by its neighbours in a short window
 #: (measured on 40 insertions into 1,000-character prompts: 60% caught at 128 tokens, 95% at 64).
@@ -117,7 +117,7 @@ class EncodedText:
     """A text after one encoder pass: label scores, and mean token states of its pieces.
 
     ``pieces`` are :func:`~steward.models.sentences.embedding_pieces` of the text and
-    ``piece_states`` their mean token states (every layer, concatenated: ``[pieces, 1536]``);
+    ``piece_states`` their mean token states (every layer, concatenated: ``[pieces, 1920]``);
     ``whole_state`` is the mean over the whole text. Only these means are kept, never the
     per-token states: at the 200,000-character limit those would take about 400 MB.
     """

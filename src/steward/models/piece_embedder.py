@@ -4,7 +4,7 @@ Why: comparing every sentence of a prompt with a policy's topics needs a sentenc
 per sentence. A separate sentence encoder (all-MiniLM-L6, 6 layers) read every sentence
 again after the content model had already read the whole text, and cost about 15 ms on a
 1,000-character prompt — twice the content model. Here the content model's token states
-(embedding layer and its three layers, concatenated: 1,536 numbers per token) are averaged
+(embedding layer and its four layers, concatenated: 1,920 numbers per token) are averaged
 over each sentence and mapped by a small network (one hidden layer, an ONNX graph run on one
 onnxruntime thread) into the all-MiniLM-L6 sentence space. The network was distilled by
 ``training/distill_piece_vectors.py``: on sentences of permissively licensed text from
@@ -79,7 +79,7 @@ class PieceEmbedder:
             return embedder
 
     def project(self, pooled: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Map pooled token states (``[n, 1536]``) to unit vectors in the sentence space."""
+        """Map pooled token states (``[n, 1920]``) to unit vectors in the sentence space."""
         vectors = self._session.run(["vectors"], {"pooled": np.ascontiguousarray(pooled, dtype=np.float32)})[
             0
         ]
