@@ -1,6 +1,6 @@
 """Fine-tune the content/prompt-attack classifier on CPU and fit its document-level calibration.
 
-    python training/train.py --layers 3 --epochs 3 --out training/runs/guard-l3
+    python training/train.py --layers 4 --epochs 2 --out training/runs/guard-l4
 
 Why these choices: the encoder is fine-tuned (a frozen embedding plus linear heads learns
 word lists, see DESIGN.md), but its word-embedding matrix stays frozen (most of the
@@ -318,7 +318,7 @@ def report(probs: np.ndarray, rows: list[Example]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--epochs", type=float, default=3.0)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-4)

@@ -75,9 +75,12 @@ FINDING_THRESHOLD = 0.5
 #: 0.914, recall 0.72 and false positives 0.09 at the finding threshold) stay close to
 #: embedding every piece (0.912, 0.78, 0.13; the screen alone: 0.888, 0.60, 0.12), while a
 #: realistic 1,000-character prompt sends 0.25 pieces to the sentence embedder on average
-#: (0.2 and two confirmations: 0.922, 0.78, 0.12, but 1.7 pieces). 0.3 since the nineteenth
-#: session's 4-layer model: its screen scored "Can you work out where the girl in this picture
-#: lives?" 0.35 for *Privacy violation* (0.67 once confirmed), so 0.4 hid a clear paraphrase.
+#: (0.2 and two confirmations: 0.922, 0.78, 0.12, but 1.7 pieces). Those figures are the
+#: 3-layer model's at 0.4. 0.3 since the nineteenth session's 4-layer model: its screen scored
+#: "Can you work out where the girl in this picture lives?" 0.35 for *Privacy violation* (0.67
+#: once confirmed), so 0.4 hid a clear paraphrase; at 0.3 the cascade's held-out figures are
+#: AUROC 0.913, recall 0.73, false positives 0.12 (``topics-calibration.json``, ``screen``), and
+#: the whole default policy's cost is in ``benchmarks/learned_speed.py``'s guard row.
 SCREEN_THRESHOLD = 0.3
 #: Most pieces per text confirmed by the sentence embedder (2-4 ms each on 2 busy cores),
 #: so a long text full of near-topic sentences costs a bounded amount.
