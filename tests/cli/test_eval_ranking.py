@@ -16,7 +16,7 @@ from steward.cli import main
 from steward.cli.exit_codes import ExitCode
 
 BENIGN = [
-    "What the fuck is a monad?",
+    "Why the fuck is my build failing?",
     "Was ist das für ein schöner Tag heute in Berlin, wir gehen alle zusammen spazieren.",
     "My name is Alice Smith and I love gardening.",
 ]
