@@ -224,7 +224,9 @@ def test_reported_profanity_does_not_raise_the_ranking_score(default_guard: Guar
     assert harmful.blocked
     assert swearing.risk_score < 0.5 < harmful.risk_score
     # the strict pack's word list blocks, and then it ranks
-    answer = Guard(load_policy("strict")).apply("Why the fuck is my build failing?", "output", output_scope="FULL")
+    answer = Guard(load_policy("strict")).apply(
+        "Why the fuck is my build failing?", "output", output_scope="FULL"
+    )
     assert answer.blocked and answer.risk_score == 1.0
 
 
