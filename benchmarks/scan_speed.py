@@ -26,7 +26,7 @@ Policies:
   words, PII, languages) with its learned ONNX models.
 
 ``scan`` also identifies each cell's language (the report's language mix; on the benchmark's
-rows about 40% of a ``patterns`` scan's CPU); ``scan-no-languages`` is ``steward scan
+rows about a third of a ``patterns`` scan's CPU); ``scan-no-languages`` is ``steward scan
 --no-languages``, the detectors alone; ``scrub`` writes the masked copy and manifest.
 Presidio's ``BatchAnalyzerEngine`` (2.2, offline: spaCy's small English model by path, or no
 NER at all) analyses the same texts in the same run, in this process.
@@ -117,6 +117,9 @@ def policy_file(name: str, folder: Path) -> str:
     path.write_text(dump_policy(policy), encoding="utf-8")
     return str(path)
 
+
+#: What a run can do: a scan with its language mix, the same without it, a scrub.
+KINDS = ("scan", "scan-no-languages", "scrub")
 
 CHILD = """
 import json, resource, sys, time
@@ -251,7 +254,7 @@ def main() -> None:
     ap.add_argument("--policies", default="patterns,pii-mask", help="besides default (see --no-default)")
     ap.add_argument(
         "--kinds",
-        default="scan,scan-no-languages,scrub",
+        default=",".join(KINDS),
         help="scan (with the language mix), scan-no-languages (steward scan --no-languages), scrub",
     )
     ap.add_argument("--no-default", action="store_true", help="skip the full default policy (slow)")
@@ -262,6 +265,9 @@ def main() -> None:
         help="repeats of the source texts made distinct (default) or left as they are",
     )
     args = ap.parse_args()
+    unknown = set(args.kinds.split(",")) - set(KINDS)
+    if unknown:
+        ap.error(f"--kinds: unknown {', '.join(sorted(unknown))} (choose from {', '.join(KINDS)})")
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
