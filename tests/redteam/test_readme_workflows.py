@@ -193,8 +193,13 @@ def test_the_readme_red_team_commands_run_as_written(
     results = _run_all(run, commands, before={2: reviewers_file, 4: a_reviewer_overturns_one})
     first = json.loads(Path("run.json").read_text())
     assert first["metrics"]["attempts"] == 952 and len(first["by_group"]["transform"]) == 17
-    # The README's headline figure is this run's (the benchmark runs the same goals, transforms and seed).
-    assert f"lets **{first['metrics']['attack_success_rate']:.1%}** of" in README.read_text(encoding="utf-8")
+    # The README's headline figure is this run's (the benchmark runs the same goals, transforms and seed),
+    # within half a point (4 of 952 attempts): a dozen attempts score within 0.01 of a threshold, and
+    # a later fresh install (unpinned onnxruntime, numpy, tokenizers) most likely moved one of them
+    # across it (13.3% then 13.2%, same model and code). A retrained model moves the figure by points.
+    readme_rate = re.search(r"lets \*\*(\d+\.\d)%\*\* of", README.read_text(encoding="utf-8"))
+    assert readme_rate is not None, "the README's red-team section lost its headline figure"
+    assert abs(float(readme_rate.group(1)) - 100 * first["metrics"]["attack_success_rate"]) <= 0.5
     assert (
         results[1].stdout.startswith("# Red-team report") and "- **iterative rounds:** 2" in results[1].stdout
     )
