@@ -1,7 +1,8 @@
 """Data-set scan and scrub speed: MB per CPU-second, scaling with processes, peak memory; Presidio beside it.
 
     python benchmarks/scan_speed.py [--small-mb 1] [--large-mb 4] [--presidio-mb 0.5] [--repeat 3] [--no-default]
-                                    [--rows unique|repeated] [--workers 1,2] [--kinds scan,scan-no-languages,scrub]
+                                    [--rows unique|repeated] [--workers 1,2]
+                                    [--kinds scan,scan-all-languages,scan-no-languages,scrub]
 
 Input: JSON Lines built from two MIT-licensed sets in ../shared/data: presidio-research's
 synthetic PII sentences and the Anthropic HH-RLHF harmless-base test transcripts (both the
@@ -25,9 +26,13 @@ Policies:
 - ``default``: the full default policy (content filters, prompt attacks, denied topics,
   words, PII, languages) with its learned ONNX models.
 
-``scan`` also identifies each cell's language (the report's language mix; on the benchmark's
-rows about a third of a ``patterns`` scan's CPU); ``scan-no-languages`` is ``steward scan
---no-languages``, the detectors alone; ``scrub`` writes the masked copy and manifest.
+``scan`` is ``steward scan`` as it runs by default: it also reports the language mix, of every
+cell up to 2 MiB of input and past that of a sample of the cells, about 2 MiB of them, chosen by
+a hash of their text (``datascan/batch.py``, ``LANGUAGE_SAMPLE_BYTES``; the share is printed with
+the input); ``scan-all-languages`` (``--all-languages``) identifies the language of every cell,
+which on the benchmark's rows is about a third of a ``patterns`` scan's CPU;
+``scan-no-languages`` is ``steward scan --no-languages``, the detectors alone; ``scrub`` writes
+the masked copy and manifest.
 Presidio's ``BatchAnalyzerEngine`` (2.2, offline: spaCy's small English model by path, or no
 NER at all) analyses the same texts in the same run, in this process.
 
@@ -64,6 +69,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import DATA
+
+from steward.datascan.batch import language_share
 
 HH = DATA / "hh_rlhf" / "harmless_base_test.jsonl"
 PRESIDIO = DATA / "presidio_pii" / "synth_dataset_v2.json"
@@ -118,8 +125,8 @@ def policy_file(name: str, folder: Path) -> str:
     return str(path)
 
 
-#: What a run can do: a scan with its language mix, the same without it, a scrub.
-KINDS = ("scan", "scan-no-languages", "scrub")
+#: What a run can do: a scan as by default, with every cell's language, without languages, a scrub.
+KINDS = ("scan", "scan-all-languages", "scan-no-languages", "scrub")
 
 CHILD = """
 import json, resource, sys, time
@@ -130,9 +137,16 @@ chunk_rows = int(sys.argv[6])
 pol = load_policy(policy)
 t = time.perf_counter()
 r0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-if kind in ("scan", "scan-no-languages"):
+if kind.startswith("scan"):
     from steward.datascan.scan import ScanOptions, scan
-    scan(src, ScanOptions(policy=pol, workers=workers, chunk_rows=chunk_rows, languages=kind == "scan"))
+    options = ScanOptions(
+        policy=pol,
+        workers=workers,
+        chunk_rows=chunk_rows,
+        languages=kind != "scan-no-languages",
+        all_languages=kind == "scan-all-languages",
+    )
+    scan(src, options)
 else:
     from steward.datascan.scrub import ScrubOptions, scrub
     scrub(src, Path(out), ScrubOptions(policy=pol, workers=workers, chunk_rows=chunk_rows))
@@ -255,7 +269,7 @@ def main() -> None:
     ap.add_argument(
         "--kinds",
         default=",".join(KINDS),
-        help="scan (with the language mix), scan-no-languages (steward scan --no-languages), scrub",
+        help="scan (as by default), scan-all-languages (--all-languages), scan-no-languages (--no-languages), scrub",
     )
     ap.add_argument("--no-default", action="store_true", help="skip the full default policy (slow)")
     ap.add_argument(
@@ -282,6 +296,12 @@ def main() -> None:
         print(
             f"input: {', '.join(f'{mb:.2f} MB' for mb in sizes.values())} of JSONL (presidio synth + HH-RLHF), "
             + ("every row distinct" if unique else "the 6,936 source texts repeated as they are")
+        )
+        print(
+            "share of cells whose language a default scan identifies: "
+            + ", ".join(
+                f"{language_share(f.stat().st_size):.1%} of the {mb:.2f} MB" for f, mb in sizes.items()
+            )
         )
         print(f"cores: {len(os.sched_getaffinity(0))}; load average at start: {os.getloadavg()[0]:.1f}")
         plans = [(p, f) for p in args.policies.split(",") for f in files]

@@ -19,13 +19,13 @@ def test_repeated_short_cells_are_checked_once_with_the_same_results(monkeypatch
         for n in range(1, 6)
     ]
     guard = Guard(config.policy)
-    fresh = [tuple(check_cell(guard, col, text, languages=True) for col, text in cells) for _, cells in rows]
+    fresh = [tuple(check_cell(guard, col, text) for col, text in cells) for _, cells in rows]
     checked: list[str] = []
     real = batch.check_texts
 
-    def counting(guard, texts, *, languages):  # type: ignore[no-untyped-def]
+    def counting(guard, texts, *, language_share):  # type: ignore[no-untyped-def]
         checked.extend(texts)
-        return real(guard, texts, languages=languages)
+        return real(guard, texts, language_share=language_share)
 
     monkeypatch.setattr(batch, "check_texts", counting)
     batch._GUARDS.clear()
@@ -36,8 +36,8 @@ def test_repeated_short_cells_are_checked_once_with_the_same_results(monkeypatch
     assert checked.count("ann@example.org") == 1 and checked.count("Female") == 1
     assert checked.count(long_text) == 5
     # Without language identification the result differs (no language): another entry.
-    process_batch(BatchConfig(config.policy, languages=False), rows[:1])
-    assert checked.count("ann@example.org") == 2  # languages=False is another key
+    process_batch(BatchConfig(config.policy, language_share=0.0), rows[:1])
+    assert checked.count("ann@example.org") == 2  # another language share is another key
 
 
 def test_another_policy_does_not_reuse_the_older_results() -> None:

@@ -53,7 +53,7 @@ def test_two_passes_give_each_cell_what_checking_it_alone_gives() -> None:
 
 
 def test_without_languages_no_cell_gets_one() -> None:
-    config = BatchConfig(load_policy("pii-mask"), languages=False)
+    config = BatchConfig(load_policy("pii-mask"), language_share=0.0)
     rows: list[RowCells] = [(1, (("a", "Write to ann@example.org today, please."), ("b", "Merci beaucoup")))]
     [result] = process_batch(config, rows)
     assert [c.language for c in result.cells] == [None, None]

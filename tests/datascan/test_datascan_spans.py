@@ -134,7 +134,7 @@ def test_two_processes_scrub_as_one_does(messy: Path, tmp_path: Path) -> None:
 
 
 def test_a_worker_sends_back_counts_and_digests_not_the_data(presidio_jsonl: Path) -> None:
-    work = ScanWork(BatchConfig(load_policy("pii-mask"), languages=False), None, (), examples=False)
+    work = ScanWork(BatchConfig(load_policy("pii-mask"), language_share=0.0), None, (), examples=False)
     [job] = open_reader(presidio_jsonl).jobs(500)
     counts = work((job, frozenset()), engines._Batch(work.config))
     assert counts.rows == 120 and len(counts.digests) == 120 * 8

@@ -175,6 +175,11 @@ def _total_bytes(path: Path) -> int:
 )
 @click.option("--examples", is_flag=True, help="Show a few examples per finding type, personal data masked.")
 @click.option("--no-languages", is_flag=True, help="Skip language identification (faster).")
+@click.option(
+    "--all-languages",
+    is_flag=True,
+    help="Identify the language of every cell; by default inputs over 2 MiB have a sample of cells identified.",
+)
 @_run_options("scan", "report", "the report's counts")
 def command(
     path: Path,
@@ -183,6 +188,7 @@ def command(
     reference: Path | None,
     examples: bool,
     no_languages: bool,
+    all_languages: bool,
     resume: bool,
     system_id: str | None,
     dataset_id: str | None,
@@ -191,20 +197,24 @@ def command(
     """Scan a data file, or every data file under a directory, and report what it holds.
 
     Counts per column and overall: rows, PII per type, harmful content per category, prompt
-    attacks, duplicate rows, language mix; with --group, each group's share against
-    --reference. Raw values are never printed.
+    attacks, duplicate rows, language mix (past 2 MiB of input, measured on a sample of the
+    cells chosen by a hash of their text; --all-languages for every cell); with --group, each
+    group's share against --reference. Raw values are never printed.
     """
     from steward.datascan.report import dumps, render_text
     from steward.datascan.scan import ScanOptions, scan
     from steward.settings import data_dir
 
     _check_dataset(system_id, dataset_id)
+    if no_languages and all_languages:
+        raise click.UsageError("--no-languages and --all-languages contradict each other; give one")
     options = ScanOptions(
         **run.options(),
         groups=list(groups),
         reference=reference,
         examples=examples,
         languages=not no_languages,
+        all_languages=all_languages,
         resume=resume,
         state_dir=data_dir() / "scan-state",
     )

@@ -123,6 +123,7 @@ class ColumnStats:
             "pii": dict(sorted(self.pii.items())),
             "harmful": dict(sorted(self.harmful.items())),
             "prompt_attack": self.prompt_attack,
+            "languages_identified": checked,
             "languages": {
                 lang: {"cells": n, "share": round(n / checked, 4)}
                 for lang, n in sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -280,6 +281,9 @@ class ScanStats(RowTotals):
     groups: dict[str, Counter[str]] = field(default_factory=dict)
     group_missing: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    #: Share of cells whose language was identified (1.0 every cell, 0.0 none; set by the scan,
+    #: not saved: a resumed scan has the same, its checkpoint's fingerprint holds it).
+    language_share: float = 1.0
     _digests: set[bytes] = field(default_factory=set, repr=False)
     #: Digests added since the last :meth:`take_new_digests` (kept only for a resumable scan).
     _new_digests: list[bytes] | None = field(default=None, repr=False)
@@ -401,6 +405,7 @@ class ScanStats(RowTotals):
             "rows_with_harmful": self.rows_with_harmful,
             "rows_with_prompt_attack": self.rows_with_prompt_attack,
             "rows_blocked": self.rows_blocked,
+            "language_share": self.language_share,
             "overall": overall,
             "columns": {name: stats.to_dict() for name, stats in self.columns.items()},
         }
@@ -445,11 +450,16 @@ def render_text(report: Mapping[str, Any]) -> str:
             or "none"
         )
 
+    share = report.get("language_share", 1.0)  # reports stored before samples were taken have none
+    sampled = 0.0 < share < 1.0
+
     def column_lines(name: str, c: Mapping[str, Any]) -> list[str]:
         langs = (
             ", ".join(f"{k} {v['share']:.1%}" for k, v in list(c["languages"].items())[:6])
             or "not identified"
         )
+        if sampled and c["languages"]:
+            langs += f" (a sample of {c['languages_identified']:,} cells)"
         return [
             f"{name}: {c['cells']:,} cells"
             + (f" ({c['cells_unchecked']:,} not checked)" if c["cells_unchecked"] else ""),
@@ -468,6 +478,11 @@ def render_text(report: Mapping[str, Any]) -> str:
     ]
     for item in bad["first"][:5]:
         lines.append(f"  skipped {item['file']} line {item['line']}: {item['reason']}")
+    if sampled:
+        lines.append(
+            f"languages identified in a {share:.1%} sample of the cells, chosen by a hash "
+            "of their text (--all-languages: every cell)"
+        )
     for name, c in report["columns"].items():
         lines += column_lines(f"column {name}", c)
     lines += column_lines("overall", report["overall"])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from steward.datascan.batch import PII, BatchConfig, RowCells, RowResult
+from steward.datascan.batch import PII, BatchConfig, RowCells, RowResult, language_share
 from steward.datascan.checkpoint import ScanCheckpoint, scan_fingerprint
 from steward.datascan.engines import Check, run_batches, run_chunks
 from steward.datascan.readers import (
@@ -61,7 +61,10 @@ class ScanOptions:
     engine: str = "local"
     workers: int | None = None
     chunk_rows: int = CHUNK_ROWS_DEFAULT
+    #: Report the language mix (of every cell up to ``LANGUAGE_SAMPLE_BYTES`` of input, of a sample beyond).
     languages: bool = True
+    #: Identify the language of every cell, however large the input (exact counts, slower).
+    all_languages: bool = False
     progress: bool = False
     #: Continue the unfinished scan of the same inputs and options from its last checkpoint.
     resume: bool = False
@@ -201,19 +204,21 @@ def scan(path: Path, options: ScanOptions, *, tick: Callable[[int], None] | None
             "needs exactly one --group: it is the distribution of that column", field="reference"
         )
     reference = {options.groups[0]: load_reference(options.reference)} if options.reference else None
-    stats = ScanStats(format=files[0][1])
-    checkpoint, done = _checkpoint(files, options), 0
+    share = _language_share(files, options)
+    stats = ScanStats(format=files[0][1], language_share=share)
+    checkpoint, done = _checkpoint(files, options, share), 0
     if checkpoint is not None:
         if options.resume and checkpoint.exists:
             done, saved = checkpoint.load()
             stats = saved or stats
+            stats.language_share = share
         else:
             checkpoint.start()
         stats.keep_new_digests()
     elif options.resume:
         raise InputError("needs a folder for scan states (state_dir)", field="resume")
     work = ScanWork(
-        BatchConfig(options.policy, languages=options.languages),
+        BatchConfig(options.policy, language_share=share),
         tuple(options.columns) if options.columns is not None else None,
         tuple(options.groups),
         options.examples,
@@ -282,7 +287,16 @@ def _counted_in_driver(
         )
 
 
-def _checkpoint(files: list[tuple[Path, str]], options: ScanOptions) -> ScanCheckpoint | None:
+def _language_share(files: list[tuple[Path, str]], options: ScanOptions) -> float:
+    """The share of cells whose language this scan identifies (see :func:`~steward.datascan.batch.language_share`)."""
+    if not options.languages:
+        return 0.0
+    if options.all_languages:
+        return 1.0
+    return language_share(sum(file.stat().st_size for file, _ in files))
+
+
+def _checkpoint(files: list[tuple[Path, str]], options: ScanOptions, share: float) -> ScanCheckpoint | None:
     """The checkpoint of this scan (its inputs and every option that changes the counts), or None."""
     if options.state_dir is None:
         return None
@@ -291,7 +305,7 @@ def _checkpoint(files: list[tuple[Path, str]], options: ScanOptions) -> ScanChec
         "groups": list(options.groups),
         "examples": options.examples,
         "chunk_rows": options.chunk_rows,
-        "languages": options.languages,
+        "language_share": share,
         "chunking": CHUNKING,
     }
     return ScanCheckpoint(options.state_dir, scan_fingerprint(files, options.policy, counted))
