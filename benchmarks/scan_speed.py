@@ -70,7 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import DATA
 
-from steward.datascan.batch import language_share
+from steward.datascan.batch import language_share_for
 
 HH = DATA / "hh_rlhf" / "harmless_base_test.jsonl"
 PRESIDIO = DATA / "presidio_pii" / "synth_dataset_v2.json"
@@ -300,7 +300,7 @@ def main() -> None:
         print(
             "share of cells whose language a default scan identifies: "
             + ", ".join(
-                f"{language_share(f.stat().st_size):.1%} of the {mb:.2f} MB" for f, mb in sizes.items()
+                f"{language_share_for(f.stat().st_size):.1%} of the {mb:.2f} MB" for f, mb in sizes.items()
             )
         )
         print(f"cores: {len(os.sched_getaffinity(0))}; load average at start: {os.getloadavg()[0]:.1f}")

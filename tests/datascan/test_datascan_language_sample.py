@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from steward.datascan import batch
-from steward.datascan.batch import BatchConfig, language_share, process_batch
+from steward.datascan.batch import BatchConfig, language_share_for, process_batch
 from steward.datascan.report import render_text
 from steward.datascan.scan import ScanOptions, scan
 from steward.policy import load_policy
@@ -30,10 +30,10 @@ def _mixed_file(path: Path, rows: int) -> Path:
 
 def test_the_share_is_one_up_to_the_budget_and_the_budget_over_the_size_past_it() -> None:
     budget = batch.LANGUAGE_SAMPLE_BYTES
-    assert language_share(0) == 1.0
-    assert language_share(budget) == 1.0
-    assert language_share(budget * 4) == pytest.approx(0.25)
-    assert 0.0 < language_share(1 << 40) < 1e-5
+    assert language_share_for(0) == 1.0
+    assert language_share_for(budget) == 1.0
+    assert language_share_for(budget * 4) == pytest.approx(0.25)
+    assert 0.0 < language_share_for(1 << 40) < 1e-5
 
 
 def test_the_sample_is_uniform_and_a_repeated_text_is_always_in_or_always_out() -> None:

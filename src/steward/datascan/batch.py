@@ -3,7 +3,7 @@
 A batch is a list of rows, each a line number and the ``(column, text)`` cells to check. The
 function runs the policy's guard over every cell (``output_scope="FULL"``, so a scan sees every
 finding, not only the first block), identifies the language of every cell or of a sample of them
-(:func:`language_share`), and returns what was found
+(:func:`language_share_for`), and returns what was found
 as spans and types only: no matched text leaves the function, so results can cross process
 and machine boundaries without carrying personal data. Masking happens in the one process that
 writes the output (:mod:`steward.datascan.scrub`), in row order, which is what keeps
@@ -43,7 +43,7 @@ __all__ = [
     "decode_rows",
     "encode_results",
     "encode_rows",
-    "language_share",
+    "language_share_for",
     "process_batch",
 ]
 
@@ -61,7 +61,7 @@ _NOT_COUNTED = frozenset({"UNSUPPORTED_LANGUAGE"})  # the language mix reports l
 LANGUAGE_SAMPLE_BYTES = 2 << 20
 
 
-def language_share(input_bytes: int) -> float:
+def language_share_for(input_bytes: int) -> float:
     """The share of cells whose language a scan of ``input_bytes`` of data identifies.
 
     The language mix is a distribution: past :data:`LANGUAGE_SAMPLE_BYTES` a sample measures it
@@ -72,12 +72,14 @@ def language_share(input_bytes: int) -> float:
 
 
 def _in_language_sample(text: str, share: float) -> bool:
-    """Whether ``text`` is among the cells whose language is identified, at ``share``.
+    """Whether ``text`` is among the cells whose language is identified, at ``share`` (0: none, 1: all).
 
     Chosen by a hash of the text (CRC-32 of its UTF-8), not by position: the same cells are
     chosen whatever the chunks, workers, engine or resumption, a repeated value is always in
     or always out, and the hash knows nothing of the language, so the sample is uniform.
     """
+    if share <= 0.0:
+        return False
     if share >= 1.0:
         return True
     return zlib.crc32(text.encode("utf-8", "surrogatepass")) < share * 0x1_0000_0000
@@ -92,7 +94,7 @@ class BatchConfig:
     """What every worker needs to check a batch: the policy and which cells' language to identify."""
 
     policy: Policy
-    #: Share of cells whose language is identified (:func:`language_share`): 1.0 every cell, 0.0 none.
+    #: Share of cells whose language is identified (:func:`language_share_for`): 1.0 every cell, 0.0 none.
     language_share: float = 1.0
 
     def key(self) -> str:
@@ -246,8 +248,8 @@ def check_texts(guard: Guard, texts: Sequence[str], *, language_share: float) ->
         elif done[1] is not None:
             found.append(((), None, done[1]))  # refused: no language either
         else:
-            identify = language_share > 0.0 and _in_language_sample(text, language_share)
-            found.append((done[0], _language(text) if identify else None, None))
+            identified = _language(text) if _in_language_sample(text, language_share) else None
+            found.append((done[0], identified, None))
     return found
 
 

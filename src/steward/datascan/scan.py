@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from steward.datascan.batch import PII, BatchConfig, RowCells, RowResult, language_share
+from steward.datascan.batch import PII, BatchConfig, RowCells, RowResult, language_share_for
 from steward.datascan.checkpoint import ScanCheckpoint, scan_fingerprint
 from steward.datascan.engines import Check, run_batches, run_chunks
 from steward.datascan.readers import (
@@ -288,12 +288,12 @@ def _counted_in_driver(
 
 
 def _language_share(files: list[tuple[Path, str]], options: ScanOptions) -> float:
-    """The share of cells whose language this scan identifies (see :func:`~steward.datascan.batch.language_share`)."""
+    """The share of cells whose language this scan identifies (see :func:`~steward.datascan.batch.language_share_for`)."""
     if not options.languages:
         return 0.0
     if options.all_languages:
         return 1.0
-    return language_share(sum(file.stat().st_size for file, _ in files))
+    return language_share_for(sum(file.stat().st_size for file, _ in files))
 
 
 def _checkpoint(files: list[tuple[Path, str]], options: ScanOptions, share: float) -> ScanCheckpoint | None:
