@@ -16,6 +16,7 @@ import json
 import math
 import os
 import random
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -86,6 +87,42 @@ class Example:
     #: Character span of the harmful part of a longer text (an inserted attack or harmful
     #: sentence): training keeps the windows covering it whenever it crops the text.
     focus: tuple[int, int] | None = None
+    #: ``"train"`` or ``"calib"`` where the row's split is fixed by the statements it is built
+    #: from (:func:`statement_fold`); ``""`` lets :func:`split_rows` draw it.
+    fold: str = ""
+
+
+#: Share of ToxiGen's training statements and Davidson's tweets kept for calibration when
+#: rows are split by statement (``load_examples(statement_split=True)``).
+STATEMENT_CALIB_SHARE = 0.15
+
+
+def statement_fold(text: str) -> str:
+    """``"calib"`` for about :data:`STATEMENT_CALIB_SHARE` of statements, else ``"train"``.
+
+    Chosen by a hash of the statement (case- and whitespace-blind), so a statement falls in the
+    same fold whichever row it is part of: alone, in a thread of posts, or quoted in a frame.
+    """
+    return (
+        "calib" if zlib.crc32(text_key(text).encode("utf-8")) % 100 < STATEMENT_CALIB_SHARE * 100 else "train"
+    )
+
+
+def _fold_draw(rng: random.Random, split: bool) -> str:
+    """The fold of a row made of several statements: drawn, so threads fall in both folds."""
+    if not split:
+        return ""
+    return "calib" if rng.random() < STATEMENT_CALIB_SHARE else "train"
+
+
+def _by_fold(statements: list[str], split: bool) -> dict[str, list[str]]:
+    """The statements a row of each fold may be built from (all of them, unsplit, under ``""``)."""
+    if not split:
+        return {"": statements}
+    folds: dict[str, list[str]] = {"train": [], "calib": []}
+    for statement in statements:
+        folds[statement_fold(statement)].append(statement)
+    return folds
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -358,8 +395,16 @@ def _crop(text: str, rng: random.Random, low: int = 150, high: int = DOC_MAX_CHA
     return text[start : start + length].strip()
 
 
-def load_examples(seed: int = 13) -> list[Example]:
+def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Example]:
     """Every row from every source; ``Example.source`` tells training from held-out.
+
+    ``statement_split``: ToxiGen's training statements and Davidson's tweets are split between
+    training and calibration by statement (:func:`statement_fold`), and every thread, insert
+    and frame is built from one fold's statements only. Unsplit (the shipped model), a thread in
+    the calibration split is made of statements the model trained on in other threads, so the
+    calibration measured long pages of familiar statements, never of new ones: the length
+    term it fitted for HATE was what a page of memorised text needs (issue 14: held-out
+    ToxiGen neutral statements blocked 10% alone, 32.5% as pages over 2,000 characters).
 
     Rows are whole texts (up to :data:`DOC_MAX_CHARS`), not fixed chunks: training reads each
     as the product does — windows of the runtime's length, scored by their maximum — so a
@@ -392,16 +437,23 @@ def load_examples(seed: int = 13) -> list[Example]:
     by_class: dict[str, list[str]] = {"0": [], "1": [], "2": []}
     for r in tweets:
         by_class[r["class"]].append(r["tweet"])
+
+    def fold_of(statement: str) -> str:
+        return statement_fold(statement) if statement_split else ""
+
+    tweet_folds = {cls: _by_fold(tweets_of, statement_split) for cls, tweets_of in by_class.items()}
     for cls, n, labels in (("0", 700, {"HATE", "INSULTS"}), ("1", 700, {"INSULTS"}), ("2", 1200, set())):
         for t in rng.sample(by_class[cls], n):
-            add(Example(t, frozenset(labels), "davidson", weight=0.5))
+            add(Example(t, frozenset(labels), "davidson", weight=0.5, fold=fold_of(t)))
     for _ in range(300):
-        add(Example(_thread(by_class["2"], rng), frozenset(), "davidson", weight=0.5))
+        fold = _fold_draw(rng, statement_split)
+        add(Example(_thread(tweet_folds["2"][fold], rng), frozenset(), "davidson", weight=0.5, fold=fold))
     for cls, labels in (("0", {"HATE", "INSULTS"}), ("1", {"INSULTS"})):
         for _ in range(100):
-            bad = rng.choice(by_class[cls])
-            text, span = _insert(_thread(by_class["2"], rng), bad, rng)
-            add(Example(text, frozenset(labels), "davidson", weight=0.5, focus=span))
+            fold = _fold_draw(rng, statement_split)
+            bad = rng.choice(tweet_folds[cls][fold])
+            text, span = _insert(_thread(tweet_folds["2"][fold], rng), bad, rng)
+            add(Example(text, frozenset(labels), "davidson", weight=0.5, focus=span, fold=fold))
 
     # ---- ToxiGen seed statements, the train half by statement (the test half is held out):
     # implicit hate without slurs, and neutral statements about the same 16 groups.
@@ -413,15 +465,19 @@ def load_examples(seed: int = 13) -> list[Example]:
     for split, source in (("train", "toxigen"), ("test", "toxigen_test")):
         for label, labels in (("hate", frozenset({"HATE"})), ("neutral", frozenset())):
             for t in toxigen[split][label]:
-                add(Example(t, labels, source, weight=3.0, kind=f"toxigen_{label}"))
+                fold = fold_of(t) if split == "train" else ""
+                add(Example(t, labels, source, weight=3.0, kind=f"toxigen_{label}", fold=fold))
+    seeds = {label: _by_fold(toxigen["train"][label], statement_split) for label in ("hate", "neutral")}
     for i in range(700):
+        fold = _fold_draw(rng, statement_split)
         add(
             Example(
                 # Short runs and long pages: a page of forty statements about groups must pass too.
-                _thread(toxigen["train"]["neutral"], rng, high=8 if i % 2 else 40),
+                _thread(seeds["neutral"][fold], rng, high=8 if i % 2 else 40),
                 frozenset(),
                 "toxigen",
                 kind="toxigen_neutral",
+                fold=fold,
             )
         )
     # The same hateful statements quoted, reported, negated or refuted are benign: the model
@@ -429,11 +485,12 @@ def load_examples(seed: int = 13) -> list[Example]:
     # and quoting judged correctly only 29-30% of the time).
     for t in toxigen["train"]["hate"]:
         for frame in rng.sample(STANCE_FRAMES, 3):
-            add(Example(frame.format(s=t), frozenset(), "toxigen", kind="toxigen_reported"))
+            add(Example(frame.format(s=t), frozenset(), "toxigen", kind="toxigen_reported", fold=fold_of(t)))
     for _ in range(100):
-        bad = rng.choice(toxigen["train"]["hate"])
-        text, span = _insert(_thread(toxigen["train"]["neutral"], rng, high=6), bad, rng)
-        add(Example(text, frozenset({"HATE"}), "toxigen", focus=span, kind="toxigen_hate"))
+        fold = _fold_draw(rng, statement_split)
+        bad = rng.choice(seeds["hate"][fold])
+        text, span = _insert(_thread(seeds["neutral"][fold], rng, high=6), bad, rng)
+        add(Example(text, frozenset({"HATE"}), "toxigen", focus=span, kind="toxigen_hate", fold=fold))
 
     # ---- jailbreak prompts (prompt attacks), whole, from the communities kept for training;
     # the held-out community's unseen prompts (not its variants of others') are held out
@@ -861,6 +918,7 @@ RECIPE_DEFAULTS: dict[str, float] = {
     "courtesy_wrapped": 0,
     "identity_weight": 1.0,
     "toxigen_weight": 1.0,
+    "statement_split": 0,
 }
 
 
@@ -953,6 +1011,8 @@ def text_key(text: str) -> str:
 def split_rows(rows: list[Example], seed: int = 7) -> tuple[list[Example], list[Example], list[Example]]:
     """(train, calibration, held-out): calibration is 15% of every training source.
 
+    A row whose ``fold`` is set (split by statement, :func:`load_examples`) goes where it says.
+
     A row of a training source whose text is also a held-out row's (a written sentence that
     happens to equal a challenge test row, a jailbreak both releases carry) is dropped, so a
     held-out figure never rests on a text the model was trained or calibrated on.
@@ -968,9 +1028,12 @@ def split_rows(rows: list[Example], seed: int = 7) -> tuple[list[Example], list[
         elif "ANY_HARM" in ex.labels:
             continue
         else:
+            # Drawn for every row, fixed fold or not, so the other rows' split stays the same.
             to_calib = rng.random() < 0.15
             if text_key(ex.text) in held_texts:
                 continue
+            if ex.fold:
+                to_calib = ex.fold == "calib"
             (calib if to_calib else train).append(ex)
     return train, calib, held
 

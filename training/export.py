@@ -131,7 +131,9 @@ def main() -> None:
         int8 = out_dir / "model.onnx"
         quantize_exact(fp32, int8)
         # Compare fp32 torch with the int8 ONNX on calibration rows.
-        train_rows, calib, _ = split_rows(load_examples())
+        train_rows, calib, _ = split_rows(
+            load_examples(statement_split=bool(recipe(meta)["statement_split"]))
+        )
         source_rows = dict(sorted(Counter(ex.source for ex in train_rows).items()))
         rows = calib[:400]
         windows = [w for bag in encode(tokenizer(), rows) for w in bag.windows][:1200]

@@ -351,6 +351,12 @@ def main() -> None:
         help="multiply the weight of the ToxiGen seed statements read alone, 3.0 each "
         "(data.weight_toxigen_statements; tried at 1/3 in the eighteenth session, not shipped)",
     )
+    ap.add_argument(
+        "--statement-split",
+        action="store_true",
+        help="split ToxiGen's statements and Davidson's tweets between training and calibration by "
+        "statement, threads included (data.load_examples; twenty-second session)",
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
         "--calibrate-only", action="store_true", help="refit the calibration of the model already in --out"
@@ -361,7 +367,11 @@ def main() -> None:
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    train, calib, held = split_rows(load_examples())
+    if args.calibrate_only and (args.out / "train_meta.json").is_file():
+        # The calibration split depends on how the run split its statements: read it from the run.
+        trained = json.loads((args.out / "train_meta.json").read_text())
+        args.statement_split = args.statement_split or bool(recipe(trained)["statement_split"])
+    train, calib, held = split_rows(load_examples(statement_split=args.statement_split))
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
@@ -429,6 +439,7 @@ def main() -> None:
                 "courtesy_wrapped": len(wrapped),
                 "identity_weight": args.identity_weight,
                 "toxigen_weight": args.toxigen_weight,
+                "statement_split": int(args.statement_split),
                 "train_sources": sorted({ex.source for ex in train}),
                 "seconds": round(time.time() - started),
                 "command": "python training/train.py " + " ".join(sys.argv[1:]),
