@@ -16,7 +16,14 @@ __all__ = ["load_script", "run_script", "user_environment"]
 
 def load_script(name: str, path: Path) -> ModuleType:
     """The script at ``path`` imported as module ``name`` (registered in ``sys.modules``, which
-    dataclasses need while their classes are built)."""
+    dataclasses need while their classes are built).
+
+    The script's folder joins the end of ``sys.path``, as running it puts it first, so its
+    imports of modules beside it (``training/data.py`` imports ``group_swap``) resolve; at the
+    end, it shadows nothing installed.
+    """
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

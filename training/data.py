@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from group_swap import group_swaps
+
 from steward.evaluate.convert.attacks import jailbreak_prompts
 from steward.evaluate.convert.content import toxigen_split
 
@@ -863,6 +865,38 @@ def surface_variants(
     return out
 
 
+#: ToxiGen rows given group-swapped copies: the seed statements read alone and the stance
+#: frames around the hateful ones (the group matters as little to quoting hate as to hate).
+_GROUP_SWAP_KINDS = frozenset({"toxigen_hate", "toxigen_neutral", "toxigen_reported"})
+
+
+def group_swapped(
+    rows: list[Example], held: list[Example], rng: random.Random, copies: int = 2
+) -> list[Example]:
+    """Copies of ToxiGen's training statements naming other groups (:mod:`group_swap`), labels kept.
+
+    Why (issue 14): the shipped model learnt which group a seed names and the frame it came in,
+    not its stance: the held-out neutral "if you have never had middle eastern food, you are
+    missing out" scored HATE 0.997, because a hateful seed had the frame "if you have muslim
+    parents you are…". Seen with many groups on both sides, a frame stops being evidence. Made
+    from the training split only (after :func:`split_rows`, so a statement's fold holds for its
+    copies too); a copy that reads as a held-out text (a ToxiGen test statement) is dropped. A
+    copy weighs 1.0, not a seed's 3.0: the copies add groups, not more weight on the seeds'
+    phrasing (the eighteenth session found that weight memorised).
+    """
+    held_texts = {text_key(ex.text) for ex in held}
+    out = []
+    for ex in rows:
+        if ex.source != "toxigen" or ex.kind not in _GROUP_SWAP_KINDS or ex.focus is not None:
+            continue
+        if "\n" in ex.text:
+            continue
+        for text in group_swaps(ex.text, rng, copies):
+            if text_key(text) not in held_texts:
+                out.append(Example(text, ex.labels, ex.source, ex.untrusted, 1.0, f"{ex.kind}_swapped"))
+    return out
+
+
 def weight_benign_identity(rows: list[Example], factor: float) -> list[Example]:
     """``rows`` with the benign written identity rows' weight multiplied by ``factor``.
 
@@ -919,6 +953,7 @@ RECIPE_DEFAULTS: dict[str, float] = {
     "identity_weight": 1.0,
     "toxigen_weight": 1.0,
     "statement_split": 0,
+    "group_swap": 0,
 }
 
 

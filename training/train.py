@@ -51,6 +51,7 @@ from data import (
     LABELS,
     Example,
     courtesy_wrapped,
+    group_swapped,
     load_examples,
     recipe,
     split_rows,
@@ -357,6 +358,12 @@ def main() -> None:
         help="split ToxiGen's statements and Davidson's tweets between training and calibration by "
         "statement, threads included (data.load_examples; twenty-second session)",
     )
+    ap.add_argument(
+        "--group-swap",
+        action="store_true",
+        help="also train copies of ToxiGen's training statements and stance frames naming other groups "
+        "(data.group_swapped; twenty-third session)",
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument(
         "--calibrate-only", action="store_true", help="refit the calibration of the model already in --out"
@@ -380,7 +387,9 @@ def main() -> None:
     )
     variants = surface_variants(train, held, random.Random(args.seed + 1)) if args.surface_variants else []
     wrapped = courtesy_wrapped(train, held, random.Random(args.seed + 2)) if args.courtesy_wrapped else []
-    train += variants + wrapped
+    # After the other augmentations, from their own generator, so a run without it draws the same copies.
+    swapped = group_swapped(train, held, random.Random(args.seed + 3)) if args.group_swap else []
+    train += variants + wrapped + swapped
     tok = tokenizer()
     tr_bags, ca_bags = encode(tok, train), encode(tok, calib)
     y_tr, y_ca = targets(train), targets(calib)
@@ -437,6 +446,7 @@ def main() -> None:
                 "train_rows": len(train),
                 "surface_variants": len(variants),
                 "courtesy_wrapped": len(wrapped),
+                "group_swap": len(swapped),
                 "identity_weight": args.identity_weight,
                 "toxigen_weight": args.toxigen_weight,
                 "statement_split": int(args.statement_split),
