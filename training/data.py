@@ -402,7 +402,9 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
 
     ``statement_split``: ToxiGen's training statements and Davidson's tweets are split between
     training and calibration by statement (:func:`statement_fold`), and every thread, insert
-    and frame is built from one fold's statements only. Unsplit (the shipped model), a thread in
+    and frame is built from one fold's statements only; so are the written rows, GPTFuzz's
+    questions and the harmful rows inserts are made of, and the batches, third-party copies,
+    inserts, templates and responses built from them. Unsplit (the shipped model), a thread in
     the calibration split is made of statements the model trained on in other threads, so the
     calibration measured long pages of familiar statements, never of new ones: the length
     term it fitted for HATE was what a page of memorised text needs (issue 14: held-out
@@ -431,7 +433,8 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
     questions = [r["text"] for r in _csv(DATA / "gptfuzz" / "question_list.csv")]
     q_labels = [categorize(q) for q in questions]
     for q, labels in zip(questions, q_labels, strict=True):
-        add(Example(q, labels, "gptfuzz_questions"))
+        # Split by question, as the templates and responses built on it are.
+        add(Example(q, labels, "gptfuzz_questions", fold=statement_fold(q) if statement_split else ""))
 
     # ---- hate / offensive tweets (down-weighted: they teach identity-term bias); some as
     # threads, so that a page of ordinary posts is benign and one hateful post makes it not.
@@ -512,6 +515,7 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
                     frozenset({"PROMPT_ATTACK"}) | q_labels[qi],
                     "gptfuzz_templates",
                     focus=_focused(text, questions[qi]),
+                    fold=fold_of(questions[qi]),
                 )
             )
 
@@ -519,7 +523,8 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
     resp = _csv(DATA / "gptfuzz" / "responses_labeled_train.csv")
     for r in rng.sample(resp, 1600):
         labels = q_labels[int(r["question"])] if r["label"] == "1" else frozenset()
-        add(Example(r["Response"][:DOC_MAX_CHARS], labels, "gptfuzz_responses", weight=0.5))
+        fold = fold_of(questions[int(r["question"])])  # a response often repeats its question
+        add(Example(r["Response"][:DOC_MAX_CHARS], labels, "gptfuzz_responses", weight=0.5, fold=fold))
     # The evaluate split is held out (the benchmarks measure responses on it); listing it here
     # lets split_rows drop the boilerplate refusals both splits carry from training.
     for r in _csv(DATA / "gptfuzz" / "responses_labeled_evaluate.csv"):
@@ -656,10 +661,22 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
                     str(r.get("group", "")),
                 )
             )
+    if statement_split:
+        # The rows the composite rows below are made of are split by statement too, so a
+        # calibration batch, copy or insert holds no item a training row holds.
+        rows = [
+            replace(ex, fold=statement_fold(ex.text)) if _composite_item(ex) and not ex.fold else ex
+            for ex in rows
+        ]
     rows.extend(_untrusted_copies(rows, rng))
-    rows.extend(_batches(rows, rng))
-    rows.extend(_embedded_harm(rows, prose[5300:] + responses[2700:], rng))
+    rows.extend(_batches(rows, rng, statement_split))
+    rows.extend(_embedded_harm(rows, prose[5300:] + responses[2700:], rng, statement_split))
     return rows
+
+
+def _composite_item(ex: Example) -> bool:
+    """A row that :func:`_untrusted_copies`, :func:`_batches` or :func:`_embedded_harm` may build on."""
+    return _written_training(ex) or _embeddable_harm(ex)
 
 
 def _written_training(ex: Example) -> bool:
@@ -699,7 +716,7 @@ def _untrusted_copies(rows: list[Example], rng: random.Random, n: int = 1800) ->
     """
     pool = [ex for ex in rows if ex.kind in _UNTRUSTED_COPY_KINDS and not ex.labels and _written_training(ex)]
     return [
-        Example(ex.text, frozenset(), ex.source, True, 1.0, ex.kind)
+        Example(ex.text, frozenset(), ex.source, True, 1.0, ex.kind, fold=ex.fold)
         for ex in rng.sample(pool, min(n, len(pool)))
     ]
 
@@ -712,7 +729,7 @@ _BATCH_KINDS = {
 }
 
 
-def _batches(rows: list[Example], rng: random.Random, n: int = 300) -> list[Example]:
+def _batches(rows: list[Example], rng: random.Random, split: bool = False, n: int = 300) -> list[Example]:
     """Benign texts made of many benign items: a batch of requests in one message, a page of
     posts, a run of statements about groups.
 
@@ -720,51 +737,67 @@ def _batches(rows: list[Example], rng: random.Random, n: int = 300) -> list[Exam
     of ordinary statements about minorities as a run of chances to look hateful; the model saw
     such items one by one and flagged them together (issue 14's precision benchmark: lists of
     questions and threads of statements about groups). Only training rows of written sources
-    are used, never a held-out or evaluation row.
+    are used, never a held-out or evaluation row. ``split``: each batch is made of one fold's
+    items (the items carry their fold, :func:`load_examples`) and goes to that fold.
     """
     out: list[Example] = []
     for name, kinds in _BATCH_KINDS.items():
-        items = [
-            ex.text
-            for ex in rows
-            if ex.kind in kinds and not ex.labels and _written_training(ex) and len(ex.text) < 400
-        ]
+        items: dict[str, list[str]] = {}
+        for ex in rows:
+            if ex.kind in kinds and not ex.labels and _written_training(ex) and len(ex.text) < 400:
+                items.setdefault(ex.fold, []).append(ex.text)
         for _ in range(n):
-            picked = rng.sample(items, rng.randint(3, 25))
+            fold = _fold_draw(rng, split)
+            picked = rng.sample(items[fold], rng.randint(3, 25))
             if name == "requests" and rng.random() < 0.5:
                 picked = [f"{i}. {t}" for i, t in enumerate(picked, start=1)]
             # A third are third-party text: a page of questions, a list of tasks in a document.
             untrusted = name != "identity" and rng.random() < 0.33
             out.append(
-                Example("\n".join(picked), frozenset(), "written_batches", untrusted, kind=f"batch_{name}")
+                Example(
+                    "\n".join(picked),
+                    frozenset(),
+                    "written_batches",
+                    untrusted,
+                    kind=f"batch_{name}",
+                    fold=fold,
+                )
             )
     return out
 
 
+def _embeddable_harm(ex: Example) -> bool:
+    """A short harmful training row that :func:`_embedded_harm` may place inside a document."""
+    return (
+        ex.source not in HELDOUT_SOURCES
+        and bool(ex.labels - {"PROMPT_ATTACK", "ANY_HARM"})
+        and "PROMPT_ATTACK" not in ex.labels
+        and len(ex.text) < 300
+        and ex.source != "davidson"
+        and ex.focus is None
+    )
+
+
 def _embedded_harm(
-    rows: list[Example], carriers: list[str], rng: random.Random, n: int = 1200
+    rows: list[Example], carriers: list[str], rng: random.Random, split: bool = False, n: int = 1200
 ) -> list[Example]:
     """Harmful sentences placed inside benign documents of every length, so harm is not diluted.
 
     Without these, every long text in training is benign and the model learns that a long
     benign lead-in outweighs a threat at its end. The focus span tells training which
     windows carry the harm. Only training sources are mixed, so held-out sources stay untouched.
+    ``split``: the insert keeps its harmful row's fold, and its carrier is one of that fold's
+    (carriers split by :func:`statement_fold`), so no document is in both folds.
     """
-    harmful = [
-        ex
-        for ex in rows
-        if ex.source not in HELDOUT_SOURCES
-        and ex.labels - {"PROMPT_ATTACK", "ANY_HARM"}
-        and "PROMPT_ATTACK" not in ex.labels
-        and len(ex.text) < 300
-        and ex.source != "davidson"
-        and ex.focus is None
-    ]
+    harmful = [ex for ex in rows if _embeddable_harm(ex)]
+    carriers_by_fold = _by_fold(carriers, split)
     out = []
     for ex in rng.sample(harmful, min(n, len(harmful))):
-        carrier = _crop(rng.choice(carriers), rng, high=4000)
+        carrier = _crop(rng.choice(carriers_by_fold[ex.fold]), rng, high=4000)
         text, span = _insert(carrier, ex.text, rng)
-        out.append(Example(text, ex.labels, "embedded_harm", ex.untrusted, 1.0, "embedded", focus=span))
+        out.append(
+            Example(text, ex.labels, "embedded_harm", ex.untrusted, 1.0, "embedded", focus=span, fold=ex.fold)
+        )
     return out
 
 

@@ -9,6 +9,7 @@ statement that any training row holds.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -47,8 +48,17 @@ def test_statement_fold_is_a_stable_share_of_statements(data: ModuleType) -> Non
     )
 
 
-def test_no_calibration_row_holds_a_statement_a_training_row_holds(data: ModuleType) -> None:
+@pytest.fixture(scope="module")
+def split(data: ModuleType) -> tuple[list[Any], list[Any]]:
+    """(train, calibration) rows, split by statement."""
     train, calib, _ = data.split_rows(data.load_examples(statement_split=True))
+    return train, calib
+
+
+def test_no_calibration_row_holds_a_statement_a_training_row_holds(
+    data: ModuleType, split: tuple[list[Any], list[Any]]
+) -> None:
+    train, calib = split
     statements = _statements(data)
 
     def held_by(rows: list[Any]) -> set[str]:
@@ -71,6 +81,31 @@ def test_no_calibration_row_holds_a_statement_a_training_row_holds(data: ModuleT
     ]
     assert len(calib_lines) > 400
     assert not [line for line in calib_lines if len(line) >= 20 and line in train_tweets][:3]
+
+
+def test_composite_rows_of_written_and_harmful_items_keep_to_one_fold(
+    data: ModuleType, split: tuple[list[Any], list[Any]]
+) -> None:
+    """Batches of written items, written rows copied as third-party text, and harmful sentences
+    inserted into documents are built from one fold's items: none in calibration is trained on."""
+    train, calib = split
+
+    def items(ex: Any) -> list[str]:
+        if ex.kind.startswith("batch_"):
+            return [data.text_key(re.sub(r"^\d+\. ", "", line)) for line in ex.text.split("\n")]
+        if ex.focus is not None:
+            return [data.text_key(ex.text[ex.focus[0] : ex.focus[1]])]
+        return [data.text_key(ex.text)]
+
+    trained = {item for ex in train for item in items(ex)}
+    batches = [ex for ex in calib if ex.kind.startswith("batch_")]
+    written = [ex for ex in calib if ex.source.startswith("written_") and not ex.kind.startswith("batch_")]
+    inserts = [ex for ex in calib if ex.source == "embedded_harm"]
+    assert len(batches) > 60 and len(inserts) > 100
+    assert sum(ex.untrusted for ex in written) > 100  # the third-party copies of written rows
+    for group in (batches, written, inserts):
+        leaked = [item for ex in group for item in items(ex) if item in trained]
+        assert not leaked, leaked[:3]
 
 
 def test_unsplit_rows_keep_their_drawn_split(data: ModuleType) -> None:
