@@ -355,8 +355,9 @@ def main() -> None:
     ap.add_argument(
         "--statement-split",
         action="store_true",
-        help="split ToxiGen's statements and Davidson's tweets between training and calibration by "
-        "statement, threads included (data.load_examples; twenty-second session)",
+        help="split ToxiGen's statements, Davidson's tweets, GPTFuzz's questions and the written rows "
+        "between training and calibration by statement, with every row built from them "
+        "(data.load_examples; twenty-second and twenty-third sessions)",
     )
     ap.add_argument(
         "--group-swap",
