@@ -419,6 +419,9 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
     rows: list[Example] = []
     add = rows.append
 
+    def fold_of(statement: str) -> str:
+        return statement_fold(statement) if statement_split else ""
+
     # ---- harmful requests
     for r in _csv(DATA / "advbench" / "harmful_behaviors.csv"):
         add(Example(r["goal"], categorize(r["goal"]), "advbench_behaviors"))
@@ -434,7 +437,7 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
     q_labels = [categorize(q) for q in questions]
     for q, labels in zip(questions, q_labels, strict=True):
         # Split by question, as the templates and responses built on it are.
-        add(Example(q, labels, "gptfuzz_questions", fold=statement_fold(q) if statement_split else ""))
+        add(Example(q, labels, "gptfuzz_questions", fold=fold_of(q)))
 
     # ---- hate / offensive tweets (down-weighted: they teach identity-term bias); some as
     # threads, so that a page of ordinary posts is benign and one hateful post makes it not.
@@ -442,9 +445,6 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
     by_class: dict[str, list[str]] = {"0": [], "1": [], "2": []}
     for r in tweets:
         by_class[r["class"]].append(r["tweet"])
-
-    def fold_of(statement: str) -> str:
-        return statement_fold(statement) if statement_split else ""
 
     tweet_folds = {cls: _by_fold(tweets_of, statement_split) for cls, tweets_of in by_class.items()}
     for cls, n, labels in (("0", 700, {"HATE", "INSULTS"}), ("1", 700, {"INSULTS"}), ("2", 1200, set())):
