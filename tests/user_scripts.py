@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["load_script", "run_script", "user_environment"]
+__all__ = ["load_script", "load_training_data", "run_script", "user_environment"]
 
 
 def load_script(name: str, path: Path) -> ModuleType:
@@ -29,6 +29,19 @@ def load_script(name: str, path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    return module
+
+
+def load_training_data() -> ModuleType:
+    """``training/data.py`` loaded as a module, failing clearly when the shared data it reads
+    (``../shared/data``, or ``STEWARD_SHARED_DATA``) is missing rather than deep in a loader."""
+    import pytest
+
+    module = load_script(
+        "steward_training_data", Path(__file__).resolve().parents[1] / "training" / "data.py"
+    )
+    if not module.DATA.is_dir():
+        pytest.fail(f"the shared data folder {module.DATA} is missing (set STEWARD_SHARED_DATA)")
     return module
 
 

@@ -302,6 +302,62 @@ def docnli_documents(rng: random.Random) -> list[str]:
     return docs
 
 
+def docnli_entailed_claims() -> list[str]:
+    """DocNLI's hypotheses that their premise entails, each once: short sentences crowdworkers
+    (MNLI) and annotators (FEVER) wrote to restate what a text says ("Older people would have
+    no transportation without the service.", "Roland Emmerich is gay."). A hypothesis that also
+    appears as not entailed is left out: nothing vouches for a contradicted or unsupported one,
+    and some are invented slurs on a group ("Hong Kong doesn't have capable people.").
+    """
+    labels: dict[str, set[str]] = {}
+    for name in (
+        "binary_mnli_dev.txt",
+        "binary_mnli_test.txt",
+        "binary_fever_nli_dev.txt",
+        "binary_fever_nli_test.txt",
+    ):
+        with (DATA / "docnli" / name).open(encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3:
+                    labels.setdefault(parts[2].strip(), set()).add(parts[0])
+    return [claim for claim, seen in labels.items() if seen == {"entailment"} and 15 < len(claim) < 400]
+
+
+#: Entailed claims read alone (of 13,087): about a tenth of the training rows, so that short
+#: benign statements do not outweigh the short harmful requests the model must still catch.
+ENTAILED_CLAIMS = 6000
+
+
+def _entailed_claim_rows(rng: random.Random, split: bool) -> list[Example]:
+    """Benign rows of :func:`docnli_entailed_claims`: each claim alone and pages of them.
+
+    Why (issue 14, twenty-fourth session): the shipped model read plain generalisations about
+    people as hate. Of the 13,087 entailed claims, which it never trained on, 62 scored HATE 0.6
+    or more ("Dissociative identity disorder is a mental disorder." 0.69, "Kids aren't likely to
+    recognize gay signals, but some parents do." 0.89), as did 13 of ToxiGen's 134 held-out
+    neutral statements. Its benign training text about groups was ToxiGen's few neutral seeds,
+    rows written here and long prose; these are thousands of ordinary one-sentence statements
+    about groups, jobs, ages and places, written by people outside this project. A page of them
+    (up to 40, like ToxiGen's neutral pages) must pass too. A random :data:`ENTAILED_CLAIMS` of
+    them, drawn from ``rng``. With ``split``, a claim's fold is its text's
+    (:func:`statement_fold`) and each page keeps to one fold.
+    """
+    claims = rng.sample(docnli_entailed_claims(), ENTAILED_CLAIMS)
+    rows = [
+        Example(
+            c, frozenset(), "docnli_claims", kind="entailed_claim", fold=statement_fold(c) if split else ""
+        )
+        for c in claims
+    ]
+    folds = _by_fold(claims, split)
+    for i in range(400):
+        fold = _fold_draw(rng, split)
+        page = _thread(folds[fold], rng, high=8 if i % 2 else 40)
+        rows.append(Example(page, frozenset(), "docnli_claims", kind="entailed_claims_page", fold=fold))
+    return rows
+
+
 def fever_titles() -> list[str]:
     """The distinct page titles of DocNLI's FEVER premises ("Robert Palmer (writer) . A collection…"),
     without the disambiguating parenthesis: people, films, places, bands, events."""
@@ -397,7 +453,9 @@ def _crop(text: str, rng: random.Random, low: int = 150, high: int = DOC_MAX_CHA
     return text[start : start + length].strip()
 
 
-def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Example]:
+def load_examples(
+    seed: int = 13, *, statement_split: bool = False, entailed_claims: bool = False
+) -> list[Example]:
     """Every row from every source; ``Example.source`` tells training from held-out.
 
     ``statement_split``: ToxiGen's training statements and Davidson's tweets are split between
@@ -409,6 +467,10 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
     calibration measured long pages of familiar statements, never of new ones: the length
     term it fitted for HATE was what a page of memorised text needs (issue 14: held-out
     ToxiGen neutral statements blocked 10% alone, 32.5% as pages over 2,000 characters).
+
+    ``entailed_claims``: DocNLI's entailed hypotheses are added as benign rows
+    (:func:`_entailed_claim_rows`), after every other row and from their own generator, so the
+    other rows and their split are the same with or without them.
 
     Rows are whole texts (up to :data:`DOC_MAX_CHARS`), not fixed chunks: training reads each
     as the product does — windows of the runtime's length, scored by their maximum — so a
@@ -671,6 +733,8 @@ def load_examples(seed: int = 13, *, statement_split: bool = False) -> list[Exam
     rows.extend(_untrusted_copies(rows, rng))
     rows.extend(_batches(rows, rng, statement_split))
     rows.extend(_embedded_harm(rows, prose[5300:] + responses[2700:], rng, statement_split))
+    if entailed_claims:
+        rows.extend(_entailed_claim_rows(random.Random(seed + 1), statement_split))
     return rows
 
 
@@ -987,6 +1051,7 @@ RECIPE_DEFAULTS: dict[str, float] = {
     "toxigen_weight": 1.0,
     "statement_split": 0,
     "group_swap": 0,
+    "entailed_claims": 0,
 }
 
 

@@ -132,7 +132,10 @@ def main() -> None:
         quantize_exact(fp32, int8)
         # Compare fp32 torch with the int8 ONNX on calibration rows.
         train_rows, calib, _ = split_rows(
-            load_examples(statement_split=bool(recipe(meta)["statement_split"]))
+            load_examples(
+                statement_split=bool(recipe(meta)["statement_split"]),
+                entailed_claims=bool(recipe(meta)["entailed_claims"]),
+            )
         )
         source_rows = dict(sorted(Counter(ex.source for ex in train_rows).items()))
         rows = calib[:400]

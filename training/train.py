@@ -360,6 +360,12 @@ def main() -> None:
         "(data.load_examples; twenty-second and twenty-third sessions)",
     )
     ap.add_argument(
+        "--entailed-claims",
+        action="store_true",
+        help="also train DocNLI's entailed hypotheses, alone and as pages, as benign "
+        "(data.docnli_entailed_claims; twenty-fourth session)",
+    )
+    ap.add_argument(
         "--group-swap",
         action="store_true",
         help="also train copies of ToxiGen's training statements and stance frames naming other groups "
@@ -379,7 +385,10 @@ def main() -> None:
         # The calibration split depends on how the run split its statements: read it from the run.
         trained = json.loads((args.out / "train_meta.json").read_text())
         args.statement_split = args.statement_split or bool(recipe(trained)["statement_split"])
-    train, calib, held = split_rows(load_examples(statement_split=args.statement_split))
+        args.entailed_claims = args.entailed_claims or bool(recipe(trained)["entailed_claims"])
+    train, calib, held = split_rows(
+        load_examples(statement_split=args.statement_split, entailed_claims=args.entailed_claims)
+    )
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]
@@ -451,6 +460,7 @@ def main() -> None:
                 "identity_weight": args.identity_weight,
                 "toxigen_weight": args.toxigen_weight,
                 "statement_split": int(args.statement_split),
+                "entailed_claims": int(args.entailed_claims),
                 "train_sources": sorted({ex.source for ex in train}),
                 "seconds": round(time.time() - started),
                 "command": "python training/train.py " + " ".join(sys.argv[1:]),

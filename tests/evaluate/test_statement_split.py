@@ -10,23 +10,17 @@ statement that any training row holds.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from user_scripts import load_script
-
-ROOT = Path(__file__).resolve().parents[2]
+from user_scripts import load_training_data
 
 
 @pytest.fixture(scope="module")
 def data() -> ModuleType:
-    module = load_script("steward_training_data_split", ROOT / "training" / "data.py")
-    if not module.DATA.is_dir():
-        pytest.fail(f"the shared data folder {module.DATA} is missing (set STEWARD_SHARED_DATA)")
-    return module
+    return load_training_data()
 
 
 def _statements(data: ModuleType) -> set[str]:
