@@ -46,7 +46,7 @@ from steward.evaluate.convert import read_csv, read_jsonl
 from steward.evaluate.convert.attacks import jailbreak_prompts
 from steward.evaluate.convert.content import toxigen_split
 from steward.evaluate.lengths import LENGTH_BUCKETS, LengthBucket, chunk_documents, join_items
-from steward.evaluate.metrics import average_precision
+from steward.evaluate.metrics import average_precision, wilson_interval
 from steward.guard import Guard
 from steward.models.classifier import DEFAULT_MODEL, TextClassifier
 from steward.policy import load_policy
@@ -353,6 +353,13 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}"
 
 
+def _interval(hits: int, n: int) -> str:
+    """The 95% Wilson interval of ``hits`` of ``n``, in percent: a cell of 40 texts cannot show
+    3% on its own (1 of 40 reads 0.4-12.9%), so every verdict is printed with its uncertainty."""
+    bounds = wilson_interval(hits, n)
+    return "—" if bounds is None else f"95% {_pct(bounds[0])}-{_pct(bounds[1])}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Steward precision benchmark")
     parser.add_argument("--policy", default="default")
@@ -434,9 +441,11 @@ def main() -> None:
     total_n = sum(c["n"] for c in held)
     verdict = "MET" if worst["fpr"] <= FPR_TARGET else "NOT MET"
     print(
-        f"\nheld-out benign texts blocked: {total_fp}/{total_n} = {_pct(total_fp / total_n)}%; "
+        f"\nheld-out benign texts blocked: {total_fp}/{total_n} = {_pct(total_fp / total_n)}% "
+        f"({_interval(total_fp, total_n)}); "
         f"worst cell {key[0]} {key[1]} {key[2]}: {_pct(worst['fpr'])}% "
-        f"(target <= {100 * FPR_TARGET:.0f}% in every cell: {verdict})"
+        f"({_interval(worst['blocked'], worst['n'])}; "
+        f"target <= {100 * FPR_TARGET:.0f}% in every cell: {verdict})"
     )
     if examples:
         print("examples of blocked benign texts:")
@@ -468,7 +477,8 @@ def main() -> None:
         )
         print(
             f"  {hs.name:<44} {'in-dist' if in_dist else 'held-out':<8} n={len(rows):<4} "
-            f"recall {_pct(recall):>5}%  AUPRC {auprc:.3f} ({direction})"
+            f"recall {_pct(recall):>5}% ({_interval(sum(r.caught for r in results), len(results))})  "
+            f"AUPRC {auprc:.3f} ({direction})"
         )
     embedded = embedded_harm_recall(guard, max(10, args.harmful // 3))
     print("\nrecall (% blocked) on held-out harmful requests hidden inside held-out documents, by length")
