@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from user_scripts import load_script
+from user_scripts import load_script, load_training_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def swap() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def data() -> ModuleType:
-    return load_script("steward_training_data", ROOT / "training" / "data.py")
+    return load_training_data()
 
 
 def test_a_noun_is_swapped_everywhere_for_another_groups_noun(swap: ModuleType) -> None:

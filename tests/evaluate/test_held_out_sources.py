@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from user_scripts import load_script
+from user_scripts import load_script, load_training_data
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Texts this short ("yes", "OMG", a number) recur across unrelated sources by chance.
@@ -25,9 +25,7 @@ MIN_CHARS = 20
 
 @pytest.fixture(scope="module")
 def training() -> tuple[ModuleType, set[str]]:
-    data = load_script("steward_training_data", ROOT / "training" / "data.py")
-    if not data.DATA.is_dir():
-        pytest.fail(f"the shared data folder {data.DATA} is missing (set STEWARD_SHARED_DATA)")
+    data = load_training_data()
     # With the optional rows too (they come after the others and leave their split alone), so
     # what a trial adds is checked as well as what the shipped recipe trains on.
     train, calib, held = data.split_rows(data.load_examples(entailed_claims=True))
@@ -90,8 +88,8 @@ def test_held_out_sources_of_the_precision_benchmark_share_no_text_with_training
     the 2% allowance is for boilerplate two unrelated sources both quote ("Is there anything
     else I can help you with?" is in GPTFuzz's and Do-Not-Answer's chatbot replies alike).
     """
-    data = load_script("steward_training_data", ROOT / "training" / "data.py")
-    train, calib, held = data.split_rows(data.load_examples())
+    data = load_training_data()
+    train, calib, held = data.split_rows(data.load_examples(entailed_claims=True))
     training_sources = {ex.source for ex in [*train, *calib]}
     seen: set[str] = set()
     for ex in [*train, *calib, *_augmented(data, train, held)]:

@@ -10,14 +10,14 @@ from types import ModuleType
 
 import pytest
 
-from user_scripts import load_script
+from user_scripts import load_script, load_training_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def data() -> ModuleType:
-    return load_script("steward_training_data", ROOT / "training" / "data.py")
+    return load_training_data()
 
 
 @pytest.mark.parametrize(
