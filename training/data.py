@@ -1060,6 +1060,16 @@ def recipe(meta: dict[str, object]) -> dict[str, object]:
     return {key: meta.get(key, default) for key, default in RECIPE_DEFAULTS.items()}
 
 
+#: The recipe entries that shape the rows themselves (:func:`load_examples`' options): what a
+#: run's calibration and export must rebuild exactly as training did.
+DATA_OPTIONS = ("statement_split", "entailed_claims")
+
+
+def data_options(meta: dict[str, object]) -> dict[str, bool]:
+    """:func:`load_examples`' options as a run's record (or a parsed command line) holds them."""
+    return {key: bool(recipe(meta)[key]) for key in DATA_OPTIONS}
+
+
 #: Pleasantries a user puts around a request, written for this project: a greeting before it,
 #: small talk or thanks after it. Wrapping is what an attacker does to dilute a short attack
 #: (issue 14: the surface-variant trial let one slip under the threshold), and what an

@@ -30,7 +30,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import LABELS, load_examples, recipe, split_rows
+from data import LABELS, data_options, load_examples, recipe, split_rows
 from model import Classifier, base_model_dir
 from quantize import quantize_exact
 from train import encode, pad, tokenizer
@@ -131,12 +131,7 @@ def main() -> None:
         int8 = out_dir / "model.onnx"
         quantize_exact(fp32, int8)
         # Compare fp32 torch with the int8 ONNX on calibration rows.
-        train_rows, calib, _ = split_rows(
-            load_examples(
-                statement_split=bool(recipe(meta)["statement_split"]),
-                entailed_claims=bool(recipe(meta)["entailed_claims"]),
-            )
-        )
+        train_rows, calib, _ = split_rows(load_examples(**data_options(meta)))
         source_rows = dict(sorted(Counter(ex.source for ex in train_rows).items()))
         rows = calib[:400]
         windows = [w for bag in encode(tokenizer(), rows) for w in bag.windows][:1200]

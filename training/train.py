@@ -51,6 +51,7 @@ from data import (
     LABELS,
     Example,
     courtesy_wrapped,
+    data_options,
     group_swapped,
     load_examples,
     recipe,
@@ -384,11 +385,9 @@ def main() -> None:
     if args.calibrate_only and (args.out / "train_meta.json").is_file():
         # The calibration split depends on how the run split its statements: read it from the run.
         trained = json.loads((args.out / "train_meta.json").read_text())
-        args.statement_split = args.statement_split or bool(recipe(trained)["statement_split"])
-        args.entailed_claims = args.entailed_claims or bool(recipe(trained)["entailed_claims"])
-    train, calib, held = split_rows(
-        load_examples(statement_split=args.statement_split, entailed_claims=args.entailed_claims)
-    )
+        for key, value in data_options(trained).items():
+            setattr(args, key, getattr(args, key) or value)
+    train, calib, held = split_rows(load_examples(**data_options(vars(args))))
     if args.exclude:
         train = [ex for ex in train if ex.source not in args.exclude]
         calib = [ex for ex in calib if ex.source not in args.exclude]

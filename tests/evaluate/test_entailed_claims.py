@@ -63,3 +63,13 @@ def test_split_by_statement_a_claim_keeps_to_one_fold(data: ModuleType) -> None:
     assert {ex.fold for ex in claims} == {"train", "calib"}
     for ex in claims:
         assert {data.statement_fold(line) for line in ex.text.split("\n")} == {ex.fold}, ex.text[:80]
+
+
+def test_a_runs_record_rebuilds_its_rows_with_the_options_it_was_trained_with(data: ModuleType) -> None:
+    # A record written before an option existed reads as the option off.
+    assert data.data_options({}) == {"statement_split": False, "entailed_claims": False}
+    assert data.data_options({"entailed_claims": 1, "identity_weight": 2.0}) == {
+        "statement_split": False,
+        "entailed_claims": True,
+    }
+    assert set(data.DATA_OPTIONS) <= set(data.RECIPE_DEFAULTS)
